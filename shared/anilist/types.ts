@@ -1,0 +1,49 @@
+/** AniList list statuses the mirror understands. Anything else is reported as a skip, never guessed. */
+export const ANILIST_STATUSES = ['CURRENT', 'PLANNING', 'COMPLETED', 'DROPPED', 'PAUSED', 'REPEATING'] as const;
+export type AniListStatus = (typeof ANILIST_STATUSES)[number];
+
+export interface FuzzyDate {
+  readonly year: number | null;
+  readonly month: number | null;
+  readonly day: number | null;
+}
+
+/**
+ * One anime list entry as the mirror needs it, normalised from AniList's `MediaList`.
+ * `status` stays a string so that an enum value AniList adds tomorrow is carried to the
+ * planner (and reported) instead of failing the whole page.
+ */
+export interface AniListEntry {
+  /** `MediaList.id`: unique per list entry; the dedupe key across custom lists. */
+  readonly id: number;
+  readonly mediaId: number;
+  readonly idMal: number | null;
+  readonly title: string;
+  readonly status: AniListStatus | (string & {});
+  /** Always POINT_100 (0 = unscored). */
+  readonly score: number;
+  readonly progress: number;
+  readonly repeat: number;
+  readonly notes: string | null;
+  readonly private: boolean;
+  readonly startedAt: FuzzyDate;
+  readonly completedAt: FuzzyDate;
+  /** Unix seconds. */
+  readonly updatedAt: number;
+}
+
+export interface AniListUser {
+  readonly id: number;
+  readonly name: string;
+}
+
+/** What the sync engine needs from AniList. */
+export interface AniListSource {
+  /**
+   * Entries changed after `watermark` (Unix seconds), newest first, paging `Page.mediaList`
+   * sorted `UPDATED_TIME_DESC` until an entry at or below the watermark appears.
+   */
+  fetchChangedSince(userName: string, watermark: number): Promise<AniListEntry[]>;
+  /** The whole anime list via chunked `MediaListCollection`, deduplicated by `MediaList.id`. */
+  fetchAll(userName: string): Promise<AniListEntry[]>;
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/**
+ * All runtime settings, read from environment variables (Lambda) or env + `.env` (local).
+ * Validated once at start-up; a bad value fails fast with a message naming the key.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const positiveInt = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive();
+const nonNegative = z.coerce.number({ message: 'must be a number' }).nonnegative('must be 0 or more');
+const url = z.url({ message: 'must be an http(s) URL' });
+const email = z.email({ message: 'must be an email address' });
+
+/** AniList media id → MAL id, e.g. `{"21":21,"1535":1535}`: fixes wrong or missing `idMal`. */
+const idOverrides = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      const map = z.record(z.string().regex(/^\d+$/), z.number().int().positive()).parse(parsed);
+      return new Map(Object.entries(map).map(([k, v]) => [Number(k), v] as const));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of AniList media id → MAL id, e.g. {"21":21}' });
+      return z.NEVER;
+    }
+  })
+  .default(new Map<number, number>() as never);
+
+export const syncConfigShape = {
+  ANILIST_USERNAME: z.string().trim().min(1, 'is required: the AniList user whose list is mirrored'),
+  ANILIST_TOKEN: z.string().min(1).optional(),
+  ANILIST_URL: url.default('https://graphql.anilist.co'),
+  /** AniList documents 90/min but currently runs degraded at 30/min. 0 disables pacing. */
+  ANILIST_REQUESTS_PER_MINUTE: nonNegative.default(30),
+  MAL_CLIENT_ID: z.string().trim().min(1, 'is required: the Client ID of your MAL API app'),
+  MAL_API_URL: url.default('https://api.myanimelist.net/v2'),
+  MAL_OAUTH_URL: url.default('https://myanimelist.net/v1/oauth2'),
+  /** MAL has no documented limit; 2/s gets blocked, 1/s is safe. 0 disables pacing. */
+  MAL_REQUESTS_PER_MINUTE: nonNegative.default(60),
+  HTTP_TIMEOUT_MS: positiveInt.default(15_000),
+  MIRROR_PRIVATE: bool.default(false),
+  PRUNE: bool.default(false),
+  ID_OVERRIDES: idOverrides,
+  FULL_SYNC_INTERVAL_HOURS: nonNegative.default(24),
+  /** Writes between state checkpoints while applying. */
+  CHECKPOINT_EVERY_WRITES: positiveInt.default(10),
+  /** The run stops this long before the Lambda deadline. */
+  DEADLINE_SAFETY_MS: nonNegative.default(20_000),
+};
+
+export const authConfigShape = {
+  MAL_CLIENT_ID: syncConfigShape.MAL_CLIENT_ID,
+  /** Only "web"-type MAL apps have a secret. In AWS it comes from SSM, never from plain env. */
+  MAL_CLIENT_SECRET: z.string().min(1).optional(),
+  MAL_API_URL: syncConfigShape.MAL_API_URL,
+  MAL_OAUTH_URL: syncConfigShape.MAL_OAUTH_URL,
+  /** Where MAL sends the user back; must equal the redirect URL registered for the MAL app. */
+  MAL_REDIRECT_URI: url,
+  /** Optional: refuse tokens for any other MAL account. */
+  MAL_USERNAME: z.string().trim().min(1).optional(),
+  HTTP_TIMEOUT_MS: syncConfigShape.HTTP_TIMEOUT_MS,
+  NOTIFY_EMAIL: email,
+  SENDER_EMAIL: email,
+  REAUTH_LINK_TTL_HOURS: positiveInt.default(7 * 24),
+  REAUTH_THROTTLE_HOURS: positiveInt.default(24),
+  /** MAL documents "one month"; token responses observed say 31 days. UNCERTAIN, so configurable. */
+  REFRESH_TOKEN_LIFETIME_DAYS: positiveInt.default(30),
+  /** Send the proactive email this many days before the refresh token's expected end of life. */
+  REAUTH_WARN_DAYS: positiveInt.default(5),
+};
+
+export const storageConfigShape = {
+  STATE_BUCKET: z.string().trim().min(3, 'is required: the S3 bucket holding tokens and sync state'),
+  EVENT_BUS_NAME: z.string().min(1).default('default'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+};
+
+/** Where the MAL client secret comes from in AWS: an SSM SecureString parameter name, read at runtime. */
+export const secretSourceShape = {
+  MAL_CLIENT_SECRET_PARAMETER: z.string().min(1).optional(),
+};
+
+export const syncWorkerConfigSchema = z.object({
+  ...syncConfigShape,
+  ...storageConfigShape,
+  ...secretSourceShape,
+  MAL_CLIENT_SECRET: authConfigShape.MAL_CLIENT_SECRET,
+  REFRESH_TOKEN_LIFETIME_DAYS: authConfigShape.REFRESH_TOKEN_LIFETIME_DAYS,
+});
+export const authConfigSchema = z.object({ ...authConfigShape, ...storageConfigShape, ...secretSourceShape });
+
+export type SyncWorkerConfig = z.infer<typeof syncWorkerConfigSchema>;
+export type AuthConfig = z.infer<typeof authConfigSchema>;
+
+/** Parses `env` with `schema`; throws `ConfigError` listing every bad key at once. Empty strings count as unset. */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v;
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(config)';
+    const given = cleaned[key];
+    const message = given === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+    return `${key} ${message}`;
+  });
+  throw new ConfigError(issues);
+}

@@ -1,0 +1,61 @@
+/**
+ * Every error the domain raises carries a stable machine-readable `code` and, where it wraps
+ * something lower-level, the original `cause`. Messages are redacted on construction so that a
+ * careless `console.error(err)` can never print a token.
+ */
+export class AppError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(redactSecrets(message), options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Configuration is missing or malformed. `issues` names each bad key. */
+export class ConfigError extends AppError {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super('config_invalid', `Invalid configuration:\n  - ${issues.join('\n  - ')}`);
+    this.issues = issues;
+  }
+}
+
+/** Transport-level failure: timeout, connection reset, DNS, or retries exhausted. */
+export class NetworkError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('network_error', message, options);
+  }
+}
+
+/** A conditional write lost the race (HTTP 412 / ETag mismatch). */
+export class PreconditionFailedError extends AppError {
+  constructor(key: string, options?: { cause?: unknown }) {
+    super('precondition_failed', `Conditional write to "${key}" lost a race with another writer`, options);
+  }
+}
+
+const SECRET_PATTERNS: readonly RegExp[] = [
+  // key=value pairs in query strings and form bodies
+  /\b(access_token|refresh_token|code_verifier|code_challenge|client_secret|code|token|password)=([^&\s"']+)/gi,
+  // JSON fields
+  /"(access_token|refresh_token|accessToken|refreshToken|code_verifier|codeVerifier|client_secret|clientSecret)"\s*:\s*"[^"]*"/gi,
+  /\bBearer\s+[A-Za-z0-9._~+/=-]+/g,
+];
+
+/** Removes bearer tokens, OAuth codes, verifiers and secrets from free text. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  out = out.replace(SECRET_PATTERNS[0]!, (_m, key: string) => `${key}=[REDACTED]`);
+  out = out.replace(SECRET_PATTERNS[1]!, (_m, key: string) => `"${key}":"[REDACTED]"`);
+  out = out.replace(SECRET_PATTERNS[2]!, 'Bearer [REDACTED]');
+  return out;
+}
+
+/** Short, single-line description of any thrown value, safe for logs and reports. */
+export function describeError(err: unknown): string {
+  if (err instanceof AppError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) return redactSecrets(`${err.name}: ${err.message}`);
+  return redactSecrets(String(err));
+}

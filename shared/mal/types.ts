@@ -1,0 +1,92 @@
+export const MAL_STATUSES = ['watching', 'completed', 'on_hold', 'dropped', 'plan_to_watch'] as const;
+export type MalStatus = (typeof MAL_STATUSES)[number];
+
+/** `list_status` as MAL returns it on reads (note the READ name `num_episodes_watched`). */
+export interface MalListStatus {
+  readonly status: MalStatus;
+  readonly score: number;
+  readonly num_episodes_watched: number;
+  readonly is_rewatching: boolean;
+  readonly num_times_rewatched: number;
+  readonly comments: string;
+  /** `YYYY-MM-DD`, or partial `YYYY` / `YYYY-MM`; absent when unset. */
+  readonly start_date?: string;
+  readonly finish_date?: string;
+  readonly updated_at?: string;
+  readonly priority?: number;
+  readonly rewatch_value?: number;
+  readonly tags?: readonly string[];
+}
+
+export interface MalListEntry {
+  readonly animeId: number;
+  readonly title: string;
+  readonly listStatus: MalListStatus;
+}
+
+/**
+ * Form fields of `PATCH /anime/{id}/my_list_status`. Only these are sent: MAL answers 400
+ * "This form should not contain extra fields." to anything else. Note the WRITE name
+ * `num_watched_episodes`. An empty date string clears the date.
+ */
+export interface MalWriteFields {
+  status?: MalStatus;
+  is_rewatching?: boolean;
+  score?: number;
+  num_watched_episodes?: number;
+  num_times_rewatched?: number;
+  comments?: string;
+  start_date?: string;
+  finish_date?: string;
+}
+
+export const MAL_WRITE_FIELD_NAMES = [
+  'status',
+  'is_rewatching',
+  'score',
+  'num_watched_episodes',
+  'num_times_rewatched',
+  'comments',
+  'start_date',
+  'finish_date',
+] as const satisfies readonly (keyof MalWriteFields)[];
+
+/** What the sync engine needs from MAL, for one authorised user. */
+export interface MalTarget {
+  /** The authorised user's whole anime list (`/users/@me/animelist`, following `paging.next`). */
+  listAll(): Promise<MalListEntry[]>;
+  /** Returns the list status MAL stored. */
+  update(animeId: number, fields: MalWriteFields): Promise<MalListStatus>;
+  /** Removes an entry; an entry that is already gone (404) counts as removed. */
+  remove(animeId: number): Promise<void>;
+}
+
+export interface MalTokenSet {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** Seconds, from the token response. */
+  readonly expiresIn: number;
+  readonly tokenType: string;
+}
+
+export interface MalUser {
+  readonly id: number;
+  readonly name: string;
+}
+
+/** MAL's OAuth endpoints (authorization code with plain PKCE, refresh). */
+export interface MalOAuth {
+  authorizeUrl(params: { state: string; codeChallenge: string; redirectUri: string }): string;
+  exchangeCode(params: { code: string; codeVerifier: string; redirectUri: string }): Promise<MalTokenSet>;
+  refresh(refreshToken: string): Promise<MalTokenSet>;
+  /** `GET /users/@me` with a bearer token. */
+  getMe(accessToken: string): Promise<MalUser>;
+}
+
+/** Supplies bearer tokens to the MAL client and refreshes them (rotation-safe) on `401 invalid_token`. */
+export interface AccessTokenProvider {
+  /** A current access token; may refresh first when the stored one has expired. */
+  get(): Promise<string>;
+  /** Refreshes after MAL rejected `staleToken`; returns the new access token. */
+  refresh(staleToken: string): Promise<string>;
+}

@@ -1,0 +1,97 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { AppError, PreconditionFailedError } from '../errors';
+import type { ObjectStore, PutCondition, StoredObject } from './store';
+
+export class StoreError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_error', message, options);
+  }
+}
+
+export interface S3StoreOptions {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Counts requests by kind; benchmarks read it. */
+  readonly onRequest?: (kind: 'get' | 'put' | 'delete' | 'list') => void;
+}
+
+/** S3-backed store. Conditional writes use S3's native If-Match / If-None-Match support. */
+export class S3Store implements ObjectStore {
+  constructor(private readonly options: S3StoreOptions) {}
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    this.options.onRequest?.('get');
+    try {
+      const out = await this.options.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
+      const body = (await out.Body?.transformToString('utf-8')) ?? '';
+      return { body, etag: out.ETag ?? '' };
+    } catch (err) {
+      if (isStatus(err, 404) || errName(err) === 'NoSuchKey') return undefined;
+      throw new StoreError(`Reading s3://${this.options.bucket}/${key} failed: ${errName(err)}`, { cause: err });
+    }
+  }
+
+  async put(key: string, body: string, condition?: PutCondition): Promise<{ etag: string }> {
+    this.options.onRequest?.('put');
+    try {
+      const out = await this.options.client.send(
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/json',
+          IfMatch: condition?.ifMatch,
+          IfNoneMatch: condition?.ifNoneMatch,
+        }),
+      );
+      return { etag: out.ETag ?? '' };
+    } catch (err) {
+      // 409 ConditionalRequestConflict: a concurrent conditional write is in flight; same outcome for us.
+      if (isStatus(err, 412) || isStatus(err, 409) || errName(err) === 'PreconditionFailed') {
+        throw new PreconditionFailedError(key, { cause: err });
+      }
+      throw new StoreError(`Writing s3://${this.options.bucket}/${key} failed: ${errName(err)}`, { cause: err });
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    this.options.onRequest?.('delete');
+    try {
+      await this.options.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
+    } catch (err) {
+      throw new StoreError(`Deleting s3://${this.options.bucket}/${key} failed: ${errName(err)}`, { cause: err });
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        this.options.onRequest?.('list');
+        const out = await this.options.client.send(
+          new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      throw new StoreError(`Listing s3://${this.options.bucket}/${prefix} failed: ${errName(err)}`, { cause: err });
+    }
+    return keys.sort();
+  }
+}
+
+function isStatus(err: unknown, status: number): boolean {
+  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === status;
+}
+
+function errName(err: unknown): string {
+  return err instanceof Error ? err.name : String(err);
+}

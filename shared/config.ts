@@ -56,7 +56,11 @@ export const authConfigShape = {
   MAL_CLIENT_SECRET: z.string().min(1).optional(),
   MAL_API_URL: syncConfigShape.MAL_API_URL,
   MAL_OAUTH_URL: syncConfigShape.MAL_OAUTH_URL,
-  /** Where MAL sends the user back; must equal the redirect URL registered for the MAL app. */
+  /**
+   * Where MAL sends the user back; must equal the redirect URL registered for the MAL app.
+   * The callback function may leave it unset and derive it from the request it serves (its own URL),
+   * which avoids a circular reference between the function and its API in CloudFormation.
+   */
   MAL_REDIRECT_URI: url,
   /** Optional: refuse tokens for any other MAL account. */
   MAL_USERNAME: z.string().trim().min(1).optional(),
@@ -80,6 +84,8 @@ export const storageConfigShape = {
 /** Where the MAL client secret comes from in AWS: an SSM SecureString parameter name, read at runtime. */
 export const secretSourceShape = {
   MAL_CLIENT_SECRET_PARAMETER: z.string().min(1).optional(),
+  /** Optional AniList token (reads private entries), also an SSM SecureString in AWS. */
+  ANILIST_TOKEN_PARAMETER: z.string().min(1).optional(),
 };
 
 export const syncWorkerConfigSchema = z.object({

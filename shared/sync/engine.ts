@@ -1,0 +1,398 @@
+import { randomUUID } from 'node:crypto';
+import type { AniListEntry, AniListSource } from '../anilist/types';
+import type { Clock } from '../clock';
+import { describeError } from '../errors';
+import type { EventPublisher, ReauthReason } from '../events';
+import type { Logger } from '../log';
+import type { MalListEntry, MalTarget } from '../mal/types';
+import { KEYS, type ObjectStore } from '../store/store';
+import { applyWrites, isReauthRequired, type WriteOutcome } from './applier';
+import { type ComparableMalState, toComparable } from './mapping';
+import { type Plan, type PlannedWrite, planSync } from './planner';
+import type { RunReport } from './report';
+import {
+  initialState,
+  knownFromMirrored,
+  loadSyncState,
+  type PendingEntry,
+  type SyncState,
+  saveSyncState,
+} from './state';
+
+export interface SyncSettings {
+  readonly anilistUser: string;
+  readonly mirrorPrivate: boolean;
+  readonly prune: boolean;
+  readonly idOverrides: ReadonlyMap<number, number>;
+  /** A full reconcile runs when the last one is older than this. 0 = every run. */
+  readonly fullSyncIntervalHours: number;
+  readonly checkpointEveryWrites: number;
+  /** No write starts later than this before the deadline. */
+  readonly deadlineSafetyMs: number;
+  /** A write failing this many times in a row stops holding the watermark back. */
+  readonly maxAttempts?: number;
+}
+
+export interface SyncDeps {
+  readonly anilist: AniListSource;
+  /** Created lazily: a run with nothing to write never touches MAL or reads the tokens. */
+  readonly mal: () => MalTarget;
+  readonly store: ObjectStore;
+  readonly events: EventPublisher;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Live request counters, copied into the report. */
+  readonly counters?: () => Record<string, number>;
+}
+
+export interface RunOptions {
+  readonly full?: boolean;
+  readonly dryRun?: boolean;
+  /** Epoch ms when the runtime kills us (Lambda deadline). */
+  readonly deadline?: number;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * One sync run: read what changed on AniList, plan, apply to MAL, persist progress.
+ *
+ * Guarantees: a failed write stays in `pending` for the next run; the watermark never passes an
+ * unapplied change; edits made on AniList during the run are picked up by the next one (the
+ * watermark overlaps the newest entry read by one second); a run stops before its deadline and the
+ * next resumes. Steady state with no AniList changes costs 1 AniList request, 0 MAL requests and a
+ * single S3 read.
+ */
+export async function runSync(deps: SyncDeps, settings: SyncSettings, options: RunOptions = {}): Promise<RunReport> {
+  const startedAt = deps.clock.now();
+  const runId = randomUUID();
+  const stopAt = options.deadline === undefined ? undefined : options.deadline - settings.deadlineSafetyMs;
+  const loaded = await loadSyncState(deps.store);
+  let state = loaded?.state ?? initialState(settings.anilistUser);
+  if (state.anilistUser !== settings.anilistUser) {
+    // A different AniList account: start over rather than diff against someone else's list.
+    state = { ...initialState(settings.anilistUser), mirrored: state.mirrored, lastBackupAt: state.lastBackupAt };
+  }
+  const watermarkBefore = state.watermark;
+  const full = decideFull(state, settings, options, startedAt);
+  const report = newReport(
+    runId,
+    full ? 'full' : 'incremental',
+    settings.anilistUser,
+    startedAt,
+    options,
+    watermarkBefore,
+  );
+
+  try {
+    // ---- read
+    let entries: AniListEntry[];
+    let known: Map<number, ComparableMalState>;
+    let malList: MalListEntry[] | undefined;
+    let mal: MalTarget | undefined;
+    if (full) {
+      entries = await deps.anilist.fetchAll(settings.anilistUser);
+      mal = deps.mal();
+      malList = await mal.listAll();
+      known = new Map(malList.map((e) => [e.animeId, toComparable(e.listStatus)]));
+      // The full list supersedes queued retries, except MAL's permanent rejections of unchanged entries.
+      report.fetched = entries.length;
+    } else {
+      const changed = await deps.anilist.fetchChangedSince(settings.anilistUser, state.watermark);
+      report.fetched = changed.length;
+      // Permanent rejections are retried only once the entry changes on AniList. The watermark's
+      // one-second overlap re-reads the newest entry, so "changed" must mean a newer updatedAt.
+      const rejected = new Map(state.pending.filter((p) => p.permanent).map((p) => [p.entry.id, p.entry.updatedAt]));
+      entries = mergeNewest(
+        state.pending.filter((p) => !p.permanent).map((p) => p.entry),
+        changed.filter((e) => rejected.get(e.id) !== e.updatedAt),
+      );
+      known = knownFromMirrored(state);
+    }
+
+    // ---- plan
+    const previouslyWritten = new Map(
+      Object.entries(state.mirrored)
+        .filter(([, r]) => r.written)
+        .map(([id, r]) => [Number(id), r.title] as const),
+    );
+    const plan = planSync({
+      entries,
+      known,
+      options: { mirrorPrivate: settings.mirrorPrivate, idOverrides: settings.idOverrides, prune: settings.prune },
+      ...(full ? { fullList: { previouslyWritten } } : {}),
+    });
+    fillPlanReport(report, plan);
+    const maxFetched = entries.reduce((m, e) => Math.max(m, e.updatedAt), 0);
+
+    if (options.dryRun) {
+      report.status = 'dry_run';
+      return finish(report, deps, state.watermark);
+    }
+
+    // ---- remember what already matches
+    const next: SyncState = structuredClone(state);
+    if (full) {
+      // Rebuild the baseline from MAL's real list: entries removed on MAL by hand are forgotten,
+      // entries still there keep their "written by us" mark (prune needs it).
+      next.mirrored = {};
+      for (const [malId, record] of Object.entries(state.mirrored)) {
+        const actual = known.get(Number(malId));
+        if (actual) next.mirrored[malId] = { ...record, state: actual };
+      }
+    }
+    for (const target of plan.unchanged) {
+      const prior = next.mirrored[String(target.malId)];
+      next.mirrored[String(target.malId)] = {
+        title: target.entry.title,
+        anilistEntryId: target.entry.id,
+        state: known.get(target.malId)!,
+        written: prior?.written ?? false,
+      };
+    }
+    if (full) {
+      for (const o of plan.orphans) if (!settings.prune) report.orphans.push(o);
+    }
+
+    // ---- backup before the first write of a full run
+    if (full && plan.writes.length > 0 && malList && shouldBackup(state, startedAt)) {
+      const key = KEYS.backup(new Date(startedAt).toISOString());
+      await deps.store.put(key, JSON.stringify(toMalResponseShape(malList)));
+      next.lastBackupAt = startedAt;
+      report.backupKey = key;
+    }
+
+    // ---- apply
+    const pendingByEntry = new Map<number, PendingEntry>();
+    for (const p of state.pending) pendingByEntry.set(p.entry.id, p);
+    const entriesInPlan = new Set(entries.map((e) => e.id));
+    // Entries no longer in the plan's input are settled (full runs re-plan everything from scratch).
+    next.pending = full ? [] : state.pending.filter((p) => !entriesInPlan.has(p.entry.id));
+
+    let sinceCheckpoint = 0;
+    const settle = (outcome: WriteOutcome) => {
+      const write = outcome.write;
+      if (outcome.result === 'applied') {
+        report.applied[write.kind === 'update' ? 'updated' : 'deleted']++;
+        if (write.kind === 'update') {
+          next.mirrored[String(write.malId)] = {
+            title: write.title,
+            anilistEntryId: write.entry.id,
+            state: outcome.state!,
+            written: true,
+          };
+        } else {
+          delete next.mirrored[String(write.malId)];
+        }
+      } else if (write.kind === 'update') {
+        const prior = pendingByEntry.get(write.entry.id);
+        const sameVersion = prior && prior.entry.updatedAt === write.entry.updatedAt;
+        const attempts = (sameVersion ? prior.attempts : 0) + (outcome.result === 'failed' ? 1 : 0);
+        const permanent =
+          outcome.result === 'failed' &&
+          (outcome.permanent || attempts >= (settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
+        next.pending.push({
+          entry: write.entry,
+          attempts,
+          lastError: outcome.result === 'failed' ? outcome.error : 'not attempted before the run stopped',
+          permanent,
+        });
+        if (outcome.result === 'failed') {
+          report.failures.push({ malId: write.malId, title: write.title, error: outcome.error, permanent });
+        }
+      } else if (outcome.result === 'failed') {
+        report.failures.push({ malId: write.malId, title: write.title, error: outcome.error, permanent: false });
+      }
+    };
+
+    let stoppedBy: string | undefined;
+    if (plan.writes.length > 0) {
+      mal ??= deps.mal();
+      const result = await applyWrites(plan.writes, {
+        mal,
+        clock: deps.clock,
+        known,
+        ...(stopAt === undefined ? {} : { stopAt }),
+        onSettled: async (outcome) => {
+          settle(outcome);
+          if (outcome.result === 'applied' && ++sinceCheckpoint >= settings.checkpointEveryWrites) {
+            sinceCheckpoint = 0;
+            await saveSyncState(deps.store, withWatermark(next, state, plan.writes, maxFetched, full, true));
+          }
+        },
+      });
+      stoppedBy = result.stoppedBy;
+      if (result.stoppedBy === 'reauth_required') await signalReauth(deps, report, result.reauthError);
+    }
+
+    // ---- persist
+    const completed = stoppedBy === undefined && report.failures.every((f) => f.permanent);
+    const final = withWatermark(next, state, plan.writes, maxFetched, full, !completed);
+    if (full) {
+      final.fullSyncPending = !completed;
+      if (completed) final.lastFullSyncAt = startedAt;
+    }
+    report.stoppedEarly = stoppedBy === 'deadline';
+    report.status =
+      stoppedBy === 'reauth_required' ? 'reauth_required' : report.failures.length > 0 || stoppedBy ? 'partial' : 'ok';
+    report.retryQueue = final.pending.length;
+    if (canonicalJson(final) !== canonicalJson(state)) await saveSyncState(deps.store, final);
+    return finish(report, deps, final.watermark);
+  } catch (err) {
+    if (isReauthRequired(err)) {
+      await signalReauth(deps, report, err);
+      report.status = 'reauth_required';
+      return finish(report, deps, state.watermark);
+    }
+    report.status = 'failed';
+    report.error = describeError(err);
+    deps.logger.error('sync run failed', { runId, error: report.error });
+    return finish(report, deps, state.watermark);
+  }
+}
+
+function decideFull(state: SyncState, settings: SyncSettings, options: RunOptions, now: number): boolean {
+  if (options.full || state.fullSyncPending || state.lastFullSyncAt === null) return true;
+  return now - state.lastFullSyncAt >= settings.fullSyncIntervalHours * 3_600_000;
+}
+
+function shouldBackup(state: SyncState, now: number): boolean {
+  // One backup before the first write ever, then at most one a day from full reconciles.
+  return state.lastBackupAt === null || now - state.lastBackupAt >= 24 * 3_600_000;
+}
+
+/**
+ * The new watermark: one second below the newest entry read (so same-second edits made while we
+ * were paging are read again), held below every change that is still waiting to be applied.
+ */
+function withWatermark(
+  next: SyncState,
+  before: SyncState,
+  writes: readonly PlannedWrite[],
+  maxFetched: number,
+  full: boolean,
+  holdForUnsettled: boolean,
+): SyncState {
+  let candidate = Math.max(0, maxFetched - 1);
+  if (!full) candidate = Math.max(candidate, before.watermark);
+  for (const p of next.pending) if (!p.permanent) candidate = Math.min(candidate, p.entry.updatedAt - 1);
+  if (holdForUnsettled) {
+    // Mid-run checkpoints: writes not settled yet must not be passed either.
+    const settled = new Set(next.pending.map((p) => p.entry.id));
+    for (const w of writes) {
+      if (w.kind !== 'update' || settled.has(w.entry.id)) continue;
+      const mirrored = next.mirrored[String(w.malId)];
+      if (!mirrored || mirrored.anilistEntryId !== w.entry.id || !mirrored.written) {
+        candidate = Math.min(candidate, w.entry.updatedAt - 1);
+      }
+    }
+  }
+  return { ...next, watermark: Math.max(0, candidate) };
+}
+
+/** JSON with sorted keys, so that "did anything change?" does not depend on property order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+function mergeNewest(a: readonly AniListEntry[], b: readonly AniListEntry[]): AniListEntry[] {
+  const byId = new Map<number, AniListEntry>();
+  for (const e of [...a, ...b]) {
+    const existing = byId.get(e.id);
+    if (!existing || e.updatedAt >= existing.updatedAt) byId.set(e.id, e);
+  }
+  return [...byId.values()];
+}
+
+async function signalReauth(deps: SyncDeps, report: RunReport, err: unknown): Promise<void> {
+  const reason = ((err as { reason?: ReauthReason })?.reason ?? 'no_tokens') as ReauthReason;
+  report.reauthReason = reason;
+  try {
+    await deps.events.publishReauthRequired({ reason, at: new Date(deps.clock.now()).toISOString() });
+  } catch (publishErr) {
+    // The mailer's daily check catches this case too; do not fail the run over it.
+    deps.logger.warn('could not publish the reauth event', { error: describeError(publishErr) });
+  }
+}
+
+function newReport(
+  runId: string,
+  mode: 'full' | 'incremental',
+  anilistUser: string,
+  startedAt: number,
+  options: RunOptions,
+  watermarkBefore: number,
+): RunReport {
+  return {
+    runId,
+    mode,
+    dryRun: options.dryRun ?? false,
+    anilistUser,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: '',
+    durationMs: 0,
+    status: 'ok',
+    fetched: 0,
+    planned: { updates: 0, deletes: 0 },
+    applied: { updated: 0, deleted: 0 },
+    unchanged: 0,
+    writes: [],
+    skipped: [],
+    partialDates: [],
+    failures: [],
+    orphans: [],
+    retryQueue: 0,
+    stoppedEarly: false,
+    watermark: { before: watermarkBefore, after: watermarkBefore },
+    requests: {},
+  };
+}
+
+function fillPlanReport(report: RunReport, plan: Plan): void {
+  report.planned.updates = plan.writes.filter((w) => w.kind === 'update').length;
+  report.planned.deletes = plan.writes.filter((w) => w.kind === 'delete').length;
+  report.unchanged = plan.unchanged.length;
+  report.skipped = plan.skipped.map((s) => ({ ...s }));
+  report.partialDates = plan.partialDates.map((p) => ({ ...p }));
+  report.writes = plan.writes.map((w) =>
+    w.kind === 'update'
+      ? { kind: 'update', malId: w.malId, title: w.title, fields: { ...w.fields }, reasons: [...w.reasons] }
+      : { kind: 'delete', malId: w.malId, title: w.title, fields: {}, reasons: [w.reason] },
+  );
+  if (plan.pruneRefused) report.pruneRefused = plan.pruneRefused;
+}
+
+function finish(report: RunReport, deps: SyncDeps, watermarkAfter: number): RunReport {
+  const finished = deps.clock.now();
+  report.finishedAt = new Date(finished).toISOString();
+  report.durationMs = finished - Date.parse(report.startedAt);
+  report.watermark.after = watermarkAfter;
+  report.requests = deps.counters?.() ?? {};
+  deps.logger.info('sync run', {
+    runId: report.runId,
+    mode: report.mode,
+    status: report.status,
+    fetched: report.fetched,
+    updated: report.applied.updated,
+    deleted: report.applied.deleted,
+    unchanged: report.unchanged,
+    skipped: report.skipped.length,
+    failed: report.failures.length,
+    retryQueue: report.retryQueue,
+    durationMs: report.durationMs,
+    requests: report.requests,
+  });
+  return report;
+}
+
+/** The list in the shape of MAL's `GET /users/@me/animelist` response, for backups. */
+export function toMalResponseShape(list: readonly MalListEntry[]): { data: unknown[]; paging: object } {
+  return {
+    data: list.map((e) => ({ node: { id: e.animeId, title: e.title }, list_status: e.listStatus })),
+    paging: {},
+  };
+}

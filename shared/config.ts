@@ -78,6 +78,8 @@ export const authConfigShape = {
 export const storageConfigShape = {
   STATE_BUCKET: z.string().trim().min(3, 'is required: the S3 bucket holding tokens and sync state'),
   EVENT_BUS_NAME: z.string().min(1).default('default'),
+  /** s3rver and other emulators need path-style addressing. */
+  S3_FORCE_PATH_STYLE: bool.default(false),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 };
 
@@ -95,9 +97,42 @@ export const syncWorkerConfigSchema = z.object({
   MAL_CLIENT_SECRET: authConfigShape.MAL_CLIENT_SECRET,
   REFRESH_TOKEN_LIFETIME_DAYS: authConfigShape.REFRESH_TOKEN_LIFETIME_DAYS,
 });
+
+/** The mailer builds authorize links and sends mail; it never needs the client secret. */
+export const mailerConfigSchema = z.object({
+  ...storageConfigShape,
+  MAL_CLIENT_ID: authConfigShape.MAL_CLIENT_ID,
+  MAL_OAUTH_URL: authConfigShape.MAL_OAUTH_URL,
+  MAL_API_URL: authConfigShape.MAL_API_URL,
+  MAL_REDIRECT_URI: authConfigShape.MAL_REDIRECT_URI,
+  NOTIFY_EMAIL: authConfigShape.NOTIFY_EMAIL,
+  SENDER_EMAIL: authConfigShape.SENDER_EMAIL,
+  REAUTH_LINK_TTL_HOURS: authConfigShape.REAUTH_LINK_TTL_HOURS,
+  REAUTH_THROTTLE_HOURS: authConfigShape.REAUTH_THROTTLE_HOURS,
+  REFRESH_TOKEN_LIFETIME_DAYS: authConfigShape.REFRESH_TOKEN_LIFETIME_DAYS,
+  REAUTH_WARN_DAYS: authConfigShape.REAUTH_WARN_DAYS,
+  HTTP_TIMEOUT_MS: authConfigShape.HTTP_TIMEOUT_MS,
+});
+
+/** The callback exchanges codes; its redirect URI defaults to its own URL (see MAL_REDIRECT_URI). */
+export const callbackConfigSchema = z.object({
+  ...storageConfigShape,
+  ...secretSourceShape,
+  MAL_CLIENT_ID: authConfigShape.MAL_CLIENT_ID,
+  MAL_CLIENT_SECRET: authConfigShape.MAL_CLIENT_SECRET,
+  MAL_OAUTH_URL: authConfigShape.MAL_OAUTH_URL,
+  MAL_API_URL: authConfigShape.MAL_API_URL,
+  MAL_REDIRECT_URI: authConfigShape.MAL_REDIRECT_URI.optional(),
+  MAL_USERNAME: authConfigShape.MAL_USERNAME,
+  REFRESH_TOKEN_LIFETIME_DAYS: authConfigShape.REFRESH_TOKEN_LIFETIME_DAYS,
+  HTTP_TIMEOUT_MS: authConfigShape.HTTP_TIMEOUT_MS,
+});
+
 export const authConfigSchema = z.object({ ...authConfigShape, ...storageConfigShape, ...secretSourceShape });
 
 export type SyncWorkerConfig = z.infer<typeof syncWorkerConfigSchema>;
+export type MailerConfig = z.infer<typeof mailerConfigSchema>;
+export type CallbackConfig = z.infer<typeof callbackConfigSchema>;
 export type AuthConfig = z.infer<typeof authConfigSchema>;
 
 /** Parses `env` with `schema`; throws `ConfigError` listing every bad key at once. Empty strings count as unset. */

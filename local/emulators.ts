@@ -89,7 +89,15 @@ export async function startSesEmulator(options: { port?: number; host?: string }
     async messages() {
       const res = await fetch(`${endpoint}/store`);
       const body = (await res.json()) as {
-        emails: { messageId: string; subject: string; to?: string; from: string; destination?: { to?: string[] }; body?: { html?: string; text?: string }; at: number }[];
+        emails: {
+          messageId: string;
+          subject: string;
+          to?: string;
+          from: string;
+          destination?: { to?: string[] };
+          body?: { html?: string; text?: string };
+          at: number;
+        }[];
       };
       return body.emails.map((e) => ({
         messageId: e.messageId,

@@ -50,7 +50,8 @@ export async function startHttpApiBridge(options: {
 
 function toEvent(req: IncomingMessage, url: URL, routeKey: string): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const rawQueryString = url.search.startsWith('?') ? url.search.slice(1) : '';
   // API Gateway joins repeated parameters with commas; handlers must not trust this map for security decisions.
   const query: Record<string, string> = {};

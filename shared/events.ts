@@ -11,7 +11,8 @@ export const DETAIL_TYPES = {
   authorizationCompleted: 'Authorization Completed',
 } as const;
 
-export type ReauthReason = 'no_tokens' | 'invalid_grant' | 'refresh_token_expiring' | 'user_mismatch';
+export const REAUTH_REASONS_LIST = ['no_tokens', 'invalid_grant', 'refresh_token_expiring', 'user_mismatch'] as const;
+export type ReauthReason = (typeof REAUTH_REASONS_LIST)[number];
 
 export interface ReauthRequiredDetail {
   readonly reason: ReauthReason;

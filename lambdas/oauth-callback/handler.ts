@@ -1,2 +1,64 @@
-// Placeholder until the domain wiring lands; keeps the CDK entry point resolvable.
-export const handler = async (_event: unknown): Promise<unknown> => ({ ok: true });
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { handleOAuthCallback, type OAuthCallbackDeps } from '../../shared/auth/callback';
+import { resolveSecret } from '../../shared/aws/parameters';
+import { type CallbackConfig, callbackConfigSchema, loadConfig } from '../../shared/config';
+import { createMalOAuth, isInvalidGrant } from '../../shared/mal/oauth';
+import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
+
+export interface CallbackHandlerDeps {
+  readonly callback: Omit<OAuthCallbackDeps, 'redirectUri'>;
+  /** Configured redirect URI; when absent it is this function's own URL, taken from the request. */
+  readonly redirectUri?: string;
+}
+
+/**
+ * The redirect_uri sent with the token request must equal the one in the authorize link, which the
+ * mailer built from the stack's callback URL: the API's own domain plus the route path.
+ */
+export function redirectUriFor(event: APIGatewayProxyEventV2, configured: string | undefined): string {
+  if (configured) return configured;
+  const scheme = event.headers?.['x-forwarded-proto'] ?? 'https';
+  return `${scheme}://${event.requestContext.domainName}${event.rawPath}`;
+}
+
+export function makeCallbackHandler(deps: CallbackHandlerDeps) {
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const redirectUri = redirectUriFor(event, deps.redirectUri);
+    const page = await handleOAuthCallback({ ...deps.callback, redirectUri }, event.rawQueryString);
+    return { statusCode: page.statusCode, headers: { ...page.headers }, body: page.body };
+  };
+}
+
+export async function buildCallbackDeps(config: CallbackConfig, platform: Platform): Promise<CallbackHandlerDeps> {
+  const clientSecret = await resolveSecret(
+    config.MAL_CLIENT_SECRET,
+    config.MAL_CLIENT_SECRET_PARAMETER,
+    platform.readParameter,
+  );
+  return {
+    ...(config.MAL_REDIRECT_URI ? { redirectUri: config.MAL_REDIRECT_URI } : {}),
+    callback: {
+      store: platform.store,
+      clock: platform.clock,
+      oauth: createMalOAuth({
+        fetch: platform.fetch,
+        timeoutMs: config.HTTP_TIMEOUT_MS,
+        clock: platform.clock,
+        oauthUrl: config.MAL_OAUTH_URL,
+        apiUrl: config.MAL_API_URL,
+        clientId: config.MAL_CLIENT_ID,
+        ...(clientSecret ? { clientSecret } : {}),
+      }),
+      events: platform.events,
+      refreshTokenLifetimeDays: config.REFRESH_TOKEN_LIFETIME_DAYS,
+      ...(config.MAL_USERNAME ? { expectedMalUser: config.MAL_USERNAME } : {}),
+      isInvalidGrant,
+      logger: platform.logger,
+    },
+  };
+}
+
+export const handler = lazyHandler(async () => {
+  const config = loadConfig(callbackConfigSchema);
+  return makeCallbackHandler(await buildCallbackDeps(config, createAwsPlatform(config)));
+});

@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { loadConfig } from '../shared/config';
+
+/** Settings of the local runtime itself (ports, data folder, sandbox switch). */
+const port = z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65_535);
+
+export const localConfigSchema = z.object({
+  LOCAL_HOST: z.string().default('127.0.0.1'),
+  LOCAL_CALLBACK_PORT: port.default(3000),
+  LOCAL_S3_PORT: port.default(4569),
+  LOCAL_SES_PORT: port.default(8005),
+  SANDBOX_ANILIST_PORT: port.default(4100),
+  SANDBOX_MAL_PORT: port.default(4200),
+  SYNC_INTERVAL_MINUTES: z.coerce.number({ message: 'must be a number' }).positive('must be above 0').default(15),
+  LOCAL_DATA_DIR: z.string().default('.local-data'),
+  /** `auto`: sandbox unless MAL_CLIENT_ID is configured. */
+  SANDBOX: z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }).default('auto'),
+  SANDBOX_ANILIST_FIXTURE: z.string().optional(),
+  SANDBOX_MAL_FIXTURE: z.string().optional(),
+});
+
+export type LocalConfig = z.infer<typeof localConfigSchema>;
+
+/** Loads `.env` (never overriding the real environment), then validates the local settings. */
+export function loadLocalEnvironment(cwd = process.cwd()): { env: NodeJS.ProcessEnv; local: LocalConfig } {
+  const envFile = path.join(cwd, '.env');
+  if (existsSync(envFile)) {
+    process.loadEnvFile?.(envFile);
+  }
+  return { env: process.env, local: loadConfig(localConfigSchema, process.env) };
+}
+
+export function isSandboxMode(local: LocalConfig, env: NodeJS.ProcessEnv): boolean {
+  if (local.SANDBOX === 'true') return true;
+  if (local.SANDBOX === 'false') return false;
+  return !env.MAL_CLIENT_ID?.trim();
+}

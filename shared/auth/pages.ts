@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { formatUtc, html, SafeHtml } from '../mail/html';
+import type { ConsumeFailureReason } from './pending';
+
+/** What the callback Lambda returns (API Gateway HTTP API proxy result shape). */
+export interface HtmlResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+const STYLE = `
+:root{color-scheme:light dark}
+body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;background:#f4f5f7;color:#1f2328;line-height:1.5}
+main{max-width:560px;margin:0 auto;padding:32px 16px}
+.card{background:#fff;border:1px solid #d8dde3;border-radius:10px;padding:24px}
+.badge{display:inline-block;width:40px;height:40px;border-radius:50%;text-align:center;line-height:40px;font-size:22px;font-weight:700;color:#fff;margin-bottom:8px}
+.success .badge{background:#1a7f37}.error .badge{background:#cf222e}.warning .badge{background:#9a6700}
+h1{font-size:22px;margin:0 0 12px}
+p{margin:0 0 12px;font-size:16px}
+.muted{color:#57606a;font-size:14px}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px;word-break:break-all}
+@media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}.card{background:#161b22;border-color:#30363d}.muted{color:#8d96a0}}
+`.trim();
+
+/** The only style allowed on the page is this exact block: the CSP names its hash, so no inline script or injected style runs. */
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+};
+
+type Tone = 'success' | 'error' | 'warning';
+const BADGE: Record<Tone, string> = { success: '✓', error: '✕', warning: '!' };
+
+function page(statusCode: number, tone: Tone, heading: string, paragraphs: readonly SafeHtml[]): HtmlResponse {
+  const body = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${heading}</title>
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body>
+<main><div class="card ${tone}">
+<div class="badge" aria-hidden="true">${BADGE[tone]}</div>
+<h1>${heading}</h1>
+${paragraphs.map((p) => html`<p>${p}</p>\n`)}</div></main>
+</body>
+</html>
+`;
+  return { statusCode, headers: { ...PAGE_HEADERS }, body: body.value };
+}
+
+const newLinkHint = html`A new link is emailed automatically on the next check while re-authorization is still needed.`;
+const newLinkHintLower = html`a new link is emailed automatically on the next check while re-authorization is still needed.`;
+const muted = (text: string) => html`<span class="muted">${text}</span>`;
+
+export function successPage(malUser: string | null): HtmlResponse {
+  const who = malUser ? html` as <strong>${malUser}</strong>` : html``;
+  return page(200, 'success', 'Connected to MyAnimeList', [
+    html`Connected to MyAnimeList${who}. Syncing resumes in a moment.`,
+    muted('You can close this page. This link cannot be used again.'),
+  ]);
+}
+
+export function declinedPage(linkExpiresAt: number | undefined): HtmlResponse {
+  const until =
+    linkExpiresAt === undefined
+      ? html`If you change your mind, the link in the email keeps working until it expires. ${newLinkHint}`
+      : html`If you change your mind, the link in the email still works until <strong>${formatUtc(new Date(linkExpiresAt))}</strong>. After that, ${newLinkHintLower}`;
+  return page(400, 'warning', 'Authorization declined', [
+    html`You declined access on MyAnimeList, so nothing was changed.`,
+    until,
+  ]);
+}
+
+export function stateProblemPage(
+  reason: ConsumeFailureReason,
+  details: { expiresAt?: number; usedAt?: number } = {},
+): HtmlResponse {
+  const text: Record<ConsumeFailureReason, { heading: string; body: SafeHtml }> = {
+    missing: {
+      heading: 'Incomplete link',
+      body: html`This address is missing its <code>state</code> parameter, so it cannot be matched to an email we sent. Open the link from the email again.`,
+    },
+    malformed: {
+      heading: 'Invalid link',
+      body: html`This link's <code>state</code> parameter is not one this mirror creates. Open the link from the email again, without changes.`,
+    },
+    unknown: {
+      heading: 'Unknown link',
+      body: html`This link does not match any authorization this mirror sent. It may be forged, or so old that it was cleaned up.`,
+    },
+    expired: {
+      heading: 'Link expired',
+      body:
+        details.expiresAt === undefined
+          ? html`This authorization link has expired.`
+          : html`This authorization link expired on <strong>${formatUtc(new Date(details.expiresAt))}</strong>.`,
+    },
+    used: {
+      heading: 'Link already used',
+      body:
+        details.usedAt === undefined
+          ? html`This authorization link has already been used; each link works only once.`
+          : html`This authorization link was already used on <strong>${formatUtc(new Date(details.usedAt))}</strong>; each link works only once.`,
+    },
+  };
+  const { heading, body } = text[reason];
+  return page(400, 'error', heading, [body, html`Nothing was changed. ${newLinkHint}`]);
+}
+
+export function badRequestPage(problem: string): HtmlResponse {
+  return page(400, 'error', 'Invalid request', [
+    html`This address is not a valid authorization reply: ${problem}.`,
+    html`Nothing was changed. Open the link from the email again.`,
+  ]);
+}
+
+export function malErrorPage(error: string, description: string | undefined): HtmlResponse {
+  return page(400, 'error', 'MyAnimeList reported an error', [
+    html`MyAnimeList did not authorize access: <code>${error}</code>${description ? html` – ${description}` : html``}.`,
+    html`Nothing was changed. ${newLinkHint}`,
+  ]);
+}
+
+export function exchangeFailedPage(kind: 'rejected' | 'unavailable'): HtmlResponse {
+  return kind === 'rejected'
+    ? page(400, 'error', 'Authorization rejected', [
+        html`MyAnimeList rejected the authorization code (it may have expired or been used already).`,
+        html`Nothing was stored. ${newLinkHint}`,
+      ])
+    : page(502, 'error', 'MyAnimeList is not answering', [
+        html`The authorization could not be completed because MyAnimeList did not respond properly.`,
+        html`Nothing was stored. ${newLinkHint}`,
+      ]);
+}
+
+export function userMismatchPage(actual: string, expected: string): HtmlResponse {
+  return page(403, 'error', 'Wrong MyAnimeList account', [
+    html`You approved access as <strong>${actual}</strong>, but this mirror is set up for <strong>${expected}</strong>.`,
+    html`Nothing was stored. Sign out of MyAnimeList, sign in as ${expected}, and use the next link we email.`,
+  ]);
+}
+
+export function verifyFailedPage(): HtmlResponse {
+  return page(502, 'error', 'Could not verify the account', [
+    html`MyAnimeList did not say which account was authorized, and this mirror only accepts one specific account.`,
+    html`Nothing was stored. ${newLinkHint}`,
+  ]);
+}
+
+export function saveFailedPage(): HtmlResponse {
+  return page(500, 'error', 'Could not save the authorization', [
+    html`MyAnimeList approved access, but the mirror could not save it.`,
+    html`${newLinkHint}`,
+  ]);
+}

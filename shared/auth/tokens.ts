@@ -1,0 +1,286 @@
+import { z } from 'zod';
+import type { Clock } from '../clock';
+import { AppError, describeError, PreconditionFailedError } from '../errors';
+import type { ReauthReason } from '../events';
+import { type Logger, silentLogger } from '../log';
+import type { AccessTokenProvider, MalOAuth, MalTokenSet } from '../mal/types';
+import { KEYS, type ObjectStore, type PutCondition } from '../store/store';
+
+const DAY_MS = 86_400_000;
+/** Refresh first when the access token has less than this left, so a request never starts with a dying token. */
+export const ACCESS_TOKEN_SKEW_MS = 60_000;
+/** Used only if MAL's `expires_in` is missing or nonsense; MAL documents one hour. */
+const FALLBACK_ACCESS_LIFETIME_S = 3600;
+/** Bounded retries of a conditional write; a real conflict resolves within one or two rounds. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+export const REAUTH_REASONS = ['no_tokens', 'invalid_grant', 'refresh_token_expiring', 'user_mismatch'] as const;
+
+/** The stored MAL tokens. All times are epoch milliseconds. */
+export const storedTokensSchema = z.object({
+  accessToken: z.string().min(1),
+  refreshToken: z.string().min(1),
+  accessExpiresAt: z.number().int(),
+  refreshIssuedAt: z.number().int(),
+  /** Estimated from REFRESH_TOKEN_LIFETIME_DAYS: MAL does not say when a refresh token dies. */
+  refreshExpiresAt: z.number().int(),
+  malUser: z.string().nullable(),
+  /** Set when MAL rejected the refresh token; only a new authorization clears it. */
+  invalid: z.object({ reason: z.enum(REAUTH_REASONS), at: z.number().int() }).optional(),
+});
+export type StoredTokens = z.infer<typeof storedTokensSchema>;
+
+/** The user has to authorize MAL again; the sync cannot continue. Not retryable. */
+export class ReauthRequiredError extends AppError {
+  readonly reason: ReauthReason;
+  readonly retryable = false;
+  constructor(reason: ReauthReason, message: string, options?: { cause?: unknown }) {
+    super('reauth_required', message, options);
+    this.reason = reason;
+  }
+}
+
+/** Refreshing failed for a reason the next attempt may not have (network, MAL 5xx, store trouble). */
+export class TokenRefreshError extends AppError {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('token_refresh_failed', message, options);
+  }
+}
+
+export interface TokenRead {
+  /** Undefined when no object exists or it is unreadable (`corrupt`). */
+  readonly tokens?: StoredTokens;
+  /** The object's ETag, also for a corrupt object (so a new authorization can replace it conditionally). */
+  readonly etag?: string;
+  readonly corrupt?: boolean;
+}
+
+/** Reads and validates the stored tokens. A corrupt object is reported, never thrown, and never overwritten here. */
+export async function readTokens(store: ObjectStore): Promise<TokenRead> {
+  const obj = await store.get(KEYS.tokens);
+  if (!obj) return {};
+  try {
+    return { tokens: storedTokensSchema.parse(JSON.parse(obj.body)), etag: obj.etag };
+  } catch {
+    return { etag: obj.etag, corrupt: true };
+  }
+}
+
+function conditionFor(etag: string | undefined): PutCondition {
+  return etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag };
+}
+
+function tokensFromSet(
+  set: MalTokenSet,
+  now: number,
+  refreshTokenLifetimeDays: number,
+  malUser: string | null,
+): StoredTokens {
+  const expiresIn = Number.isFinite(set.expiresIn) && set.expiresIn > 0 ? set.expiresIn : FALLBACK_ACCESS_LIFETIME_S;
+  return {
+    accessToken: set.accessToken,
+    refreshToken: set.refreshToken,
+    accessExpiresAt: now + Math.round(expiresIn * 1000),
+    refreshIssuedAt: now,
+    refreshExpiresAt: now + refreshTokenLifetimeDays * DAY_MS,
+    malUser,
+  };
+}
+
+export interface TokenProviderDeps {
+  readonly store: ObjectStore;
+  readonly oauth: Pick<MalOAuth, 'refresh'>;
+  readonly clock: Clock;
+  readonly refreshTokenLifetimeDays: number;
+  /** Recognises MAL's "this refresh token is dead" answer (the real one lives in shared/mal/oauth.ts). */
+  readonly isInvalidGrant: (err: unknown) => boolean;
+  readonly logger?: Logger;
+}
+
+interface Current {
+  readonly tokens: StoredTokens;
+  readonly etag: string;
+}
+
+/**
+ * The sync worker's token source. One instance per run: the stored tokens are read once and
+ * cached; refreshes are de-duplicated within the instance and rotation-safe across processes
+ * (see `refreshFrom`).
+ */
+export function createTokenProvider(deps: TokenProviderDeps): AccessTokenProvider {
+  const logger = deps.logger ?? silentLogger;
+  let cache: Current | undefined;
+  let inflight: Promise<string> | undefined;
+
+  const usable = (read: TokenRead): Current => {
+    if (!read.tokens || read.etag === undefined) {
+      throw new ReauthRequiredError(
+        'no_tokens',
+        read.corrupt
+          ? 'Stored MAL tokens are unreadable; a new authorization is needed'
+          : 'No MAL tokens are stored yet',
+      );
+    }
+    if (read.tokens.invalid) {
+      throw new ReauthRequiredError(
+        read.tokens.invalid.reason,
+        'Stored MAL tokens were rejected; a new authorization is needed',
+      );
+    }
+    return { tokens: read.tokens, etag: read.etag };
+  };
+
+  const adopt = (current: Current, why: string): string => {
+    cache = current;
+    logger.info('using MAL tokens stored by another writer', { why });
+    return current.tokens.accessToken;
+  };
+
+  /** The refresh token was rejected: mark the record invalid unless it has moved on meanwhile. */
+  const onInvalidGrant = async (startRefreshToken: string, cause: unknown): Promise<string> => {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const read = await readTokens(deps.store);
+      if (!read.tokens || read.etag === undefined) {
+        throw new ReauthRequiredError('no_tokens', 'MAL rejected the refresh token and no other tokens are stored', {
+          cause,
+        });
+      }
+      if (read.tokens.refreshToken !== startRefreshToken) {
+        // Another refresh rotated the token, or the callback stored a new authorization: that is
+        // exactly why ours was rejected. Use theirs.
+        if (!read.tokens.invalid) return adopt({ tokens: read.tokens, etag: read.etag }, 'rotated concurrently');
+        throw new ReauthRequiredError(read.tokens.invalid.reason, 'Stored MAL tokens were rejected', { cause });
+      }
+      if (read.tokens.invalid) {
+        throw new ReauthRequiredError(read.tokens.invalid.reason, 'Stored MAL tokens were rejected', { cause });
+      }
+      const marked: StoredTokens = { ...read.tokens, invalid: { reason: 'invalid_grant', at: deps.clock.now() } };
+      try {
+        await deps.store.put(KEYS.tokens, JSON.stringify(marked), { ifMatch: read.etag });
+      } catch (err) {
+        if (err instanceof PreconditionFailedError) continue;
+        throw err;
+      }
+      cache = undefined;
+      logger.warn('MAL rejected the refresh token; tokens marked invalid');
+      throw new ReauthRequiredError('invalid_grant', 'MAL rejected the refresh token (invalid_grant)', { cause });
+    }
+    throw new ReauthRequiredError('invalid_grant', 'MAL rejected the refresh token (invalid_grant)', { cause });
+  };
+
+  /**
+   * Rotation-safe refresh: refresh with the token we read, then write with If-Match on the ETag
+   * we read. If that write loses a race we re-read: a different refresh token means someone
+   * stored newer tokens (another refresh or a new authorization) and ours are dropped; the same
+   * refresh token means the conflict was about something else and we write again.
+   */
+  const refreshFrom = async (base: Current): Promise<string> => {
+    const startRefreshToken = base.tokens.refreshToken;
+    let set: MalTokenSet;
+    try {
+      set = await deps.oauth.refresh(startRefreshToken);
+    } catch (err) {
+      if (deps.isInvalidGrant(err)) return onInvalidGrant(startRefreshToken, err);
+      throw new TokenRefreshError(`Refreshing the MAL access token failed: ${describeError(err)}`, { cause: err });
+    }
+    const fresh = tokensFromSet(set, deps.clock.now(), deps.refreshTokenLifetimeDays, base.tokens.malUser);
+    let etag: string | undefined = base.etag;
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      try {
+        const written = await deps.store.put(KEYS.tokens, JSON.stringify(fresh), conditionFor(etag));
+        cache = { tokens: fresh, etag: written.etag };
+        return fresh.accessToken;
+      } catch (err) {
+        if (!(err instanceof PreconditionFailedError)) {
+          // MAL has already rotated the refresh token, so the one still stored is probably dead now.
+          logger.error('refreshed MAL tokens could not be saved', { error: describeError(err) });
+          throw new TokenRefreshError('Refreshed MAL tokens could not be saved', { cause: err });
+        }
+      }
+      const read = await readTokens(deps.store);
+      if (read.tokens && read.etag !== undefined && read.tokens.refreshToken !== startRefreshToken) {
+        // Never overwrite a newer refresh token. An invalid-marked newer record is worthless,
+        // though, while ours are known good: only then do we write over it.
+        if (!read.tokens.invalid)
+          return adopt({ tokens: read.tokens, etag: read.etag }, 'newer tokens stored during refresh');
+      }
+      etag = read.etag;
+    }
+    throw new TokenRefreshError('Refreshed MAL tokens could not be saved: the stored tokens kept changing');
+  };
+
+  /** One refresh at a time per instance; concurrent callers share its result. */
+  const single = (work: () => Promise<string>): Promise<string> => {
+    if (!inflight) {
+      inflight = work().finally(() => {
+        inflight = undefined;
+      });
+    }
+    return inflight;
+  };
+
+  const expiresSoon = (tokens: StoredTokens) => tokens.accessExpiresAt - deps.clock.now() <= ACCESS_TOKEN_SKEW_MS;
+
+  return {
+    async get() {
+      if (inflight) return inflight;
+      if (!cache) cache = usable(await readTokens(deps.store));
+      const current = cache;
+      if (!expiresSoon(current.tokens)) return current.tokens.accessToken;
+      return single(() => refreshFrom(current));
+    },
+
+    async refresh(staleToken: string) {
+      return single(async () => {
+        // Read again: another process may already have refreshed, and its tokens are the ones to use.
+        const current = usable(await readTokens(deps.store));
+        if (current.tokens.accessToken !== staleToken && !expiresSoon(current.tokens)) {
+          cache = current;
+          return current.tokens.accessToken;
+        }
+        return refreshFrom(current);
+      });
+    },
+  };
+}
+
+export interface SaveAuthorizationDeps {
+  readonly store: ObjectStore;
+  readonly clock: Clock;
+  readonly refreshTokenLifetimeDays: number;
+}
+
+export interface SaveAuthorizationResult {
+  readonly outcome: 'stored' | 'kept_newer';
+  readonly tokens: StoredTokens;
+}
+
+/**
+ * Stores tokens from a fresh authorization (the callback). The write is conditional on what was
+ * read (If-Match, or If-None-Match '*' when nothing exists). On a conflict it re-reads and writes
+ * again unless the stored tokens are newer. `refreshIssuedAt` is stamped at each attempt: the
+ * authorization is the user's latest decision, so it is newer than any refresh it raced with
+ * (whose write landed before our re-read); only a future-dated record (clock skew) is kept.
+ */
+export async function saveTokensFromAuthorization(
+  deps: SaveAuthorizationDeps,
+  set: MalTokenSet,
+  malUser: string | null,
+): Promise<SaveAuthorizationResult> {
+  let read = await readTokens(deps.store);
+  for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+    const ours = tokensFromSet(set, deps.clock.now(), deps.refreshTokenLifetimeDays, malUser);
+    if (read.tokens && !read.tokens.invalid && read.tokens.refreshIssuedAt > ours.refreshIssuedAt) {
+      return { outcome: 'kept_newer', tokens: read.tokens };
+    }
+    try {
+      await deps.store.put(KEYS.tokens, JSON.stringify(ours), conditionFor(read.etag));
+      return { outcome: 'stored', tokens: ours };
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+    }
+    read = await readTokens(deps.store);
+  }
+  throw new PreconditionFailedError(KEYS.tokens);
+}

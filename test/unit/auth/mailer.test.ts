@@ -1,0 +1,199 @@
+import { handleOAuthCallback } from '../../../shared/auth/callback';
+import { MailSendError, type ReauthMailerDeps, runReauthCheck } from '../../../shared/auth/mailer';
+import { consumePendingAuthorization } from '../../../shared/auth/pending';
+import { mailerStateSchema } from '../../../shared/auth/reauth';
+import { ManualClock } from '../../../shared/clock';
+import { MemoryStore } from '../../../shared/store/memory-store';
+import { KEYS } from '../../../shared/store/store';
+import { DAY, FakeEvents, FakeMailSender, FakeMalOAuth, gate, HOUR, isInvalidGrant, seedTokens } from './fakes';
+
+const REDIRECT = 'https://cb.example.test/callback';
+
+function setup(overrides: Partial<ReauthMailerDeps> = {}) {
+  const store = new MemoryStore();
+  const clock = new ManualClock();
+  const oauth = new FakeMalOAuth();
+  const mail = new FakeMailSender();
+  const deps: ReauthMailerDeps = {
+    store,
+    clock,
+    oauth,
+    mail,
+    from: 'mirror@example.test',
+    to: 'me@example.test',
+    redirectUri: REDIRECT,
+    linkTtlHours: 168,
+    throttleHours: 24,
+    warnDays: 5,
+    ...overrides,
+  };
+  return { store, clock, oauth, mail, deps };
+}
+
+function mailerState(store: MemoryStore) {
+  const obj = store.objects.get(KEYS.mailerState);
+  return obj ? mailerStateSchema.parse(JSON.parse(obj.body)) : undefined;
+}
+
+function linkIn(text: string): URL {
+  const match = text.match(/https:\/\/myanimelist\.net\/v1\/oauth2\/authorize\?\S+/);
+  expect(match).not.toBeNull();
+  return new URL(match![0]);
+}
+
+describe('runReauthCheck', () => {
+  it('with no tokens: stores a pending authorization, emails the link with its expiry, records the send', async () => {
+    const { store, clock, mail, deps } = setup();
+    const result = await runReauthCheck(deps, 'schedule');
+    const expiresAt = clock.now() + 168 * HOUR;
+    expect(result).toMatchObject({
+      sent: true,
+      reason: 'no_tokens',
+      reauthPendingHours: 0,
+      linkExpiresAt: new Date(expiresAt).toISOString(),
+      messageId: 'msg-1',
+    });
+    expect(mail.sent).toHaveLength(1);
+    const msg = mail.sent[0]!;
+    expect(msg).toMatchObject({ from: 'mirror@example.test', to: 'me@example.test' });
+
+    const link = linkIn(msg.text);
+    const state = link.searchParams.get('state')!;
+    expect(link.searchParams.get('redirect_uri')).toBe(REDIRECT);
+    expect(link.searchParams.get('code_challenge_method')).toBe('plain');
+    expect(msg.html).toContain(`state=${state}`);
+    expect(msg.text).toContain('Thursday, 8 January 2026, 00:00 UTC');
+    expect(msg.html).toContain('Thursday, 8 January 2026, 00:00 UTC');
+
+    const pending = JSON.parse(store.objects.get(KEYS.pendingAuth(state))!.body);
+    expect(pending).toMatchObject({ state, expiresAt, createdAt: clock.now() });
+    // plain PKCE: the emailed challenge is the stored verifier
+    expect(link.searchParams.get('code_challenge')).toBe(pending.codeVerifier);
+
+    expect(mailerState(store)).toEqual({
+      lastSentAt: clock.now(),
+      lastState: state,
+      linkExpiresAt: expiresAt,
+      reason: 'no_tokens',
+      problemSince: clock.now(),
+    });
+  });
+
+  it('throttles repeated triggers to one email per 24 h while the link is valid', async () => {
+    const { clock, mail, deps } = setup();
+    const sentAt: number[] = [];
+    // Events every 2 hours for three days (e.g. every failing sync run publishes one).
+    for (let t = 0; t <= 72; t += 2) {
+      const r = await runReauthCheck(deps, t % 24 === 0 ? 'schedule' : 'event', 'no_tokens');
+      if (r.sent) sentAt.push(t);
+      clock.advance(2 * HOUR);
+    }
+    expect(sentAt).toEqual([0, 24, 48, 72]);
+    expect(mail.sent).toHaveLength(4);
+  });
+
+  it('reports growing reauthPendingHours across runs of one episode', async () => {
+    const { clock, deps } = setup();
+    await runReauthCheck(deps, 'schedule');
+    clock.advance(30 * HOUR);
+    expect((await runReauthCheck(deps, 'schedule')).reauthPendingHours).toBe(30);
+    clock.advance(HOUR);
+    const throttled = await runReauthCheck(deps, 'event', 'no_tokens');
+    expect(throttled).toMatchObject({ sent: false, reauthPendingHours: 31 });
+  });
+
+  it('sends a new email at once when the last link was used', async () => {
+    const { store, clock, mail, deps } = setup();
+    await runReauthCheck(deps, 'schedule');
+    const state = linkIn(mail.sent[0]!.text).searchParams.get('state')!;
+    expect((await consumePendingAuthorization({ store, clock }, state)).ok).toBe(true);
+    clock.advance(HOUR);
+    const r = await runReauthCheck(deps, 'event', 'no_tokens');
+    expect(r.sent).toBe(true);
+    expect(mail.sent).toHaveLength(2);
+  });
+
+  it('stays quiet while tokens are healthy and ends the episode', async () => {
+    const { store, clock, oauth, mail, deps } = setup();
+    await runReauthCheck(deps, 'schedule');
+    expect(mailerState(store)!.problemSince).toBeDefined();
+    await seedTokens(store, oauth, clock);
+    clock.advance(HOUR);
+    const r = await runReauthCheck(deps, 'schedule');
+    expect(r).toMatchObject({ sent: false, reason: null, reauthPendingHours: 0 });
+    expect(mail.sent).toHaveLength(1);
+    expect(mailerState(store)!.problemSince).toBeUndefined();
+  });
+
+  it('emails proactively inside the warn window, naming the MAL user', async () => {
+    const { store, clock, oauth, mail, deps } = setup();
+    const tokens = await seedTokens(store, oauth, clock);
+    clock.set(tokens.refreshExpiresAt - 5 * DAY - 1);
+    expect((await runReauthCheck(deps, 'schedule')).sent).toBe(false);
+    clock.advance(1);
+    const r = await runReauthCheck(deps, 'schedule');
+    expect(r).toMatchObject({ sent: true, reason: 'refresh_token_expiring' });
+    expect(mail.sent[0]!.text).toMatch(/as alice/);
+  });
+
+  it('rolls back when SES fails, so the next run retries instead of being throttled', async () => {
+    const { store, mail, deps } = setup();
+    mail.failure = new Error('SES is down');
+    await expect(runReauthCheck(deps, 'schedule')).rejects.toBeInstanceOf(MailSendError);
+    expect(store.objects.has(KEYS.mailerState)).toBe(false);
+    expect(await store.list(KEYS.pendingAuthPrefix)).toEqual([]);
+    mail.failure = undefined;
+    expect((await runReauthCheck(deps, 'event', 'no_tokens')).sent).toBe(true);
+  });
+
+  it('two concurrent runs send one email', async () => {
+    const { store, mail, deps } = setup();
+    // Both runs read the (absent) mailer state before either claims the send.
+    const bothRead = gate();
+    let reads = 0;
+    store.hooks.beforeGet = (key) => {
+      if (key === KEYS.mailerState && ++reads === 2) bothRead.open();
+    };
+    store.hooks.beforePut = async (key) => {
+      if (key === KEYS.mailerState) await bothRead.promise;
+    };
+    const results = await Promise.all([runReauthCheck(deps, 'schedule'), runReauthCheck(deps, 'event', 'no_tokens')]);
+    expect(results.filter((r) => r.sent)).toHaveLength(1);
+    expect(mail.sent).toHaveLength(1);
+    expect(results.find((r) => !r.sent)!.why).toMatch(/another mailer run/);
+    // The loser's unused pending authorization is removed again.
+    expect(await store.list(KEYS.pendingAuthPrefix)).toHaveLength(1);
+  });
+
+  it('housekeeping removes expired pending authorizations', async () => {
+    const { store, clock, deps } = setup({ linkTtlHours: 1 });
+    await runReauthCheck(deps, 'schedule');
+    expect(await store.list(KEYS.pendingAuthPrefix)).toHaveLength(1);
+    clock.advance(1 * HOUR + 72 * HOUR + 1);
+    const r = await runReauthCheck(deps, 'schedule');
+    // the old one is gone, the one just sent is kept
+    expect(r).toMatchObject({ sent: true, pendingDeleted: 1 });
+    expect(await store.list(KEYS.pendingAuthPrefix)).toHaveLength(1);
+  });
+
+  it('end to end with the callback: the emailed link authorizes and the next check is quiet', async () => {
+    const { store, clock, oauth, mail, deps } = setup();
+    await runReauthCheck(deps, 'schedule');
+    const approved = oauth.approve(linkIn(mail.sent[0]!.text).toString(), 'alice');
+    const page = await handleOAuthCallback(
+      {
+        store,
+        clock,
+        oauth,
+        events: new FakeEvents(),
+        redirectUri: REDIRECT,
+        refreshTokenLifetimeDays: 30,
+        isInvalidGrant,
+      },
+      `code=${approved.code}&state=${approved.state}`,
+    );
+    expect(page.statusCode).toBe(200);
+    clock.advance(25 * HOUR);
+    expect(await runReauthCheck(deps, 'schedule')).toMatchObject({ sent: false, reason: null });
+  });
+});

@@ -1,0 +1,246 @@
+import {
+  createTokenProvider,
+  ReauthRequiredError,
+  readTokens,
+  saveTokensFromAuthorization,
+  TokenRefreshError,
+} from '../../../shared/auth/tokens';
+import { ManualClock } from '../../../shared/clock';
+import { NetworkError } from '../../../shared/errors';
+import { MemoryStore } from '../../../shared/store/memory-store';
+import { KEYS } from '../../../shared/store/store';
+import { DAY, FakeMalOAuth, FakeOAuthError, gate, isInvalidGrant, seedTokens, storedTokens } from './fakes';
+
+function setup() {
+  const store = new MemoryStore();
+  const clock = new ManualClock();
+  const oauth = new FakeMalOAuth();
+  const deps = { store, clock, oauth, refreshTokenLifetimeDays: 30, isInvalidGrant };
+  return { store, clock, oauth, deps, provider: createTokenProvider(deps) };
+}
+
+describe('token provider: get', () => {
+  it('returns the stored access token without refreshing while it is valid, and caches the read', async () => {
+    const { store, oauth, provider, deps, clock } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    expect(await provider.get()).toBe(seeded.accessToken);
+    expect(await provider.get()).toBe(seeded.accessToken);
+    expect(oauth.calls.refresh).toBe(0);
+    expect(store.counters.get).toBe(1);
+    expect(deps.refreshTokenLifetimeDays).toBe(30);
+  });
+
+  it('refreshes first when the access token expires within a minute, storing the rotated refresh token', async () => {
+    const { store, oauth, provider, clock } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    clock.set(seeded.accessExpiresAt - 60_000);
+    const token = await provider.get();
+    expect(token).not.toBe(seeded.accessToken);
+    expect(oauth.calls.refresh).toBe(1);
+    const stored = storedTokens(store)!;
+    expect(stored.accessToken).toBe(token);
+    expect(stored.refreshToken).not.toBe(seeded.refreshToken);
+    expect(stored.refreshIssuedAt).toBe(clock.now());
+    expect(stored.refreshExpiresAt).toBe(clock.now() + 30 * DAY);
+    expect(stored.accessExpiresAt).toBe(clock.now() + 3600 * 1000);
+    expect(stored.malUser).toBe('alice');
+  });
+
+  it('does not refresh with more than a minute left', async () => {
+    const { store, oauth, provider, clock } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    clock.set(seeded.accessExpiresAt - 60_001);
+    expect(await provider.get()).toBe(seeded.accessToken);
+    expect(oauth.calls.refresh).toBe(0);
+  });
+
+  it('throws ReauthRequiredError(no_tokens) when nothing is stored, or the object is unreadable', async () => {
+    const { store, provider, deps } = setup();
+    await expect(provider.get()).rejects.toMatchObject({ code: 'reauth_required', reason: 'no_tokens' });
+    await store.put(KEYS.tokens, '{"accessToken": 1}');
+    await expect(createTokenProvider(deps).get()).rejects.toBeInstanceOf(ReauthRequiredError);
+    expect(store.objects.get(KEYS.tokens)!.body).toBe('{"accessToken": 1}');
+  });
+
+  it('throws ReauthRequiredError when the tokens are marked invalid', async () => {
+    const { store, oauth, provider, clock } = setup();
+    await seedTokens(store, oauth, clock, { invalid: { reason: 'invalid_grant', at: clock.now() } });
+    await expect(provider.get()).rejects.toMatchObject({ reason: 'invalid_grant' });
+    expect(oauth.calls.refresh).toBe(0);
+  });
+});
+
+describe('token provider: refresh after 401', () => {
+  it('rotates the tokens and returns the new access token', async () => {
+    const { store, oauth, provider, clock } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    const stale = await provider.get();
+    const fresh = await provider.refresh(stale);
+    expect(fresh).not.toBe(seeded.accessToken);
+    expect(storedTokens(store)!.accessToken).toBe(fresh);
+    expect(await provider.get()).toBe(fresh);
+    // The old refresh token is dead at MAL; the stored one works.
+    await expect(oauth.refresh(seeded.refreshToken)).rejects.toBeInstanceOf(FakeOAuthError);
+    await expect(oauth.refresh(storedTokens(store)!.refreshToken)).resolves.toBeDefined();
+  });
+
+  it('shares one MAL refresh among concurrent callers of the same instance', async () => {
+    const { store, oauth, provider, clock } = setup();
+    await seedTokens(store, oauth, clock);
+    const stale = await provider.get();
+    const [a, b] = await Promise.all([provider.refresh(stale), provider.refresh(stale)]);
+    expect(a).toBe(b);
+    expect(oauth.calls.refresh).toBe(1);
+  });
+
+  it('uses tokens another process already refreshed instead of refreshing again', async () => {
+    const { store, oauth, provider, clock, deps } = setup();
+    await seedTokens(store, oauth, clock);
+    const stale = await provider.get();
+    const other = await createTokenProvider(deps).refresh(stale);
+    expect(oauth.calls.refresh).toBe(1);
+    expect(await provider.refresh(stale)).toBe(other);
+    expect(oauth.calls.refresh).toBe(1);
+  });
+
+  it('invalid_grant: marks the tokens invalid and throws ReauthRequiredError', async () => {
+    const { store, oauth, provider, clock } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    oauth.refreshFailure = new FakeOAuthError('invalid_grant', 400);
+    const err = await provider.refresh(seeded.accessToken).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReauthRequiredError);
+    expect(err).toMatchObject({ code: 'reauth_required', reason: 'invalid_grant', retryable: false });
+    const stored = storedTokens(store)!;
+    expect(stored.invalid).toEqual({ reason: 'invalid_grant', at: clock.now() });
+    // Everything else is kept as it was.
+    expect({ ...stored, invalid: undefined }).toEqual({ ...seeded, invalid: undefined });
+  });
+
+  it('network failure: throws a retryable error and leaves the stored tokens untouched', async () => {
+    const { store, oauth, provider, clock } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    const before = store.objects.get(KEYS.tokens);
+    oauth.refreshFailure = new NetworkError('socket hang up');
+    const err = await provider.refresh(seeded.accessToken).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TokenRefreshError);
+    expect(err).toMatchObject({ code: 'token_refresh_failed', retryable: true });
+    expect(err).not.toBeInstanceOf(ReauthRequiredError);
+    expect(store.objects.get(KEYS.tokens)).toBe(before);
+    expect(storedTokens(store)!.invalid).toBeUndefined();
+  });
+
+  it('two workers refreshing the same token: the loser adopts the winner’s tokens and marks nothing invalid', async () => {
+    const { store, oauth, clock, deps } = setup();
+    await seedTokens(store, oauth, clock);
+    const a = createTokenProvider(deps);
+    const b = createTokenProvider(deps);
+    const stale = await a.get();
+    await b.get();
+    const winner = await a.refresh(stale);
+    // b still holds the old refresh token in its cache; MAL rejects it (rotated), b re-reads and adopts.
+    clock.advance(2 * 3600 * 1000);
+    const got = await b.get();
+    expect(storedTokens(store)!.invalid).toBeUndefined();
+    expect(got).toBe(winner);
+    expect(storedTokens(store)!.accessToken).toBe(winner);
+    expect(oauth.calls.refresh).toBe(2);
+  });
+
+  it('a spurious conflict (same refresh token, new ETag) is retried and our tokens are stored', async () => {
+    const { store, oauth, provider, clock } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    await provider.get();
+    // While MAL refreshes, something rewrites the same tokens (new ETag, same refresh token).
+    oauth.beforeRefresh = async () => {
+      oauth.beforeRefresh = undefined;
+      await store.put(KEYS.tokens, JSON.stringify(seeded));
+    };
+    const fresh = await provider.refresh(seeded.accessToken);
+    expect(storedTokens(store)!.accessToken).toBe(fresh);
+    expect(storedTokens(store)!.refreshToken).not.toBe(seeded.refreshToken);
+  });
+});
+
+describe('overlapping writers: worker refresh vs callback', () => {
+  it('callback stores during the worker refresh: the worker drops its tokens and keeps the callback’s', async () => {
+    const { store, oauth, clock, deps } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    const worker = createTokenProvider(deps);
+    await worker.get();
+    const authorized = oauth.mint('alice');
+    oauth.beforeRefresh = async () => {
+      clock.advance(1000);
+      const saved = await saveTokensFromAuthorization(deps, authorized, 'alice');
+      expect(saved.outcome).toBe('stored');
+    };
+    const token = await worker.refresh(seeded.accessToken);
+    expect(storedTokens(store)!.refreshToken).toBe(authorized.refreshToken);
+    expect(token).toBe(authorized.accessToken);
+    expect(oauth.calls.refresh).toBe(1);
+  });
+
+  it('worker refresh lands between the callback’s read and write: the fresh authorization still wins', async () => {
+    const { store, oauth, clock, deps } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    const worker = createTokenProvider(deps);
+    await worker.get();
+    const authorized = oauth.mint('alice');
+    let workerToken: string | undefined;
+    store.hooks.beforePut = async (key, body) => {
+      if (key !== KEYS.tokens || !body.includes(authorized.refreshToken) || workerToken) return;
+      // The callback has read and is about to write: the worker's refresh completes first.
+      store.hooks.beforePut = undefined;
+      workerToken = await worker.refresh(seeded.accessToken);
+    };
+    clock.advance(1000);
+    const saved = await saveTokensFromAuthorization(deps, authorized, 'alice');
+    expect(workerToken).toBeDefined();
+    expect(saved.outcome).toBe('stored');
+    expect(storedTokens(store)!.refreshToken).toBe(authorized.refreshToken);
+    expect(storedTokens(store)!.refreshIssuedAt).toBe(clock.now());
+  });
+
+  it('the callback keeps stored tokens that are strictly newer (e.g. another authorization from a clock ahead)', async () => {
+    const { store, oauth, clock, deps } = setup();
+    const ahead = await seedTokens(store, oauth, clock, { refreshIssuedAt: clock.now() + 60_000 });
+    const saved = await saveTokensFromAuthorization(deps, oauth.mint('alice'), 'alice');
+    expect(saved.outcome).toBe('kept_newer');
+    expect(storedTokens(store)!.refreshToken).toBe(ahead.refreshToken);
+  });
+
+  it('the callback replaces invalid or unreadable tokens and creates them when none exist', async () => {
+    const { store, oauth, clock, deps } = setup();
+    const first = await saveTokensFromAuthorization(deps, oauth.mint('alice'), 'alice');
+    expect(first.outcome).toBe('stored');
+    await store.put(KEYS.tokens, 'garbage');
+    expect((await readTokens(store)).corrupt).toBe(true);
+    const second = oauth.mint('alice');
+    await saveTokensFromAuthorization(deps, second, 'alice');
+    expect(storedTokens(store)!.refreshToken).toBe(second.refreshToken);
+    await seedTokens(store, oauth, clock, {
+      refreshIssuedAt: clock.now() + DAY,
+      invalid: { reason: 'invalid_grant', at: clock.now() },
+    });
+    const third = oauth.mint('alice');
+    expect((await saveTokensFromAuthorization(deps, third, 'alice')).outcome).toBe('stored');
+    expect(storedTokens(store)!.invalid).toBeUndefined();
+  });
+
+  it('invalid_grant racing with a callback: the new authorization is used, nothing is marked invalid', async () => {
+    const { store, oauth, clock, deps } = setup();
+    const seeded = await seedTokens(store, oauth, clock);
+    const worker = createTokenProvider(deps);
+    await worker.get();
+    const authorized = oauth.mint('alice');
+    const stored = gate();
+    oauth.beforeRefresh = async () => {
+      await saveTokensFromAuthorization(deps, authorized, 'alice');
+      stored.open();
+    };
+    oauth.refreshFailure = new FakeOAuthError('invalid_grant', 400);
+    const token = await worker.refresh(seeded.accessToken);
+    await stored.promise;
+    expect(token).toBe(authorized.accessToken);
+    expect(storedTokens(store)!.invalid).toBeUndefined();
+  });
+});

@@ -1,0 +1,321 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ANILIST_STATUSES, type AniListStatus, type FuzzyDate } from '../../../shared/anilist/types';
+import { AppError } from '../../../shared/errors';
+import {
+  defaultScoreConverter,
+  EMPTY_DATE,
+  groupEntries,
+  preferredTitle,
+  type SandboxEntry,
+  type SandboxMedia,
+  type SandboxUser,
+  SCORE_FORMAT_MAX,
+  SCORE_FORMATS,
+  type ScoreConverter,
+  type ScoreFormat,
+  scoreToPoint100,
+} from './store';
+
+/** The fixture is not the AniList response body we expect. `issues` name each problem with its JSON path. */
+export class AniListFixtureError extends AppError {
+  readonly issues: readonly string[];
+  constructor(source: string, issues: readonly string[]) {
+    const shown = issues.slice(0, 20);
+    const more = issues.length > shown.length ? `\n  … and ${issues.length - shown.length} more` : '';
+    super('anilist_fixture_invalid', `Invalid AniList fixture (${source}):\n  - ${shown.join('\n  - ')}${more}`);
+    this.issues = issues;
+  }
+}
+
+export interface AniListFixtureData {
+  readonly user: SandboxUser;
+  readonly entries: SandboxEntry[];
+}
+
+const int = z.number().int();
+const optionalInt = int.nullish();
+const nonNegativeInt = int.nonnegative().nullish();
+const fuzzyDate = z.object({ year: optionalInt, month: optionalInt, day: optionalInt }).nullish();
+
+const mediaSchema = z.object({
+  id: int.positive(),
+  // Required (may be null): the mirror cannot work without knowing whether a MAL id exists.
+  idMal: int.positive().nullable(),
+  title: z.object({
+    romaji: z.string().nullish(),
+    english: z.string().nullish(),
+    native: z.string().nullish(),
+    userPreferred: z.string().nullish(),
+  }),
+  format: z.string().nullish(),
+  episodes: nonNegativeInt,
+});
+
+const entrySchema = z.object({
+  id: int.positive(),
+  mediaId: int.positive().nullish(),
+  status: z.enum(ANILIST_STATUSES).nullish(),
+  score: z.number().nonnegative().nullish(),
+  progress: nonNegativeInt,
+  repeat: nonNegativeInt,
+  priority: nonNegativeInt,
+  private: z.boolean().nullish(),
+  notes: z.string().nullish(),
+  hiddenFromStatusLists: z.boolean().nullish(),
+  startedAt: fuzzyDate,
+  completedAt: fuzzyDate,
+  createdAt: nonNegativeInt,
+  updatedAt: nonNegativeInt,
+  media: mediaSchema,
+});
+
+const fixtureSchema = z.object({
+  data: z.object({
+    MediaListCollection: z.object({
+      hasNextChunk: z.boolean().nullish(),
+      user: z.object({
+        id: int.positive().nullish(),
+        name: z.string().trim().min(1),
+        mediaListOptions: z.object({
+          scoreFormat: z.enum(SCORE_FORMATS, {
+            message: `scoreFormat is required to read the scores; one of ${SCORE_FORMATS.join(', ')}`,
+          }),
+          animeList: z
+            .object({
+              customLists: z.array(z.string()).nullish(),
+              splitCompletedSectionByFormat: z.boolean().nullish(),
+            })
+            .nullish(),
+        }),
+        options: z.object({ titleLanguage: z.enum(['ROMAJI', 'ENGLISH', 'NATIVE']).nullish() }).nullish(),
+      }),
+      lists: z.array(
+        z.object({
+          name: z.string().nullish(),
+          isCustomList: z.boolean().nullish(),
+          status: z.enum(ANILIST_STATUSES).nullish(),
+          entries: z.array(entrySchema),
+        }),
+      ),
+    }),
+  }),
+});
+
+/**
+ * Reads the body AniList returns for `MediaListCollection(userName, type: ANIME)` (a file path or
+ * the parsed object) into the sandbox's model. Scores in the file are in the user's `scoreFormat`
+ * and are converted to POINT_100; missing optional fields get defaults (`updatedAt`/`createdAt` →
+ * `defaultTimestamp`). Entries repeated by custom lists are merged into one entry.
+ */
+export function loadAniListFixture(
+  source: string | unknown,
+  options: { defaultTimestamp?: number } = {},
+): AniListFixtureData {
+  const label = typeof source === 'string' ? source : 'fixture object';
+  let body: unknown = source;
+  if (typeof source === 'string') {
+    let text: string;
+    try {
+      text = readFileSync(source, 'utf8');
+    } catch (err) {
+      throw new AniListFixtureError(label, [`cannot read the file: ${(err as Error).message}`]);
+    }
+    try {
+      body = JSON.parse(text);
+    } catch (err) {
+      throw new AniListFixtureError(label, [`not valid JSON: ${(err as Error).message}`]);
+    }
+  }
+  if (body !== null && typeof body === 'object' && !('data' in body) && 'lists' in body) {
+    throw new AniListFixtureError(label, [
+      'expected the full GraphQL response body {"data":{"MediaListCollection":{...}}}, got the MediaListCollection object itself',
+    ]);
+  }
+  const parsed = fixtureSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new AniListFixtureError(
+      label,
+      parsed.error.issues.map((i) => `${formatPath(i.path, body)}: ${i.message}`),
+    );
+  }
+
+  const collection = parsed.data.data.MediaListCollection;
+  const format: ScoreFormat = collection.user.mediaListOptions.scoreFormat;
+  const defaultTimestamp = options.defaultTimestamp ?? Math.floor(Date.now() / 1000);
+  const issues: string[] = [];
+  const byId = new Map<number, SandboxEntry>();
+  const customMembership = new Map<number, Set<string>>();
+  const seenInStatusList = new Set<number>();
+
+  collection.lists.forEach((list, li) => {
+    const isCustom = list.isCustomList ?? false;
+    list.entries.forEach((raw, ei) => {
+      const where = `data.MediaListCollection.lists[${li}].entries[${ei}] (entry id ${raw.id})`;
+      const status: AniListStatus | null = raw.status ?? (isCustom ? null : (list.status ?? null));
+      const mediaId = raw.mediaId ?? raw.media.id;
+      if (mediaId !== raw.media.id) {
+        issues.push(`${where}: mediaId ${mediaId} differs from media.id ${raw.media.id}`);
+        return;
+      }
+      if (status === null) {
+        issues.push(`${where}: status is missing (and the list gives none)`);
+        return;
+      }
+      const score = raw.score ?? 0;
+      if (score > SCORE_FORMAT_MAX[format]) {
+        issues.push(`${where}: score ${score} is above ${SCORE_FORMAT_MAX[format]}, the maximum for ${format}`);
+        return;
+      }
+      if (isCustom && list.name) {
+        const set = customMembership.get(raw.id) ?? new Set<string>();
+        set.add(list.name);
+        customMembership.set(raw.id, set);
+      } else {
+        seenInStatusList.add(raw.id);
+      }
+      if (byId.has(raw.id)) return;
+      const updatedAt = raw.updatedAt ?? raw.createdAt ?? defaultTimestamp;
+      byId.set(raw.id, {
+        id: raw.id,
+        mediaId,
+        status,
+        score: scoreToPoint100(score, format),
+        progress: raw.progress ?? 0,
+        repeat: raw.repeat ?? 0,
+        priority: raw.priority ?? 0,
+        private: raw.private ?? false,
+        notes: raw.notes ?? null,
+        hiddenFromStatusLists: raw.hiddenFromStatusLists ?? false,
+        customLists: [],
+        startedAt: toDate(raw.startedAt),
+        completedAt: toDate(raw.completedAt),
+        createdAt: Math.min(raw.createdAt ?? updatedAt, updatedAt),
+        updatedAt,
+        media: toMedia(raw.media),
+      });
+    });
+  });
+
+  const mediaSeen = new Map<number, number>();
+  for (const entry of byId.values()) {
+    const other = mediaSeen.get(entry.mediaId);
+    if (other !== undefined) issues.push(`entries ${other} and ${entry.id} are both for media ${entry.mediaId}`);
+    mediaSeen.set(entry.mediaId, entry.id);
+  }
+  if (issues.length > 0) throw new AniListFixtureError(label, issues);
+
+  const entries = [...byId.values()].map((entry) => ({
+    ...entry,
+    customLists: [...(customMembership.get(entry.id) ?? [])],
+    // Only in custom lists means AniList hides it from its status list.
+    hiddenFromStatusLists: entry.hiddenFromStatusLists || !seenInStatusList.has(entry.id),
+  }));
+  const declaredCustom = collection.user.mediaListOptions.animeList?.customLists ?? [];
+  const usedCustom = collection.lists.filter((l) => l.isCustomList && l.name).map((l) => l.name as string);
+  const user: SandboxUser = {
+    id: collection.user.id ?? 1,
+    name: collection.user.name,
+    scoreFormat: format,
+    titleLanguage: collection.user.options?.titleLanguage ?? 'ROMAJI',
+    customLists: [...new Set([...declaredCustom, ...usedCustom])],
+    splitCompletedSectionByFormat: collection.user.mediaListOptions.animeList?.splitCompletedSectionByFormat ?? false,
+  };
+  return { user, entries };
+}
+
+/**
+ * The inverse of `loadAniListFixture`: an AniList-shaped `MediaListCollection` response body with
+ * scores in the user's format. Used to write fixtures for generated lists.
+ */
+export function buildAniListFixture(
+  user: SandboxUser,
+  entries: readonly SandboxEntry[],
+  convert: ScoreConverter = defaultScoreConverter,
+): unknown {
+  const groups = groupEntries(user, entries, { forceSingleCompletedList: false });
+  return {
+    data: {
+      MediaListCollection: {
+        lists: groups.map((g) => ({
+          name: g.name,
+          isCustomList: g.isCustomList,
+          isSplitCompletedList: g.isSplitCompletedList,
+          status: g.status,
+          entries: g.entries.map((e) => ({
+            id: e.id,
+            mediaId: e.mediaId,
+            status: e.status,
+            score: convert(e.score, user.scoreFormat),
+            progress: e.progress,
+            repeat: e.repeat,
+            priority: e.priority,
+            private: e.private,
+            notes: e.notes,
+            hiddenFromStatusLists: e.hiddenFromStatusLists,
+            startedAt: e.startedAt,
+            completedAt: e.completedAt,
+            updatedAt: e.updatedAt,
+            createdAt: e.createdAt,
+            media: e.media && {
+              id: e.media.id,
+              idMal: e.media.idMal,
+              title: { ...e.media.title, userPreferred: preferredTitle(e.media, user.titleLanguage) },
+              format: e.media.format,
+              episodes: e.media.episodes,
+            },
+          })),
+        })),
+        hasNextChunk: false,
+        user: {
+          id: user.id,
+          name: user.name,
+          mediaListOptions: {
+            scoreFormat: user.scoreFormat,
+            animeList: {
+              customLists: user.customLists,
+              splitCompletedSectionByFormat: user.splitCompletedSectionByFormat,
+            },
+          },
+          options: { titleLanguage: user.titleLanguage },
+        },
+      },
+    },
+  };
+}
+
+function toDate(
+  value: { year?: number | null; month?: number | null; day?: number | null } | null | undefined,
+): FuzzyDate {
+  if (!value) return EMPTY_DATE;
+  return { year: value.year ?? null, month: value.month ?? null, day: value.day ?? null };
+}
+
+function toMedia(raw: z.infer<typeof mediaSchema>): SandboxMedia {
+  return {
+    id: raw.id,
+    idMal: raw.idMal,
+    title: {
+      romaji: raw.title.romaji ?? raw.title.userPreferred ?? null,
+      english: raw.title.english ?? null,
+      native: raw.title.native ?? null,
+    },
+    format: raw.format ?? null,
+    episodes: raw.episodes ?? null,
+  };
+}
+
+/** `data.MediaListCollection.lists[0].entries[3].media.idMal (entry id 42)`: names the entry when possible. */
+function formatPath(path: readonly PropertyKey[], body: unknown): string {
+  let text = '';
+  let node: unknown = body;
+  let entryId: unknown;
+  path.forEach((key, index) => {
+    text += typeof key === 'number' ? `[${key}]` : `${text === '' ? '' : '.'}${String(key)}`;
+    node = node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+    if (path[index - 1] === 'entries' && node !== null && typeof node === 'object') {
+      entryId = (node as { id?: unknown }).id;
+    }
+  });
+  return entryId === undefined ? text || '(root)' : `${text} (entry id ${String(entryId)})`;
+}

@@ -1,0 +1,4 @@
+export * from './fixture';
+export * from './generate';
+export * from './server';
+export * from './store';

@@ -1,0 +1,262 @@
+import { GraphQLClient } from 'graphql-request';
+import { type Clock, systemClock } from '../clock';
+import { AppError } from '../errors';
+import {
+  type AttemptInfo,
+  createPacer,
+  DEFAULT_RETRY_POLICY,
+  type HttpOptions,
+  type RetryPolicy,
+  sendWithPolicy,
+} from '../http/policy';
+import {
+  AniListApiError,
+  AniListArgumentError,
+  AniListMalformedResponseError,
+  errorFromResponse,
+  type RawAniListResponse,
+} from './errors';
+import {
+  type InvalidEntryIssue,
+  type ParsedEntry,
+  parseCollectionEnvelope,
+  parseEntry,
+  parsePageEnvelope,
+  parseUserEnvelope,
+  rawUpdatedAt,
+} from './parse';
+import { CHANGED_SINCE_QUERY, FULL_LIST_QUERY, USER_QUERY } from './queries';
+import type { AniListEntry, AniListSource, AniListUser } from './types';
+
+export interface AniListClientOptions {
+  /** GraphQL endpoint, e.g. `https://graphql.anilist.co` or a sandbox URL. */
+  readonly url: string;
+  /** Optional bearer token: lets the token owner read their own private entries. */
+  readonly token?: string | undefined;
+  readonly fetch: typeof fetch;
+  /** Per-attempt timeout. */
+  readonly timeoutMs: number;
+  readonly retry?: RetryPolicy;
+  /** Pacing; AniList currently allows 30/min. 0 disables pacing. */
+  readonly requestsPerMinute?: number;
+  readonly clock?: Clock;
+  readonly onAttempt?: (info: AttemptInfo) => void;
+  /** Called for every malformed entry that was skipped (see shared/anilist/parse.ts). */
+  readonly onInvalidEntry?: (issue: InvalidEntryIssue) => void;
+  readonly random?: () => number;
+  /** `Page.perPage`; AniList caps it at 50. */
+  readonly perPage?: number;
+  /** `MediaListCollection.perChunk`; AniList caps it at 500. */
+  readonly perChunk?: number;
+  /** Safety stop for a server that always claims there is more (11,000-entry lists need 22 chunks). */
+  readonly maxRequestsPerRead?: number;
+}
+
+/** A read with its by-products, for run reports. */
+export interface AniListReadResult {
+  readonly entries: AniListEntry[];
+  /** Malformed entries that were skipped. */
+  readonly invalid: InvalidEntryIssue[];
+  /** Logical GraphQL requests sent (retries are reported through `onAttempt`). */
+  readonly requests: number;
+}
+
+export interface AniListUserInfo extends AniListUser {
+  readonly scoreFormat: string | null;
+}
+
+const MAX_PER_PAGE = 50;
+const MAX_PER_CHUNK = 500;
+
+/**
+ * Reads a user's anime list from AniList. GraphQL goes through graphql-request, whose `fetch` is
+ * routed through `sendWithPolicy`, so pacing, timeouts, retries and `Retry-After` apply to every
+ * request. Failures surface as the typed errors in `./errors`.
+ */
+export class AniListClient implements AniListSource {
+  private readonly http: HttpOptions;
+  private readonly clock: Clock;
+  private readonly perPage: number;
+  private readonly perChunk: number;
+  private readonly maxRequests: number;
+
+  constructor(private readonly options: AniListClientOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.http = {
+      fetch: options.fetch,
+      timeoutMs: options.timeoutMs,
+      retry: options.retry ?? DEFAULT_RETRY_POLICY,
+      pacer: createPacer(options.requestsPerMinute ?? 30, this.clock),
+      clock: this.clock,
+      ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    };
+    this.perPage = clampInt(options.perPage ?? MAX_PER_PAGE, 1, MAX_PER_PAGE);
+    this.perChunk = clampInt(options.perChunk ?? MAX_PER_CHUNK, 1, MAX_PER_CHUNK);
+    this.maxRequests = options.maxRequestsPerRead ?? 500;
+  }
+
+  async fetchChangedSince(userName: string, watermark: number): Promise<AniListEntry[]> {
+    return (await this.readChangedSince(userName, watermark)).entries;
+  }
+
+  async fetchAll(userName: string): Promise<AniListEntry[]> {
+    return (await this.readAll(userName)).entries;
+  }
+
+  /**
+   * Entries with `updatedAt > watermark`, newest first. Pages `UPDATED_TIME_DESC` and stops at the
+   * first entry at or below the watermark, so a quiet list costs exactly one request.
+   */
+  async readChangedSince(userName: string, watermark: number): Promise<AniListReadResult> {
+    const name = checkUserName(userName);
+    if (!Number.isFinite(watermark) || watermark < 0) {
+      throw new AniListArgumentError(`watermark must be Unix seconds ≥ 0, got ${String(watermark)}`);
+    }
+    const entries: AniListEntry[] = [];
+    const invalid: InvalidEntryIssue[] = [];
+    const seen = new Set<number>();
+    let requests = 0;
+    for (let page = 1; ; page++) {
+      this.guard(requests, 'Page.mediaList');
+      const { data, status } = await this.send(
+        CHANGED_SINCE_QUERY,
+        { userName: name, page, perPage: this.perPage },
+        name,
+      );
+      requests++;
+      const envelope = parsePageEnvelope(data, status);
+      let reachedWatermark = false;
+      envelope.rawEntries.forEach((raw, index) => {
+        if (reachedWatermark) return;
+        const updatedAt = rawUpdatedAt(raw);
+        if (updatedAt !== undefined && updatedAt <= watermark) {
+          reachedWatermark = true;
+          return;
+        }
+        const parsed = parseEntry(raw, `Page ${page} mediaList[${index}]`);
+        // An edit while we page moves that entry to page 1 and shifts the rest down by one, so
+        // the next page can repeat an entry already read.
+        if (parsed.ok && seen.has(parsed.entry.id)) return;
+        if (parsed.ok) seen.add(parsed.entry.id);
+        this.collect(parsed, entries, invalid);
+      });
+      if (reachedWatermark || !envelope.hasNextPage) break;
+      if (envelope.rawEntries.length === 0) {
+        throw new AniListMalformedResponseError(`Page ${page} is empty but claims a next page`, { status });
+      }
+    }
+    return { entries, invalid, requests };
+  }
+
+  /** The whole anime list, deduplicated by `MediaList.id`, newest edit first. */
+  async readAll(userName: string): Promise<AniListReadResult> {
+    const name = checkUserName(userName);
+    const byId = new Map<number, AniListEntry>();
+    const invalid: InvalidEntryIssue[] = [];
+    const invalidSeen = new Set<string>();
+    let requests = 0;
+    for (let chunk = 1; ; chunk++) {
+      this.guard(requests, 'MediaListCollection');
+      const { data, status } = await this.send(
+        FULL_LIST_QUERY,
+        { userName: name, chunk, perChunk: this.perChunk },
+        name,
+      );
+      requests++;
+      const envelope = parseCollectionEnvelope(data, status);
+      envelope.lists.forEach((list, listIndex) => {
+        list.rawEntries.forEach((raw, index) => {
+          const parsed = parseEntry(raw, `chunk ${chunk} lists[${listIndex}] "${list.name}" entries[${index}]`);
+          if (parsed.ok) {
+            if (!byId.has(parsed.entry.id)) byId.set(parsed.entry.id, parsed.entry);
+            return;
+          }
+          // A custom list repeats the entry; report each broken entry once.
+          const key = parsed.issue.entryId === null ? parsed.issue.location : `id:${parsed.issue.entryId}`;
+          if (invalidSeen.has(key)) return;
+          invalidSeen.add(key);
+          invalid.push(parsed.issue);
+        });
+      });
+      if (!envelope.hasNextChunk) break;
+    }
+    // A broken copy of an entry whose other copy parsed fine is not a loss.
+    const stillInvalid = invalid.filter((i) => i.entryId === null || !byId.has(i.entryId));
+    for (const issue of stillInvalid) this.options.onInvalidEntry?.(issue);
+    const entries = [...byId.values()].sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
+    return { entries, invalid: stillInvalid, requests };
+  }
+
+  /** The user's id, canonical name and score format; throws `AniListUserNotFoundError` if unknown. */
+  async fetchUser(userName: string): Promise<AniListUserInfo> {
+    const name = checkUserName(userName);
+    const { data, status } = await this.send(USER_QUERY, { name }, name);
+    return parseUserEnvelope(data, status);
+  }
+
+  private collect(parsed: ParsedEntry, entries: AniListEntry[], invalid: InvalidEntryIssue[]): void {
+    if (parsed.ok) {
+      entries.push(parsed.entry);
+      return;
+    }
+    invalid.push(parsed.issue);
+    this.options.onInvalidEntry?.(parsed.issue);
+  }
+
+  private guard(requests: number, what: string): void {
+    if (requests >= this.maxRequests) {
+      throw new AniListApiError(`AniList kept announcing more ${what} results after ${requests} requests; stopped`, {
+        transient: true,
+      });
+    }
+  }
+
+  /** One GraphQL request through graphql-request + sendWithPolicy; returns `data` or throws a typed error. */
+  private async send(
+    document: string,
+    variables: Record<string, unknown>,
+    userName: string,
+  ): Promise<{ data: unknown; status: number }> {
+    let captured: RawAniListResponse | undefined;
+    const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json' };
+    if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
+    const client = new GraphQLClient(this.options.url, {
+      headers,
+      fetch: async (input, init) => {
+        const url = input instanceof Request ? input.url : String(input);
+        const response = await sendWithPolicy('anilist', url, init ?? {}, this.http);
+        captured = { status: response.status, headers: response.headers, bodyText: await response.clone().text() };
+        return response;
+      },
+    });
+    try {
+      const result = await client.rawRequest<unknown>(document, variables);
+      return { data: result.data, status: result.status };
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      if (captured === undefined) {
+        throw new AniListApiError(`AniList request could not be sent: ${errorMessage(err)}`, { cause: err });
+      }
+      throw errorFromResponse(captured, { nowMs: this.clock.now(), userName, cause: err });
+    }
+  }
+}
+
+export function createAniListClient(options: AniListClientOptions): AniListClient {
+  return new AniListClient(options);
+}
+
+function checkUserName(userName: string): string {
+  const name = typeof userName === 'string' ? userName.trim() : '';
+  if (name === '') throw new AniListArgumentError('AniList user name is empty');
+  return name;
+}
+
+function clampInt(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, Math.floor(value)));
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message.slice(0, 200) : String(err);
+}

@@ -1,0 +1,229 @@
+import { type Clock, systemClock } from '../clock';
+import {
+  type AttemptInfo,
+  createPacer,
+  DEFAULT_RETRY_POLICY,
+  type HttpOptions,
+  type RetryPolicy,
+  sendWithPolicy,
+} from '../http/policy';
+import { isInvalidTokenResponse, MalInvalidInputError, MalResponseError, malErrorFromResponse } from './errors';
+import { encodeWriteFields } from './form';
+import { parseJsonBody, parseListItem, parseListPage, parseListStatus, parseUser } from './parse';
+import type { AccessTokenProvider, MalListEntry, MalListStatus, MalTarget, MalUser, MalWriteFields } from './types';
+
+export const MAL_API_URL = 'https://api.myanimelist.net/v2';
+
+/** Every `list_status` field the mirror compares or backs up. */
+export const MAL_LIST_FIELDS =
+  'list_status{status,score,num_episodes_watched,is_rewatching,num_times_rewatched,comments,start_date,finish_date,updated_at,priority,rewatch_value,tags}';
+
+/** MAL's documented page maximum. */
+export const MAL_PAGE_LIMIT = 1000;
+
+/**
+ * MAL documents no limit and sends no rate-limit headers. Its documented over-limit answer is
+ * 403 "DoS detected"; 429 has been seen too. Both are retried, as are outages. 400/401/404 are
+ * final (401 is handled above the policy: one token refresh, then give up).
+ */
+export const MAL_RETRY_POLICY: RetryPolicy = {
+  ...DEFAULT_RETRY_POLICY,
+  doNotRetry: [400, 401, 404, 405, 409, 412, 422],
+  retryOn: [403, 408, 425, 429, 500, 502, 503, 504],
+  baseDelayMs: 1_000,
+};
+
+/** A safety net against a server that keeps handing out `paging.next`: 200 pages = 200,000 entries. */
+const MAX_PAGES = 200;
+
+export interface MalClientOptions {
+  readonly apiUrl?: string;
+  readonly clientId: string;
+  readonly tokens: AccessTokenProvider;
+  readonly fetch: typeof fetch;
+  /** Per-attempt timeout. */
+  readonly timeoutMs: number;
+  readonly retry?: RetryPolicy;
+  /** Default 60 (one request a second, which MAL tolerates); `0` disables pacing. */
+  readonly requestsPerMinute?: number;
+  readonly clock?: Clock;
+  readonly onAttempt?: (info: AttemptInfo) => void;
+  /** Jitter source, for deterministic tests. */
+  readonly random?: () => number;
+}
+
+/** MAL's own response shape, several pages merged into one (backups, demo output). */
+export interface MalRawAnimeList {
+  readonly data: unknown[];
+  readonly paging: Record<string, never>;
+}
+
+export interface MalClient extends MalTarget {
+  /** Every page of `GET /users/@me/animelist` merged, exactly as MAL sent the items. */
+  listAllRaw(): Promise<MalRawAnimeList>;
+  /** `GET /users/@me`. */
+  getMe(): Promise<MalUser>;
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly bodyText: string;
+}
+
+export function createMalClient(options: MalClientOptions): MalClient {
+  const apiUrl = trimSlash(options.apiUrl ?? MAL_API_URL);
+  const apiOrigin = new URL(apiUrl).origin;
+  const clock = options.clock ?? systemClock;
+  const http: HttpOptions = {
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs,
+    retry: options.retry ?? MAL_RETRY_POLICY,
+    pacer: createPacer(options.requestsPerMinute ?? 60, clock),
+    clock,
+    ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  };
+
+  async function sendOnce(method: string, url: string, token: string, body?: URLSearchParams): Promise<RawResponse> {
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'X-MAL-CLIENT-ID': options.clientId,
+      Authorization: `Bearer ${token}`,
+    };
+    if (body) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    const response = await sendWithPolicy(
+      'mal',
+      url,
+      { method, headers, ...(body ? { body: body.toString() } : {}) },
+      http,
+    );
+    return { status: response.status, headers: response.headers, bodyText: await response.text() };
+  }
+
+  /** A user call: on `invalid_token`, one refresh (rotation-safe in the provider) and one more try. */
+  async function userCall(method: string, url: string, body?: URLSearchParams): Promise<RawResponse> {
+    const token = await options.tokens.get();
+    const first = await sendOnce(method, url, token, body);
+    if (!isInvalidTokenResponse(first)) return first;
+    const fresh = await options.tokens.refresh(token);
+    return sendOnce(method, url, fresh, body);
+  }
+
+  function fail(operation: string, response: RawResponse): never {
+    throw malErrorFromResponse(operation, response, clock.now());
+  }
+
+  async function listAllRaw(): Promise<MalRawAnimeList> {
+    const first = new URL(`${apiUrl}/users/@me/animelist`);
+    first.searchParams.set('fields', MAL_LIST_FIELDS);
+    first.searchParams.set('limit', String(MAL_PAGE_LIMIT));
+    // Without nsfw=true MAL silently leaves adult entries out, and the mirror would re-add them forever.
+    first.searchParams.set('nsfw', 'true');
+    const operation = 'GET /users/@me/animelist';
+    const data: unknown[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = first.toString();
+    while (url !== undefined) {
+      if (seen.size >= MAX_PAGES) {
+        throw new MalResponseError(`MAL ${operation} kept paging past ${MAX_PAGES} pages`, {
+          status: 200,
+          malError: 'paging_runaway',
+          retryable: false,
+        });
+      }
+      seen.add(url);
+      const response = await userCall('GET', url);
+      if (response.status !== 200) fail(operation, response);
+      const page = parseListPage(
+        operation,
+        response.status,
+        parseJsonBody(operation, response.status, response.bodyText, response.headers),
+      );
+      data.push(...page.data);
+      url = page.next === undefined ? undefined : checkNext(page.next, seen, operation);
+    }
+    return { data, paging: {} };
+  }
+
+  /**
+   * `paging.next` is followed verbatim (MAL owns its cursor format), but only on MAL's own origin:
+   * the bearer token goes with it, so a hostile or broken `next` must not send it elsewhere.
+   */
+  function checkNext(next: string, seen: ReadonlySet<string>, operation: string): string {
+    let parsed: URL;
+    try {
+      parsed = new URL(next);
+    } catch (cause) {
+      throw new MalResponseError(
+        `MAL ${operation} returned a paging.next that is not a URL`,
+        {
+          status: 200,
+          malError: 'unexpected_shape',
+          retryable: false,
+        },
+        { cause },
+      );
+    }
+    if (parsed.origin !== apiOrigin) {
+      throw new MalResponseError(`MAL ${operation} paging.next points to ${parsed.origin}, not ${apiOrigin}`, {
+        status: 200,
+        malError: 'unexpected_shape',
+        retryable: false,
+      });
+    }
+    if (seen.has(next)) {
+      throw new MalResponseError(`MAL ${operation} paging.next repeats a page already read`, {
+        status: 200,
+        malError: 'paging_loop',
+        retryable: false,
+      });
+    }
+    return next;
+  }
+
+  return {
+    listAllRaw,
+
+    async listAll(): Promise<MalListEntry[]> {
+      const raw = await listAllRaw();
+      return raw.data.map((item, index) => parseListItem(item, index));
+    },
+
+    async update(animeId: number, fields: MalWriteFields): Promise<MalListStatus> {
+      checkAnimeId(animeId);
+      const form = encodeWriteFields(fields);
+      const operation = `PATCH /anime/${animeId}/my_list_status`;
+      const response = await userCall('PATCH', `${apiUrl}/anime/${animeId}/my_list_status`, form);
+      if (response.status !== 200) fail(operation, response);
+      const body = parseJsonBody(operation, response.status, response.bodyText, response.headers);
+      return parseListStatus(body, `${operation} reply`);
+    },
+
+    async remove(animeId: number): Promise<void> {
+      checkAnimeId(animeId);
+      const operation = `DELETE /anime/${animeId}/my_list_status`;
+      const response = await userCall('DELETE', `${apiUrl}/anime/${animeId}/my_list_status`);
+      // 404: not on the list, which is what we wanted.
+      if (response.status === 404 || (response.status >= 200 && response.status < 300)) return;
+      fail(operation, response);
+    },
+
+    async getMe(): Promise<MalUser> {
+      const operation = 'GET /users/@me';
+      const response = await userCall('GET', `${apiUrl}/users/@me`);
+      if (response.status !== 200) fail(operation, response);
+      return parseUser(operation, response.status, parseJsonBody(operation, 200, response.bodyText, response.headers));
+    },
+  };
+}
+
+function checkAnimeId(animeId: number): void {
+  if (!Number.isInteger(animeId) || animeId <= 0) {
+    throw new MalInvalidInputError(`MAL anime id ${String(animeId)} is not a positive whole number`, 'animeId');
+  }
+}
+
+export function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

@@ -7,6 +7,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/support/setup-env.ts'],
   // Integration tests start loopback servers; a single worker keeps ports and the 2-core CI machine calm.
   maxWorkers: 1,
 };

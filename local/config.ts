@@ -23,6 +23,14 @@ export const localConfigSchema = z.object({
 
 export type LocalConfig = z.infer<typeof localConfigSchema>;
 
+/**
+ * The SDK warns on every process under Node 20 that future releases need Node 22. Lambda runs 22;
+ * locally the warning is noise in front of the instructions the user needs to read.
+ */
+export function quietSdkWarnings(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** Loads `.env` (never overriding the real environment), then validates the local settings. */
 export function loadLocalEnvironment(cwd = process.cwd()): { env: NodeJS.ProcessEnv; local: LocalConfig } {
   const envFile = path.join(cwd, '.env');

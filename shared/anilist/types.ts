@@ -37,13 +37,28 @@ export interface AniListUser {
   readonly name: string;
 }
 
+/** An entry AniList sent that could not be understood; it is reported, never guessed at. */
+export interface AniListInvalidEntry {
+  readonly entryId: number | null;
+  readonly mediaId: number | null;
+  /** Where the entry sat, e.g. `Page 2 mediaList[7]`. */
+  readonly location: string;
+  readonly reason: string;
+}
+
+export interface AniListRead {
+  readonly entries: AniListEntry[];
+  /** Malformed entries that were skipped so the rest of the page could be used. */
+  readonly invalid: AniListInvalidEntry[];
+}
+
 /** What the sync engine needs from AniList. */
 export interface AniListSource {
   /**
    * Entries changed after `watermark` (Unix seconds), newest first, paging `Page.mediaList`
    * sorted `UPDATED_TIME_DESC` until an entry at or below the watermark appears.
    */
-  fetchChangedSince(userName: string, watermark: number): Promise<AniListEntry[]>;
+  readChangedSince(userName: string, watermark: number): Promise<AniListRead>;
   /** The whole anime list via chunked `MediaListCollection`, deduplicated by `MediaList.id`. */
-  fetchAll(userName: string): Promise<AniListEntry[]>;
+  readAll(userName: string): Promise<AniListRead>;
 }

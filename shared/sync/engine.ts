@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AniListEntry, AniListSource } from '../anilist/types';
+import type { AniListEntry, AniListInvalidEntry, AniListSource } from '../anilist/types';
 import type { Clock } from '../clock';
 import { describeError } from '../errors';
 import type { EventPublisher, ReauthReason } from '../events';
@@ -87,18 +87,23 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
   try {
     // ---- read
     let entries: AniListEntry[];
+    let invalid: AniListInvalidEntry[] = [];
     let known: Map<number, ComparableMalState>;
     let malList: MalListEntry[] | undefined;
     let mal: MalTarget | undefined;
     if (full) {
-      entries = await deps.anilist.fetchAll(settings.anilistUser);
+      const read = await deps.anilist.readAll(settings.anilistUser);
+      entries = read.entries;
+      invalid = read.invalid;
       mal = deps.mal();
       malList = await mal.listAll();
       known = new Map(malList.map((e) => [e.animeId, toComparable(e.listStatus)]));
       // The full list supersedes queued retries, except MAL's permanent rejections of unchanged entries.
       report.fetched = entries.length;
     } else {
-      const changed = await deps.anilist.fetchChangedSince(settings.anilistUser, state.watermark);
+      const read = await deps.anilist.readChangedSince(settings.anilistUser, state.watermark);
+      const changed = read.entries;
+      invalid = read.invalid;
       report.fetched = changed.length;
       // Permanent rejections are retried only once the entry changes on AniList. The watermark's
       // one-second overlap re-reads the newest entry, so "changed" must mean a newer updatedAt.
@@ -123,6 +128,15 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
       ...(full ? { fullList: { previouslyWritten } } : {}),
     });
     fillPlanReport(report, plan);
+    for (const bad of invalid) {
+      report.skipped.push({
+        anilistEntryId: bad.entryId ?? 0,
+        mediaId: bad.mediaId ?? 0,
+        title: bad.entryId === null ? `AniList entry at ${bad.location}` : `AniList entry #${bad.entryId}`,
+        reason: 'invalid_entry',
+        detail: bad.reason,
+      });
+    }
     const maxFetched = entries.reduce((m, e) => Math.max(m, e.updatedAt), 0);
 
     if (options.dryRun) {

@@ -1,4 +1,4 @@
-import type { AniListEntry, AniListSource } from '../../shared/anilist/types';
+import type { AniListEntry, AniListRead, AniListSource } from '../../shared/anilist/types';
 import type { AuthorizationCompletedDetail, EventPublisher, ReauthRequiredDetail } from '../../shared/events';
 import type { MalListEntry, MalListStatus, MalTarget, MalWriteFields } from '../../shared/mal/types';
 
@@ -21,7 +21,17 @@ export class FakeAniList implements AniListSource {
     this.entries.set(entry.id, entry);
   }
 
-  async fetchChangedSince(_user: string, watermark: number): Promise<AniListEntry[]> {
+  async readChangedSince(user: string, watermark: number): Promise<AniListRead> {
+    return { entries: await this.changedSince(user, watermark), invalid: [] };
+  }
+
+  async readAll(): Promise<AniListRead> {
+    const all = [...this.entries.values()];
+    for (let i = 0; i === 0 || i < all.length; i += 500) this.request();
+    return { entries: all, invalid: [] };
+  }
+
+  private async changedSince(_user: string, watermark: number): Promise<AniListEntry[]> {
     const out: AniListEntry[] = [];
     for (let page = 1; ; page++) {
       this.request();
@@ -38,12 +48,6 @@ export class FakeAniList implements AniListSource {
       this.afterPage?.(page);
       if (reached || sorted.length <= page * 50) return out;
     }
-  }
-
-  async fetchAll(): Promise<AniListEntry[]> {
-    const all = [...this.entries.values()];
-    for (let i = 0; i === 0 || i < all.length; i += 500) this.request();
-    return all;
   }
 
   private request(): void {

@@ -74,8 +74,11 @@ export interface LocalSystem {
   readonly bus: LocalEventBus;
   readonly store: S3Store;
   readonly counters: RequestCounters;
-  /** One sync run through the real handler (never overlapping another). */
-  runSync(event?: SyncWorkerEvent): Promise<SyncWorkerResult | undefined>;
+  /**
+   * One sync run through the real handler (never overlapping another). `budgetMs` plays the
+   * Lambda's remaining time, so the time-budget logic runs exactly as in AWS.
+   */
+  runSync(event?: SyncWorkerEvent, options?: { budgetMs?: number }): Promise<SyncWorkerResult | undefined>;
   /** The reauth mailer's handler, as the daily schedule (default) or a rule would invoke it. */
   runMailer(event?: MailerEvent): Promise<ReauthCheckResult>;
   /** Waits for in-flight event deliveries (e.g. the sync triggered by a completed authorization). */
@@ -248,11 +251,15 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       bus,
       store,
       counters,
-      async runSync(event: SyncWorkerEvent = {}) {
+      async runSync(event: SyncWorkerEvent = {}, runOptions: { budgetMs?: number } = {}) {
         lastSync = undefined;
-        if (event.full || event.dryRun) {
+        const budgetMs = runOptions.budgetMs;
+        if (event.full || event.dryRun || budgetMs !== undefined) {
           counters.reset();
-          return syncHandler(event);
+          const started = Date.now();
+          const context =
+            budgetMs === undefined ? undefined : { getRemainingTimeInMillis: () => budgetMs - (Date.now() - started) };
+          return syncHandler(event, context);
         }
         await syncSchedule.tick();
         return lastSync;

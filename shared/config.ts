@@ -40,6 +40,10 @@ export const syncConfigShape = {
   /** MAL has no documented limit; 2/s gets blocked, 1/s is safe. 0 disables pacing. */
   MAL_REQUESTS_PER_MINUTE: nonNegative.default(60),
   HTTP_TIMEOUT_MS: positiveInt.default(15_000),
+  /** Attempts per request, first included, for 429/5xx/network failures. */
+  HTTP_MAX_ATTEMPTS: positiveInt.default(4),
+  /** First backoff delay; doubles per attempt (with jitter) unless the server sends Retry-After. */
+  HTTP_RETRY_BASE_DELAY_MS: positiveInt.default(1_000),
   MIRROR_PRIVATE: bool.default(false),
   PRUNE: bool.default(false),
   ID_OVERRIDES: idOverrides,

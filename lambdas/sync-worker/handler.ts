@@ -1,9 +1,9 @@
 import type { Context } from 'aws-lambda';
-import { createAniListClient } from '../../shared/anilist/client';
+import { ANILIST_RETRY_POLICY, createAniListClient } from '../../shared/anilist/client';
 import { createTokenProvider } from '../../shared/auth/tokens';
 import { resolveSecret } from '../../shared/aws/parameters';
 import { loadConfig, type SyncWorkerConfig, syncWorkerConfigSchema } from '../../shared/config';
-import { createMalClient } from '../../shared/mal/client';
+import { createMalClient, MAL_RETRY_POLICY } from '../../shared/mal/client';
 import { createMalOAuth, isInvalidGrant } from '../../shared/mal/oauth';
 import { type RunOptions, runSync, type SyncDeps, type SyncSettings } from '../../shared/sync/engine';
 import type { RunReport } from '../../shared/sync/report';
@@ -69,8 +69,10 @@ export async function buildSyncWorkerDeps(config: SyncWorkerConfig, platform: Pl
     resolveSecret(config.ANILIST_TOKEN, config.ANILIST_TOKEN_PARAMETER, platform.readParameter),
   ]);
   const common = { fetch: platform.fetch, timeoutMs: config.HTTP_TIMEOUT_MS, clock: platform.clock };
+  const retryTuning = { maxAttempts: config.HTTP_MAX_ATTEMPTS, baseDelayMs: config.HTTP_RETRY_BASE_DELAY_MS };
   const anilist = createAniListClient({
     ...common,
+    retry: { ...ANILIST_RETRY_POLICY, ...retryTuning },
     url: config.ANILIST_URL,
     ...(anilistToken ? { token: anilistToken } : {}),
     requestsPerMinute: config.ANILIST_REQUESTS_PER_MINUTE,
@@ -101,6 +103,7 @@ export async function buildSyncWorkerDeps(config: SyncWorkerConfig, platform: Pl
           ...common,
           apiUrl: config.MAL_API_URL,
           clientId: config.MAL_CLIENT_ID,
+          retry: { ...MAL_RETRY_POLICY, ...retryTuning },
           requestsPerMinute: config.MAL_REQUESTS_PER_MINUTE,
           onAttempt: platform.counters.onAttempt,
           tokens: createTokenProvider({

@@ -28,6 +28,9 @@ import {
 import { CHANGED_SINCE_QUERY, FULL_LIST_QUERY, USER_QUERY } from './queries';
 import type { AniListEntry, AniListSource, AniListUser } from './types';
 
+/** AniList signals overload with 429 (+ Retry-After) and outages with 5xx; 400/401/403/404 are final. */
+export const ANILIST_RETRY_POLICY = DEFAULT_RETRY_POLICY;
+
 export interface AniListClientOptions {
   /** GraphQL endpoint, e.g. `https://graphql.anilist.co` or a sandbox URL. */
   readonly url: string;
@@ -85,7 +88,7 @@ export class AniListClient implements AniListSource {
     this.http = {
       fetch: options.fetch,
       timeoutMs: options.timeoutMs,
-      retry: options.retry ?? DEFAULT_RETRY_POLICY,
+      retry: options.retry ?? ANILIST_RETRY_POLICY,
       pacer: createPacer(options.requestsPerMinute ?? 30, this.clock),
       clock: this.clock,
       ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),

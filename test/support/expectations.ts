@@ -1,0 +1,38 @@
+import type { LocalSystem } from '../../local/system';
+import { createAniListClient } from '../../shared/anilist/client';
+import type { AniListEntry } from '../../shared/anilist/types';
+import { mapEntry } from '../../shared/sync/mapping';
+
+/** AniList's view of the list, read over HTTP like the worker does (anonymous: private entries hidden). */
+export async function readAniList(system: LocalSystem): Promise<AniListEntry[]> {
+  const client = createAniListClient({ url: system.urls.anilist, fetch, timeoutMs: 5000, requestsPerMinute: 0 });
+  return (await client.readAll(system.config.ANILIST_USERNAME)).entries;
+}
+
+/**
+ * Asserts the sandbox MAL list holds exactly what the mapping rules require for every mappable
+ * AniList entry (partial dates: whatever MAL had, here nothing).
+ */
+export async function expectMalMirrorsAniList(system: LocalSystem): Promise<number> {
+  const entries = await readAniList(system);
+  let checked = 0;
+  for (const entry of entries) {
+    const mapped = mapEntry(entry, { mirrorPrivate: false, idOverrides: new Map() });
+    if (mapped.kind !== 'mapped') continue;
+    const actual = system.mal!.state.getEntry(mapped.malId);
+    const { desired } = mapped;
+    expect({ id: mapped.malId, ...actual?.listStatus }).toMatchObject({
+      id: mapped.malId,
+      status: desired.status,
+      is_rewatching: desired.is_rewatching,
+      score: desired.score,
+      num_episodes_watched: desired.num_watched_episodes,
+      num_times_rewatched: desired.num_times_rewatched,
+      comments: desired.comments,
+    });
+    if (desired.start_date !== undefined) expect(actual?.listStatus.start_date ?? '').toBe(desired.start_date);
+    if (desired.finish_date !== undefined) expect(actual?.listStatus.finish_date ?? '').toBe(desired.finish_date);
+    checked++;
+  }
+  return checked;
+}

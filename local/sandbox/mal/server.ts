@@ -515,6 +515,7 @@ export async function startMalSandbox(options: MalSandboxOptions): Promise<MalSa
       return methodNotAllowed();
     }
     if (path === '/v1/oauth2/token') return method === 'POST' ? token(req, formOf(req, body)) : methodNotAllowed();
+    if (path === `/animelist/${encodeURIComponent(user.name)}` && method === 'GET') return publicListPage();
     if (route.area !== 'api') return json(404, { error: 'not_found', message: '' });
 
     const denied = checkApiAuth(req);
@@ -528,6 +529,30 @@ export async function startMalSandbox(options: MalSandboxOptions): Promise<MalSa
       return methodNotAllowed();
     }
     return json(404, { error: 'not_found', message: '' });
+  }
+
+  /** The user's public list page (myanimelist.net/animelist/<name>): what a person checks after syncing. */
+  function publicListPage(): HttpReply {
+    const rows = [...store.entries.values()]
+      .map((e) => {
+        const node = nodeOf(e.node) as Record<string, unknown>;
+        const ls = projectListStatus(e.listStatus, 'all') as Record<string, unknown>;
+        const cells = [
+          String(node.title ?? ''),
+          String(ls.status ?? '').replace(/_/g, ' ') + (ls.is_rewatching ? ' (rewatching)' : ''),
+          ls.score ? String(ls.score) : '-',
+          `${String(ls.num_episodes_watched ?? 0)} / ${node.num_episodes ? String(node.num_episodes) : '?'}`,
+        ];
+        return `<tr data-anime-id="${escapeHtml(String(node.id))}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+      })
+      .join('\n');
+    const name = escapeHtml(user.name);
+    return html(
+      200,
+      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${name}'s Anime List - MyAnimeList (sandbox)</title></head>` +
+        `<body><h1>${name}'s Anime List</h1><table><thead><tr><th>Title</th><th>Status</th><th>Score</th><th>Progress</th></tr></thead>` +
+        `<tbody>${rows}</tbody></table></body></html>`,
+    );
   }
 
   const held = new Set<ServerResponse>();

@@ -19,7 +19,8 @@ export function redactFields(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return redactSecrets(`${value.name}: ${value.message}`);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? '[REDACTED]' : redactFields(v, depth + 1);
+    for (const [k, v] of Object.entries(value))
+      out[k] = SECRET_KEYS.test(k) ? '[REDACTED]' : redactFields(v, depth + 1);
     return out;
   }
   return value;

@@ -19,7 +19,9 @@ export function createEventBridgePublisher(client: EventBridgeClient, busName: s
     const out = await client
       .send(
         new PutEventsCommand({
-          Entries: [{ EventBusName: busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }],
+          Entries: [
+            { EventBusName: busName, Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) },
+          ],
         }),
       )
       .catch((err: unknown) => {
@@ -28,11 +30,14 @@ export function createEventBridgePublisher(client: EventBridgeClient, busName: s
     // PutEvents reports per-entry failures in a 200 response.
     if ((out.FailedEntryCount ?? 0) > 0) {
       const entry = out.Entries?.[0];
-      throw new EventPublishError(`EventBridge rejected "${detailType}": ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`);
+      throw new EventPublishError(
+        `EventBridge rejected "${detailType}": ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`,
+      );
     }
   };
   return {
     publishReauthRequired: (detail: ReauthRequiredDetail) => put(DETAIL_TYPES.reauthRequired, detail),
-    publishAuthorizationCompleted: (detail: AuthorizationCompletedDetail) => put(DETAIL_TYPES.authorizationCompleted, detail),
+    publishAuthorizationCompleted: (detail: AuthorizationCompletedDetail) =>
+      put(DETAIL_TYPES.authorizationCompleted, detail),
   };
 }

@@ -2,12 +2,11 @@ import { GraphQLClient } from 'graphql-request';
 import { type Clock, systemClock } from '../clock';
 import { AppError } from '../errors';
 import {
-  type AttemptInfo,
   createPacer,
   DEFAULT_RETRY_POLICY,
   type HttpOptions,
-  type RetryPolicy,
   sendWithPolicy,
+  type TransportOptions,
 } from '../http/policy';
 import {
   AniListApiError,
@@ -31,22 +30,13 @@ import type { AniListEntry, AniListSource, AniListUser } from './types';
 /** AniList signals overload with 429 (+ Retry-After) and outages with 5xx; 400/401/403/404 are final. */
 export const ANILIST_RETRY_POLICY = DEFAULT_RETRY_POLICY;
 
-export interface AniListClientOptions {
+export interface AniListClientOptions extends TransportOptions {
   /** GraphQL endpoint, e.g. `https://graphql.anilist.co` or a sandbox URL. */
   readonly url: string;
   /** Optional bearer token: lets the token owner read their own private entries. */
   readonly token?: string | undefined;
-  readonly fetch: typeof fetch;
-  /** Per-attempt timeout. */
-  readonly timeoutMs: number;
-  readonly retry?: RetryPolicy;
-  /** Pacing; AniList currently allows 30/min. 0 disables pacing. */
-  readonly requestsPerMinute?: number;
-  readonly clock?: Clock;
-  readonly onAttempt?: (info: AttemptInfo) => void;
   /** Called for every malformed entry that was skipped (see shared/anilist/parse.ts). */
   readonly onInvalidEntry?: (issue: InvalidEntryIssue) => void;
-  readonly random?: () => number;
   /** `Page.perPage`; AniList caps it at 50. */
   readonly perPage?: number;
   /** `MediaListCollection.perChunk`; AniList caps it at 500. */

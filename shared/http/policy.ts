@@ -72,6 +72,20 @@ export interface HttpOptions {
   readonly random?: () => number;
 }
 
+/** How an API client sends: the part of its options every client shares. */
+export interface TransportOptions {
+  readonly fetch: typeof fetch;
+  /** Per-attempt timeout. */
+  readonly timeoutMs: number;
+  readonly retry?: RetryPolicy;
+  /** Pacing: at most this many requests a minute; 0 disables pacing. */
+  readonly requestsPerMinute?: number;
+  readonly clock?: Clock;
+  readonly onAttempt?: (info: AttemptInfo) => void;
+  /** Jitter source, for deterministic tests. */
+  readonly random?: () => number;
+}
+
 export interface AttemptInfo {
   readonly service: string;
   readonly method: string;

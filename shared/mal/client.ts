@@ -1,11 +1,11 @@
-import { type Clock, systemClock } from '../clock';
+import { systemClock } from '../clock';
 import {
-  type AttemptInfo,
   createPacer,
   DEFAULT_RETRY_POLICY,
   type HttpOptions,
   type RetryPolicy,
   sendWithPolicy,
+  type TransportOptions,
 } from '../http/policy';
 import { isInvalidTokenResponse, MalInvalidInputError, MalResponseError, malErrorFromResponse } from './errors';
 import { encodeWriteFields } from './form';
@@ -36,20 +36,10 @@ export const MAL_RETRY_POLICY: RetryPolicy = {
 /** A safety net against a server that keeps handing out `paging.next`: 200 pages = 200,000 entries. */
 const MAX_PAGES = 200;
 
-export interface MalClientOptions {
+export interface MalClientOptions extends TransportOptions {
   readonly apiUrl?: string;
   readonly clientId: string;
   readonly tokens: AccessTokenProvider;
-  readonly fetch: typeof fetch;
-  /** Per-attempt timeout. */
-  readonly timeoutMs: number;
-  readonly retry?: RetryPolicy;
-  /** Default 60 (one request a second, which MAL tolerates); `0` disables pacing. */
-  readonly requestsPerMinute?: number;
-  readonly clock?: Clock;
-  readonly onAttempt?: (info: AttemptInfo) => void;
-  /** Jitter source, for deterministic tests. */
-  readonly random?: () => number;
 }
 
 /** MAL's own response shape, several pages merged into one (backups, demo output). */

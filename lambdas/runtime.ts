@@ -1,9 +1,5 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SESClient } from '@aws-sdk/client-ses';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { createEventBridgePublisher } from '../shared/aws/eventbridge';
-import { createParameterReader } from '../shared/aws/parameters';
+import type { SESClient } from '@aws-sdk/client-ses';
 import { type Clock, systemClock } from '../shared/clock';
 import type { EventPublisher } from '../shared/events';
 import { RequestCounters } from '../shared/http/counters';
@@ -33,7 +29,11 @@ export interface PlatformConfig {
   readonly S3_FORCE_PATH_STYLE: boolean;
 }
 
-/** AWS-backed platform. SDK clients honour AWS_ENDPOINT_URL_* so emulators need no code change. */
+/**
+ * AWS-backed platform. Every function needs the S3 store; the other clients are passed in by the
+ * handlers that use them, so that each bundle carries only its own SDK clients. SDK clients honour
+ * AWS_ENDPOINT_URL_* so emulators need no code change.
+ */
 export function createAwsPlatform(config: PlatformConfig, overrides: Partial<Platform> = {}): Platform {
   const counters = overrides.counters ?? new RequestCounters();
   const logger = overrides.logger ?? createJsonLogger({ level: config.LOG_LEVEL });
@@ -45,14 +45,22 @@ export function createAwsPlatform(config: PlatformConfig, overrides: Partial<Pla
         bucket: config.STATE_BUCKET,
         onRequest: counters.onStoreRequest,
       }),
-    events: overrides.events ?? createEventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
-    ses: overrides.ses ?? new SESClient({}),
-    readParameter: overrides.readParameter ?? createParameterReader(new SSMClient({})),
+    events: overrides.events ?? unavailable('EventBridge'),
+    ses: overrides.ses ?? (unavailable('SES') as unknown as SESClient),
+    readParameter: overrides.readParameter ?? (async (name) => unavailable(`SSM parameter ${name}`)),
     fetch: overrides.fetch ?? globalThis.fetch,
     clock: overrides.clock ?? systemClock,
     logger,
     counters,
   };
+}
+
+/** A stand-in for a client this function was not given: using it is a wiring bug, said plainly. */
+function unavailable(what: string): never & EventPublisher {
+  const fail = () => {
+    throw new Error(`${what} is not wired into this function`);
+  };
+  return new Proxy({} as never, { get: () => fail }) as never;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfig } from '../shared/config';
 
 /** Settings of the local runtime itself (ports, data folder, sandbox switch). */

@@ -1,6 +1,9 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handleOAuthCallback, type OAuthCallbackDeps } from '../../shared/auth/callback';
-import { resolveSecret } from '../../shared/aws/parameters';
+import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
+import { createParameterReader, resolveSecret } from '../../shared/aws/parameters';
 import { type CallbackConfig, callbackConfigSchema, loadConfig } from '../../shared/config';
 import { createMalOAuth, isInvalidGrant } from '../../shared/mal/oauth';
 import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
@@ -60,5 +63,9 @@ export async function buildCallbackDeps(config: CallbackConfig, platform: Platfo
 
 export const handler = lazyHandler(async () => {
   const config = loadConfig(callbackConfigSchema);
-  return makeCallbackHandler(await buildCallbackDeps(config, createAwsPlatform(config)));
+  const platform = createAwsPlatform(config, {
+    events: createEventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
+    readParameter: createParameterReader(new SSMClient({})),
+  });
+  return makeCallbackHandler(await buildCallbackDeps(config, platform));
 });

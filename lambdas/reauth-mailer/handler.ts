@@ -1,3 +1,4 @@
+import { SESClient } from '@aws-sdk/client-ses';
 import {
   createSesMailSender,
   type ReauthCheckResult,
@@ -71,5 +72,5 @@ export function buildMailerDeps(config: MailerConfig, platform: Platform): Reaut
 
 export const handler = lazyHandler(async () => {
   const config = loadConfig(mailerConfigSchema);
-  return makeMailerHandler(buildMailerDeps(config, createAwsPlatform(config)));
+  return makeMailerHandler(buildMailerDeps(config, createAwsPlatform(config, { ses: new SESClient({}) })));
 });

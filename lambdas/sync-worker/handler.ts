@@ -1,7 +1,10 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { ANILIST_RETRY_POLICY, createAniListClient } from '../../shared/anilist/client';
 import { createTokenProvider } from '../../shared/auth/tokens';
-import { resolveSecret } from '../../shared/aws/parameters';
+import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
+import { createParameterReader, resolveSecret } from '../../shared/aws/parameters';
 import { loadConfig, type SyncWorkerConfig, syncWorkerConfigSchema } from '../../shared/config';
 import { createMalClient, MAL_RETRY_POLICY } from '../../shared/mal/client';
 import { createMalOAuth, isInvalidGrant } from '../../shared/mal/oauth';
@@ -126,7 +129,10 @@ export async function buildSyncWorkerDeps(config: SyncWorkerConfig, platform: Pl
 
 export const handler = lazyHandler(async () => {
   const config = loadConfig(syncWorkerConfigSchema);
-  const platform = createAwsPlatform(config);
+  const platform = createAwsPlatform(config, {
+    events: createEventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
+    readParameter: createParameterReader(new SSMClient({})),
+  });
   const deps = await buildSyncWorkerDeps(config, platform);
   const run = makeSyncHandler(deps);
   return (event: SyncWorkerEvent, context: Context) => {

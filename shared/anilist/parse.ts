@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AniListMalformedResponseError } from './errors';
 import type { AniListEntry, FuzzyDate } from './types';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ReauthReason } from '../events';
 import { REAUTH_REASONS, type StoredTokens } from './tokens';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../clock';
 import { AppError, describeError, PreconditionFailedError } from '../errors';
 import type { ReauthReason } from '../events';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AniListEntry } from '../anilist/types';
 import { AppError } from '../errors';
 import { MAL_STATUSES } from '../mal/types';

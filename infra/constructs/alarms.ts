@@ -1,0 +1,134 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULTS, METRIC_NAMESPACE } from '../defaults';
+import { acknowledge } from '../nag';
+
+export interface AlarmsProps {
+  readonly worker: lambda.IFunction;
+  readonly syncIntervalMinutes: number;
+  /** The mailer's log group: its `reauth check` lines carry `reauthPendingHours`. */
+  readonly mailerLogGroup: logs.ILogGroup;
+  readonly failureQueue: sqs.IQueue;
+  /**
+   * Alarm when the MAL authorization has been missing or invalid for this many hours.
+   * @default 72 (DEFAULTS.reauthAlarmHours)
+   */
+  readonly reauthAlarmHours?: number;
+  /**
+   * Also notify this address. Creates an SNS topic encrypted with a customer-managed KMS key
+   * (CloudWatch cannot publish to a topic under the AWS-managed SNS key), about 1 USD a month.
+   * @default - no notification; alarm states are visible in the CloudWatch console
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * What the user wants to hear about: the sync keeps failing, the MAL authorization has stayed broken
+ * for days (the reminder mails are not being acted on), or invocations failed for good.
+ */
+export class Alarms extends Construct {
+  readonly workerErrors: cloudwatch.Alarm;
+  readonly reauthPending: cloudwatch.Alarm;
+  readonly failedInvocations: cloudwatch.Alarm;
+  readonly reauthPendingHours: cloudwatch.Metric;
+  /** Present when `alarmEmail` is set. */
+  readonly topic?: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: AlarmsProps) {
+    super(scope, id);
+
+    this.workerErrors = new cloudwatch.Alarm(this, 'WorkerErrors', {
+      alarmDescription:
+        'The sync worker failed in consecutive scheduled runs. Check its log group for "sync run" lines with errors.',
+      metric: props.worker.metricErrors({
+        period: Duration.minutes(props.syncIntervalMinutes),
+        statistic: cloudwatch.Stats.SUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: DEFAULTS.workerErrorEvaluationPeriods,
+      datapointsToAlarm: DEFAULTS.workerErrorEvaluationPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const filter = new logs.MetricFilter(this, 'ReauthPendingHoursFilter', {
+      logGroup: props.mailerLogGroup,
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.message', '=', 'reauth check'),
+        logs.FilterPattern.numberValue('$.reauthPendingHours', '>=', 0),
+      ),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: 'ReauthPendingHours',
+      metricValue: '$.reauthPendingHours',
+    });
+    // The mailer runs at least daily, so a one-day period always holds a data point while it works.
+    this.reauthPendingHours = filter.metric({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.days(1) });
+    const hours = props.reauthAlarmHours ?? DEFAULTS.reauthAlarmHours;
+    this.reauthPending = new cloudwatch.Alarm(this, 'ReauthPending', {
+      alarmDescription: `MyAnimeList authorization has been missing or invalid for ${hours} hours or more; the sync is stopped. Open the latest re-authorization email (or run the mailer) and authorize again.`,
+      metric: this.reauthPendingHours,
+      threshold: hours,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.failedInvocations = new cloudwatch.Alarm(this, 'FailedInvocations', {
+      alarmDescription:
+        'An asynchronous invocation failed for good and was parked in the failure queue. Inspect the message, then purge the queue.',
+      metric: props.failureQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    if (props.alarmEmail) {
+      const key = new kms.Key(this, 'TopicKey', {
+        description: 'Encrypts the anilist-mal-mirror alarm topic',
+        enableKeyRotation: true,
+      });
+      // CloudWatch publishes to the encrypted topic on behalf of alarms in this account only.
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+      );
+      this.topic = new sns.Topic(this, 'Topic', {
+        displayName: 'anilist-mal-mirror alarms',
+        masterKey: key,
+        enforceSSL: true,
+      });
+      const subscription = new subscriptions.EmailSubscription(props.alarmEmail);
+      this.topic.addSubscription(subscription);
+      for (const child of this.topic.node.children) {
+        if (child instanceof sns.Subscription) {
+          acknowledge(child, {
+            id: 'Serverless-SNSRedrivePolicy',
+            reason:
+              'Email subscription to the user’s own address: an undeliverable alarm mail has nowhere better to go, and the alarm state itself stays visible in CloudWatch.',
+          });
+        }
+      }
+      const action = new actions.SnsAction(this.topic);
+      for (const alarm of [this.workerErrors, this.reauthPending, this.failedInvocations]) {
+        alarm.addAlarmAction(action);
+      }
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import * as path from 'node:path';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DEFAULTS } from '../defaults';
+import { acknowledge } from '../nag';
+
+/** Repository root, resolved from this file so synth works from any working directory. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/** How a function is invoked, which decides its failure handling. */
+export type InvocationMode =
+  /** Invoked by EventBridge: failures go to the failure queue after `retryAttempts` retries. */
+  | { readonly kind: 'async'; readonly failureQueue: sqs.IQueue; readonly retryAttempts: number }
+  /** Invoked by API Gateway and answered in-line: errors go back to the caller and to the log. */
+  | { readonly kind: 'sync' };
+
+export interface MirrorFunctionProps {
+  /** Handler folder under `lambdas/`, e.g. `sync-worker` (the file is `handler.ts`, export `handler`). */
+  readonly handlerName: string;
+  readonly description: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeout: Duration;
+  readonly invocation: InvocationMode;
+  /**
+   * @default 256 MB (DEFAULTS.workerMemoryMb)
+   */
+  readonly memorySize?: number;
+  /**
+   * @default - unreserved (shares the account's pool)
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * @default DEFAULTS.logRetention (one month)
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The house style for this stack's Lambdas: Node.js 24 on ARM64, bundled with esbuild (AWS SDK v3
+ * included and tree-shaken, minified, source maps on), its own log group with a retention, X-Ray
+ * tracing, and a dedicated role holding only what the function is granted below (no managed
+ * policies: logging is granted on its own log group).
+ */
+export class MirrorFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: MirrorFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? DEFAULTS.logRetention,
+      // Logs are diagnostics, not data: they go with the stack (the bucket is what is retained).
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${props.handlerName} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(REPO_ROOT, 'lambdas', props.handlerName, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: DEFAULTS.runtime,
+      architecture: DEFAULTS.architecture,
+      memorySize: props.memorySize ?? DEFAULTS.workerMemoryMb,
+      timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.invocation.kind === 'async'
+        ? {
+            retryAttempts: props.invocation.retryAttempts,
+            onFailure: new SqsDestination(props.invocation.failureQueue),
+          }
+        : {}),
+      bundling: {
+        minify: true,
+        // Source maps without embedded sources: stack traces map to file:line, the bundle stays small.
+        sourceMap: true,
+        sourcesContent: false,
+        // Minification would otherwise rename classes, and AppError uses the class name as `err.name`.
+        keepNames: true,
+        // Bundle AWS SDK v3 instead of using the runtime's copy: pinned versions, and esbuild
+        // tree-shakes it, which also shortens cold starts.
+        externalModules: [],
+        // Prefer ESM entry points so esbuild can drop unused SDK code.
+        mainFields: ['module', 'main'],
+      },
+    });
+
+    acknowledge(this.role, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the X-Ray statement added by active tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) uses "*": X-Ray has no resource-level permissions.',
+    });
+    acknowledge(
+      this.function,
+      props.invocation.kind === 'async'
+        ? {
+            id: 'Serverless-LambdaDLQ',
+            reason:
+              'Asynchronous failures go to an on-failure destination (the failure queue), which records the error with the request; AWS recommends destinations over a DeadLetterConfig, and both would duplicate every failure.',
+          }
+        : {
+            id: 'Serverless-LambdaDLQ',
+            reason:
+              'Only invoked synchronously by API Gateway: a dead-letter queue never receives synchronous failures; the error goes back to the caller and to the log group.',
+          },
+    );
+  }
+}

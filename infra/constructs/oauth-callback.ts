@@ -1,0 +1,125 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { KEYS } from '../../shared/store/store';
+import { DEFAULTS } from '../defaults';
+import { acknowledge } from '../nag';
+import { MirrorFunction } from './mirror-function';
+import type { SecureParameter } from './secure-parameter';
+import type { StateStorage } from './state-storage';
+
+export interface OAuthCallbackProps {
+  readonly storage: StateStorage;
+  readonly eventBus: events.IEventBus;
+  readonly commonEnvironment: Readonly<Record<string, string>>;
+  /**
+   * SSM parameter with the MAL client secret (web-type MAL apps).
+   * @default - none: a MAL app without a secret
+   */
+  readonly malClientSecret?: SecureParameter;
+  /**
+   * Refuse tokens for any other MAL account.
+   * @default - any account
+   */
+  readonly malUsername?: string;
+  /**
+   * Stage throttling of the public endpoint.
+   * @default burst 10, rate 5/s (DEFAULTS.callbackThrottle)
+   */
+  readonly throttle?: apigw.ThrottleSettings;
+  /**
+   * @default 256 (DEFAULTS.callbackMemoryMb)
+   */
+  readonly memorySize?: number;
+}
+
+/**
+ * The OAuth redirect target: `GET /callback` on an HTTP API. Exchanges the code, stores the tokens,
+ * and publishes "Authorization Completed" (which starts a sync).
+ *
+ * The function gets no MAL_REDIRECT_URI: the API's URL depends on the API, which depends on the
+ * function, so it derives the redirect URI from the request's own domain instead.
+ */
+export class OAuthCallback extends Construct {
+  readonly handler: MirrorFunction;
+  readonly api: apigw.HttpApi;
+  readonly accessLogs: logs.LogGroup;
+  /** The URL to register as the MAL app's redirect URL. */
+  readonly callbackUrl: string;
+
+  constructor(scope: Construct, id: string, props: OAuthCallbackProps) {
+    super(scope, id);
+
+    const environment: Record<string, string> = { ...props.commonEnvironment };
+    if (props.malClientSecret) environment.MAL_CLIENT_SECRET_PARAMETER = props.malClientSecret.parameterName;
+    if (props.malUsername) environment.MAL_USERNAME = props.malUsername;
+
+    this.handler = new MirrorFunction(this, 'Handler', {
+      handlerName: 'oauth-callback',
+      description: 'MyAnimeList OAuth redirect target: stores tokens and starts a sync',
+      environment,
+      timeout: DEFAULTS.callbackTimeout,
+      memorySize: props.memorySize ?? DEFAULTS.callbackMemoryMb,
+      invocation: { kind: 'sync' },
+    });
+    const fn = this.handler.function;
+
+    const pending = `${KEYS.pendingAuthPrefix}*`;
+    props.storage.grantReadObjects(fn, pending, KEYS.tokens);
+    props.storage.grantWriteObjects(fn, pending, KEYS.tokens);
+    props.storage.grantListKeys(fn, pending, KEYS.tokens);
+    props.eventBus.grantPutEventsTo(fn);
+    props.malClientSecret?.grantRead(fn);
+
+    this.api = new apigw.HttpApi(this, 'Api', {
+      description: 'MyAnimeList OAuth redirect target',
+      // The stage is declared below so that it can carry throttling and access logs.
+      createDefaultStage: false,
+    });
+    const route = this.api.addRoutes({
+      path: '/callback',
+      methods: [apigw.HttpMethod.GET],
+      integration: new HttpLambdaIntegration('CallbackIntegration', fn),
+    });
+    for (const r of route) {
+      acknowledge(r, {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The OAuth redirect target must be reachable by the user’s browser straight from MyAnimeList without credentials; the handler only accepts a `state` the stack issued itself (a pending record in S3 holding the PKCE verifier), and the stage is throttled.',
+      });
+    }
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: DEFAULTS.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const throttle = props.throttle ?? DEFAULTS.callbackThrottle;
+    this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { burstLimit: throttle.burstLimit, rateLimit: throttle.rateLimit },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        // JSON, and deliberately without the query string: it carries the OAuth `code` and `state`.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            sourceIp: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLatency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    this.callbackUrl = `${this.api.apiEndpoint}/callback`;
+  }
+}

@@ -1,0 +1,123 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as ses from 'aws-cdk-lib/aws-ses';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/events';
+import { KEYS } from '../../shared/store/store';
+import { DEFAULTS } from '../defaults';
+import { MirrorFunction } from './mirror-function';
+import type { StateStorage } from './state-storage';
+
+export interface ReauthMailerProps {
+  readonly storage: StateStorage;
+  readonly eventBus: events.IEventBus;
+  readonly failureQueue: sqs.IQueue;
+  readonly commonEnvironment: Readonly<Record<string, string>>;
+  /** The callback URL registered at MAL; the mailer builds authorization links with it. */
+  readonly redirectUri: string;
+  readonly notifyEmail: string;
+  readonly senderEmail: string;
+  /**
+   * `create`: the stack creates the SES email identity of the sender (SES mails a verification
+   * link), and of the recipient too when it differs (needed while the account is in the SES sandbox).
+   * `import`: identities already exist and are verified.
+   * @default 'create' (DEFAULTS.sesIdentity)
+   */
+  readonly sesIdentity?: 'create' | 'import';
+  /**
+   * With `import`: the verified identity the sender belongs to, the address or its domain.
+   * @default - the sender address
+   */
+  readonly sesIdentityName?: string;
+  /**
+   * @default 08:00 UTC (DEFAULTS.mailerDailyHourUtc)
+   */
+  readonly dailyHourUtc?: number;
+  /**
+   * @default 256 (DEFAULTS.mailerMemoryMb)
+   */
+  readonly memorySize?: number;
+}
+
+/**
+ * Emails the user a fresh MAL authorization link when the worker reports "Reauth Required", and
+ * checks once a day (proactive warning before the refresh token ages out, reminders while broken).
+ * Logs `"message":"reauth check"` with `reauthPendingHours`, which the alarms turn into a metric.
+ */
+export class ReauthMailer extends Construct {
+  readonly handler: MirrorFunction;
+  readonly onReauthRequired: events.Rule;
+  readonly dailyCheck: events.Rule;
+  readonly senderIdentity: ses.IEmailIdentity;
+
+  constructor(scope: Construct, id: string, props: ReauthMailerProps) {
+    super(scope, id);
+
+    this.handler = new MirrorFunction(this, 'Handler', {
+      handlerName: 'reauth-mailer',
+      description: 'Emails a MyAnimeList re-authorization link when the sync needs one',
+      environment: {
+        ...props.commonEnvironment,
+        NOTIFY_EMAIL: props.notifyEmail,
+        SENDER_EMAIL: props.senderEmail,
+        MAL_REDIRECT_URI: props.redirectUri,
+      },
+      timeout: DEFAULTS.mailerTimeout,
+      memorySize: props.memorySize ?? DEFAULTS.mailerMemoryMb,
+      invocation: { kind: 'async', failureQueue: props.failureQueue, retryAttempts: 2 },
+    });
+    const fn = this.handler.function;
+
+    const { storage } = props;
+    const pending = `${KEYS.pendingAuthPrefix}*`;
+    storage.grantReadObjects(fn, KEYS.tokens, pending, KEYS.mailerState);
+    storage.grantWriteObjects(fn, pending, KEYS.mailerState);
+    storage.grantDeleteObjects(fn, pending);
+    storage.grantListKeys(fn, pending, KEYS.tokens, KEYS.mailerState);
+
+    const mode = props.sesIdentity ?? DEFAULTS.sesIdentity;
+    const sameAddress = props.notifyEmail.toLowerCase() === props.senderEmail.toLowerCase();
+    if (mode === 'create') {
+      this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
+        identity: ses.Identity.email(props.senderEmail),
+      });
+    } else {
+      this.senderIdentity = ses.EmailIdentity.fromEmailIdentityName(
+        this,
+        'SenderIdentity',
+        props.sesIdentityName ?? props.senderEmail,
+      );
+    }
+    this.senderIdentity.grantSendEmail(fn);
+    // In the SES sandbox, SES also authorizes the send against the recipient's identity ARN.
+    if (!sameAddress) {
+      const recipient =
+        mode === 'create'
+          ? new ses.EmailIdentity(this, 'RecipientIdentity', { identity: ses.Identity.email(props.notifyEmail) })
+          : ses.EmailIdentity.fromEmailIdentityName(this, 'RecipientIdentity', props.notifyEmail);
+      recipient.grantSendEmail(fn);
+    }
+
+    const target = () =>
+      new targets.LambdaFunction(fn, {
+        deadLetterQueue: props.failureQueue,
+        maxEventAge: Duration.hours(1),
+        retryAttempts: 2,
+      });
+
+    this.onReauthRequired = new events.Rule(this, 'OnReauthRequired', {
+      description: 'Emails a re-authorization link when the sync worker needs one',
+      eventBus: props.eventBus,
+      eventPattern: { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES.reauthRequired] },
+      targets: [target()],
+    });
+
+    this.dailyCheck = new events.Rule(this, 'DailyCheck', {
+      description: 'Daily authorization check: proactive warning and reminders',
+      schedule: events.Schedule.cron({ minute: '0', hour: String(props.dailyHourUtc ?? DEFAULTS.mailerDailyHourUtc) }),
+      targets: [target()],
+    });
+  }
+}

@@ -1,0 +1,115 @@
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { PREFIXES } from '../../shared/store/store';
+import { DEFAULTS } from '../defaults';
+import { acknowledge, nagResourceText } from '../nag';
+
+export interface StateStorageProps {
+  /**
+   * How long overwritten or deleted object versions (tokens, sync state) stay recoverable.
+   * @default DEFAULTS.noncurrentVersionExpiration (30 days)
+   */
+  readonly noncurrentVersionExpiration?: Duration;
+  /**
+   * How long MAL list backups (`backups/`) are kept.
+   * @default DEFAULTS.backupExpiration (90 days)
+   */
+  readonly backupExpiration?: Duration;
+}
+
+/**
+ * The one S3 bucket holding tokens, sync state and backups. Private, encrypted, versioned, TLS-only
+ * and retained on stack deletion (it holds the user's MAL authorization and list backups).
+ *
+ * Grants are per object key or key prefix (`auth/tokens.json`, `sync/*`) with exact actions, so each
+ * function can touch only the part of the layout (`shared/store/store.ts` KEYS) it owns.
+ */
+export class StateStorage extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: StateStorageProps = {}) {
+    super(scope, id);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'expire-old-versions',
+          noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? DEFAULTS.noncurrentVersionExpiration,
+          expiredObjectDeleteMarker: true,
+        },
+        {
+          id: 'expire-backups',
+          prefix: PREFIXES.backups,
+          expiration: props.backupExpiration ?? DEFAULTS.backupExpiration,
+        },
+      ],
+    });
+    acknowledge(this.bucket, {
+      id: 'AwsSolutions-S1',
+      reason:
+        'Single-user state bucket written only by this stack’s three functions, whose every invocation is logged; ' +
+        'server access logs would need a second bucket costing more than the data it describes. ' +
+        'Enable CloudTrail S3 data events if you need an object-level audit trail.',
+    });
+  }
+
+  /** `s3:GetObject` on the given keys or `prefix/*` patterns. */
+  grantReadObjects(grantee: iam.IGrantable, ...keys: string[]): iam.Grant {
+    return this.grantObjects(grantee, ['s3:GetObject'], keys);
+  }
+
+  /** `s3:PutObject` (covers conditional If-Match/If-None-Match writes) on the given keys or patterns. */
+  grantWriteObjects(grantee: iam.IGrantable, ...keys: string[]): iam.Grant {
+    return this.grantObjects(grantee, ['s3:PutObject'], keys);
+  }
+
+  /** `s3:DeleteObject` on the given keys or patterns. */
+  grantDeleteObjects(grantee: iam.IGrantable, ...keys: string[]): iam.Grant {
+    return this.grantObjects(grantee, ['s3:DeleteObject'], keys);
+  }
+
+  /**
+   * `s3:ListBucket`, limited to the given key prefixes when the request names one.
+   *
+   * Every function needs this even if it never lists: S3 answers a GET of a missing key with 403
+   * instead of 404 unless the caller may list the bucket, and the store maps only 404 to "absent"
+   * (first run: no tokens, no state yet). That implicit check carries no `s3:prefix`, hence
+   * `StringLikeIfExists`: it passes, while an explicit listing must stay inside `prefixes`.
+   */
+  grantListKeys(grantee: iam.IGrantable, ...prefixes: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLikeIfExists: { 's3:prefix': prefixes } },
+    });
+  }
+
+  private grantObjects(grantee: iam.IGrantable, actions: string[], keys: string[]): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: keys.map((key) => this.bucket.arnForObjects(key)),
+    });
+    // A `prefix/*` grant is the narrowest form for keys made at run time (OAuth state ids, timestamps).
+    const wildcards = keys.filter((key) => key.endsWith('*'));
+    if (wildcards.length > 0 && grantee.grantPrincipal instanceof iam.Role) {
+      acknowledge(
+        grantee.grantPrincipal,
+        ...wildcards.map((key) => ({
+          id: `AwsSolutions-IAM5[Resource::${nagResourceText(this, this.bucket.arnForObjects(key))}]`,
+          reason: `Object keys under "${key.slice(0, -1)}" are created at run time (OAuth state ids, timestamps); the grant is limited to that prefix of this one bucket and to single-object actions.`,
+        })),
+      );
+    }
+    return grant;
+  }
+}

@@ -1,0 +1,67 @@
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/**
+ * Every tunable default of the stack, in one place, so a reviewer can audit the security and cost
+ * posture without reading each construct. Constructs take these as `@default`s of their props.
+ */
+export const DEFAULTS = {
+  /** Newest Node.js runtime aws-cdk-lib knows; cdk-nag's LambdaLatestVersion/L1 rules check exactly this. */
+  runtime: Runtime.NODEJS_24_X,
+  /** Graviton is ~20% cheaper per GB-second and the handlers have no native dependencies. */
+  architecture: Architecture.ARM_64,
+  /** The sync is I/O bound (paced HTTP calls); 256 MB is plenty and keeps GB-seconds low. */
+  workerMemoryMb: 256,
+  mailerMemoryMb: 256,
+  callbackMemoryMb: 256,
+  /** Hard cap on a sync run, whatever the schedule: long runs checkpoint and resume on the next tick. */
+  workerMaxTimeout: Duration.minutes(10),
+  /** The worker stops this long before its deadline to write a checkpoint (DEADLINE_SAFETY_MS). */
+  workerDeadlineSafety: Duration.seconds(20),
+  mailerTimeout: Duration.minutes(1),
+  /**
+   * HTTP APIs give up on an integration after 30 s; the callback (S3 read, one token exchange, one
+   * profile call, S3 write, one event) must answer before that.
+   */
+  callbackTimeout: Duration.seconds(28),
+  syncIntervalMinutes: 15,
+  /** EventBridge needs ≥ 1 minute, and the worker's timeout must stay below the interval. */
+  minSyncIntervalMinutes: 2,
+  maxSyncIntervalMinutes: 24 * 60,
+  fullSyncIntervalHours: 24,
+  /** One mail check a day at 08:00 UTC; the reauth event triggers the mailer immediately anyway. */
+  mailerDailyHourUtc: 8,
+  logRetention: RetentionDays.ONE_MONTH,
+  logLevel: 'info' as const,
+  /** Old object versions (tokens, state) are kept this long for recovery, then expire. */
+  noncurrentVersionExpiration: Duration.days(30),
+  /** MAL list backups written by the worker expire after this. */
+  backupExpiration: Duration.days(90),
+  /** Failed async invocations wait here for inspection; 14 days is SQS's maximum. */
+  failureQueueRetention: Duration.days(14),
+  /** The callback is hit once per re-authorization; anything above this is noise or abuse. */
+  callbackThrottle: { burstLimit: 10, rateLimit: 5 },
+  /** Alarm once the MAL authorization has been broken for this long (the mailer reminds the user meanwhile). */
+  reauthAlarmHours: 72,
+  /** Consecutive failing sync periods before the worker-errors alarm fires (one blip is not news). */
+  workerErrorEvaluationPeriods: 2,
+  sesIdentity: 'create' as const,
+} as const;
+
+/**
+ * Values in the committed cdk.json: valid, so `cdk synth` works out of the box, but obviously not
+ * anyone's real settings. `scripts/deploy.ts` refuses to deploy while any of them is still in use.
+ */
+export const PLACEHOLDERS = {
+  anilistUsername: 'your-anilist-name',
+  malClientId: 'your-mal-client-id',
+  notifyEmail: 'you@example.com',
+  senderEmail: 'you@example.com',
+} as const;
+
+/** RFC 2606 reserved domains: an address there can never receive mail, so it is always a placeholder. */
+export const RESERVED_EMAIL_DOMAINS = ['example.com', 'example.org', 'example.net'] as const;
+
+/** Namespace of the custom CloudWatch metrics this stack emits from log metric filters. */
+export const METRIC_NAMESPACE = 'AnilistMalMirror';

@@ -1,0 +1,115 @@
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type { Construct } from 'constructs';
+import type { MirrorConfig } from './config';
+import { Alarms } from './constructs/alarms';
+import { FailureQueue } from './constructs/failure-queue';
+import { OAuthCallback } from './constructs/oauth-callback';
+import { ReauthMailer } from './constructs/reauth-mailer';
+import { SecureParameter } from './constructs/secure-parameter';
+import { StateStorage } from './constructs/state-storage';
+import { SyncWorker } from './constructs/sync-worker';
+
+/** Construct id of the stack; scripts and CI refer to it. */
+export const MIRROR_STACK_ID = 'MirrorStack';
+
+/** The functions use EventBridge's default bus: no extra resource, and the rules below live on it. */
+const EVENT_BUS_NAME = 'default';
+
+export interface MirrorStackProps extends StackProps {
+  /** Validated deployment settings (`parseMirrorConfig`). */
+  readonly config: MirrorConfig;
+}
+
+/**
+ * Everything the mirror needs in one account: state bucket, sync worker on a schedule, re-auth
+ * mailer, OAuth callback API, failure queue and alarms.
+ */
+export class MirrorStack extends Stack {
+  readonly storage: StateStorage;
+  readonly worker: SyncWorker;
+  readonly mailer: ReauthMailer;
+  readonly callback: OAuthCallback;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: MirrorStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    Tags.of(this).add('app', 'anilist-mal-mirror');
+
+    this.storage = new StateStorage(this, 'State');
+    const failures = new FailureQueue(this, 'Failures');
+    const eventBus = events.EventBus.fromEventBusName(this, 'Bus', EVENT_BUS_NAME);
+
+    const malClientSecret = config.malClientSecretParameter
+      ? new SecureParameter(this, 'MalClientSecret', { parameterName: config.malClientSecretParameter })
+      : undefined;
+    const anilistToken = config.anilistTokenParameter
+      ? new SecureParameter(this, 'AnilistToken', { parameterName: config.anilistTokenParameter })
+      : undefined;
+
+    const commonEnvironment = {
+      STATE_BUCKET: this.storage.bucket.bucketName,
+      EVENT_BUS_NAME,
+      LOG_LEVEL: config.logLevel,
+      MAL_CLIENT_ID: config.malClientId,
+    };
+
+    this.worker = new SyncWorker(this, 'SyncWorker', {
+      storage: this.storage,
+      eventBus,
+      failureQueue: failures.queue,
+      commonEnvironment,
+      anilistUsername: config.anilistUsername,
+      syncIntervalMinutes: config.syncIntervalMinutes,
+      fullSyncIntervalHours: config.fullSyncIntervalHours,
+      mirrorPrivate: config.mirrorPrivate,
+      prune: config.prune,
+      idOverrides: config.idOverrides,
+      malClientSecret,
+      anilistToken,
+    });
+
+    this.callback = new OAuthCallback(this, 'OAuthCallback', {
+      storage: this.storage,
+      eventBus,
+      commonEnvironment,
+      malClientSecret,
+      malUsername: config.malUsername,
+    });
+
+    this.mailer = new ReauthMailer(this, 'ReauthMailer', {
+      storage: this.storage,
+      eventBus,
+      failureQueue: failures.queue,
+      commonEnvironment,
+      redirectUri: this.callback.callbackUrl,
+      notifyEmail: config.notifyEmail,
+      senderEmail: config.senderEmail,
+      sesIdentity: config.sesIdentity,
+      sesIdentityName: config.sesIdentityName,
+    });
+
+    this.alarms = new Alarms(this, 'Alarms', {
+      worker: this.worker.handler.function,
+      syncIntervalMinutes: config.syncIntervalMinutes,
+      mailerLogGroup: this.mailer.handler.logGroup,
+      failureQueue: failures.queue,
+      reauthAlarmHours: config.reauthAlarmHours,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'CallbackUrl', {
+      description: 'Register this as the App Redirect URL of your MyAnimeList API app',
+      value: this.callback.callbackUrl,
+    });
+    new CfnOutput(this, 'StateBucketName', {
+      description: 'Holds tokens, sync state and backups; retained when the stack is destroyed',
+      value: this.storage.bucket.bucketName,
+    });
+    new CfnOutput(this, 'SyncWorkerFunctionName', {
+      description: 'Invoke it to sync now (an authorization link is mailed if MAL is not authorized yet)',
+      value: this.worker.handler.function.functionName,
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { findPlaceholders, type MirrorConfig, parseMirrorConfig } from '../infra/config';
+import { MIRROR_STACK_ID } from '../infra/mirror-stack';
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+export const OUTPUTS_FILE = path.join('cdk.out', 'outputs.json');
+
+/**
+ * The context `cdk` itself would see: `cdk.json` → `context`, then `cdk.context.json`, then every
+ * `-c key=value` / `--context key=value` among `args` (later wins, as in the CLI).
+ */
+export function resolveContext(args: readonly string[], root = REPO_ROOT): Record<string, unknown> {
+  const context: Record<string, unknown> = {};
+  for (const file of ['cdk.json', 'cdk.context.json']) {
+    const full = path.join(root, file);
+    if (!fs.existsSync(full)) continue;
+    const json = JSON.parse(fs.readFileSync(full, 'utf8')) as { context?: Record<string, unknown> };
+    Object.assign(context, file === 'cdk.json' ? json.context : json);
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    let pair: string | undefined;
+    if (arg === '-c' || arg === '--context') pair = args[++i];
+    else if (arg.startsWith('--context=')) pair = arg.slice('--context='.length);
+    if (pair === undefined) continue;
+    const eq = pair.indexOf('=');
+    if (eq > 0) context[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return context;
+}
+
+/** Value of `--profile x` / `--profile=x` among the CLI args, so the SDK checks the same account. */
+export function profileArg(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--profile') return args[i + 1];
+    if (arg.startsWith('--profile=')) return arg.slice('--profile='.length);
+  }
+  return undefined;
+}
+
+export type ConfigCheck =
+  | { readonly ok: true; readonly config: MirrorConfig }
+  | { readonly ok: false; readonly message: string };
+
+/** Validates the effective config and refuses the committed placeholders. */
+export function checkDeployConfig(args: readonly string[], root = REPO_ROOT): ConfigCheck {
+  let config: MirrorConfig;
+  try {
+    config = parseMirrorConfig(resolveContext(args, root));
+  } catch (err) {
+    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+  }
+  const placeholders = findPlaceholders(config);
+  if (placeholders.length > 0) {
+    return {
+      ok: false,
+      message:
+        `Refusing to deploy: these settings still hold the example values from cdk.json: ${placeholders.join(', ')}.\n` +
+        'Put your own values in cdk.json ("context") or pass them with -c key=value (see docs/deploy.md).',
+    };
+  }
+  return { ok: true, config };
+}
+
+export interface StackOutputs {
+  readonly CallbackUrl?: string;
+  readonly StateBucketName?: string;
+  readonly SyncWorkerFunctionName?: string;
+}
+
+/** Outputs of the mirror stack from the last `cdk deploy --outputs-file`, if any. */
+export function readOutputs(root = REPO_ROOT): StackOutputs | undefined {
+  const file = path.join(root, OUTPUTS_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  const all = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, StackOutputs>;
+  return all[MIRROR_STACK_ID];
+}
+
+/** Runs `npx cdk …` with the terminal attached; resolves with its exit code. */
+export function runCdk(args: readonly string[], root = REPO_ROOT): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['cdk', ...args], { cwd: root, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * `npm run deploy [-- -c key=value ... --profile name]`
+ *
+ * 1. validates the effective config (cdk.json + -c overrides) and refuses placeholder values;
+ * 2. checks that the target account/region is CDK-bootstrapped;
+ * 3. runs `cdk deploy` with the outputs written to cdk.out/outputs.json;
+ * 4. prints what to do next (MAL redirect URL, SES verification).
+ *
+ * `--check` stops after step 1 (CI uses it before synthesizing the assembly it deploys).
+ */
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CDK_QUALIFIER } from '../infra/github-oidc/stack';
+import { MIRROR_STACK_ID } from '../infra/mirror-stack';
+import { checkDeployConfig, OUTPUTS_FILE, profileArg, readOutputs, runCdk } from './cdk-config';
+
+const BOOTSTRAP_PARAMETER = `/cdk-bootstrap/${CDK_QUALIFIER}/version`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const checkOnly = argv.includes('--check');
+  const cdkArgs = argv.filter((a) => a !== '--check');
+
+  const check = checkDeployConfig(cdkArgs);
+  if (!check.ok) {
+    console.error(check.message);
+    return 1;
+  }
+  const { config } = check;
+  if (checkOnly) {
+    console.log('Config OK: no placeholder values left.');
+    return 0;
+  }
+
+  const profile = profileArg(cdkArgs);
+  if (profile) process.env.AWS_PROFILE = profile;
+  const bootstrap = await bootstrapVersion(config.region);
+  if (!bootstrap.ok) {
+    console.error(bootstrap.message);
+    return 1;
+  }
+  console.log(`CDK bootstrap found in ${bootstrap.region} (version ${bootstrap.version}).`);
+
+  const code = await runCdk([
+    'deploy',
+    MIRROR_STACK_ID,
+    '--require-approval',
+    'never',
+    '--outputs-file',
+    OUTPUTS_FILE,
+    ...cdkArgs,
+  ]);
+  if (code !== 0) return code;
+
+  const outputs = readOutputs();
+  const identities = [config.senderEmail, config.notifyEmail].filter((v, i, all) => all.indexOf(v) === i);
+  console.log(
+    [
+      '',
+      'Deployed. Next steps:',
+      `  1. MyAnimeList → Account settings → API → your app → App Redirect URL, set exactly:`,
+      `       ${outputs?.CallbackUrl ?? '(see the CallbackUrl output of the stack)'}`,
+      config.sesIdentity === 'create'
+        ? `  2. Click the "Amazon Web Services – Email Address Verification Request" link sent to: ${identities.join(', ')}.\n` +
+          '     While your SES account is in the sandbox, the recipient must be verified too.'
+        : `  2. SES identity imported: make sure ${config.sesIdentityName ?? config.senderEmail} is verified in ${bootstrap.region}` +
+          (identities.length > 1 ? ` (and ${config.notifyEmail}, while in the SES sandbox).` : '.'),
+      `  3. The next sync run (every ${config.syncIntervalMinutes} min) finds no MAL tokens and the mailer emails you an`,
+      '     authorization link. To get it now:',
+      `       aws lambda invoke --function-name ${outputs?.SyncWorkerFunctionName ?? '<SyncWorkerFunctionName output>'} --invocation-type Event /dev/null`,
+      `  State bucket (retained on destroy): ${outputs?.StateBucketName ?? '(see the StateBucketName output)'}`,
+    ].join('\n'),
+  );
+  return 0;
+}
+
+type BootstrapCheck =
+  | { readonly ok: true; readonly version: string; readonly region: string }
+  | { readonly ok: false; readonly message: string };
+
+async function bootstrapVersion(region: string | undefined): Promise<BootstrapCheck> {
+  const client = new SSMClient(region ? { region } : {});
+  let resolvedRegion: string;
+  try {
+    resolvedRegion = await client.config.region();
+  } catch {
+    return {
+      ok: false,
+      message: 'No AWS region: set "region" in cdk.json, or AWS_REGION / a profile with a region (--profile name).',
+    };
+  }
+  try {
+    const out = await client.send(new GetParameterCommand({ Name: BOOTSTRAP_PARAMETER }));
+    return { ok: true, version: out.Parameter?.Value ?? '?', region: resolvedRegion };
+  } catch (err) {
+    const name = err instanceof Error ? err.name : String(err);
+    if (name === 'ParameterNotFound') {
+      return {
+        ok: false,
+        message:
+          `This account is not CDK-bootstrapped in ${resolvedRegion} (no SSM parameter ${BOOTSTRAP_PARAMETER}).\n` +
+          `Run once:  npx cdk bootstrap aws://<your-account-id>/${resolvedRegion}`,
+      };
+    }
+    if (
+      name === 'CredentialsProviderError' ||
+      name === 'ExpiredTokenException' ||
+      name === 'UnrecognizedClientException'
+    ) {
+      return {
+        ok: false,
+        message: `No usable AWS credentials (${name}). Log in (aws sso login / aws configure) and retry.`,
+      };
+    }
+    return {
+      ok: false,
+      message: `Could not read ${BOOTSTRAP_PARAMETER} in ${resolvedRegion}: ${name}. Is the account bootstrapped (npx cdk bootstrap)?`,
+    };
+  } finally {
+    client.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

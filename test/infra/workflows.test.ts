@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT } from './support';
+
+const WORKFLOWS = path.join(REPO_ROOT, '.github', 'workflows');
+const LINT = path.join(REPO_ROOT, 'scripts', 'lint-workflows.sh');
+
+function lint(dir?: string) {
+  return spawnSync('bash', dir ? [LINT, dir] : [LINT], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+}
+
+/** A GitHub expression as written in a workflow, e.g. `${{ vars.X }}`. */
+const expr = (inner: string) => `\${{ ${inner} }}`;
+
+function read(name: string): string {
+  return fs.readFileSync(path.join(WORKFLOWS, name), 'utf8');
+}
+
+describe('scripts/lint-workflows.sh', () => {
+  test('the repository workflows are clean', () => {
+    const result = lint();
+    expect({ status: result.status, output: result.status === 0 ? '' : result.stdout + result.stderr }).toEqual({
+      status: 0,
+      output: '',
+    });
+  });
+
+  test('fails on an actionlint finding and on a shellcheck finding inside run:', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-workflows-'));
+    fs.writeFileSync(
+      path.join(dir, 'bad.yml'),
+      [
+        'name: bad',
+        'on: push',
+        'jobs:',
+        '  a:',
+        '    runs-on: ubuntu-24.04',
+        '    steps:',
+        `      - run: echo "${expr('matrix.missing')}"`,
+        '      - name: unquoted',
+        '        run: |',
+        '          cp $SOURCE_FILE /tmp/',
+        '',
+      ].join('\n'),
+    );
+    const result = lint(dir);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('property "missing" is not defined');
+    expect(result.stdout).toContain('SC2086');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('workflow policy', () => {
+  const files = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
+
+  test.each(files)('%s: every action is pinned to a full commit SHA with a version comment', (file) => {
+    const uses = read(file)
+      .split('\n')
+      .filter((l) => /^\s*(-\s+)?uses:/.test(l));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const line of uses) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+  });
+
+  test.each(files)('%s: read-only token by default', (file) => {
+    expect(read(file)).toMatch(/^permissions:\n {2}contents: read\n/m);
+  });
+
+  test('deploy.yml: OIDC only in the deploy job, deploys never overlap, deploys the tested assembly', () => {
+    const deploy = read('deploy.yml');
+    const jobs = deploy.split(/^ {2}(?=[\w-]+:\n)/m);
+    const deployJob = jobs.find((j) => j.startsWith('deploy:'))!;
+    const buildJob = jobs.find((j) => j.startsWith('build:'))!;
+    expect(deploy.match(/id-token: write/g)).toHaveLength(1);
+    expect(deployJob).toContain('id-token: write');
+    expect(deployJob).toMatch(/concurrency:\n\s+group: [\w-]+\n\s+cancel-in-progress: false/);
+    expect(deployJob).toContain(`role-to-assume: ${expr('vars.AWS_DEPLOY_ROLE_ARN')}`);
+    expect(deployJob).toContain(`aws-region: ${expr('vars.AWS_REGION')}`);
+    expect(deployJob).toMatch(/download-artifact@.*\n\s+with:\n\s+name: cloud-assembly\n\s+path: cdk.out/);
+    expect(deployJob).toMatch(/npx cdk deploy \S+ --app cdk.out /);
+    expect(deployJob).not.toMatch(/cdk synth/);
+    expect(buildJob).toMatch(/npx cdk synth/);
+    expect(buildJob).toMatch(/npm test/);
+    expect(buildJob).toMatch(/upload-artifact@.*\n\s+with:\n\s+name: cloud-assembly\n\s+path: cdk.out/);
+  });
+});

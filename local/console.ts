@@ -32,7 +32,7 @@ export function banner(system: LocalSystem, options: { intervalMinutes: number }
     '',
     ' What to do next:',
     `   1. Open the local inbox in your browser: ${system.urls.inbox}`,
-    '   2. Open the email "Authorize … on MyAnimeList" and click its link.',
+    '   2. Open the email from the mirror and click "Re-authorize MyAnimeList".',
     '   3. Approve on the MyAnimeList page. The callback stores the tokens and the first',
     '      sync starts at once.',
     `   After that the list is mirrored every ${options.intervalMinutes} minutes. Press Ctrl+C to stop.`,

@@ -23,6 +23,18 @@ export const localConfigSchema = z.object({
 
 export type LocalConfig = z.infer<typeof localConfigSchema>;
 
+/** Local settings with every port left to the OS: for the demo, one-off runs, tests and benchmarks. */
+export function ephemeralLocalConfig(env: Record<string, string | undefined> = {}): LocalConfig {
+  return loadConfig(localConfigSchema, {
+    ...env,
+    LOCAL_CALLBACK_PORT: '0',
+    LOCAL_S3_PORT: '0',
+    LOCAL_SES_PORT: '0',
+    SANDBOX_ANILIST_PORT: '0',
+    SANDBOX_MAL_PORT: '0',
+  });
+}
+
 /**
  * The SDK warns on every process under Node 20 that future releases need Node 22. Lambda runs 22;
  * locally the warning is noise in front of the instructions the user needs to read.

@@ -1,7 +1,6 @@
-import { loadConfig } from '../shared/config';
 import { describeError } from '../shared/errors';
 import { formatReport, type RunReport } from '../shared/sync/report';
-import { localConfigSchema, quietSdkWarnings } from './config';
+import { ephemeralLocalConfig, quietSdkWarnings } from './config';
 import { approveLatestEmail } from './story';
 import { startLocalSystem } from './system';
 
@@ -17,14 +16,7 @@ async function demo(): Promise<void> {
     if (!json) console.log(line);
   };
   // Fresh ports so the demo never collides with a running `npm start`.
-  const local = loadConfig(localConfigSchema, {
-    ...process.env,
-    LOCAL_CALLBACK_PORT: '0',
-    LOCAL_S3_PORT: '0',
-    LOCAL_SES_PORT: '0',
-    SANDBOX_ANILIST_PORT: '0',
-    SANDBOX_MAL_PORT: '0',
-  });
+  const local = ephemeralLocalConfig(process.env);
   const reports: RunReport[] = [];
   const errors: string[] = [];
   const system = await startLocalSystem({

@@ -1,7 +1,7 @@
 import { saveTokensFromAuthorization } from '../shared/auth/tokens';
 import { describeError } from '../shared/errors';
 import { formatReport, type RunReport } from '../shared/sync/report';
-import { isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
+import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { startLocalSystem } from './system';
 
 const USAGE = 'usage: npm run sync -- [--dry-run] [--full] [--json]';
@@ -22,16 +22,7 @@ async function syncOnce(): Promise<void> {
   let report: RunReport | undefined;
   const system = await startLocalSystem({
     // Only the state store matters here; everything else on free ports so `npm start` can keep running.
-    local: sandbox
-      ? {
-          ...local,
-          LOCAL_CALLBACK_PORT: 0,
-          LOCAL_S3_PORT: 0,
-          LOCAL_SES_PORT: 0,
-          SANDBOX_ANILIST_PORT: 0,
-          SANDBOX_MAL_PORT: 0,
-        }
-      : { ...local, LOCAL_CALLBACK_PORT: 0, LOCAL_SES_PORT: 0 },
+    local: { ...ephemeralLocalConfig(env), ...(sandbox ? {} : { LOCAL_S3_PORT: local.LOCAL_S3_PORT }) },
     env,
     sandbox,
     onReport: (r) => {

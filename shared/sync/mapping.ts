@@ -17,16 +17,10 @@ export interface DesiredMalState {
 }
 
 /** MAL state normalised for comparison: unset dates are `''`, as MAL omits them on reads. */
-export interface ComparableMalState {
-  readonly status: MalStatus;
-  readonly is_rewatching: boolean;
-  readonly score: number;
-  readonly num_watched_episodes: number;
-  readonly num_times_rewatched: number;
-  readonly comments: string;
+export type ComparableMalState = Omit<DesiredMalState, 'start_date' | 'finish_date'> & {
   readonly start_date: string;
   readonly finish_date: string;
-}
+};
 
 export type SkipReason = 'no_mal_id' | 'private' | 'unknown_status' | 'invalid_entry' | 'duplicate_mal_id';
 

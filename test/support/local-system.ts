@@ -1,9 +1,8 @@
-import { localConfigSchema } from '../../local/config';
+import { ephemeralLocalConfig } from '../../local/config';
 import type { SandboxEntry } from '../../local/sandbox/anilist';
 import { approveLatestEmail } from '../../local/story';
 import { type LocalSystem, startLocalSystem } from '../../local/system';
 import type { Clock } from '../../shared/clock';
-import { loadConfig } from '../../shared/config';
 import { silentLogger } from '../../shared/log';
 import type { RunReport } from '../../shared/sync/report';
 
@@ -18,13 +17,7 @@ export async function startTestSystem(
 ): Promise<TestSystem> {
   const reports: RunReport[] = [];
   const errors: unknown[] = [];
-  const local = loadConfig(localConfigSchema, {
-    LOCAL_CALLBACK_PORT: '0',
-    LOCAL_S3_PORT: '0',
-    LOCAL_SES_PORT: '0',
-    SANDBOX_ANILIST_PORT: '0',
-    SANDBOX_MAL_PORT: '0',
-  });
+  const local = ephemeralLocalConfig();
   const system = await startLocalSystem({
     local,
     env: {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import {
   buildSchema,
@@ -16,6 +15,7 @@ import {
   validate,
 } from 'graphql';
 import { type Clock, systemClock } from '../../../shared/clock';
+import { listen } from '../../net/listen';
 import { loadAniListFixture } from './fixture';
 import { type ResolverContext, rootValue } from './resolvers';
 import {
@@ -338,14 +338,7 @@ export async function startAniListSandbox(options: AniListSandboxOptions = {}): 
     });
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port ?? 0, host);
 
   return {
     url: `http://${host}:${port}/`,

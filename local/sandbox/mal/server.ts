@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Clock, systemClock } from '../../../shared/clock';
 import type { MalListEntry, MalListStatus, MalTokenSet, MalUser } from '../../../shared/mal/types';
+import { listen } from '../../net/listen';
 import type { SandboxAnime } from './catalogue';
 import { createFaultQueue, type MalFaultRoute, type MalFaultSpec, type MalFaults } from './faults';
 import { nodeOf, parseFieldsParam, projectListStatus, readWriteForm } from './fields';
@@ -657,14 +657,7 @@ export async function startMalSandbox(options: MalSandboxOptions): Promise<MalSa
     });
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port ?? 0, host);
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   origin = `http://${shownHost}:${port}`;
 

@@ -187,7 +187,7 @@ const FIELD_TO_COMPARABLE: Record<keyof MalWriteFields, keyof ComparableMalState
 };
 
 function describeChanges(fields: MalWriteFields, current: ComparableMalState | undefined): string[] {
-  if (!current) return ['new on MAL'];
+  if (!current) return [`new on MAL: ${describeNew(fields)}`];
   return (Object.keys(fields) as (keyof MalWriteFields)[]).map((key) => {
     const label = FIELD_LABELS[key];
     if (key === 'comments') return fields.comments === '' ? 'comments cleared' : 'comments changed';
@@ -196,6 +196,17 @@ function describeChanges(fields: MalWriteFields, current: ComparableMalState | u
     if (after === '') return `${label} cleared`;
     return `${label} ${formatValue(before)} → ${formatValue(after)}`;
   });
+}
+
+function describeNew(fields: MalWriteFields): string {
+  const parts = [`${fields.status?.replace(/_/g, ' ') ?? 'listed'}${fields.is_rewatching ? ' (rewatching)' : ''}`];
+  if (fields.score) parts.push(`score ${fields.score}`);
+  if (fields.num_watched_episodes) parts.push(`${fields.num_watched_episodes} ep`);
+  if (fields.num_times_rewatched) parts.push(`rewatched ${fields.num_times_rewatched}×`);
+  if (fields.start_date) parts.push(`started ${fields.start_date}`);
+  if (fields.finish_date) parts.push(`finished ${fields.finish_date}`);
+  if (fields.comments) parts.push('with comments');
+  return parts.join(', ');
 }
 
 function formatValue(v: unknown): string {

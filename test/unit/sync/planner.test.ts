@@ -46,7 +46,7 @@ describe('planSync', () => {
     const [write] = plan({ entries: [entry] }).writes;
     expect(write).toMatchObject({
       kind: 'update',
-      reasons: ['new on MAL'],
+      reasons: ['new on MAL: completed (rewatching), score 10, 3 ep, rewatched 1×, started 2020-04-01'],
       fields: {
         status: 'completed',
         is_rewatching: true,

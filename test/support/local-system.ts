@@ -13,11 +13,17 @@ export interface TestSystem extends LocalSystem {
 
 /** The whole local system in sandbox mode on free loopback ports, tuned for fast, deterministic tests. */
 export async function startTestSystem(
-  options: { env?: Record<string, string>; clock?: Clock; anilistEntries?: readonly SandboxEntry[] } = {},
+  options: {
+    env?: Record<string, string>;
+    /** Local runtime settings, e.g. SANDBOX_ANILIST_FIXTURE. */
+    local?: Record<string, string>;
+    clock?: Clock;
+    anilistEntries?: readonly SandboxEntry[];
+  } = {},
 ): Promise<TestSystem> {
   const reports: RunReport[] = [];
   const errors: unknown[] = [];
-  const local = ephemeralLocalConfig();
+  const local = ephemeralLocalConfig(options.local);
   const system = await startLocalSystem({
     local,
     env: {

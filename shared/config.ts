@@ -8,9 +8,12 @@ import { ConfigError } from './errors';
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const positiveInt = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').positive();
+const positiveInt = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .positive('must be above 0');
 const nonNegative = z.coerce.number({ message: 'must be a number' }).nonnegative('must be 0 or more');
-const url = z.url({ message: 'must be an http(s) URL' });
+const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 const email = z.email({ message: 'must be an email address' });
 
 /** AniList media id → MAL id, e.g. `{"21":21,"1535":1535}`: fixes wrong or missing `idMal`. */
@@ -50,6 +53,8 @@ export const syncConfigShape = {
   FULL_SYNC_INTERVAL_HOURS: nonNegative.default(24),
   /** Writes between state checkpoints while applying. */
   CHECKPOINT_EVERY_WRITES: positiveInt.default(10),
+  /** …and at most once per this many ms (each checkpoint rewrites the whole state object). */
+  CHECKPOINT_INTERVAL_MS: nonNegative.default(15_000),
   /** The run stops this long before the Lambda deadline. */
   DEADLINE_SAFETY_MS: nonNegative.default(20_000),
 };
@@ -80,7 +85,7 @@ export const authConfigShape = {
 };
 
 export const storageConfigShape = {
-  STATE_BUCKET: z.string().trim().min(3, 'is required: the S3 bucket holding tokens and sync state'),
+  STATE_BUCKET: z.string().trim().min(3, 'must name the S3 bucket holding tokens and sync state (3+ characters)'),
   EVENT_BUS_NAME: z.string().min(1).default('default'),
   /** s3rver and other emulators need path-style addressing. */
   S3_FORCE_PATH_STYLE: bool.default(false),

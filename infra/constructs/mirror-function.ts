@@ -7,7 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULTS } from '../defaults';
+import { DEFAULTS, LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../defaults';
 import { acknowledge } from '../nag';
 
 /** Repository root, resolved from this file so synth works from any working directory. */
@@ -81,7 +81,7 @@ export class MirrorFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...props.environment },
       ...(props.invocation.kind === 'async'
         ? {
             retryAttempts: props.invocation.retryAttempts,
@@ -89,17 +89,9 @@ export class MirrorFunction extends Construct {
           }
         : {}),
       bundling: {
-        minify: true,
-        // Source maps without embedded sources: stack traces map to file:line, the bundle stays small.
-        sourceMap: true,
-        sourcesContent: false,
-        // Minification would otherwise rename classes, and AppError uses the class name as `err.name`.
-        keepNames: true,
-        // Bundle AWS SDK v3 instead of using the runtime's copy: pinned versions, and esbuild
-        // tree-shakes it, which also shortens cold starts.
-        externalModules: [],
-        // Prefer ESM entry points so esbuild can drop unused SDK code.
-        mainFields: ['module', 'main'],
+        ...LAMBDA_BUNDLING,
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
       },
     });
 

@@ -96,6 +96,7 @@ export async function buildSyncWorkerDeps(config: SyncWorkerConfig, platform: Pl
       idOverrides: config.ID_OVERRIDES,
       fullSyncIntervalHours: config.FULL_SYNC_INTERVAL_HOURS,
       checkpointEveryWrites: config.CHECKPOINT_EVERY_WRITES,
+      checkpointIntervalMs: config.CHECKPOINT_INTERVAL_MS,
       deadlineSafetyMs: config.DEADLINE_SAFETY_MS,
     },
     sync: {

@@ -253,6 +253,8 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     if (canonicalJson(final) !== canonicalJson(state)) await saveSyncState(deps.store, final);
     return finish(report, deps, final.watermark);
   } catch (err) {
+    // Nothing was saved: the stored retry list is still what waits for the next run.
+    report.retryQueue = state.pending.length;
     if (isReauthRequired(err)) {
       await signalReauth(deps, report, err);
       report.status = 'reauth_required';

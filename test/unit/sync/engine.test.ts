@@ -239,3 +239,22 @@ describe('runSync', () => {
     expect(mal.list.get(100)?.listStatus.score).toBe(7);
   });
 });
+
+describe('checkpoints', () => {
+  test('are paced by time as well as by count, and the final save still records everything', async () => {
+    const { deps, mal, store, clock, anilist } = setup(12);
+    let checkpoints = 0;
+    store.hooks.beforePut = (key) => {
+      if (key === KEYS.syncState) checkpoints++;
+    };
+    // 1 s per write; count allows a checkpoint every 2 writes, time only every 5 s.
+    mal.beforeWrite = () => clock.advance(1000);
+    const report = await runSync(deps, { ...settings, checkpointIntervalMs: 5000 }, {});
+    expect(report.applied.updated).toBe(12);
+    // Checkpoints after writes 5 and 10 (≥ 2 writes and ≥ 5 s each), plus the final save.
+    expect(checkpoints).toBe(3);
+    const { state } = (await loadSyncState(store))!;
+    expect(Object.keys(state.mirrored)).toHaveLength(12);
+    expectMirrored(mal, anilist);
+  });
+});

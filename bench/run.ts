@@ -1,0 +1,432 @@
+/**
+ * `npm run bench` (`tsx bench/run.ts`): requests, time and memory of sync runs against the sandbox
+ * services and s3rver on loopback, planner CPU, Lambda bundle sizes and cold imports, and the API-time
+ * floor at the real services' pacing. Prints tables with PASS/FAIL per target and writes
+ * bench/results.json. Exits 0 whatever the targets say; non-zero only if the benchmark itself fails.
+ * See bench/README.md.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { workerTimeoutMinutes } from '../infra/config';
+import { DEFAULTS } from '../infra/defaults';
+import { quietSdkWarnings } from '../local/config';
+import { loadConfig, syncWorkerConfigSchema } from '../shared/config';
+import {
+  type BundleFigures,
+  buildBundle,
+  type ColdImport,
+  cdkTarget,
+  deployedNodeOptions,
+  lambdaEntries,
+  measureColdImport,
+  REPO_ROOT,
+} from './bundles';
+import { killChildren } from './children';
+import { apiFloor, type FloorFigures, type FloorSettings } from './floor';
+import { benchPlanning, type PlanningFigures } from './planning';
+import { KB, MB } from './stats';
+import { type CaseResult, runSyncBench } from './sync-cases';
+import { count, duration, formatTable, kb, mb, ms } from './table';
+
+const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof]
+  --quick     sync cases for 100 and 1,000 entries only (planning still uses 5,000)
+  --cpu-prof  also write a V8 CPU profile of every sync worker process (folder printed at the end)`;
+
+const SIZES = [100, 1000, 5000] as const;
+const QUICK_SIZES = [100, 1000] as const;
+const SEED = 1;
+const COLD_IMPORT_RUNS = 7;
+const PLANNING_RUNS = 15;
+const PLANNING_ENTRIES = 5000;
+const RESULTS_FILE = path.join(__dirname, 'results.json');
+
+const TARGETS = {
+  steadyAniList: 1,
+  steadyMal: 0,
+  steadyS3Max: 2,
+  fullSyncSize: 5000,
+  fullSyncAniListMax: 10,
+  fullSyncRssBytes: 128 * MB,
+  planningCpuMs: 50,
+  bundleMinifiedBytes: 250 * KB,
+  coldImportMs: 150,
+} as const;
+
+interface TargetRow {
+  readonly target: string;
+  readonly measured: string;
+  /** undefined: not measured in this mode. */
+  readonly pass: boolean | undefined;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+class UsageError extends Error {}
+
+async function cleanup(): Promise<void> {
+  killChildren();
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch (err) {
+      console.error(`cleanup failed: ${String(err)}`);
+    }
+  }
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  quietSdkWarnings();
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
+  const unknown = args.filter((a) => a !== '--quick' && a !== '--cpu-prof');
+  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(' ')}\n${USAGE}`);
+  const quick = args.includes('--quick');
+  const sizes: readonly number[] = quick ? QUICK_SIZES : SIZES;
+  const started = Date.now();
+
+  // ---- settings from infra and shared/config
+  const configDefaults = loadConfig(syncWorkerConfigSchema, {
+    ANILIST_USERNAME: 'bench',
+    MAL_CLIENT_ID: 'bench',
+    STATE_BUCKET: 'bench-bucket',
+  });
+  const infraSafetyMs = DEFAULTS.workerDeadlineSafety.toMilliseconds();
+  const floorSettings: FloorSettings = {
+    anilistRequestsPerMinute: configDefaults.ANILIST_REQUESTS_PER_MINUTE,
+    malRequestsPerMinute: configDefaults.MAL_REQUESTS_PER_MINUTE,
+    workerTimeoutMs: workerTimeoutMinutes(DEFAULTS.syncIntervalMinutes) * 60_000,
+    deadlineSafetyMs: configDefaults.DEADLINE_SAFETY_MS,
+    syncIntervalMinutes: DEFAULTS.syncIntervalMinutes,
+  };
+  const nodeOptions = deployedNodeOptions();
+  const notes: string[] = [];
+  if (infraSafetyMs !== configDefaults.DEADLINE_SAFETY_MS) {
+    notes.push(
+      `infra sets DEADLINE_SAFETY_MS=${infraSafetyMs}, shared/config.ts defaults to ${configDefaults.DEADLINE_SAFETY_MS}`,
+    );
+  }
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'mirror-bench-'));
+  cleanups.push(() => rmSync(tmp, { recursive: true, force: true }));
+  let profileDir: string | undefined;
+  if (args.includes('--cpu-prof')) profileDir = mkdtempSync(path.join(os.tmpdir(), 'mirror-bench-profiles-'));
+
+  // ---- bundles (first: cold imports are measured on an otherwise idle machine)
+  const bundles: (BundleFigures & { coldImport: ColdImport; coldImportPlain: ColdImport })[] = [];
+  for (const { name, entry } of lambdaEntries()) {
+    progress(`bundling ${name}`);
+    const figures = await buildBundle(name, entry, path.join(tmp, 'bundles'));
+    progress(
+      `cold import of ${name} (${COLD_IMPORT_RUNS} processes with the deployed NODE_OPTIONS, ${COLD_IMPORT_RUNS} without)`,
+    );
+    const [coldImport, coldImportPlain] = await measureColdImport(figures.file, COLD_IMPORT_RUNS, [nodeOptions, []]);
+    bundles.push({ ...figures, coldImport: coldImport!, coldImportPlain: coldImportPlain! });
+  }
+  progress('bundling the benchmark sync worker');
+  const worker = await buildBundle(
+    'bench-worker',
+    path.join(REPO_ROOT, 'bench', 'worker.ts'),
+    path.join(tmp, 'worker'),
+  );
+
+  // ---- planner
+  progress(`planning ${count(PLANNING_ENTRIES)} entries (${PLANNING_RUNS} runs)`);
+  const planning = await benchPlanning(PLANNING_ENTRIES, SEED, PLANNING_RUNS);
+
+  // ---- sync runs
+  const sync = await runSyncBench({
+    sizes,
+    workerFile: worker.file,
+    budgetMs: floorSettings.workerTimeoutMs,
+    deployedEnv: {
+      DEADLINE_SAFETY_MS: String(infraSafetyMs),
+      FULL_SYNC_INTERVAL_HOURS: String(DEFAULTS.fullSyncIntervalHours),
+    },
+    workerExecArgv: [...nodeOptions, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    seed: SEED,
+    onSystem: (close) => cleanups.push(close),
+    onCase: (r) =>
+      progress(
+        `${count(r.size)} entries, ${r.name}: ${ms(r.wallMs)}, ${mb(r.maxRssBytes)}${r.warnings.length ? ' (!)' : ''}`,
+      ),
+  });
+  for (const r of sync) for (const w of r.warnings) notes.push(`${count(r.size)} entries, ${r.name}: ${w}`);
+
+  const floor = apiFloor(sync, floorSettings);
+  const targets = evaluateTargets({ quick, sync, planning, bundles });
+
+  // ---- report
+  const cpus = os.cpus();
+  const machine = {
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cpus: cpus.length,
+    memoryBytes: os.totalmem(),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    esbuild: (await import('esbuild')).version,
+  };
+  const out: string[] = [];
+  out.push(
+    `anilist-mal-mirror benchmark — ${machine.cpuModel} (${machine.cpus} CPUs), Node ${machine.node}, ` +
+      `esbuild ${machine.esbuild}${quick ? ', --quick' : ''}`,
+  );
+  out.push('');
+  out.push(syncSection(sync, nodeOptions));
+  out.push('');
+  out.push(planningSection(planning));
+  out.push('');
+  out.push(bundleSection(bundles, nodeOptions));
+  out.push('');
+  out.push(floorSection(floor, floorSettings));
+  out.push('');
+  out.push('Targets');
+  out.push(
+    formatTable(
+      ['target', 'measured', 'result'],
+      targets.map((t) => [t.target, t.measured, t.pass === undefined ? 'SKIP' : t.pass ? 'PASS' : 'FAIL']),
+    ),
+  );
+  if (notes.length > 0) {
+    out.push('');
+    out.push('Notes');
+    for (const note of notes) out.push(`- ${note}`);
+  }
+  if (profileDir) out.push(`\nCPU profiles of the sync worker processes: ${profileDir}`);
+  const failed = targets.filter((t) => t.pass === false).length;
+  out.push(
+    `\n${targets.filter((t) => t.pass).length} passed, ${failed} failed, ${targets.filter((t) => t.pass === undefined).length} skipped ` +
+      `in ${duration(Date.now() - started)}; results in ${path.relative(process.cwd(), RESULTS_FILE)}`,
+  );
+  console.log(out.join('\n'));
+
+  writeFileSync(
+    RESULTS_FILE,
+    `${JSON.stringify(
+      {
+        generatedAt: new Date().toISOString(),
+        machine,
+        options: { quick, sizes, seed: SEED, coldImportRuns: COLD_IMPORT_RUNS, planningRuns: PLANNING_RUNS },
+        settings: {
+          esbuild: {
+            target: cdkTarget(),
+            format: 'cjs',
+            platform: 'node',
+            mirrored: 'infra/constructs/mirror-function.ts',
+          },
+          nodeOptions,
+          floor: floorSettings,
+          workerDeadlineSafetyMs: infraSafetyMs,
+        },
+        sync,
+        planning,
+        bundles: bundles.map(({ file: _file, ...rest }) => rest),
+        floor,
+        targets,
+        notes,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+function syncSection(sync: readonly CaseResult[], nodeOptions: readonly string[]): string {
+  const rows = sync.map((r) => [
+    count(r.size),
+    r.name,
+    count(r.anilistRequests),
+    count(r.malRequests),
+    count(r.malWrites),
+    `${count(r.differingBefore)} → ${count(r.differingAfter)}`,
+    count(r.s3Get),
+    count(r.s3Put),
+    ms(r.wallMs),
+    ms(r.cpuMs),
+    mb(r.startRssBytes),
+    mb(r.maxRssBytes),
+  ]);
+  return [
+    `Sync runs — sandbox AniList/MAL and s3rver on loopback, pacing off; each run is one handler invocation in a fresh`,
+    `\`node ${[...nodeOptions, '<bundle>'].join(' ')}\` process (the sync worker bundled like the Lambda)`,
+    formatTable(
+      [
+        'entries',
+        'case',
+        'AniList',
+        'MAL',
+        'MAL writes',
+        'differing',
+        'S3 GET',
+        'S3 PUT',
+        'wall',
+        'CPU',
+        'RSS at start',
+        'peak RSS',
+      ],
+      rows,
+      ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+  ].join('\n');
+}
+
+function planningSection(planning: readonly PlanningFigures[]): string {
+  return [
+    `Planning — planSync alone, median of ${PLANNING_RUNS} runs after 2 warm-ups (the first call is the cold one)`,
+    formatTable(
+      ['case', 'writes', 'CPU (median)', 'wall (median)', 'CPU (first call)'],
+      planning.map((p) => [p.name, count(p.writes), ms(p.medianCpuMs), ms(p.medianWallMs), ms(p.firstCpuMs)]),
+      ['left', 'right', 'right', 'right', 'right'],
+    ),
+  ].join('\n');
+}
+
+function bundleSection(
+  bundles: readonly (BundleFigures & { coldImport: ColdImport; coldImportPlain: ColdImport })[],
+  nodeOptions: readonly string[],
+): string {
+  const flags = nodeOptions.length > 0 ? nodeOptions.join(' ') : 'no flags';
+  return [
+    `Lambda bundles — esbuild as CDK's NodejsFunction runs it (target ${cdkTarget()}, cjs, minify, source map, keep names,`,
+    `no externals); cold import = median of ${COLD_IMPORT_RUNS} fresh node processes requiring index.js and its handler`,
+    formatTable(
+      ['bundle', 'unminified', 'minified', 'gzipped', 'of which AWS SDK', 'cold import', 'cold import, no flags'],
+      bundles.map((b) => [
+        b.name,
+        kb(b.unminifiedBytes),
+        kb(b.minifiedBytes),
+        kb(b.gzippedBytes),
+        kb(b.awsSdkBytes),
+        `${ms(b.coldImport.medianMs)} (${flags})`,
+        ms(b.coldImportPlain.medianMs),
+      ]),
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+  ].join('\n');
+}
+
+function floorSection(floor: readonly FloorFigures[], s: FloorSettings): string {
+  const usable = s.workerTimeoutMs - s.deadlineSafetyMs;
+  return [
+    `API-time floor of a real first sync — AniList ${s.anilistRequestsPerMinute}/min, MAL ${s.malRequestsPerMinute}/min; ` +
+      `runs of ${duration(s.workerTimeoutMs)} timeout − ${ms(s.deadlineSafetyMs)} safety = ${ms(usable)}, every ${s.syncIntervalMinutes} min`,
+    formatTable(
+      ['entries', 'AniList', 'MAL reads + writes', 'API floor', 'runs', 'runs, re-reading lists', 'done after'],
+      floor.map((f) => [
+        count(f.size),
+        count(f.anilistRequests),
+        `${count(f.malReads)} + ${count(f.malWrites)}`,
+        duration(f.floorMs),
+        count(f.runs),
+        Number.isFinite(f.runsWithRereads) ? count(f.runsWithRereads) : 'never',
+        duration(f.calendarMs),
+      ]),
+      ['right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+  ].join('\n');
+}
+
+function evaluateTargets(input: {
+  quick: boolean;
+  sync: readonly CaseResult[];
+  planning: readonly PlanningFigures[];
+  bundles: readonly (BundleFigures & { coldImport: ColdImport })[];
+}): TargetRow[] {
+  const rows: TargetRow[] = [];
+  for (const r of input.sync.filter((c) => c.name === 'incremental, 0 changes')) {
+    rows.push({
+      target: `steady state, ${count(r.size)} entries: ${TARGETS.steadyAniList} AniList, ${TARGETS.steadyMal} MAL, ≤ ${TARGETS.steadyS3Max} S3`,
+      measured: `${r.anilistRequests} AniList, ${r.malRequests} MAL, ${r.s3Total} S3`,
+      pass:
+        r.anilistRequests === TARGETS.steadyAniList &&
+        r.malRequests === TARGETS.steadyMal &&
+        r.s3Total <= TARGETS.steadyS3Max,
+    });
+  }
+  const exact = input.sync.filter((r) => r.malWrites === r.differingBefore && r.differingAfter === 0);
+  const inexact = input.sync.filter((r) => !exact.includes(r));
+  rows.push({
+    target: 'MAL writes = differing entries, and none left differing',
+    measured:
+      inexact.length === 0
+        ? `${exact.length} of ${input.sync.length} runs exact`
+        : inexact
+            .map((r) => `${count(r.size)} ${r.name}: ${r.malWrites} writes, ${r.differingBefore} → ${r.differingAfter}`)
+            .join('; '),
+    pass: inexact.length === 0,
+  });
+  const fullCases = input.sync.filter((r) => r.size === TARGETS.fullSyncSize && r.name.startsWith('full'));
+  if (fullCases.length === 0) {
+    rows.push({
+      target: `full sync, ${count(TARGETS.fullSyncSize)} entries (skipped with --quick)`,
+      measured: '—',
+      pass: undefined,
+    });
+  }
+  for (const r of fullCases) {
+    rows.push({
+      target: `${r.name}, ${count(r.size)} entries: ≤ ${TARGETS.fullSyncAniListMax} AniList requests`,
+      measured: count(r.anilistRequests),
+      pass: r.anilistRequests <= TARGETS.fullSyncAniListMax,
+    });
+  }
+  for (const r of fullCases) {
+    rows.push({
+      target: `${r.name}, ${count(r.size)} entries: peak RSS < ${TARGETS.fullSyncRssBytes / MB} MB`,
+      measured: mb(r.maxRssBytes),
+      pass: r.maxRssBytes < TARGETS.fullSyncRssBytes,
+    });
+  }
+  const slowest = input.planning.reduce((a, b) => (b.medianCpuMs > a.medianCpuMs ? b : a));
+  rows.push({
+    target: `planning ${count(slowest.entries)} entries < ${TARGETS.planningCpuMs} ms CPU (median)`,
+    measured: `${ms(slowest.medianCpuMs)} (${slowest.name.replace(/^.*entries, /, '')})`,
+    pass: input.planning.every((p) => p.medianCpuMs < TARGETS.planningCpuMs),
+  });
+  for (const b of input.bundles) {
+    rows.push({
+      target: `${b.name} bundle ≤ ${TARGETS.bundleMinifiedBytes / KB} KB minified`,
+      measured: kb(b.minifiedBytes),
+      pass: b.minifiedBytes <= TARGETS.bundleMinifiedBytes,
+    });
+  }
+  for (const b of input.bundles) {
+    rows.push({
+      target: `${b.name} cold import < ${TARGETS.coldImportMs} ms (median)`,
+      measured: ms(b.coldImport.medianMs),
+      pass: b.coldImport.medianMs < TARGETS.coldImportMs,
+    });
+  }
+  return rows;
+}
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    progress(`${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .then(async () => {
+    await cleanup();
+    // s3rver and keep-alive sockets can linger; the work is done.
+    process.exit(0);
+  })
+  .catch(async (err: unknown) => {
+    const detail =
+      err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    console.error(`benchmark failed: ${detail}`);
+    await cleanup();
+    process.exit(1);
+  });

@@ -1,0 +1,324 @@
+import { fork } from 'node:child_process';
+import { localConfigSchema } from '../local/config';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/emulators';
+import { generateAniListEntries, type SandboxEntry } from '../local/sandbox/anilist';
+import { type LocalSystem, startLocalSystem } from '../local/system';
+import { createAniListClient } from '../shared/anilist/client';
+import { saveTokensFromAuthorization } from '../shared/auth/tokens';
+import { systemClock } from '../shared/clock';
+import { loadConfig } from '../shared/config';
+import { silentLogger } from '../shared/log';
+import type { MalListEntry } from '../shared/mal/types';
+import { KEYS } from '../shared/store/store';
+import { type DesiredMalState, mapEntry, mapScore } from '../shared/sync/mapping';
+import { track } from './children';
+import type { WorkerReply, WorkerRequest } from './protocol';
+
+export type CaseName =
+  | 'full, empty MAL'
+  | 'full, MAL matches'
+  | 'incremental, 0 changes'
+  | 'incremental, 1 change'
+  | 'incremental, 50 changes';
+
+export interface CaseResult {
+  readonly size: number;
+  readonly name: CaseName;
+  readonly mode: string;
+  readonly status: string;
+  /** Requests the sandboxes answered (server side). */
+  readonly anilistRequests: number;
+  readonly malRequests: number;
+  readonly malReads: number;
+  readonly malWrites: number;
+  /** The worker's own counters (client side, retries included). */
+  readonly workerCounters: Record<string, number>;
+  readonly s3Get: number;
+  readonly s3Put: number;
+  /** All S3 calls: get, put, list, delete. */
+  readonly s3Total: number;
+  /** MAL entries that did not match the mapping of their AniList entry before the run (absent ones included). */
+  readonly differingBefore: number;
+  /** … and after it: 0 when the run converged. */
+  readonly differingAfter: number;
+  readonly applied: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly initMs: number;
+  readonly processCpuMs: number;
+  readonly maxRssBytes: number;
+  /** Peak RSS before the invocation: node, the bundle, the built handler. */
+  readonly startRssBytes: number;
+  /** Disagreements between the worker's counters and the sandboxes' (should be none). */
+  readonly warnings: string[];
+}
+
+export interface SyncBenchOptions {
+  readonly sizes: readonly number[];
+  /** The bundled `bench/worker.ts`. */
+  readonly workerFile: string;
+  /** The worker's context budget: the deployed timeout. */
+  readonly budgetMs: number;
+  /** Env the deployed worker gets from infra that matters here (DEADLINE_SAFETY_MS, FULL_SYNC_INTERVAL_HOURS). */
+  readonly deployedEnv: Readonly<Record<string, string>>;
+  readonly seed: number;
+  /** Node flags of the worker processes: the deployed NODE_OPTIONS, plus e.g. `--cpu-prof` when profiling. */
+  readonly workerExecArgv: readonly string[];
+  readonly onCase?: (result: CaseResult) => void;
+  /** Registers cleanups so a crash or Ctrl-C closes the servers. */
+  readonly onSystem?: (close: () => Promise<void>) => void;
+}
+
+const WORKER_TIMEOUT_MS = 10 * 60_000;
+const WRITE_ROUTES = ['PATCH /v2/anime/:id/my_list_status', 'DELETE /v2/anime/:id/my_list_status'];
+const LIST_ROUTE = 'GET /v2/users/@me/animelist';
+
+/** All cases for every size, each sync in a fresh worker process. */
+export async function runSyncBench(options: SyncBenchOptions): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const size of options.sizes) {
+    const entries = generateAniListEntries(size, options.seed);
+    const system = await startSystem(entries);
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await system.close();
+    };
+    options.onSystem?.(close);
+    try {
+      for (const result of await runCases(system, size, options)) {
+        results.push(result);
+        options.onCase?.(result);
+      }
+    } finally {
+      await close();
+    }
+  }
+  return results;
+}
+
+async function startSystem(entries: readonly SandboxEntry[]): Promise<LocalSystem> {
+  const local = loadConfig(localConfigSchema, {
+    LOCAL_CALLBACK_PORT: '0',
+    LOCAL_S3_PORT: '0',
+    LOCAL_SES_PORT: '0',
+    SANDBOX_ANILIST_PORT: '0',
+    SANDBOX_MAL_PORT: '0',
+  });
+  const system = await startLocalSystem({
+    local,
+    // Only the sandbox wiring matters: the sync runs in the worker process, not in these handlers.
+    env: { LOG_LEVEL: 'error' },
+    sandbox: true,
+    logger: silentLogger,
+    anilistEntries: entries,
+  });
+  // As `npm run sync` does in sandbox mode: the account is authorized without the consent page.
+  await saveTokensFromAuthorization(
+    { store: system.store, clock: systemClock, refreshTokenLifetimeDays: 30 },
+    system.mal!.state.issueTokensDirectly(),
+    system.mal!.state.user.name,
+  );
+  return system;
+}
+
+async function runCases(system: LocalSystem, size: number, options: SyncBenchOptions): Promise<CaseResult[]> {
+  const anilist = system.anilist!;
+  const env = workerEnv(system, options.deployedEnv);
+  const results: CaseResult[] = [];
+  const run = async (name: CaseName, expectMode: 'full' | 'incremental') => {
+    const result = await runCase(system, env, name, size, options);
+    if (result.mode !== expectMode) {
+      throw new Error(`${size} entries, ${name}: expected a ${expectMode} run, the worker ran ${result.mode}`);
+    }
+    if (result.status !== 'ok') throw new Error(`${size} entries, ${name}: the run ended "${result.status}"`);
+    results.push(result);
+  };
+
+  // The first run ever is a full one, onto an empty MAL list.
+  await run('full, empty MAL', 'full');
+  // Forget the sync state (keep the tokens): again a first full run, now onto a MAL list that matches.
+  await system.store.delete(KEYS.syncState);
+  await run('full, MAL matches', 'full');
+  await run('incremental, 0 changes', 'incremental');
+
+  // Edits that change what MAL must hold: a score in another MAL band, on distinct mirrored entries.
+  const candidates = anilist.store
+    .entries()
+    .filter((e) => !e.private && !e.hiddenFromStatusLists && e.media?.idMal != null);
+  let next = 0;
+  const edit = (count: number) => {
+    if (next + count > candidates.length) throw new Error(`only ${candidates.length} entries to edit`);
+    for (const entry of candidates.slice(next, next + count)) {
+      const score = mapScore(entry.score) >= 5 ? 20 : 90;
+      anilist.store.upsertEntry({ id: entry.id, score });
+    }
+    next += count;
+  };
+  edit(1);
+  await run('incremental, 1 change', 'incremental');
+  edit(50);
+  await run('incremental, 50 changes', 'incremental');
+  return results;
+}
+
+/**
+ * The environment of the deployed worker, pointed at the loopback services: the same keys
+ * `startLocalSystem` resolves in sandbox mode, pacing off, S3 through the SDK's endpoint override.
+ */
+function workerEnv(system: LocalSystem, deployed: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  const c = system.config;
+  return {
+    PATH: process.env.PATH ?? '',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: system.urls.s3,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    S3_FORCE_PATH_STYLE: 'true',
+    STATE_BUCKET: c.STATE_BUCKET,
+    LOG_LEVEL: 'warn',
+    ANILIST_USERNAME: c.ANILIST_USERNAME,
+    ANILIST_URL: c.ANILIST_URL,
+    ANILIST_REQUESTS_PER_MINUTE: '0',
+    MAL_CLIENT_ID: c.MAL_CLIENT_ID,
+    MAL_API_URL: c.MAL_API_URL,
+    MAL_OAUTH_URL: c.MAL_OAUTH_URL,
+    MAL_REQUESTS_PER_MINUTE: '0',
+    ...deployed,
+  };
+}
+
+async function runCase(
+  system: LocalSystem,
+  env: NodeJS.ProcessEnv,
+  name: CaseName,
+  size: number,
+  options: SyncBenchOptions,
+): Promise<CaseResult> {
+  const anilist = system.anilist!;
+  const mal = system.mal!;
+  const differingBefore = await countDiffering(system);
+  anilist.resetCounters();
+  mal.resetCounters();
+  const reply = await runWorker(options.workerFile, env, options.workerExecArgv, {
+    event: {},
+    budgetMs: options.budgetMs,
+  });
+  const anilistRequests = anilist.counters.requests;
+  const malRequests = mal.counters.requests;
+  const malReads = mal.counters.byRoute[LIST_ROUTE] ?? 0;
+  const malWrites = WRITE_ROUTES.reduce((sum, route) => sum + (mal.counters.byRoute[route] ?? 0), 0);
+  const differingAfter = await countDiffering(system);
+
+  const counters = reply.counters;
+  const s3 = Object.entries(counters).filter(([k]) => k.startsWith('s3_'));
+  const warnings: string[] = [];
+  if ((counters.anilist ?? 0) !== anilistRequests) {
+    warnings.push(`worker counted ${counters.anilist ?? 0} AniList requests, the sandbox answered ${anilistRequests}`);
+  }
+  if ((counters.mal ?? 0) !== mal.counters.api) {
+    warnings.push(`worker counted ${counters.mal ?? 0} MAL requests, the sandbox answered ${mal.counters.api}`);
+  }
+  return {
+    size,
+    name,
+    mode: reply.result.mode,
+    status: reply.result.status,
+    anilistRequests,
+    malRequests,
+    malReads,
+    malWrites,
+    workerCounters: counters,
+    s3Get: counters.s3_get ?? 0,
+    s3Put: counters.s3_put ?? 0,
+    s3Total: s3.reduce((sum, [, n]) => sum + n, 0),
+    differingBefore,
+    differingAfter,
+    applied: reply.result.applied.updated + reply.result.applied.deleted,
+    wallMs: reply.wallMs,
+    cpuMs: reply.cpuMs.user + reply.cpuMs.system,
+    initMs: reply.initMs,
+    processCpuMs: reply.processCpuMs.user + reply.processCpuMs.system,
+    maxRssBytes: reply.maxRssBytes,
+    startRssBytes: reply.startRssBytes,
+    warnings,
+  };
+}
+
+/** Forks the bundled worker with plain `node` (no tsx loader in the measured process) and waits for its reply. */
+function runWorker(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  execArgv: readonly string[],
+  request: WorkerRequest,
+): Promise<Extract<WorkerReply, { ok: true }>> {
+  return new Promise((resolve, reject) => {
+    // execArgv replaces the parent's (tsx) flags: the measured process runs the bundle with plain node.
+    const child = fork(file, [], { env, execArgv: [...execArgv], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    track(child);
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    let reply: WorkerReply | undefined;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sync worker timed out after ${WORKER_TIMEOUT_MS / 1000} s\n${output}`));
+    }, WORKER_TIMEOUT_MS);
+    child.on('message', (message: WorkerReply) => {
+      reply = message;
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (reply?.ok) resolve(reply);
+      else if (reply) reject(new Error(`sync worker failed: ${reply.error}`));
+      else reject(new Error(`sync worker exited (${signal ?? code}) without a reply\n${output}`));
+    });
+    child.send(request);
+  });
+}
+
+/**
+ * How many mirrorable AniList entries MAL does not hold as the mapping rules say (missing ones
+ * included), read over HTTP like the worker does, from the sandboxes' side. Independent of the
+ * engine's own bookkeeping: it compares the two lists.
+ */
+async function countDiffering(system: LocalSystem): Promise<number> {
+  const client = createAniListClient({ url: system.urls.anilist, fetch, timeoutMs: 30_000, requestsPerMinute: 0 });
+  const { entries } = await client.readAll(system.config.ANILIST_USERNAME);
+  const malById = new Map(system.mal!.state.list().map((e) => [e.animeId, e] as const));
+  const seen = new Set<number>();
+  let differing = 0;
+  // Newest first, as the planner resolves two entries claiming one MAL id.
+  for (const entry of entries) {
+    const mapped = mapEntry(entry, { mirrorPrivate: false, idOverrides: new Map() });
+    if (mapped.kind !== 'mapped' || seen.has(mapped.malId)) continue;
+    seen.add(mapped.malId);
+    if (!matches(mapped.desired, malById.get(mapped.malId))) differing++;
+  }
+  return differing;
+}
+
+function matches(desired: DesiredMalState, actual: MalListEntry | undefined): boolean {
+  if (!actual) return false;
+  const s = actual.listStatus;
+  return (
+    s.status === desired.status &&
+    s.is_rewatching === desired.is_rewatching &&
+    s.score === desired.score &&
+    s.num_episodes_watched === desired.num_watched_episodes &&
+    (s.num_times_rewatched ?? 0) === desired.num_times_rewatched &&
+    (s.comments ?? '') === desired.comments &&
+    (desired.start_date === undefined || (s.start_date ?? '') === desired.start_date) &&
+    (desired.finish_date === undefined || (s.finish_date ?? '') === desired.finish_date)
+  );
+}

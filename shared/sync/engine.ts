@@ -27,6 +27,12 @@ export interface SyncSettings {
   /** A full reconcile runs when the last one is older than this. 0 = every run. */
   readonly fullSyncIntervalHours: number;
   readonly checkpointEveryWrites: number;
+  /**
+   * …and at most once per this many ms. A checkpoint rewrites the whole state object, so on a
+   * first sync of thousands of entries with pacing off, count-only checkpoints would upload it
+   * hundreds of times; at real MAL pace (1 write/s) the two limits are about the same. Default 0.
+   */
+  readonly checkpointIntervalMs?: number;
   /** No write starts later than this before the deadline. */
   readonly deadlineSafetyMs: number;
   /** A write failing this many times in a row stops holding the watermark back. */
@@ -184,9 +190,14 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     next.pending = full ? [] : state.pending.filter((p) => !entriesInPlan.has(p.entry.id));
 
     let sinceCheckpoint = 0;
+    let lastCheckpointAt = deps.clock.now();
+    // Entries whose write was applied in this run: a mirrored record alone does not say so, since an
+    // edit of an entry mirrored earlier already has one (with its old state).
+    const appliedEntries = new Set<number>();
     const settle = (outcome: WriteOutcome) => {
       const write = outcome.write;
       if (outcome.result === 'applied') {
+        if (write.kind === 'update') appliedEntries.add(write.entry.id);
         report.applied[write.kind === 'update' ? 'updated' : 'deleted']++;
         if (write.kind === 'update') {
           next.mirrored[String(write.malId)] = {
@@ -229,9 +240,17 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
         ...(stopAt === undefined ? {} : { stopAt }),
         onSettled: async (outcome) => {
           settle(outcome);
-          if (outcome.result === 'applied' && ++sinceCheckpoint >= settings.checkpointEveryWrites) {
+          if (
+            outcome.result === 'applied' &&
+            ++sinceCheckpoint >= settings.checkpointEveryWrites &&
+            deps.clock.now() - lastCheckpointAt >= (settings.checkpointIntervalMs ?? 0)
+          ) {
             sinceCheckpoint = 0;
-            await saveSyncState(deps.store, withWatermark(next, state, plan.writes, maxFetched, full, true));
+            lastCheckpointAt = deps.clock.now();
+            await saveSyncState(
+              deps.store,
+              withWatermark(next, state, plan.writes, maxFetched, full, true, appliedEntries),
+            );
           }
         },
       });
@@ -241,7 +260,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
 
     // ---- persist
     const completed = stoppedBy === undefined && report.failures.every((f) => f.permanent);
-    const final = withWatermark(next, state, plan.writes, maxFetched, full, !completed);
+    const final = withWatermark(next, state, plan.writes, maxFetched, full, !completed, appliedEntries);
     if (full) {
       final.fullSyncPending = !completed;
       if (completed) final.lastFullSyncAt = startedAt;
@@ -288,6 +307,7 @@ function withWatermark(
   maxFetched: number,
   full: boolean,
   holdForUnsettled: boolean,
+  applied: ReadonlySet<number>,
 ): SyncState {
   let candidate = Math.max(0, maxFetched - 1);
   if (!full) candidate = Math.max(candidate, before.watermark);
@@ -296,11 +316,8 @@ function withWatermark(
     // Mid-run checkpoints: writes not settled yet must not be passed either.
     const settled = new Set(next.pending.map((p) => p.entry.id));
     for (const w of writes) {
-      if (w.kind !== 'update' || settled.has(w.entry.id)) continue;
-      const mirrored = next.mirrored[String(w.malId)];
-      if (!mirrored || mirrored.anilistEntryId !== w.entry.id || !mirrored.written) {
-        candidate = Math.min(candidate, w.entry.updatedAt - 1);
-      }
+      if (w.kind !== 'update' || settled.has(w.entry.id) || applied.has(w.entry.id)) continue;
+      candidate = Math.min(candidate, w.entry.updatedAt - 1);
     }
   }
   return { ...next, watermark: Math.max(0, candidate) };

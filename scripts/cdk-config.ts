@@ -59,7 +59,7 @@ export function checkDeployConfig(args: readonly string[], root = REPO_ROOT): Co
       ok: false,
       message:
         `Refusing to deploy: these settings still hold the example values from cdk.json: ${placeholders.join(', ')}.\n` +
-        'Put your own values in cdk.json ("context") or pass them with -c key=value (see docs/deploy.md).',
+        'Put your own values in cdk.json ("context") or pass them with -c key=value (see README.md (Deploy to your AWS account)).',
     };
   }
   return { ok: true, config };

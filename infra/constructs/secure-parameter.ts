@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 
 export interface SecureParameterProps {
   /**
-   * Name of an SSM SecureString parameter the user created beforehand (see docs/deploy.md), e.g.
+   * Name of an SSM SecureString parameter the user created beforehand (see README.md (Deploy to your AWS account)), e.g.
    * `/anilist-mal-mirror/mal-client-secret`. Only the name enters the template; the functions read
    * the value at run time with decryption.
    */

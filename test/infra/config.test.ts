@@ -128,10 +128,10 @@ describe('placeholders', () => {
 });
 
 describe('documentation', () => {
-  const docs = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8');
+  const docs = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const cdkJson = cdkJsonContext();
 
-  test.each(CONFIG_KEYS)('%s is in cdk.json and documented in docs/deploy.md', (key) => {
+  test.each(CONFIG_KEYS)('%s is in cdk.json and documented in the README', (key) => {
     expect(cdkJson).toHaveProperty(key);
     expect(docs).toMatch(new RegExp(`\\|\\s*\`${key}\`\\s*\\|`));
   });

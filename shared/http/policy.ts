@@ -104,7 +104,9 @@ export function retryAfterMs(headers: Headers, nowMs: number): number | undefine
   if (retryAfter !== null && retryAfter.trim() !== '') {
     const seconds = Number(retryAfter);
     if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
-    const date = Date.parse(retryAfter);
+    // An HTTP-date always names its day and month; without the check, V8's lenient parser reads
+    // a malformed "-5" as a date in 2001, i.e. "retry now", and the backoff would be skipped.
+    const date = /[a-z]/i.test(retryAfter) ? Date.parse(retryAfter) : Number.NaN;
     if (Number.isFinite(date)) return Math.max(0, date - nowMs);
   }
   const reset = headers.get('x-ratelimit-reset');

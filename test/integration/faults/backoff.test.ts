@@ -1,0 +1,228 @@
+import { ManualClock } from '../../../shared/clock';
+import { NetworkError } from '../../../shared/errors';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, sendWithPolicy } from '../../../shared/http/policy';
+import { MAL_RETRY_POLICY } from '../../../shared/mal/client';
+import { loadSyncState } from '../../../shared/sync/state';
+import { expectMalMirrorsAniList } from '../../support/expectations';
+import { differingMalIds, patchCount } from '../../support/faults';
+import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+
+const URL_ = 'https://api.example.test/v2/anime/1/my_list_status';
+
+/** A fetch that answers from a script and records the logical time of every call. */
+function scriptedFetch(clock: ManualClock, answers: readonly (() => Response | Promise<Response>)[]) {
+  const calls: number[] = [];
+  const fetch = (async () => {
+    calls.push(clock.now());
+    const answer = answers[Math.min(calls.length, answers.length) - 1]!;
+    return answer();
+  }) as unknown as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+
+const tooMany = (headers: Record<string, string>) => () =>
+  new Response('{"error":"too_many_requests"}', { status: 429, headers });
+const ok = () => new Response('{"ok":true}', { status: 200 });
+
+function send(clock: ManualClock, fetch: typeof globalThis.fetch, retry: Partial<RetryPolicy> = {}) {
+  return sendWithPolicy(
+    'mal',
+    URL_,
+    { method: 'PATCH' },
+    {
+      fetch,
+      timeoutMs: 1000,
+      retry: { ...DEFAULT_RETRY_POLICY, ...retry },
+      clock,
+      // Deterministic jitter for the cases that fall back to backoff.
+      random: () => 0.5,
+    },
+  );
+}
+
+describe('sendWithPolicy: backoff honours Retry-After and gives up in bounded time (ManualClock, scripted fetch)', () => {
+  test.each([
+    ['delta-seconds', { 'Retry-After': '3' }, 3000],
+    ['fractional seconds', { 'Retry-After': '1.5' }, 1500],
+    ['zero', { 'Retry-After': '0' }, 0],
+  ])('Retry-After as %s: waits exactly that long, then retries', async (_name, headers, waitMs) => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const { fetch, calls } = scriptedFetch(clock, [tooMany(headers), ok]);
+    const res = await send(clock, fetch);
+    expect(res.status).toBe(200);
+    expect(calls).toEqual([t0, t0 + waitMs]);
+    expect(clock.now() - t0).toBe(waitMs);
+  });
+
+  test('Retry-After as an HTTP date: waits until that moment', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const t0 = clock.now();
+    const { fetch, calls } = scriptedFetch(clock, [tooMany({ 'Retry-After': 'Thu, 01 Jan 2026 12:00:07 GMT' }), ok]);
+    expect((await send(clock, fetch)).status).toBe(200);
+    expect(calls).toEqual([t0, t0 + 7000]);
+  });
+
+  test("without Retry-After, AniList's X-RateLimit-Reset (Unix seconds) sets the wait", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const t0 = clock.now();
+    const reset = String(t0 / 1000 + 42);
+    const { fetch, calls } = scriptedFetch(clock, [tooMany({ 'X-RateLimit-Reset': reset }), ok]);
+    expect((await send(clock, fetch)).status).toBe(200);
+    expect(calls).toEqual([t0, t0 + 42_000]);
+  });
+
+  test.each([
+    ['an unparseable value', { 'Retry-After': 'soon' }],
+    ['a negative value', { 'Retry-After': '-5' }],
+    ['no hint at all', {}],
+  ])('with %s it falls back to exponential backoff with jitter', async (_name, headers) => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const { fetch, calls } = scriptedFetch(clock, [tooMany(headers), tooMany(headers), ok]);
+    expect((await send(clock, fetch, { baseDelayMs: 1000 })).status).toBe(200);
+    // Equal jitter with random() = 0.5: ceiling × 3/4, the ceiling doubling per attempt.
+    expect(calls).toEqual([t0, t0 + 750, t0 + 750 + 1500]);
+  });
+
+  test('a Retry-After beyond maxRetryAfterMs is not waited out: the 429 comes back at once', async () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const { fetch, calls } = scriptedFetch(clock, [tooMany({ 'Retry-After': '3600' }), ok]);
+    const res = await send(clock, fetch, { maxRetryAfterMs: 65_000 });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3600');
+    expect(calls).toHaveLength(1);
+    expect(clock.now()).toBe(t0);
+  });
+
+  test('exactly maxRetryAfterMs is still waited out (the limit is inclusive)', async () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const { fetch, calls } = scriptedFetch(clock, [tooMany({ 'Retry-After': '65' }), ok]);
+    expect((await send(clock, fetch, { maxRetryAfterMs: 65_000 })).status).toBe(200);
+    expect(calls).toEqual([t0, t0 + 65_000]);
+  });
+
+  test('the total budget bounds the time: no wait may end beyond it, and the last 429 is returned with its hint', async () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const { fetch, calls } = scriptedFetch(clock, [tooMany({ 'Retry-After': '10' })]);
+    const res = await send(clock, fetch, { maxAttempts: 50, budgetMs: 25_000 });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('10');
+    // Attempts at 0 s, 10 s, 20 s; a fourth would start at 30 s, past the 25 s budget.
+    expect(calls).toEqual([t0, t0 + 10_000, t0 + 20_000]);
+    expect(clock.now() - t0).toBeLessThanOrEqual(25_000);
+  });
+
+  test('maxAttempts bounds a persistent 429 even when every wait fits the budget', async () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const { fetch, calls } = scriptedFetch(clock, [tooMany({ 'Retry-After': '1' })]);
+    const res = await send(clock, fetch, { maxAttempts: 4 });
+    expect(res.status).toBe(429);
+    expect(calls).toEqual([t0, t0 + 1000, t0 + 2000, t0 + 3000]);
+  });
+
+  test('persistent network errors end in a NetworkError within the budget', async () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const calls: number[] = [];
+    const fetch = (async () => {
+      calls.push(clock.now());
+      throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') });
+    }) as unknown as typeof globalThis.fetch;
+    const err = await send(clock, fetch, {
+      maxAttempts: 50,
+      baseDelayMs: 1000,
+      maxDelayMs: 4000,
+      budgetMs: 10_000,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as Error).message).toMatch(/ECONNRESET/);
+    // Waits 750, 1500, 3000, 3000 (capped); the next would end at 11.25 s > 10 s.
+    expect(calls).toEqual([t0, t0 + 750, t0 + 2250, t0 + 5250, t0 + 8250]);
+  });
+
+  test('a server that stalls is cut off by the per-attempt timeout and retried', async () => {
+    const clock = new ManualClock();
+    let attempts = 0;
+    const fetch = ((_url: string, init: RequestInit) => {
+      attempts++;
+      if (attempts > 1) return Promise.resolve(ok());
+      return new Promise<Response>((_resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      });
+    }) as unknown as typeof globalThis.fetch;
+    const res = await sendWithPolicy(
+      'mal',
+      URL_,
+      {},
+      { fetch, timeoutMs: 20, retry: DEFAULT_RETRY_POLICY, clock, random: () => 0 },
+    );
+    expect(res.status).toBe(200);
+    expect(attempts).toBe(2);
+  });
+
+  test.each(MAL_RETRY_POLICY.doNotRetry)('MAL policy: %i is final and never retried', async (status) => {
+    const clock = new ManualClock();
+    const { fetch, calls } = scriptedFetch(clock, [
+      () => new Response('{}', { status, headers: { 'Retry-After': '1' } }),
+    ]);
+    const res = await sendWithPolicy('mal', URL_, {}, { fetch, timeoutMs: 1000, retry: MAL_RETRY_POLICY, clock });
+    expect(res.status).toBe(status);
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe('a persistent 429 at system level leaves the work for the next run', () => {
+  let system: TestSystem;
+  afterEach(async () => {
+    await system?.close();
+  });
+
+  // [Retry-After, attempts per write, logical seconds waited per write]
+  test.each([
+    [3600, 1, 0],
+    [1, 4, 3],
+  ])(
+    'Retry-After %i s: each write makes %i attempt(s), waits %i s, then goes to the retry list; the next run applies it once',
+    async (retryAfterSeconds, attempts, waitedSeconds) => {
+      const clock = new ManualClock(Date.now());
+      system = await startTestSystem({ clock, env: { HTTP_MAX_ATTEMPTS: '4' } });
+      await authorize(system);
+      clock.advance(60_000);
+      const edited = system
+        .anilist!.store.entries()
+        .filter((e) => e.media?.idMal && !e.private)
+        .slice(0, 3);
+      for (const e of edited) system.anilist!.store.upsertEntry({ id: e.id, progress: e.progress + 1 });
+      const differing = await differingMalIds(system);
+      expect(differing).toHaveLength(3);
+      const before = patchCount(system);
+
+      system.mal!.faults.inject({ route: 'write', kind: 429, retryAfterSeconds, times: 1000 });
+      const t0 = clock.now();
+      const first = await system.runSync();
+      expect(clock.now() - t0).toBe(3 * waitedSeconds * 1000);
+      expect(first).toMatchObject({ status: 'partial', failed: 3, retryQueue: 3, applied: { updated: 0 } });
+      expect(patchCount(system) - before).toBe(3 * attempts);
+      for (const failure of system.reports.at(-1)!.failures) {
+        expect(failure).toMatchObject({ permanent: false, error: expect.stringMatching(/^mal_rate_limited: .*429/) });
+      }
+      const { state } = (await loadSyncState(system.store))!;
+      expect(state.pending.map((p) => p.entry.id).sort()).toEqual(edited.map((e) => e.id).sort());
+      expect(state.pending.every((p) => !p.permanent && p.attempts === 1)).toBe(true);
+      for (const p of state.pending) expect(state.watermark).toBeLessThan(p.entry.updatedAt);
+
+      // MAL recovers: the next scheduled run applies exactly the queued work.
+      system.mal!.faults.clear();
+      const second = await system.runSync();
+      expect(second).toMatchObject({ status: 'ok', retryQueue: 0, applied: { updated: 3 } });
+      expect(patchCount(system) - before).toBe(3 * attempts + 3);
+      expect(await differingMalIds(system)).toEqual([]);
+      await expectMalMirrorsAniList(system);
+    },
+  );
+});

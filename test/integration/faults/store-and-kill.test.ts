@@ -1,0 +1,237 @@
+import { approveLatestEmail } from '../../../local/story';
+import { KEYS } from '../../../shared/store/store';
+import { loadSyncState, type SyncState } from '../../../shared/sync/state';
+import { expectMalMirrorsAniList } from '../../support/expectations';
+import {
+  buildWorker,
+  differingMalIds,
+  InjectedStoreError,
+  killed,
+  memoryCopyOf,
+  PATCH_ROUTE,
+  patchCount,
+} from '../../support/faults';
+import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+
+const CHECKPOINT_EVERY_WRITES = 3;
+/** Checkpoints by count only (the time pacing, CHECKPOINT_INTERVAL_MS, would skip them in runs this fast). */
+const CHECKPOINTS = { CHECKPOINT_EVERY_WRITES, CHECKPOINT_INTERVAL_MS: 0 };
+
+/**
+ * S3 failing while the worker saves its progress, and a worker killed in the middle of applying.
+ * The worker is the production wiring (`buildSyncWorkerDeps`: real AniList and MAL clients over
+ * HTTP against the sandboxes); only its store is a MemoryStore copy of the system's S3 state,
+ * whose hooks inject the S3 errors or freeze the process.
+ *
+ * What is promised: nothing is lost and the next run finishes the job. A full run re-reads MAL's
+ * list, so it never repeats a write that landed. An incremental run diffs against the last saved
+ * checkpoint, so it repeats (idempotently, with the same fields) at most the writes made since
+ * that checkpoint: CHECKPOINT_EVERY_WRITES bounds the repeats, and the tests assert the exact count.
+ */
+describe('S3 errors while saving state, and runs killed mid-apply', () => {
+  let system: TestSystem;
+  afterEach(async () => {
+    await system?.close();
+  });
+
+  /** Tokens stored through the real consent flow, but no sync yet: the next run is the first, full one. */
+  async function authorizedWithoutFirstSync(): Promise<void> {
+    system = await startTestSystem();
+    system.bus.route({ onAuthorizationCompleted: async () => {} });
+    expect((await system.runMailer()).sent).toBe(true);
+    expect((await approveLatestEmail(system)).callbackStatus).toBe(200);
+    await system.settle();
+    expect(await system.store.get(KEYS.syncState)).toBeUndefined();
+  }
+
+  /**
+   * Mirrored by a first full run, then 7 entries edited: the next run is incremental with 7 writes.
+   * Each edit has its own second, and the first one written (writes go in title order) is the newest:
+   * every write still unsettled at a checkpoint is older than the newest entry read, so only the
+   * engine's hold keeps the watermark from passing it.
+   */
+  async function mirroredWithSevenEdits(): Promise<void> {
+    system = await startTestSystem();
+    await authorize(system);
+    const edited = system
+      .anilist!.store.entries()
+      .filter((e) => e.media?.idMal && !e.private)
+      .slice(0, 7)
+      .sort((a, b) => (a.media!.title.romaji ?? '').localeCompare(b.media!.title.romaji ?? ''));
+    const newest = Math.floor(Date.now() / 1000) + 100;
+    edited.forEach((e, i) => {
+      system.anilist!.store.upsertEntry({ id: e.id, notes: `after the crash ${e.id}`, updatedAt: newest - i });
+    });
+  }
+
+  /** What a saved state claims never exceeds what MAL holds: unrecorded edits stay above the watermark. */
+  function expectWatermarkBelowUnrecorded(saved: SyncState): void {
+    const edits = system.anilist!.store.entries().filter((e) => e.notes?.startsWith('after the crash'));
+    expect(edits).toHaveLength(7);
+    let unrecorded = 0;
+    for (const e of edits) {
+      if (saved.mirrored[String(e.media!.idMal)]?.state.comments === e.notes) continue;
+      unrecorded++;
+      expect({ entry: e.id, watermarkPassedIt: saved.watermark >= e.updatedAt }).toEqual({
+        entry: e.id,
+        watermarkPassedIt: false,
+      });
+    }
+    expect(unrecorded).toBeGreaterThan(0);
+  }
+
+  /** Waits for the kill point; a run that ends without reaching it fails the test instead of hanging it. */
+  async function untilFrozen(run: Promise<unknown>, frozen: Promise<void>): Promise<void> {
+    await Promise.race([
+      frozen,
+      run.then(() => {
+        throw new Error('the run finished without reaching the kill point');
+      }),
+    ]);
+  }
+
+  /** Makes `store.put` of `key` fail on its `nth` call (1-based) and every later one. */
+  function failPut(store: Awaited<ReturnType<typeof memoryCopyOf>>, match: (key: string) => boolean, nth: number) {
+    let calls = 0;
+    store.hooks.beforePut = (key) => {
+      if (match(key) && ++calls >= nth) throw new InjectedStoreError(key);
+    };
+  }
+
+  const isState = (key: string) => key === KEYS.syncState;
+  const isBackup = (key: string) => key.startsWith(KEYS.backupPrefix);
+
+  test.each([
+    // [case, setup, which put fails (n-th call), writes that landed before it, writes the next run repeats]
+    ['first full run: the backup write fails', 'first', isBackup, 1, 0, 0],
+    ['first full run: the 2nd checkpoint fails', 'first', isState, 2, 2 * CHECKPOINT_EVERY_WRITES, 0],
+    ['incremental run: the 2nd checkpoint fails', 'incremental', isState, 2, 6, CHECKPOINT_EVERY_WRITES],
+    ['incremental run: the final save fails', 'incremental', isState, 3, 7, 7 - 2 * CHECKPOINT_EVERY_WRITES],
+  ] as const)(
+    '%s: the run reports failure, nothing is lost, and the next run converges',
+    async (_name, setup, match, nth, landed, repeats) => {
+      if (setup === 'first') await authorizedWithoutFirstSync();
+      else await mirroredWithSevenEdits();
+      const differing = await differingMalIds(system);
+      const before = patchCount(system);
+      const store = await memoryCopyOf(system.store);
+      failPut(store, match, nth);
+      const worker = await buildWorker(system, { store, config: CHECKPOINTS });
+
+      const crashed = await worker.run();
+      expect(crashed.status).toBe('failed');
+      expect(crashed.error).toMatch(/injected S3 failure writing (sync\/state\.json|backups\/)/);
+      expect(patchCount(system) - before).toBe(landed);
+      // What was saved never claims more than it knows: a full run stays pending, and an incremental
+      // run's watermark stays below every edit the saved state does not record as applied.
+      const saved = (await loadSyncState(store))?.state;
+      if (setup === 'first') {
+        expect(saved === undefined || saved.fullSyncPending).toBe(true);
+      } else {
+        expectWatermarkBelowUnrecorded(saved!);
+      }
+
+      store.hooks = {};
+      const resumed = await worker.run();
+      expect(resumed.status).toBe('ok');
+      expect(await differingMalIds(system)).toEqual([]);
+      await expectMalMirrorsAniList(system);
+      expect(patchCount(system) - before).toBe(differing.length + repeats);
+      // A full run backs up MAL once before its first write, and not again when resuming the same day.
+      if (setup === 'first') expect(await store.list(KEYS.backupPrefix)).toHaveLength(1);
+    },
+  );
+
+  test('S3 failing to read the state fails the run before anything is read or written', async () => {
+    await mirroredWithSevenEdits();
+    const before = patchCount(system);
+    const store = await memoryCopyOf(system.store);
+    store.hooks.beforeGet = (key) => {
+      if (key === KEYS.syncState) throw new InjectedStoreError(key);
+    };
+    const worker = await buildWorker(system, { store });
+    system.anilist!.resetCounters();
+    await expect(worker.run()).rejects.toThrow(/injected S3 failure/);
+    expect(system.anilist!.counters.requests).toBe(0);
+    expect(patchCount(system)).toBe(before);
+    store.hooks = {};
+    expect(await worker.run()).toMatchObject({ status: 'ok', applied: { updated: 7 } });
+    expect(patchCount(system) - before).toBe(7);
+  });
+
+  test('a first full run killed while saving its 2nd checkpoint: a fresh run finishes it, writing nothing twice', async () => {
+    await authorizedWithoutFirstSync();
+    const differing = await differingMalIds(system);
+    expect(differing.length).toBeGreaterThan(2 * CHECKPOINT_EVERY_WRITES);
+    const store = await memoryCopyOf(system.store);
+    let statePuts = 0;
+    let reached!: () => void;
+    const frozen = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    store.hooks.beforePut = (key) => {
+      if (key !== KEYS.syncState || ++statePuts < 2) return;
+      reached();
+      // The process dies here: this run never writes, saves or reports anything again.
+      return killed();
+    };
+    const dying = await buildWorker(system, { store, config: CHECKPOINTS });
+    let settled = false;
+    const run = dying.run().finally(() => {
+      settled = true;
+    });
+    await untilFrozen(run, frozen);
+    expect(patchCount(system)).toBe(2 * CHECKPOINT_EVERY_WRITES);
+
+    store.hooks = {};
+    const fresh = await buildWorker(system, { store, config: CHECKPOINTS });
+    const report = await fresh.run();
+    expect(report).toMatchObject({ mode: 'full', status: 'ok' });
+    expect(report.applied.updated).toBe(differing.length - CHECKPOINT_EVERY_WRITES * 2);
+    expect(system.mal!.counters.byRoute[PATCH_ROUTE]).toBe(differing.length);
+    expect(await differingMalIds(system)).toEqual([]);
+    await expectMalMirrorsAniList(system);
+    expect(settled).toBe(false);
+  });
+
+  test('an incremental run killed after MAL applied a write but before the answer arrived: the next run converges, repeating only writes since the last checkpoint', async () => {
+    await mirroredWithSevenEdits();
+    const differing = await differingMalIds(system);
+    expect(differing).toHaveLength(7);
+    const before = patchCount(system);
+    const store = await memoryCopyOf(system.store);
+    let patches = 0;
+    let reached!: () => void;
+    const frozen = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const dyingFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      if (init?.method === 'PATCH' && ++patches === 5) {
+        // MAL has applied the 5th write; the worker dies before it learns the outcome.
+        await response.arrayBuffer();
+        reached();
+        return killed();
+      }
+      return response;
+    }) as typeof fetch;
+    // A short per-attempt timeout only so that the frozen request's timer is gone before Jest exits.
+    const dying = await buildWorker(system, {
+      store,
+      fetch: dyingFetch,
+      config: { ...CHECKPOINTS, HTTP_TIMEOUT_MS: 500 },
+    });
+    await untilFrozen(dying.run(), frozen);
+    expect(patchCount(system) - before).toBe(5);
+    const checkpoint = (await loadSyncState(store))!.state;
+    // The checkpoint after 3 writes holds the watermark below the 4 edits not yet confirmed.
+    expectWatermarkBelowUnrecorded(checkpoint);
+
+    const fresh = await buildWorker(system, { store, config: CHECKPOINTS });
+    expect(await fresh.run()).toMatchObject({ mode: 'incremental', status: 'ok', applied: { updated: 4 } });
+    expect(await differingMalIds(system)).toEqual([]);
+    await expectMalMirrorsAniList(system);
+    // Writes 4 and 5 (after the checkpoint) are sent again with the same fields; 1–3 are not.
+    expect(patchCount(system) - before).toBe(7 + 2);
+  });
+});

@@ -1,0 +1,189 @@
+import type * as z from 'zod';
+import { localConfigSchema } from '../../../local/config';
+import {
+  authConfigSchema,
+  callbackConfigSchema,
+  loadConfig,
+  mailerConfigSchema,
+  syncWorkerConfigSchema,
+} from '../../../shared/config';
+import { ConfigError } from '../../../shared/errors';
+
+/** The smallest valid environment for each schema (what each Lambda / the local runtime requires). */
+const SCHEMAS: Record<string, { schema: z.ZodType; valid: Record<string, string>; required: string[] }> = {
+  'sync worker': {
+    schema: syncWorkerConfigSchema,
+    valid: { ANILIST_USERNAME: 'alice', MAL_CLIENT_ID: 'client', STATE_BUCKET: 'mirror-state' },
+    required: ['ANILIST_USERNAME', 'MAL_CLIENT_ID', 'STATE_BUCKET'],
+  },
+  mailer: {
+    schema: mailerConfigSchema,
+    valid: {
+      STATE_BUCKET: 'mirror-state',
+      MAL_CLIENT_ID: 'client',
+      MAL_REDIRECT_URI: 'https://cb.example.test/callback',
+      NOTIFY_EMAIL: 'you@example.test',
+      SENDER_EMAIL: 'mirror@example.test',
+    },
+    required: ['STATE_BUCKET', 'MAL_CLIENT_ID', 'MAL_REDIRECT_URI', 'NOTIFY_EMAIL', 'SENDER_EMAIL'],
+  },
+  callback: {
+    schema: callbackConfigSchema,
+    valid: { STATE_BUCKET: 'mirror-state', MAL_CLIENT_ID: 'client' },
+    required: ['STATE_BUCKET', 'MAL_CLIENT_ID'],
+  },
+  auth: {
+    schema: authConfigSchema,
+    valid: {
+      STATE_BUCKET: 'mirror-state',
+      MAL_CLIENT_ID: 'client',
+      MAL_REDIRECT_URI: 'https://cb.example.test/callback',
+      NOTIFY_EMAIL: 'you@example.test',
+      SENDER_EMAIL: 'mirror@example.test',
+    },
+    required: ['MAL_CLIENT_ID', 'MAL_REDIRECT_URI', 'NOTIFY_EMAIL', 'SENDER_EMAIL', 'STATE_BUCKET'],
+  },
+  local: { schema: localConfigSchema, valid: {}, required: [] },
+};
+
+function issuesOf(schema: z.ZodType, env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(schema, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('config_invalid');
+    // The message lists every issue on its own line.
+    for (const issue of (err as ConfigError).issues) expect((err as Error).message).toContain(`\n  - ${issue}`);
+    return [...(err as ConfigError).issues];
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+/**
+ * [schema, key, bad value, expected message]. Every key a schema reads that can be malformed is
+ * here; each value is refused with a message naming the key and saying what is expected.
+ */
+const BAD_VALUES: [string, string, string, string][] = [
+  ['sync worker', 'HTTP_TIMEOUT_MS', 'fast', 'must be a number'],
+  ['sync worker', 'HTTP_TIMEOUT_MS', '-5', 'must be above 0'],
+  ['sync worker', 'HTTP_TIMEOUT_MS', '0', 'must be above 0'],
+  ['sync worker', 'HTTP_TIMEOUT_MS', '1.5', 'must be a whole number'],
+  ['sync worker', 'HTTP_TIMEOUT_MS', 'Infinity', 'must be a number'],
+  ['sync worker', 'HTTP_MAX_ATTEMPTS', 'three', 'must be a number'],
+  ['sync worker', 'HTTP_RETRY_BASE_DELAY_MS', '-1', 'must be above 0'],
+  ['sync worker', 'CHECKPOINT_EVERY_WRITES', '0', 'must be above 0'],
+  ['sync worker', 'MAL_REQUESTS_PER_MINUTE', '-1', 'must be 0 or more'],
+  ['sync worker', 'ANILIST_REQUESTS_PER_MINUTE', 'lots', 'must be a number'],
+  ['sync worker', 'FULL_SYNC_INTERVAL_HOURS', 'NaN', 'must be a number'],
+  ['sync worker', 'DEADLINE_SAFETY_MS', '-20000', 'must be 0 or more'],
+  ['sync worker', 'MIRROR_PRIVATE', 'maybe', 'must be true or false'],
+  ['sync worker', 'PRUNE', 'TRUE', 'must be true or false'],
+  ['sync worker', 'S3_FORCE_PATH_STYLE', 'on', 'must be true or false'],
+  ['sync worker', 'ANILIST_URL', 'graphql.anilist.co', 'must be an http(s) URL'],
+  ['sync worker', 'ANILIST_URL', 'ftp://graphql.anilist.co', 'must be an http(s) URL'],
+  ['sync worker', 'MAL_API_URL', 'file:///etc/passwd', 'must be an http(s) URL'],
+  ['sync worker', 'MAL_OAUTH_URL', 'javascript:alert(1)', 'must be an http(s) URL'],
+  ['sync worker', 'ID_OVERRIDES', 'not json', 'must be a JSON object of AniList media id → MAL id'],
+  ['sync worker', 'ID_OVERRIDES', '[21, 21]', 'must be a JSON object of AniList media id → MAL id'],
+  ['sync worker', 'ID_OVERRIDES', '{"21":"twenty-one"}', 'must be a JSON object of AniList media id → MAL id'],
+  ['sync worker', 'ID_OVERRIDES', '{"abc":21}', 'must be a JSON object of AniList media id → MAL id'],
+  ['sync worker', 'ID_OVERRIDES', '{"21":-21}', 'must be a JSON object of AniList media id → MAL id'],
+  ['sync worker', 'LOG_LEVEL', 'verbose', 'expected one of "debug"|"info"|"warn"|"error"'],
+  ['sync worker', 'STATE_BUCKET', 'ab', 'must name the S3 bucket'],
+  ['sync worker', 'REFRESH_TOKEN_LIFETIME_DAYS', 'a month', 'must be a number'],
+  ['mailer', 'NOTIFY_EMAIL', 'you at example', 'must be an email address'],
+  ['mailer', 'SENDER_EMAIL', '<script>@x', 'must be an email address'],
+  ['mailer', 'MAL_REDIRECT_URI', '/callback', 'must be an http(s) URL'],
+  ['mailer', 'REAUTH_LINK_TTL_HOURS', '0', 'must be above 0'],
+  ['mailer', 'REAUTH_THROTTLE_HOURS', '12.5', 'must be a whole number'],
+  ['mailer', 'REAUTH_WARN_DAYS', '-1', 'must be above 0'],
+  ['callback', 'MAL_REDIRECT_URI', 'data:text/html,hi', 'must be an http(s) URL'],
+  ['callback', 'HTTP_TIMEOUT_MS', '2s', 'must be a number'],
+  ['auth', 'MAL_REDIRECT_URI', 'not a url', 'must be an http(s) URL'],
+  ['local', 'LOCAL_CALLBACK_PORT', 'http', 'must be a port number'],
+  ['local', 'LOCAL_S3_PORT', '70000', 'must be a port number'],
+  ['local', 'SANDBOX', 'maybe', 'must be auto, true or false'],
+  ['local', 'SYNC_INTERVAL_MINUTES', '0', 'must be above 0'],
+  ['local', 'SYNC_INTERVAL_MINUTES', 'quarter-hourly', 'must be a number'],
+];
+
+describe('loadConfig: every schema refuses bad values with a message naming the key', () => {
+  test.each(Object.entries(SCHEMAS))('%s: the minimal environment is valid', (_name, { schema, valid }) => {
+    expect(() => loadConfig(schema, valid)).not.toThrow();
+  });
+
+  test.each(BAD_VALUES)('%s: %s=%j → "%s"', (schemaName, key, value, message) => {
+    const { schema, valid } = SCHEMAS[schemaName]!;
+    const issues = issuesOf(schema, { ...valid, [key]: value });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.startsWith(`${key} `)).toBe(true);
+    expect(issues[0]).toContain(message);
+  });
+
+  test.each(Object.entries(SCHEMAS).filter(([, s]) => s.required.length > 0))(
+    '%s: each missing required key is named, all at once',
+    (_name, { schema, required }) => {
+      expect(issuesOf(schema, {}).sort()).toEqual(required.map((k) => `${k} is required`).sort());
+    },
+  );
+
+  test.each(Object.entries(SCHEMAS).filter(([, s]) => s.required.length > 0))(
+    '%s: empty and blank values count as missing',
+    (_name, { schema, valid, required }) => {
+      const blank = Object.fromEntries(required.map((k, i) => [k, i % 2 === 0 ? '' : '   ']));
+      expect(issuesOf(schema, { ...valid, ...blank }).sort()).toEqual(required.map((k) => `${k} is required`).sort());
+    },
+  );
+
+  test('one error names every bad key of the sync worker at once, missing and malformed alike', () => {
+    const env = {
+      MAL_CLIENT_ID: 'client',
+      STATE_BUCKET: 'mirror-state',
+      HTTP_TIMEOUT_MS: '-1',
+      MIRROR_PRIVATE: 'perhaps',
+      ID_OVERRIDES: '{',
+      ANILIST_URL: 'gopher://x',
+    };
+    const keys = issuesOf(syncWorkerConfigSchema, env).map((i) => i.split(' ')[0]);
+    expect(keys.sort()).toEqual([
+      'ANILIST_URL',
+      'ANILIST_USERNAME',
+      'HTTP_TIMEOUT_MS',
+      'ID_OVERRIDES',
+      'MIRROR_PRIVATE',
+    ]);
+  });
+
+  test('bad values are not echoed back: a secret pasted into the wrong setting stays out of logs', () => {
+    const secret = 'sk_live_5f2b8e0c9d1a4b7e';
+    const err = (() => {
+      try {
+        loadConfig(syncWorkerConfigSchema, {
+          ...SCHEMAS['sync worker']!.valid,
+          HTTP_TIMEOUT_MS: secret,
+          ID_OVERRIDES: secret,
+          ANILIST_URL: secret,
+          LOG_LEVEL: secret,
+          MIRROR_PRIVATE: secret,
+        });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(err.issues).toHaveLength(5);
+    expect(err.message).not.toContain(secret);
+  });
+
+  test('unknown keys are ignored and well-formed values are coerced', () => {
+    const config = loadConfig(syncWorkerConfigSchema, {
+      ...SCHEMAS['sync worker']!.valid,
+      SOMETHING_ELSE: '<script>',
+      HTTP_TIMEOUT_MS: ' 2500 ',
+      MIRROR_PRIVATE: 'yes',
+      ID_OVERRIDES: '{"21":21}',
+    });
+    expect(config).toMatchObject({ HTTP_TIMEOUT_MS: 2500, MIRROR_PRIVATE: true });
+    expect([...config.ID_OVERRIDES]).toEqual([[21, 21]]);
+  });
+});

@@ -74,7 +74,9 @@ export class ReauthMailer extends Construct {
     const pending = `${KEYS.pendingAuthPrefix}*`;
     storage.grantReadObjects(fn, KEYS.tokens, pending, KEYS.mailerState);
     storage.grantWriteObjects(fn, pending, KEYS.mailerState);
-    storage.grantDeleteObjects(fn, pending);
+    // The mailer claims "email sent" in its state before sending; when the very first send fails it
+    // rolls that claim back by deleting the state object (shared/auth/mailer.ts), so it needs delete on it.
+    storage.grantDeleteObjects(fn, pending, KEYS.mailerState);
     storage.grantListKeys(fn, pending, KEYS.tokens, KEYS.mailerState);
 
     const mode = props.sesIdentity ?? DEFAULTS.sesIdentity;

@@ -46,6 +46,13 @@ export const DEFAULTS = {
   reauthAlarmHours: 72,
   /** Consecutive failing sync periods before the worker-errors alarm fires (one blip is not news). */
   workerErrorEvaluationPeriods: 2,
+  /**
+   * Failed invocations parked in the failure queue before its alarm fires: the same "one blip is not
+   * news" rule (each failed sync run lands there, and stays until the queue is purged).
+   */
+  failedInvocationsBeforeAlarm: 2,
+  /** Waiting period before the alarm topic's KMS key is deleted with the stack (7 days is the minimum). */
+  alarmKeyPendingWindow: Duration.days(7),
   sesIdentity: 'create' as const,
 } as const;
 

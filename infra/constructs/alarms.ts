@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,10 +13,19 @@ import { DEFAULTS, METRIC_NAMESPACE } from '../defaults';
 import { acknowledge } from '../nag';
 
 export interface AlarmsProps {
+  /** The sync worker: its `Errors` metric drives the worker-errors alarm. */
   readonly worker: lambda.IFunction;
+  /**
+   * Minutes between scheduled sync runs: the period of the worker-errors alarm, so that each period
+   * holds about one run.
+   */
   readonly syncIntervalMinutes: number;
   /** The mailer's log group: its `reauth check` lines carry `reauthPendingHours`. */
   readonly mailerLogGroup: logs.ILogGroup;
+  /**
+   * Where failed asynchronous invocations and undeliverable EventBridge events are parked: its depth
+   * drives the failed-invocations alarm.
+   */
   readonly failureQueue: sqs.IQueue;
   /**
    * Alarm when the MAL authorization has been missing or invalid for this many hours.
@@ -82,14 +91,18 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // Every failed sync run is parked in the queue (the worker does not retry; the next tick does), and
+    // nothing consumes it, so its depth only grows until someone purges it. Alarming on the first message
+    // would report the single blip the worker-errors alarm deliberately ignores; waiting for more periods
+    // would not help either (the message stays). So the same rule is applied to the count instead: a
+    // second failure (two sync runs, a mailer that failed twice for good, ...) raises the alarm.
     this.failedInvocations = new cloudwatch.Alarm(this, 'FailedInvocations', {
-      alarmDescription:
-        'An asynchronous invocation failed for good and was parked in the failure queue. Inspect the message, then purge the queue.',
+      alarmDescription: `${DEFAULTS.failedInvocationsBeforeAlarm} or more asynchronous invocations failed for good and were parked in the failure queue. Inspect the messages (which function, which error), then purge the queue.`,
       metric: props.failureQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: cloudwatch.Stats.MAXIMUM,
       }),
-      threshold: 1,
+      threshold: DEFAULTS.failedInvocationsBeforeAlarm,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -99,6 +112,11 @@ export class Alarms extends Construct {
       const key = new kms.Key(this, 'TopicKey', {
         description: 'Encrypts the anilist-mal-mirror alarm topic',
         enableKeyRotation: true,
+        // It only encrypts alarm notifications in flight; nothing stored depends on it, so it goes with
+        // the stack (scheduled for deletion after the shortest pending window) instead of costing 1 USD a
+        // month forever after a destroy.
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: DEFAULTS.alarmKeyPendingWindow,
       });
       // CloudWatch publishes to the encrypted topic on behalf of alarms in this account only.
       key.addToResourcePolicy(

@@ -507,13 +507,37 @@ describe('SES identity', () => {
 });
 
 describe('alarms', () => {
-  test('sync worker errors alarm', () => {
+  test('sync worker errors alarm: two consecutive failing sync periods', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors',
       Namespace: 'AWS/Lambda',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.worker } }],
+      Period: 15 * 60,
       Threshold: 1,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  test('failure queue alarm: one parked failure (a single failed sync run) is not news, a second one is', () => {
+    const queue = new Capture();
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.worker },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    const queueAlarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) =>
+        JSON.stringify((a.Properties as { Dimensions?: unknown }).Dimensions) ===
+        JSON.stringify([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue.asString(), 'QueueName'] } }]),
+    );
+    expect(queueAlarms).toHaveLength(1);
+    expect(queueAlarms[0]![1].Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 2,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
   });
 
@@ -554,6 +578,12 @@ describe('alarms', () => {
       },
     });
     full.template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    // The key goes with the stack (scheduled for deletion, shortest window) instead of being retained.
+    full.template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
+      Properties: Match.objectLike({ PendingWindowInDays: 7 }),
+    });
     const alarms = resourcesOf(full.template, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThanOrEqual(3);
     for (const [, alarm] of alarms) {

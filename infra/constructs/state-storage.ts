@@ -77,19 +77,22 @@ export class StateStorage extends Construct {
   }
 
   /**
-   * `s3:ListBucket`, limited to the given key prefixes when the request names one.
+   * `s3:ListBucket`, only for requests whose `s3:prefix` matches one of `prefixes` (`StringLike`): a
+   * listing without a prefix, or outside them, is refused. (`StringLikeIfExists` would let a listing
+   * with no prefix through, exposing every key name, pending OAuth state ids included.)
    *
    * Every function needs this even if it never lists: S3 answers a GET of a missing key with 403
    * instead of 404 unless the caller may list the bucket, and the store maps only 404 to "absent"
-   * (first run: no tokens, no state yet). That implicit check carries no `s3:prefix`, hence
-   * `StringLikeIfExists`: it passes, while an explicit listing must stay inside `prefixes`.
+   * (first run: no tokens, no state yet). For that implicit check S3 evaluates `s3:ListBucket` with
+   * the requested key as `s3:prefix`, so `prefixes` must cover every key the grantee reads, and
+   * every `ObjectStore.list(prefix)` call it makes (S3Store always sends that `Prefix`).
    */
   grantListKeys(grantee: iam.IGrantable, ...prefixes: string[]): iam.Grant {
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:ListBucket'],
       resourceArns: [this.bucket.bucketArn],
-      conditions: { StringLikeIfExists: { 's3:prefix': prefixes } },
+      conditions: { StringLike: { 's3:prefix': prefixes } },
     });
   }
 

@@ -2,6 +2,7 @@ import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { workerTimeoutMinutes } from '../../infra/config';
 import { callbackConfigSchema, loadConfig, mailerConfigSchema, syncWorkerConfigSchema } from '../../shared/config';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/events';
+import { KEYS } from '../../shared/store/store';
 import {
   asArray,
   environmentOf,
@@ -352,17 +353,32 @@ describe('least privilege', () => {
   );
 
   test.each(['worker', 'mailer', 'callback'] as FunctionRole[])(
-    '%s: explicit listings are confined to its prefixes',
+    '%s: listing requires a prefix, confined to its own keys, and covers every key it reads',
     (role) => {
       const list = statementsOfFunction(template, ids[role]).filter((s) => asArray(s.Action).includes('s3:ListBucket'));
       expect(list).toHaveLength(1);
-      const prefixes = (list[0]!.Condition as { StringLikeIfExists: { 's3:prefix': string[] } }).StringLikeIfExists[
-        's3:prefix'
-      ];
+      // StringLike, not StringLikeIfExists: a listing without a prefix must not pass.
+      expect(Object.keys(list[0]!.Condition ?? {})).toEqual(['StringLike']);
+      const prefixes = asArray(
+        (list[0]!.Condition as { StringLike: { 's3:prefix': string | string[] } }).StringLike['s3:prefix'],
+      );
       const allowed = EXPECTED_S3[role].filter((g) => !g.endsWith(' bucket')).map((g) => g.split(' ')[1]);
       for (const p of prefixes) expect(allowed).toContain(p);
+      // S3 checks s3:ListBucket with the key as s3:prefix to answer 404 (not 403) for a missing key:
+      // every key the function reads must match one of the prefixes.
+      const matches = (key: string) =>
+        prefixes.some((p) => (p.endsWith('*') ? key.startsWith(p.slice(0, -1)) : key === p));
+      for (const read of EXPECTED_S3[role].filter((g) => g.startsWith('s3:GetObject '))) {
+        expect(matches(read.split(' ')[1]!.replace(/\*$/, 'x.json'))).toBe(true);
+      }
     },
   );
+
+  test('the prefix the pending-authorization housekeeping lists is inside the listing grant', () => {
+    const list = statementsOfFunction(template, ids.mailer).find((s) => asArray(s.Action).includes('s3:ListBucket'))!;
+    const prefixes = asArray((list.Condition as { StringLike: { 's3:prefix': string[] } }).StringLike['s3:prefix']);
+    expect(prefixes.some((p) => p.endsWith('*') && KEYS.pendingAuthPrefix.startsWith(p.slice(0, -1)))).toBe(true);
+  });
 
   test('no other statement reaches the bucket, and every action is named exactly', () => {
     for (const role of ['worker', 'mailer', 'callback'] as FunctionRole[]) {

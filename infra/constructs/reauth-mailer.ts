@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -92,15 +93,22 @@ export class ReauthMailer extends Construct {
         props.sesIdentityName ?? props.senderEmail,
       );
     }
-    this.senderIdentity.grantSendEmail(fn);
+    // `ses:SendEmail` only (shared/auth/mailer.ts uses SES v1 SendEmail): the L2 `grantSendEmail` would
+    // add `ses:SendRawEmail` too, which the mailer never calls.
+    const identities = [this.senderIdentity];
     // In the SES sandbox, SES also authorizes the send against the recipient's identity ARN.
     if (!sameAddress) {
-      const recipient =
+      identities.push(
         mode === 'create'
           ? new ses.EmailIdentity(this, 'RecipientIdentity', { identity: ses.Identity.email(props.notifyEmail) })
-          : ses.EmailIdentity.fromEmailIdentityName(this, 'RecipientIdentity', props.notifyEmail);
-      recipient.grantSendEmail(fn);
+          : ses.EmailIdentity.fromEmailIdentityName(this, 'RecipientIdentity', props.notifyEmail),
+      );
     }
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['ses:SendEmail'],
+      resourceArns: identities.map((identity) => identity.emailIdentityArn),
+    });
 
     const target = () =>
       new targets.LambdaFunction(fn, {

@@ -432,7 +432,9 @@ describe('least privilege', () => {
     const ses = statementsOfFunction(full.template, fullIds.mailer).filter((s) =>
       asArray(s.Action).some((a) => a.startsWith('ses:')),
     );
-    expect(new Set(ses.flatMap((s) => asArray(s.Action)))).toEqual(new Set(['ses:SendEmail', 'ses:SendRawEmail']));
+    // The mailer uses SES v1 SendEmail only (shared/auth/mailer.ts): no SendRawEmail.
+    expect(new Set(ses.flatMap((s) => asArray(s.Action)))).toEqual(new Set(['ses:SendEmail']));
+    for (const s of ses) expect(JSON.stringify(s.Resource)).not.toContain('*');
     const identities = resourcesOf(full.template, 'AWS::SES::EmailIdentity').map(
       ([id, r]) => [id, (r.Properties as { EmailIdentity: string }).EmailIdentity] as const,
     );

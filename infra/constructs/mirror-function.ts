@@ -23,19 +23,32 @@ export type InvocationMode =
 export interface MirrorFunctionProps {
   /** Handler folder under `lambdas/`, e.g. `sync-worker` (the file is `handler.ts`, export `handler`). */
   readonly handlerName: string;
+  /** What the function does, shown in the Lambda console (the function's `Description`). */
   readonly description: string;
+  /**
+   * Environment variables of the function, on top of `NODE_OPTIONS` (source maps). Names only for
+   * secrets (`*_PARAMETER`), never values: the template is readable by anyone who can read the stack.
+   */
   readonly environment: Readonly<Record<string, string>>;
+  /** Maximum run time of one invocation. */
   readonly timeout: Duration;
+  /**
+   * How the function is invoked, which decides its failure handling: `async` (EventBridge) gets
+   * `retryAttempts` and an on-failure destination, `sync` (API Gateway) returns errors to the caller.
+   */
   readonly invocation: InvocationMode;
   /**
+   * Memory in MB (CPU scales with it).
    * @default 256 MB (DEFAULTS.workerMemoryMb)
    */
   readonly memorySize?: number;
   /**
+   * Concurrent executions reserved for (and capping) the function.
    * @default - unreserved (shares the account's pool)
    */
   readonly reservedConcurrentExecutions?: number;
   /**
+   * Retention of the function's own log group.
    * @default DEFAULTS.logRetention (one month)
    */
   readonly logRetention?: logs.RetentionDays;

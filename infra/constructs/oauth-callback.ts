@@ -13,8 +13,11 @@ import type { SecureParameter } from './secure-parameter';
 import type { StateStorage } from './state-storage';
 
 export interface OAuthCallbackProps {
+  /** The state bucket: the callback consumes pending authorizations and stores the MAL tokens. */
   readonly storage: StateStorage;
+  /** The bus the callback publishes "Authorization Completed" on (which starts a sync). */
   readonly eventBus: events.IEventBus;
+  /** Variables every function gets (bucket, bus, log level, MAL client id). */
   readonly commonEnvironment: Readonly<Record<string, string>>;
   /**
    * SSM parameter with the MAL client secret (web-type MAL apps).
@@ -32,6 +35,7 @@ export interface OAuthCallbackProps {
    */
   readonly throttle?: apigw.ThrottleSettings;
   /**
+   * Memory of the function in MB.
    * @default 256 (DEFAULTS.callbackMemoryMb)
    */
   readonly memorySize?: number;

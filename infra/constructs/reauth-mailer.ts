@@ -12,13 +12,22 @@ import { MirrorFunction } from './mirror-function';
 import type { StateStorage } from './state-storage';
 
 export interface ReauthMailerProps {
+  /**
+   * The state bucket: the mailer reads the MAL tokens, creates and cleans up the pending
+   * authorizations (`auth/pending/*`) and keeps its own state (`auth/mailer-state.json`).
+   */
   readonly storage: StateStorage;
+  /** The bus whose "Reauth Required" events trigger the mailer at once. */
   readonly eventBus: events.IEventBus;
+  /** Failed invocations (after two retries) and undeliverable rule events go here. */
   readonly failureQueue: sqs.IQueue;
+  /** Variables every function gets (bucket, bus, log level, MAL client id). */
   readonly commonEnvironment: Readonly<Record<string, string>>;
   /** The callback URL registered at MAL; the mailer builds authorization links with it. */
   readonly redirectUri: string;
+  /** Where re-authorization emails go (NOTIFY_EMAIL). */
   readonly notifyEmail: string;
+  /** The From address of those emails (SENDER_EMAIL); sending is allowed through its SES identity only. */
   readonly senderEmail: string;
   /**
    * `create`: the stack creates the SES email identity of the sender (SES mails a verification
@@ -33,10 +42,12 @@ export interface ReauthMailerProps {
    */
   readonly sesIdentityName?: string;
   /**
+   * Hour (UTC) of the daily authorization check.
    * @default 08:00 UTC (DEFAULTS.mailerDailyHourUtc)
    */
   readonly dailyHourUtc?: number;
   /**
+   * Memory of the function in MB.
    * @default 256 (DEFAULTS.mailerMemoryMb)
    */
   readonly memorySize?: number;

@@ -12,11 +12,20 @@ import type { SecureParameter } from './secure-parameter';
 import type { StateStorage } from './state-storage';
 
 export interface SyncWorkerProps {
+  /** The state bucket: the worker reads and writes `sync/*` and the MAL tokens, and writes backups. */
   readonly storage: StateStorage;
+  /**
+   * The bus the worker publishes "Reauth Required" on, and whose "Authorization Completed" events
+   * start a run.
+   */
   readonly eventBus: events.IEventBus;
+  /**
+   * Failed runs (on-failure destination) and undeliverable schedule/rule events (target DLQ) go here.
+   */
   readonly failureQueue: sqs.IQueue;
   /** Variables every function gets (bucket, bus, log level, MAL client id, NODE_OPTIONS). */
   readonly commonEnvironment: Readonly<Record<string, string>>;
+  /** The AniList user whose list is mirrored (ANILIST_USERNAME). */
   readonly anilistUsername: string;
   /**
    * Minutes between scheduled runs. The function timeout follows it (see `workerTimeoutMinutes`).
@@ -24,12 +33,20 @@ export interface SyncWorkerProps {
    */
   readonly syncIntervalMinutes?: number;
   /**
+   * Hours between full comparisons of the whole list (instead of recent changes only); 0 = every run.
    * @default 24 (DEFAULTS.fullSyncIntervalHours)
    */
   readonly fullSyncIntervalHours?: number;
-  /** @default false */
+  /**
+   * Also mirror entries marked private on AniList (only visible with `anilistToken`).
+   * @default false
+   */
   readonly mirrorPrivate?: boolean;
-  /** @default false */
+  /**
+   * Delete MAL entries this system wrote whose AniList entry was deleted (needs `anilistToken`, or
+   * private entries would look deleted).
+   * @default false
+   */
   readonly prune?: boolean;
   /**
    * AniList media id → MAL id corrections.
@@ -47,6 +64,7 @@ export interface SyncWorkerProps {
    */
   readonly anilistToken?: SecureParameter;
   /**
+   * Memory of the function in MB.
    * @default 256 (DEFAULTS.workerMemoryMb)
    */
   readonly memorySize?: number;

@@ -106,7 +106,9 @@ export const mirrorConfigSchema = z.object({
   malClientSecretParameter: ssmParameterName,
   /** Name of an SSM SecureString holding an AniList token (needed to read private entries). */
   anilistTokenParameter: ssmParameterName,
+  /** Delete MAL entries this system wrote whose AniList entry was deleted. Needs `anilistTokenParameter`. */
   prune: bool(false),
+  /** Also mirror entries marked private on AniList. Needs `anilistTokenParameter`. */
   mirrorPrivate: bool(false),
   idOverrides,
   /** Optional: CloudWatch alarms also notify this address (through an encrypted SNS topic). */
@@ -170,6 +172,17 @@ export function parseMirrorConfig(context: Record<string, unknown>): MirrorConfi
     const c = result.data;
     if (c.sesIdentityName !== undefined && c.sesIdentity !== 'import' && c.sesIdentityName !== c.senderEmail) {
       issues.push('sesIdentityName is only used with sesIdentity "import" (the stack creates the sender identity)');
+    }
+    // Without an AniList token the worker only sees public entries.
+    if (c.mirrorPrivate && c.anilistTokenParameter === undefined) {
+      issues.push(
+        'mirrorPrivate needs anilistTokenParameter: without an AniList token private entries are invisible, so mirrorPrivate would have no effect',
+      );
+    }
+    if (c.prune && c.anilistTokenParameter === undefined) {
+      issues.push(
+        'prune needs anilistTokenParameter: without an AniList token private entries are invisible and would look deleted, so prune would remove them from MAL',
+      );
     }
   }
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);

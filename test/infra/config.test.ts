@@ -27,6 +27,7 @@ describe('parseMirrorConfig', () => {
     const config = parseMirrorConfig({
       ...REAL_SETTINGS,
       syncIntervalMinutes: '30',
+      anilistTokenParameter: '/anilist-mal-mirror/anilist-token',
       prune: 'true',
       mirrorPrivate: 'no',
       idOverrides: '{"21":21,"1535":1535}',
@@ -88,6 +89,40 @@ describe('parseMirrorConfig', () => {
     expect(() =>
       parseMirrorConfig({ ...REAL_SETTINGS, sesIdentity: 'import', sesIdentityName: 'mail.test' }),
     ).not.toThrow();
+  });
+
+  test('mirrorPrivate without an AniList token is an error naming both keys', () => {
+    const issues = issuesOf({ ...REAL_SETTINGS, mirrorPrivate: 'true' });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^mirrorPrivate /);
+    expect(issues[0]).toContain('anilistTokenParameter');
+  });
+
+  test('prune without an AniList token is an error naming both keys (private entries would look deleted)', () => {
+    const issues = issuesOf({ ...REAL_SETTINGS, prune: true });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^prune /);
+    expect(issues[0]).toContain('anilistTokenParameter');
+    expect(issues[0]).toMatch(/deleted/);
+  });
+
+  test('both at once without a token: one issue each, in one error', () => {
+    const issues = issuesOf({ ...REAL_SETTINGS, prune: 'yes', mirrorPrivate: '1' });
+    expect(issues.map((i) => i.split(' ')[0]).sort()).toEqual(['mirrorPrivate', 'prune']);
+  });
+
+  test('prune and mirrorPrivate with an AniList token, or switched off without one, are fine', () => {
+    const token = { anilistTokenParameter: '/anilist-mal-mirror/anilist-token' };
+    expect(parseMirrorConfig({ ...REAL_SETTINGS, ...token, prune: 'true', mirrorPrivate: 'true' })).toMatchObject({
+      prune: true,
+      mirrorPrivate: true,
+    });
+    expect(() => parseMirrorConfig({ ...REAL_SETTINGS, prune: 'false', mirrorPrivate: '' })).not.toThrow();
+  });
+
+  test('the cross-field rule also stops `cdk synth`', () => {
+    const app = new App({ context: { ...cdkJsonContext(), prune: 'true', 'aws:cdk:bundling-stacks': [] } });
+    expect(() => buildApp(app)).toThrow(/prune needs anilistTokenParameter/);
   });
 
   test('synth fails with the same message naming the bad keys', () => {

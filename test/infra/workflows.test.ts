@@ -75,7 +75,10 @@ describe('workflow policy', () => {
     const buildJob = jobs.find((j) => j.startsWith('build:'))!;
     expect(deploy.match(/id-token: write/g)).toHaveLength(1);
     expect(deployJob).toContain('id-token: write');
-    expect(deployJob).toMatch(/concurrency:\n\s+group: [\w-]+\n\s+cancel-in-progress: false/);
+    // Whole runs are serialized (workflow level, never cancelled), so an older push's assembly cannot
+    // deploy after a newer one's; no job-level group besides it.
+    expect(deploy).toMatch(/^concurrency:\n {2}group: [\w-]+\n {2}cancel-in-progress: false\n/m);
+    expect(deploy.match(/concurrency:/g)).toHaveLength(1);
     expect(deployJob).toContain(`role-to-assume: ${expr('vars.AWS_DEPLOY_ROLE_ARN')}`);
     expect(deployJob).toContain(`aws-region: ${expr('vars.AWS_REGION')}`);
     expect(deployJob).toMatch(/download-artifact@.*\n\s+with:\n\s+name: cloud-assembly\n\s+path: cdk.out/);
@@ -84,5 +87,27 @@ describe('workflow policy', () => {
     expect(buildJob).toMatch(/npx cdk synth/);
     expect(buildJob).toMatch(/npm test/);
     expect(buildJob).toMatch(/upload-artifact@.*\n\s+with:\n\s+name: cloud-assembly\n\s+path: cdk.out/);
+  });
+
+  test('deploy.yml: a missing AWS_REGION fails the build job first, with a message naming the variable', () => {
+    const deploy = read('deploy.yml');
+    const jobs = deploy.split(/^ {2}(?=[\w-]+:\n)/m);
+    const buildJob = jobs.find((j) => j.startsWith('build:'))!;
+    const deployJob = jobs.find((j) => j.startsWith('deploy:'))!;
+    const steps = buildJob.split(/\n {6}- /).slice(1);
+    expect(steps[0]).toContain(`: ${expr('vars.AWS_REGION')}`);
+    expect(steps[0]).toMatch(/::error[^\n]*AWS_REGION/);
+    expect(steps[0]).toContain('exit 1');
+    expect(deployJob).toMatch(/^ {4}if: vars\.AWS_REGION != ''$/m);
+  });
+
+  test.each(files)('%s: runs on Node 22', (file) => {
+    const text = read(file);
+    const versions = [
+      ...text.matchAll(/container: node:(\d+)-/g),
+      ...text.matchAll(/node-version: ['"]?(\d+)/g),
+    ].map((m) => m[1]);
+    expect(versions.length).toBeGreaterThan(0);
+    expect(new Set(versions)).toEqual(new Set(['22']));
   });
 });

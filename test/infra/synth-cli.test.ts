@@ -49,8 +49,19 @@ describe('cdk synth of the real app, offline', () => {
       const bundle = path.join(outdir, asset!, 'index.js');
       expect(fs.statSync(bundle).size).toBeGreaterThan(0);
       expect(fs.existsSync(`${bundle}.map`)).toBe(true);
-      // A CommonJS bundle exporting `handler`, which is what Lambda's `index.handler` loads.
-      expect(fs.readFileSync(bundle, 'utf8')).toMatch(/handler/);
+      // A CommonJS bundle exporting a `handler` function, which is what Lambda's `index.handler` loads:
+      // load it as Lambda would, in a fresh Node process (no AWS access, nothing configured).
+      const loaded = spawnSync(
+        process.execPath,
+        ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`],
+        { cwd: os.tmpdir(), env: offlineEnv(), encoding: 'utf8', timeout: 60_000 },
+      );
+      expect({ bundle: asset, status: loaded.status, stdout: loaded.stdout, stderr: loaded.stderr }).toEqual({
+        bundle: asset,
+        status: 0,
+        stdout: 'function',
+        stderr: '',
+      });
     }
 
     const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {

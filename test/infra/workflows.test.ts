@@ -103,10 +103,9 @@ describe('workflow policy', () => {
 
   test.each(files)('%s: runs on Node 22', (file) => {
     const text = read(file);
-    const versions = [
-      ...text.matchAll(/container: node:(\d+)-/g),
-      ...text.matchAll(/node-version: ['"]?(\d+)/g),
-    ].map((m) => m[1]);
+    const versions = [...text.matchAll(/container: node:(\d+)-/g), ...text.matchAll(/node-version: ['"]?(\d+)/g)].map(
+      (m) => m[1],
+    );
     expect(versions.length).toBeGreaterThan(0);
     expect(new Set(versions)).toEqual(new Set(['22']));
   });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findPlaceholders, type MirrorConfig, parseMirrorConfig } from '../infra/config';
@@ -86,4 +86,77 @@ export function runCdk(args: readonly string[], root = REPO_ROOT): Promise<numbe
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));
   });
+}
+
+/** What `aws cloudformation describe-stacks` says about the mirror stack. */
+export type StackLookup =
+  | { readonly kind: 'found'; readonly status: string; readonly outputs: StackOutputs }
+  | { readonly kind: 'absent' }
+  /** No AWS CLI, no credentials, or another error: the stack's existence is unknown. */
+  | { readonly kind: 'unknown'; readonly reason: string };
+
+export interface CommandResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Set when the command could not be started (e.g. ENOENT: not installed). */
+  readonly error?: Error;
+}
+
+/** Runs a command to completion, capturing its output. Injectable so the lookups test offline. */
+export type CommandRunner = (command: string, args: readonly string[]) => CommandResult;
+
+export const runCommand: CommandRunner = (command, args) => {
+  const r = spawnSync(command, args, { encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ...(r.error ? { error: r.error } : {}) };
+};
+
+/**
+ * The AWS CLI options that point it where `cdk` goes: `--profile` from the CLI args, `--region` from
+ * the `region` setting when pinned (otherwise both use AWS_REGION / the profile's region).
+ */
+export function awsCliTarget(args: readonly string[], root = REPO_ROOT): string[] {
+  const target: string[] = [];
+  const profile = profileArg(args);
+  if (profile) target.push('--profile', profile);
+  const region = resolveContext(args, root).region;
+  if (typeof region === 'string' && region.trim() !== '') target.push('--region', region.trim());
+  return target;
+}
+
+/**
+ * Looks the mirror stack up with the AWS CLI (`aws` is optional: the CloudFormation SDK client is not a
+ * dependency of this project, and none is added for a script). `describe-stacks` by name never returns
+ * a deleted stack: it answers "does not exist" instead.
+ */
+export function describeMirrorStack(target: readonly string[], run: CommandRunner = runCommand): StackLookup {
+  const r = run('aws', [
+    'cloudformation',
+    'describe-stacks',
+    '--stack-name',
+    MIRROR_STACK_ID,
+    '--output',
+    'json',
+    ...target,
+  ]);
+  if (r.error) {
+    const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
+    return { kind: 'unknown', reason: missing ? 'the AWS CLI (aws) is not installed' : r.error.message };
+  }
+  if (r.status !== 0) {
+    if (/does not exist/i.test(r.stderr)) return { kind: 'absent' };
+    const line = r.stderr.trim().split('\n').pop() ?? '';
+    return { kind: 'unknown', reason: `aws cloudformation describe-stacks failed: ${line || `exit ${r.status}`}` };
+  }
+  let stack: { StackStatus?: string; Outputs?: { OutputKey?: string; OutputValue?: string }[] } | undefined;
+  try {
+    stack = (JSON.parse(r.stdout) as { Stacks?: (typeof stack)[] }).Stacks?.[0];
+  } catch {
+    return { kind: 'unknown', reason: 'aws cloudformation describe-stacks printed something other than JSON' };
+  }
+  if (!stack) return { kind: 'absent' };
+  const outputs: Record<string, string> = {};
+  for (const o of stack.Outputs ?? [])
+    if (o.OutputKey && o.OutputValue !== undefined) outputs[o.OutputKey] = o.OutputValue;
+  return { kind: 'found', status: stack.StackStatus ?? 'UNKNOWN', outputs };
 }

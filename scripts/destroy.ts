@@ -2,20 +2,60 @@
  * `npm run destroy [-- --force --profile name]`: deletes the mirror stack. The state bucket is
  * retained on purpose (MAL tokens, sync state, list backups) and named at the end, with how to
  * delete it too.
+ *
+ * 1. reads the stack's outputs (the generated bucket name) BEFORE deleting it: from CloudFormation
+ *    through the AWS CLI when it is installed (works after a CI deploy too), else from the last local
+ *    `npm run deploy` (cdk.out/outputs.json);
+ * 2. asks for confirmation itself (unless `--force`) and runs `cdk destroy --force`: cdk exits 0 also
+ *    when its own prompt is answered "no", so its exit code could not tell "deleted" from "kept";
+ * 3. checks that the stack is really gone (AWS CLI) before saying so.
  */
+import { createInterface } from 'node:readline';
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
-import { readOutputs, runCdk } from './cdk-config';
+import { awsCliTarget, describeMirrorStack, readOutputs, runCdk } from './cdk-config';
 
 async function main(argv: readonly string[]): Promise<number> {
-  // Read before destroying: the outputs file is the only offline record of the generated bucket name.
-  const bucket = readOutputs()?.StateBucketName;
-  const code = await runCdk(['destroy', MIRROR_STACK_ID, ...argv]);
+  const target = awsCliTarget(argv);
+  const before = describeMirrorStack(target);
+  if (before.kind === 'absent') {
+    console.log(`${MIRROR_STACK_ID} does not exist in this account/region (per the AWS CLI): nothing to destroy.`);
+    return 0;
+  }
+  const bucket =
+    (before.kind === 'found' ? before.outputs.StateBucketName : undefined) ?? readOutputs()?.StateBucketName;
+
+  if (!argv.includes('--force')) {
+    const answer = await ask(
+      `Delete the stack ${MIRROR_STACK_ID} (functions, API, alarms, queue, logs, the SES identities it created)?\n` +
+        `The state bucket${bucket ? ` ${bucket}` : ''} is kept. Type "yes" to continue: `,
+    );
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      console.log('Cancelled: nothing was deleted.');
+      return 1;
+    }
+  }
+  const code = await runCdk(['destroy', MIRROR_STACK_ID, ...argv.filter((a) => a !== '--force'), '--force']);
   if (code !== 0) return code;
+
+  const after = describeMirrorStack(target);
+  if (after.kind === 'found') {
+    console.error(
+      `cdk destroy finished, but ${MIRROR_STACK_ID} still exists (status ${after.status}). ` +
+        'Check the stack events in the CloudFormation console.',
+    );
+    return 1;
+  }
+  const checked =
+    after.kind === 'absent'
+      ? `${MIRROR_STACK_ID} is deleted.`
+      : `${MIRROR_STACK_ID} is deleted (cdk destroy waited for it; not double-checked: ${after.reason}).`;
   const name = bucket ?? '<the StateBucketName output of the stack>';
   console.log(
     [
       '',
+      checked,
       `The state bucket ${name} was kept: it holds your MAL tokens, the sync state and list backups.`,
+      ...(bucket ? [] : ['(Its name starts with "mirrorstack-statebucket": aws s3 ls | grep mirrorstack-statebucket)']),
       'Redeploying does not reuse it (a new bucket is created). To delete it for good, empty it (all versions)',
       `in the S3 console and delete it, or: aws s3api delete-bucket --bucket ${name} once it is empty.`,
       'SSM parameters you created (MAL client secret, AniList token) are not part of the stack either:',
@@ -23,6 +63,22 @@ async function main(argv: readonly string[]): Promise<number> {
     ].join('\n'),
   );
   return 0;
+}
+
+/** One line from stdin (a terminal or a pipe); end of input counts as no answer. */
+function ask(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    let answered = false;
+    rl.on('close', () => {
+      if (!answered) resolve('');
+    });
+    rl.question(question, (answer) => {
+      answered = true;
+      rl.close();
+      resolve(answer);
+    });
+  });
 }
 
 main(process.argv.slice(2)).then(

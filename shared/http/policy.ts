@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock';
-import { NetworkError } from '../errors';
+import { AppError, NetworkError } from '../errors';
 
 /**
  * Retry behaviour written as data, in the style of octokit's retry plugin: which statuses are
@@ -59,11 +59,51 @@ export function createPacer(requestsPerMinute: number, clock: Clock = systemCloc
   };
 }
 
+/** A response the caller may inspect before the policy decides to retry it. */
+export interface BufferedResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly bodyText: string;
+}
+
+/**
+ * The epoch ms by which a request must have settled, or undefined for no limit. A function, not a
+ * number: clients are built once per cold start while deadlines belong to one invocation.
+ */
+export type DeadlineSource = () => number | undefined;
+
+/**
+ * A deadline the handler sets per invocation and the clients it built at cold start read. One
+ * invocation at a time runs per Lambda container, so a single slot is enough.
+ */
+export class RequestDeadline {
+  private at: number | undefined;
+  readonly get: DeadlineSource = () => this.at;
+  set(at: number | undefined): void {
+    this.at = at;
+  }
+}
+
+/** The request was not sent (or not retried) because the invocation's time is up; the work is left for later. */
+export class OutOfTimeError extends AppError {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('out_of_time', message, options);
+  }
+}
+
 export interface HttpOptions {
   readonly fetch: typeof fetch;
   /** Per-attempt timeout. */
   readonly timeoutMs: number;
   readonly retry: RetryPolicy;
+  /**
+   * A response with a retryable status that must nevertheless go straight back, decided from its
+   * body (e.g. MAL's 403 `invalid_token`, which a token refresh fixes and waiting never does).
+   */
+  readonly isFinal?: (response: BufferedResponse) => boolean;
+  /** No attempt starts, and no wait runs, past this; attempts are cut short to end by it. */
+  readonly deadline?: DeadlineSource;
   readonly pacer?: Pacer;
   readonly clock?: Clock;
   /** Called after every attempt; used by reports and benchmarks to count requests. */
@@ -84,6 +124,26 @@ export interface TransportOptions {
   readonly onAttempt?: (info: AttemptInfo) => void;
   /** Jitter source, for deterministic tests. */
   readonly random?: () => number;
+  /** The current invocation's deadline (see `RequestDeadline`). */
+  readonly deadline?: DeadlineSource;
+}
+
+/** The `HttpOptions` a client derives from its `TransportOptions`, with its own default policy and pace. */
+export function httpOptionsFrom(
+  options: TransportOptions,
+  defaults: { readonly retry: RetryPolicy; readonly requestsPerMinute: number },
+  clock: Clock,
+): HttpOptions {
+  return {
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs,
+    retry: options.retry ?? defaults.retry,
+    pacer: createPacer(options.requestsPerMinute ?? defaults.requestsPerMinute, clock),
+    clock,
+    ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.deadline ? { deadline: options.deadline } : {}),
+  };
 }
 
 export interface AttemptInfo {
@@ -119,9 +179,10 @@ export function retryAfterMs(headers: Headers, nowMs: number): number | undefine
 
 /**
  * Sends one logical request under a policy: pacing, a timeout per attempt, retries with
- * backoff that honour `Retry-After`, and an overall budget. It never parses bodies: the final
- * `Response` (success or not) goes back to the caller, which owns the API's error semantics.
- * Throws `NetworkError` only when no response could be had at all.
+ * backoff that honour `Retry-After`, an overall budget and the invocation's deadline. It never
+ * parses bodies for meaning: the final `Response` (success or not, body intact) goes back to the
+ * caller, which owns the API's error semantics. Throws `NetworkError` only when no response could
+ * be had at all, and `OutOfTimeError` when the deadline leaves no room for a (further) attempt.
  */
 export async function sendWithPolicy(
   service: string,
@@ -134,14 +195,24 @@ export async function sendWithPolicy(
   const policy = options.retry;
   const started = clock.now();
   const method = (init.method ?? 'GET').toUpperCase();
+  const what = `${service} ${method} ${stripQuery(url)}`;
   let lastError: unknown;
 
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
     await (options.pacer ?? noPacing).acquire();
+    const deadline = options.deadline?.();
     const attemptStarted = clock.now();
+    if (deadline !== undefined && attemptStarted >= deadline) {
+      throw new OutOfTimeError(
+        attempt === 1 ? `${what} not sent: no time left in this run` : `${what} gave up: no time left in this run`,
+        lastError === undefined ? undefined : { cause: lastError },
+      );
+    }
+    const timeoutMs =
+      deadline === undefined ? options.timeoutMs : Math.min(options.timeoutMs, deadline - attemptStarted);
     let response: Response | undefined;
     try {
-      response = await fetchWithTimeout(options.fetch, url, init, options.timeoutMs);
+      response = await fetchWithTimeout(options.fetch, url, init, timeoutMs);
     } catch (err) {
       lastError = err;
     }
@@ -159,24 +230,36 @@ export async function sendWithPolicy(
       const status = response.status;
       const retryable = !policy.doNotRetry.includes(status) && policy.retryOn.includes(status);
       if (!retryable || attempt === policy.maxAttempts) return response;
+      if (options.isFinal) {
+        const buffered = { status, headers: response.headers, bodyText: await response.clone().text() };
+        if (options.isFinal(buffered)) return response;
+      }
       const hinted = retryAfterMs(response.headers, clock.now());
       if (hinted !== undefined && hinted > policy.maxRetryAfterMs) return response;
       waitMs = hinted ?? backoff(policy, attempt, random);
+      // Out of budget or time: the caller gets the last answer, body included, to explain the failure.
+      if (!roomToWait(clock.now(), waitMs, started, policy, deadline)) return response;
       await response.body?.cancel().catch(() => {});
-      if (clock.now() + waitMs - started > policy.budgetMs) {
-        // Out of budget: hand the caller a response describing the last failure.
-        return new Response(null, { status, headers: response.headers });
-      }
     } else {
       if (!policy.retryNetworkErrors || attempt === policy.maxAttempts) break;
       waitMs = backoff(policy, attempt, random);
-      if (clock.now() + waitMs - started > policy.budgetMs) break;
+      if (!roomToWait(clock.now(), waitMs, started, policy, deadline)) break;
     }
     await clock.sleep(waitMs);
   }
-  throw new NetworkError(`${service} ${method} ${stripQuery(url)} failed: ${describeCause(lastError)}`, {
-    cause: lastError,
-  });
+  throw new NetworkError(`${what} failed: ${describeCause(lastError)}`, { cause: lastError });
+}
+
+/** Whether waiting `waitMs` and trying once more still fits the policy's budget and the deadline. */
+function roomToWait(
+  now: number,
+  waitMs: number,
+  started: number,
+  policy: RetryPolicy,
+  deadline: number | undefined,
+): boolean {
+  if (now + waitMs - started > policy.budgetMs) return false;
+  return deadline === undefined || now + waitMs < deadline;
 }
 
 function backoff(policy: RetryPolicy, attempt: number, random: () => number): number {

@@ -1,8 +1,8 @@
 import { systemClock } from '../clock';
 import {
-  createPacer,
   DEFAULT_RETRY_POLICY,
   type HttpOptions,
+  httpOptionsFrom,
   type RetryPolicy,
   sendWithPolicy,
   type TransportOptions,
@@ -24,7 +24,8 @@ export const MAL_PAGE_LIMIT = 1000;
 /**
  * MAL documents no limit and sends no rate-limit headers. Its documented over-limit answer is
  * 403 "DoS detected"; 429 has been seen too. Both are retried, as are outages. 400/401/404 are
- * final (401 is handled above the policy: one token refresh, then give up).
+ * final, and so is a 403 naming `invalid_token` (`isFinal` below): 401/403 `invalid_token` are
+ * handled above the policy, with one token refresh, then give up.
  */
 export const MAL_RETRY_POLICY: RetryPolicy = {
   ...DEFAULT_RETRY_POLICY,
@@ -66,13 +67,9 @@ export function createMalClient(options: MalClientOptions): MalClient {
   const apiOrigin = new URL(apiUrl).origin;
   const clock = options.clock ?? systemClock;
   const http: HttpOptions = {
-    fetch: options.fetch,
-    timeoutMs: options.timeoutMs,
-    retry: options.retry ?? MAL_RETRY_POLICY,
-    pacer: createPacer(options.requestsPerMinute ?? 60, clock),
-    clock,
-    ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
-    ...(options.random ? { random: options.random } : {}),
+    ...httpOptionsFrom(options, { retry: MAL_RETRY_POLICY, requestsPerMinute: 60 }, clock),
+    // Waiting does not revive a dead access token; the refresh in `userCall` does.
+    isFinal: isInvalidTokenResponse,
   };
 
   async function sendOnce(method: string, url: string, token: string, body?: URLSearchParams): Promise<RawResponse> {

@@ -1,8 +1,8 @@
 import { type Clock, systemClock } from '../clock';
 import { AppError } from '../errors';
-import { type HttpOptions, type RetryPolicy, sendWithPolicy } from '../http/policy';
+import { type DeadlineSource, type HttpOptions, type RetryPolicy, sendWithPolicy } from '../http/policy';
 import { MAL_API_URL, MAL_RETRY_POLICY, trimSlash } from './client';
-import { malErrorFromResponse, parseErrorBody } from './errors';
+import { isInvalidTokenResponse, malErrorFromResponse, parseErrorBody } from './errors';
 import { isRecord, parseJsonBody, parseUser } from './parse';
 import type { MalOAuth, MalTokenSet, MalUser } from './types';
 
@@ -36,6 +36,8 @@ export interface MalOAuthOptions {
   /** Token endpoint policy; `getMe` uses the API policy. */
   readonly retry?: RetryPolicy;
   readonly clock?: Clock;
+  /** The current invocation's deadline: the callback must answer before API Gateway gives up. */
+  readonly deadline?: DeadlineSource;
 }
 
 /**
@@ -90,8 +92,9 @@ export function createMalOAuth(options: MalOAuthOptions): MalOAuth {
     timeoutMs: options.timeoutMs,
     retry: options.retry ?? MAL_OAUTH_RETRY_POLICY,
     clock,
+    ...(options.deadline ? { deadline: options.deadline } : {}),
   };
-  const apiHttp: HttpOptions = { ...tokenHttp, retry: MAL_RETRY_POLICY };
+  const apiHttp: HttpOptions = { ...tokenHttp, retry: MAL_RETRY_POLICY, isFinal: isInvalidTokenResponse };
 
   async function tokenRequest(grant: string, params: Record<string, string>): Promise<MalTokenSet> {
     const form = new URLSearchParams({ client_id: options.clientId });

@@ -1,6 +1,6 @@
 import { ManualClock } from '../../../shared/clock';
 import { NetworkError } from '../../../shared/errors';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, sendWithPolicy } from '../../../shared/http/policy';
+import { DEFAULT_RETRY_POLICY, OutOfTimeError, type RetryPolicy, sendWithPolicy } from '../../../shared/http/policy';
 import { MAL_RETRY_POLICY } from '../../../shared/mal/client';
 import { loadSyncState } from '../../../shared/sync/state';
 import { expectMalMirrorsAniList } from '../../support/expectations';
@@ -163,6 +163,98 @@ describe('sendWithPolicy: backoff honours Retry-After and gives up in bounded ti
     );
     expect(res.status).toBe(200);
     expect(attempts).toBe(2);
+  });
+
+  test('out of budget, the last answer comes back with its body, so the caller can say what went wrong', async () => {
+    const clock = new ManualClock();
+    const body = '{"error":"too_many_requests","message":"slow down"}';
+    const { fetch } = scriptedFetch(clock, [
+      () => new Response(body, { status: 429, headers: { 'Retry-After': '10' } }),
+    ]);
+    const res = await send(clock, fetch, { maxAttempts: 50, budgetMs: 25_000 });
+    expect(res.status).toBe(429);
+    expect(await res.text()).toBe(body);
+  });
+
+  test('isFinal sends a retryable status straight back when its body says waiting cannot help', async () => {
+    const clock = new ManualClock();
+    const invalidToken = () =>
+      new Response('{"error":"invalid_token"}', { status: 403, headers: { 'Retry-After': '1' } });
+    const dos = () => new Response('{"error":"forbidden","message":"DoS detected"}', { status: 403 });
+    const isFinal = (r: { bodyText: string }) => r.bodyText.includes('invalid_token');
+    const options = (fetch: typeof globalThis.fetch) => ({
+      fetch,
+      timeoutMs: 1000,
+      retry: MAL_RETRY_POLICY,
+      clock,
+      isFinal,
+      random: () => 0.5,
+    });
+    const dead = scriptedFetch(clock, [invalidToken, ok]);
+    const res = await sendWithPolicy('mal', URL_, {}, options(dead.fetch));
+    expect(res.status).toBe(403);
+    expect(await res.text()).toBe('{"error":"invalid_token"}');
+    expect(dead.calls).toHaveLength(1);
+    // The same status without that body is still a throttle, retried.
+    const throttled = scriptedFetch(clock, [dos, ok]);
+    expect((await sendWithPolicy('mal', URL_, {}, options(throttled.fetch))).status).toBe(200);
+    expect(throttled.calls).toHaveLength(2);
+  });
+
+  describe("the invocation's deadline", () => {
+    const sendBy = (clock: ManualClock, fetch: typeof globalThis.fetch, deadline: number, timeoutMs = 15_000) =>
+      sendWithPolicy(
+        'mal',
+        URL_,
+        { method: 'PATCH' },
+        { fetch, timeoutMs, retry: DEFAULT_RETRY_POLICY, clock, random: () => 0.5, deadline: () => deadline },
+      );
+
+    test('no attempt starts at or after it', async () => {
+      const clock = new ManualClock();
+      const { fetch, calls } = scriptedFetch(clock, [ok]);
+      const err = await sendBy(clock, fetch, clock.now()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OutOfTimeError);
+      expect(err).toMatchObject({ code: 'out_of_time', retryable: true });
+      expect(calls).toEqual([]);
+    });
+
+    test('a Retry-After that would end past it is not waited out: the 429 comes back at once', async () => {
+      const clock = new ManualClock();
+      const t0 = clock.now();
+      const { fetch, calls } = scriptedFetch(clock, [tooMany({ 'Retry-After': '60' }), ok]);
+      const res = await sendBy(clock, fetch, t0 + 30_000);
+      expect(res.status).toBe(429);
+      expect(calls).toEqual([t0]);
+      expect(clock.now()).toBe(t0);
+    });
+
+    test('an attempt is cut short so that it ends by the deadline', async () => {
+      let signal: AbortSignal | undefined;
+      const started = Date.now();
+      const stalling = ((_url: string, init: RequestInit) => {
+        signal = init.signal ?? undefined;
+        return new Promise<Response>((_resolve, reject) => {
+          init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+        });
+      }) as unknown as typeof globalThis.fetch;
+      const err = await sendWithPolicy(
+        'mal',
+        URL_,
+        {},
+        {
+          fetch: stalling,
+          timeoutMs: 60_000,
+          retry: { ...DEFAULT_RETRY_POLICY, retryNetworkErrors: false },
+          deadline: () => started + 50,
+        },
+      ).catch((e: unknown) => e);
+      expect(signal?.aborted).toBe(true);
+      expect(err).toBeInstanceOf(NetworkError);
+      expect((err as Error).message).toMatch(/timed out after \d+ ms/);
+      // The 60 s per-attempt timeout gave way to the deadline.
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
   });
 
   test.each(MAL_RETRY_POLICY.doNotRetry)('MAL policy: %i is final and never retried', async (status) => {

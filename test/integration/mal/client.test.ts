@@ -189,6 +189,24 @@ describe('MAL client against the sandbox', () => {
     expect(sandbox.counters.byRoute['POST /v1/oauth2/token']).toBe(1);
   });
 
+  test('403 invalid_token is not waited out as throttling: one refresh at once, then success', async () => {
+    await start();
+    sandbox.state.setList([{ animeId: 1, listStatus: { status: 'watching' } }]);
+    // Some gateways answer a dead token with 403; MAL's own throttling answer is 403 "forbidden" too.
+    sandbox.faults.inject({
+      route: 'list',
+      kind: 'body',
+      status: 403,
+      body: { error: 'invalid_token', message: 'token is invalid' },
+    });
+    const { client, tokens, clock, attempts } = setup();
+    const before = clock.now();
+    expect(await client.listAll()).toHaveLength(1);
+    expect(tokens.refreshCalls).toBe(1);
+    expect(attempts.filter((a) => a.service === 'mal').map((a) => a.status)).toEqual([403, 200]);
+    expect(clock.now() - before).toBe(0);
+  });
+
   test('a second 401 after the refresh is a MalAuthError, with no further refresh', async () => {
     await start();
     const provider = new BrokenRefreshProvider('never-issued');

@@ -2,9 +2,9 @@ import { GraphQLClient } from 'graphql-request';
 import { type Clock, systemClock } from '../clock';
 import { AppError } from '../errors';
 import {
-  createPacer,
   DEFAULT_RETRY_POLICY,
   type HttpOptions,
+  httpOptionsFrom,
   sendWithPolicy,
   type TransportOptions,
 } from '../http/policy';
@@ -22,10 +22,17 @@ import {
   parseEntry,
   parsePageEnvelope,
   parseUserEnvelope,
+  rawMediaId,
   rawUpdatedAt,
 } from './parse';
-import { CHANGED_SINCE_QUERY, FULL_LIST_QUERY, USER_QUERY } from './queries';
-import type { AniListEntry, AniListSource, AniListUser } from './types';
+import {
+  CHANGED_SINCE_MORE_QUERY,
+  CHANGED_SINCE_QUERY,
+  FULL_LIST_QUERY,
+  PRESENT_MEDIA_QUERY,
+  USER_QUERY,
+} from './queries';
+import type { AniListEntry, AniListRead, AniListSource, AniListUser, ChangedSinceOptions } from './types';
 
 /** AniList signals overload with 429 (+ Retry-After) and outages with 5xx; 400/401/403/404 are final. */
 export const ANILIST_RETRY_POLICY = DEFAULT_RETRY_POLICY;
@@ -46,7 +53,7 @@ export interface AniListClientOptions extends TransportOptions {
 }
 
 /** A read with its by-products, for run reports. */
-export interface AniListReadResult {
+export interface AniListReadResult extends AniListRead {
   readonly entries: AniListEntry[];
   /** Malformed entries that were skipped. */
   readonly invalid: InvalidEntryIssue[];
@@ -75,15 +82,7 @@ export class AniListClient implements AniListSource {
 
   constructor(private readonly options: AniListClientOptions) {
     this.clock = options.clock ?? systemClock;
-    this.http = {
-      fetch: options.fetch,
-      timeoutMs: options.timeoutMs,
-      retry: options.retry ?? ANILIST_RETRY_POLICY,
-      pacer: createPacer(options.requestsPerMinute ?? 30, this.clock),
-      clock: this.clock,
-      ...(options.onAttempt ? { onAttempt: options.onAttempt } : {}),
-      ...(options.random ? { random: options.random } : {}),
-    };
+    this.http = httpOptionsFrom(options, { retry: ANILIST_RETRY_POLICY, requestsPerMinute: 30 }, this.clock);
     this.perPage = clampInt(options.perPage ?? MAX_PER_PAGE, 1, MAX_PER_PAGE);
     this.perChunk = clampInt(options.perChunk ?? MAX_PER_CHUNK, 1, MAX_PER_CHUNK);
     this.maxRequests = options.maxRequestsPerRead ?? 500;
@@ -98,28 +97,43 @@ export class AniListClient implements AniListSource {
   }
 
   /**
-   * Entries with `updatedAt > watermark`, newest first. Pages `UPDATED_TIME_DESC` and stops at the
-   * first entry at or below the watermark, so a quiet list costs exactly one request.
+   * Entries with `updatedAt > watermark`, newest first, stopping at the first entry at or below
+   * the watermark, so a quiet list costs exactly one request. Each further request asks for the
+   * newest entries whose media were not read yet, so deletions while it reads cannot make it skip
+   * an entry. An entry edited again after it was read is not re-read now: its new `updatedAt` is
+   * after `serverTime`, which the caller's watermark stays below. With `maxEntries` the read stops
+   * early (`truncated`) once that many changes are found: a full read is then cheaper.
    */
-  async readChangedSince(userName: string, watermark: number): Promise<AniListReadResult> {
+  async readChangedSince(
+    userName: string,
+    watermark: number,
+    options: ChangedSinceOptions = {},
+  ): Promise<AniListReadResult> {
     const name = checkUserName(userName);
     if (!Number.isFinite(watermark) || watermark < 0) {
       throw new AniListArgumentError(`watermark must be Unix seconds ≥ 0, got ${String(watermark)}`);
     }
     const entries: AniListEntry[] = [];
     const invalid: InvalidEntryIssue[] = [];
-    const seen = new Set<number>();
+    const seenEntries = new Set<number>();
+    const seenMedia: number[] = [];
+    let serverTime: number | undefined;
     let requests = 0;
-    for (let page = 1; ; page++) {
+    for (;;) {
       this.guard(requests, 'Page.mediaList');
-      const { data, status } = await this.send(
-        CHANGED_SINCE_QUERY,
-        { userName: name, page, perPage: this.perPage },
+      const first = seenMedia.length === 0;
+      const { data, status, date } = await this.send(
+        first ? CHANGED_SINCE_QUERY : CHANGED_SINCE_MORE_QUERY,
+        first
+          ? { userName: name, perPage: this.perPage }
+          : { userName: name, perPage: this.perPage, seenMediaIds: seenMedia },
         name,
       );
       requests++;
+      if (first) serverTime = date;
       const envelope = parsePageEnvelope(data, status);
       let reachedWatermark = false;
+      let newMedia = 0;
       envelope.rawEntries.forEach((raw, index) => {
         if (reachedWatermark) return;
         const updatedAt = rawUpdatedAt(raw);
@@ -127,19 +141,56 @@ export class AniListClient implements AniListSource {
           reachedWatermark = true;
           return;
         }
-        const parsed = parseEntry(raw, `Page ${page} mediaList[${index}]`);
-        // An edit while we page moves that entry to page 1 and shifts the rest down by one, so
-        // the next page can repeat an entry already read.
-        if (parsed.ok && seen.has(parsed.entry.id)) return;
-        if (parsed.ok) seen.add(parsed.entry.id);
+        const mediaId = rawMediaId(raw);
+        if (mediaId !== undefined && !seenMedia.includes(mediaId)) {
+          seenMedia.push(mediaId);
+          newMedia++;
+        }
+        const parsed = parseEntry(raw, `Page ${requests} mediaList[${index}]`);
+        if (parsed.ok && seenEntries.has(parsed.entry.id)) return;
+        if (parsed.ok) seenEntries.add(parsed.entry.id);
         this.collect(parsed, entries, invalid);
       });
       if (reachedWatermark || !envelope.hasNextPage) break;
-      if (envelope.rawEntries.length === 0) {
-        throw new AniListMalformedResponseError(`Page ${page} is empty but claims a next page`, { status });
+      if (newMedia === 0) {
+        // Nothing new to exclude: asking again would return the same page forever.
+        throw new AniListMalformedResponseError(
+          `Page.mediaList claims more entries but its page ${requests} held none with a new mediaId`,
+          { status },
+        );
+      }
+      if (options.maxEntries !== undefined && seenMedia.length >= options.maxEntries) {
+        return { entries, invalid, requests, truncated: true, ...(serverTime ? { serverTime } : {}) };
       }
     }
-    return { entries, invalid, requests };
+    return { entries, invalid, requests, ...(serverTime ? { serverTime } : {}) };
+  }
+
+  /**
+   * Which of `mediaIds` are on the user's anime list right now (`Page.mediaList(mediaId_in:)`, 50
+   * per request). Private entries count only when the client has the owner's token.
+   */
+  async findListedMedia(userName: string, mediaIds: readonly number[]): Promise<Set<number>> {
+    const name = checkUserName(userName);
+    const listed = new Set<number>();
+    for (let i = 0; i < mediaIds.length; i += this.perPage) {
+      const batch = mediaIds.slice(i, i + this.perPage);
+      const { data, status } = await this.send(
+        PRESENT_MEDIA_QUERY,
+        { userName: name, mediaIds: batch, perPage: this.perPage },
+        name,
+      );
+      for (const raw of parsePageEnvelope(data, status).rawEntries) {
+        const mediaId = rawMediaId(raw);
+        if (mediaId === undefined) {
+          throw new AniListMalformedResponseError('Page.mediaList returned an entry without a usable mediaId', {
+            status,
+          });
+        }
+        listed.add(mediaId);
+      }
+    }
+    return listed;
   }
 
   /** The whole anime list, deduplicated by `MediaList.id`, newest edit first. */
@@ -149,14 +200,16 @@ export class AniListClient implements AniListSource {
     const invalid: InvalidEntryIssue[] = [];
     const invalidSeen = new Set<string>();
     let requests = 0;
+    let serverTime: number | undefined;
     for (let chunk = 1; ; chunk++) {
       this.guard(requests, 'MediaListCollection');
-      const { data, status } = await this.send(
+      const { data, status, date } = await this.send(
         FULL_LIST_QUERY,
         { userName: name, chunk, perChunk: this.perChunk },
         name,
       );
       requests++;
+      if (chunk === 1) serverTime = date;
       const envelope = parseCollectionEnvelope(data, status);
       envelope.lists.forEach((list, listIndex) => {
         list.rawEntries.forEach((raw, index) => {
@@ -178,7 +231,7 @@ export class AniListClient implements AniListSource {
     const stillInvalid = invalid.filter((i) => i.entryId === null || !byId.has(i.entryId));
     for (const issue of stillInvalid) this.options.onInvalidEntry?.(issue);
     const entries = [...byId.values()].sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
-    return { entries, invalid: stillInvalid, requests };
+    return { entries, invalid: stillInvalid, requests, ...(serverTime ? { serverTime } : {}) };
   }
 
   /** The user's id, canonical name and score format; throws `AniListUserNotFoundError` if unknown. */
@@ -210,7 +263,7 @@ export class AniListClient implements AniListSource {
     document: string,
     variables: Record<string, unknown>,
     userName: string,
-  ): Promise<{ data: unknown; status: number }> {
+  ): Promise<{ data: unknown; status: number; date: number | undefined }> {
     let captured: RawAniListResponse | undefined;
     const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json' };
     if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
@@ -225,7 +278,7 @@ export class AniListClient implements AniListSource {
     });
     try {
       const result = await client.rawRequest<unknown>(document, variables);
-      return { data: result.data, status: result.status };
+      return { data: result.data, status: result.status, date: httpDate(captured?.headers.get('date')) };
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (captured === undefined) {
@@ -244,6 +297,13 @@ function checkUserName(userName: string): string {
   const name = typeof userName === 'string' ? userName.trim() : '';
   if (name === '') throw new AniListArgumentError('AniList user name is empty');
   return name;
+}
+
+/** The server's clock from a `Date` header (epoch ms), if it sent a usable one. */
+function httpDate(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function clampInt(value: number, min: number, max: number): number {

@@ -112,6 +112,13 @@ export function rawUpdatedAt(raw: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** `mediaId` of a raw entry, even one that fails to parse otherwise. */
+export function rawMediaId(raw: unknown): number | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const value = (raw as { mediaId?: unknown }).mediaId;
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
 function pickTitle(
   title: { romaji?: string | null; english?: string | null; userPreferred?: string | null } | null | undefined,
   mediaId: number,

@@ -29,11 +29,15 @@ fragment MirrorEntry on MediaList {
 
 /**
  * Incremental read: newest edits first. `Page.mediaList` has no `updatedAt` filter, so the client
- * pages until it meets an entry at or below its watermark.
+ * reads until it meets an entry at or below its watermark. Instead of page numbers it always asks
+ * for the first page of what it has not seen yet (`mediaId_not_in`): with page numbers, an entry
+ * deleted while the client pages shifts the rest up by one and the entry at the page boundary is
+ * never read. The first request has no exclusions, so it is a separate document rather than an
+ * empty list, whose meaning AniList does not document.
  */
 export const CHANGED_SINCE_QUERY = /* GraphQL */ `
-query MirrorChangedSince($userName: String!, $page: Int!, $perPage: Int!) {
-  Page(page: $page, perPage: $perPage) {
+query MirrorChangedSince($userName: String!, $perPage: Int!) {
+  Page(page: 1, perPage: $perPage) {
     pageInfo { hasNextPage }
     mediaList(userName: $userName, type: ANIME, sort: [UPDATED_TIME_DESC]) {
       ...MirrorEntry
@@ -41,6 +45,34 @@ query MirrorChangedSince($userName: String!, $page: Int!, $perPage: Int!) {
   }
 }
 ${MEDIA_LIST_ENTRY_FRAGMENT}`;
+
+/** The next "page" of an incremental read: the newest entries whose media were not read yet. */
+export const CHANGED_SINCE_MORE_QUERY = /* GraphQL */ `
+query MirrorChangedSinceMore($userName: String!, $perPage: Int!, $seenMediaIds: [Int]!) {
+  Page(page: 1, perPage: $perPage) {
+    pageInfo { hasNextPage }
+    mediaList(userName: $userName, type: ANIME, sort: [UPDATED_TIME_DESC], mediaId_not_in: $seenMediaIds) {
+      ...MirrorEntry
+    }
+  }
+}
+${MEDIA_LIST_ENTRY_FRAGMENT}`;
+
+/**
+ * Which of these media are still on the user's list: asked before prune removes anything from
+ * MAL, so an entry a full read missed (a concurrent deletion shifts `MediaListCollection` chunks
+ * too) is never mistaken for a deleted one.
+ */
+export const PRESENT_MEDIA_QUERY = /* GraphQL */ `
+query MirrorPresentMedia($userName: String!, $mediaIds: [Int]!, $perPage: Int!) {
+  Page(page: 1, perPage: $perPage) {
+    pageInfo { hasNextPage }
+    mediaList(userName: $userName, type: ANIME, mediaId_in: $mediaIds) {
+      mediaId
+    }
+  }
+}
+`;
 
 /**
  * Full read in chunks of up to 500 entries. Custom lists repeat entries (and entries hidden from
@@ -84,6 +116,8 @@ export interface NamedQuery {
 
 export const ALL_ANILIST_QUERIES: readonly NamedQuery[] = [
   { name: 'MirrorChangedSince', document: CHANGED_SINCE_QUERY },
+  { name: 'MirrorChangedSinceMore', document: CHANGED_SINCE_MORE_QUERY },
+  { name: 'MirrorPresentMedia', document: PRESENT_MEDIA_QUERY },
   { name: 'MirrorFullList', document: FULL_LIST_QUERY },
   { name: 'MirrorUser', document: USER_QUERY },
 ];

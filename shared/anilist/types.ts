@@ -50,15 +50,29 @@ export interface AniListRead {
   readonly entries: AniListEntry[];
   /** Malformed entries that were skipped so the rest of the page could be used. */
   readonly invalid: AniListInvalidEntry[];
+  /**
+   * AniList's clock (epoch ms, from the `Date` header) when it answered the read's first request.
+   * Edits after that moment may have been missed, so the caller's watermark must stay below it.
+   */
+  readonly serverTime?: number;
+  /** The read stopped at `maxEntries` changes; there are more. */
+  readonly truncated?: boolean;
+}
+
+export interface ChangedSinceOptions {
+  /** Stop once this many changed entries are found (`truncated`): beyond it a full read is cheaper. */
+  readonly maxEntries?: number;
 }
 
 /** What the sync engine needs from AniList. */
 export interface AniListSource {
   /**
-   * Entries changed after `watermark` (Unix seconds), newest first, paging `Page.mediaList`
-   * sorted `UPDATED_TIME_DESC` until an entry at or below the watermark appears.
+   * Entries changed after `watermark` (Unix seconds), newest first, from `Page.mediaList` sorted
+   * `UPDATED_TIME_DESC`, until an entry at or below the watermark appears.
    */
-  readChangedSince(userName: string, watermark: number): Promise<AniListRead>;
+  readChangedSince(userName: string, watermark: number, options?: ChangedSinceOptions): Promise<AniListRead>;
   /** The whole anime list via chunked `MediaListCollection`, deduplicated by `MediaList.id`. */
   readAll(userName: string): Promise<AniListRead>;
+  /** Which of these AniList media ids are on the user's list now (checked before prune deletes). */
+  findListedMedia(userName: string, mediaIds: readonly number[]): Promise<Set<number>>;
 }

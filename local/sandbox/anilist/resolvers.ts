@@ -116,19 +116,20 @@ export const rootValue = {
     const page = Math.max(1, toInt(args.page, 1));
     // AniList silently caps perPage at 50.
     const perPage = Math.min(MAX_PER_PAGE, Math.max(1, toInt(args.perPage, MAX_PER_PAGE)));
-    ctx.checkFault({ page });
     const pageType = info.returnType as GraphQLObjectType;
     const listField = findField(info.fieldNodes[0]?.selectionSet, 'mediaList', info.fragments);
     const mediaListDef = pageType.getFields().mediaList;
+    const firstArgs = listField && mediaListDef ? getArgumentValues(mediaListDef, listField, info.variableValues) : {};
+    // A read that excludes what it has seen (`mediaId_not_in`) always asks for page 1; for fault
+    // scheduling, its logical page is the one after the entries it already read.
+    const excluded = Array.isArray(firstArgs.mediaId_not_in) ? firstArgs.mediaId_not_in.length : 0;
+    ctx.checkFault({ page: page + Math.ceil(excluded / perPage) });
     const computeList = (listArgs: Args) => {
       const all = mediaListQuery(ctx, listArgs);
       const start = (page - 1) * perPage;
       return { total: all.length, items: all.slice(start, start + perPage) };
     };
-    const first =
-      listField && mediaListDef
-        ? computeList(getArgumentValues(mediaListDef, listField, info.variableValues))
-        : { total: 0, items: [] };
+    const first = listField && mediaListDef ? computeList(firstArgs) : { total: 0, items: [] };
     return {
       pageInfo: {
         total: first.total,
@@ -150,6 +151,10 @@ function mediaListQuery(ctx: ResolverContext, args: Args): SandboxEntry[] {
   if (args.mediaId !== undefined) entries = entries.filter((e) => e.mediaId === args.mediaId);
   if (Array.isArray(args.mediaId_in))
     entries = entries.filter((e) => (args.mediaId_in as unknown[]).includes(e.mediaId));
+  if (Array.isArray(args.mediaId_not_in)) {
+    const excluded = new Set(args.mediaId_not_in as unknown[]);
+    entries = entries.filter((e) => !excluded.has(e.mediaId));
+  }
   return sortEntries(entries, Array.isArray(args.sort) ? (args.sort as string[]) : []);
 }
 

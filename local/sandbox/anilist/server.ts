@@ -49,7 +49,11 @@ export type AniListFault =
 export interface AniListSandboxFaults {
   /** The next `count` requests fail with `fault` (before any GraphQL processing). */
   failNext(count: number, fault: AniListFault): void;
-  /** Requests for `Page(page: page)` fail `times` times: an outage in the middle of a paged read. */
+  /**
+   * Requests for the `page`-th page of a paged read fail `times` times: an outage in the middle of
+   * the read. That is `Page(page: page)`, or page 1 excluding (`mediaId_not_in`) the media of the
+   * pages before it, as the mirror's incremental reads ask.
+   */
   failOnPage(page: number, fault: AniListFault, times?: number): void;
   /** Requests for `MediaListCollection(chunk: chunk)` fail `times` times. */
   failOnChunk(chunk: number, fault: AniListFault, times?: number): void;
@@ -208,6 +212,9 @@ export async function startAniListSandbox(options: AniListSandboxOptions = {}): 
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     counters.requests++;
+    // The sandbox's own clock stamps `updatedAt`; its Date header must tell the same time, as
+    // AniList's does, since clients bound their watermark by it.
+    res.setHeader('Date', new Date(clock.now()).toUTCString());
     const rateLimit = applyRateLimit();
     const send = (status: number, body: unknown, extra: Record<string, string> = {}) => {
       const text = JSON.stringify(body);

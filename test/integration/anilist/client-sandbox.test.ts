@@ -114,7 +114,8 @@ describe('incremental read (Page.mediaList, UPDATED_TIME_DESC)', () => {
     const sorted = newestFirst(publicEntries(sandbox));
 
     const none = await client.readChangedSince(USER, sorted[0]!.updatedAt);
-    expect(none).toEqual({ entries: [], invalid: [], requests: 1 });
+    // serverTime: the sandbox's Date header, which follows its clock (second resolution).
+    expect(none).toEqual({ entries: [], invalid: [], requests: 1, serverTime: Date.UTC(2026, 0, 1) });
     expect(sandbox.counters).toEqual({ requests: 1, byOperation: { Page: 1 } });
 
     sandbox.resetCounters();
@@ -165,6 +166,27 @@ describe('incremental read (Page.mediaList, UPDATED_TIME_DESC)', () => {
     sandbox.resetCounters();
     expect(await client.fetchChangedSince(USER, next)).toEqual([]);
     expect(sandbox.counters.requests).toBe(1);
+  });
+});
+
+describe('bounded reads and prune checks', () => {
+  it('stops an incremental read at maxEntries and says so', async () => {
+    const { sandbox, client } = await setup({ entries: generateAniListEntries(300, 6) });
+    const sorted = newestFirst(publicEntries(sandbox));
+    const result = await client.readChangedSince(USER, sorted[200]!.updatedAt, { maxEntries: 100 });
+    expect(result).toMatchObject({ truncated: true, requests: 2 });
+    expect(result.entries.map((e) => e.id)).toEqual(sorted.slice(0, 100).map((e) => e.id));
+  });
+
+  it('findListedMedia answers which media are on the list, 50 per request', async () => {
+    const { sandbox, client } = await setup({ entries: generateAniListEntries(300, 6) });
+    const listed = publicEntries(sandbox)
+      .slice(0, 70)
+      .map((e) => e.mediaId);
+    const gone = [9_990_001, 9_990_002];
+    sandbox.resetCounters();
+    expect(await client.findListedMedia(USER, [...gone, ...listed])).toEqual(new Set(listed));
+    expect(sandbox.counters.byOperation).toEqual({ Page: 2 });
   });
 });
 
@@ -344,34 +366,85 @@ describe('malformed entries (documented: skipped and reported, the rest is used)
 });
 
 describe('list changing during a paged read', () => {
-  it('an edit between pages does not produce duplicates', async () => {
-    const { sandbox, client, clock } = await setup({ entries: generateAniListEntries(300, 6) });
+  it('an entry deleted between pages does not make the read skip the next one', async () => {
+    const { sandbox, clock } = await setup({ entries: generateAniListEntries(300, 6) });
     const sorted = newestFirst(publicEntries(sandbox));
     const watermark = sorted[80]!.updatedAt;
-    // While page 2 is being requested, an entry from page 3 is edited and jumps to the top.
-    const moved = sorted[120]!;
-    let edited = false;
-    const editing = createAniListClient({
+    let deleted = false;
+    const deleting = createAniListClient({
       url: sandbox.url,
       requestsPerMinute: 0,
       timeoutMs: 5_000,
       clock,
       fetch: async (input, init) => {
-        if (!edited && JSON.stringify(init?.body ?? '').includes('\\"page\\":2')) {
-          edited = true;
-          clock.set((sorted[0]!.updatedAt + 60) * 1000);
-          sandbox.store.upsertEntry({ id: moved.id, progress: moved.progress + 1 });
+        // After page 1 (entries 0..49), entry 3 is deleted: everything after it moves up by one,
+        // so with page numbers entry 50 would now sit on page 1 and page 2 would start at 51.
+        if (!deleted && JSON.stringify(init?.body ?? '').includes('seenMediaIds')) {
+          deleted = true;
+          sandbox.store.deleteEntry(sorted[3]!.id);
         }
         return fetch(input, init);
       },
     });
+    const result = await deleting.readChangedSince(USER, watermark);
+    expect(deleted).toBe(true);
+    expect(result.entries.map((e) => e.id)).toEqual(sorted.filter((e) => e.updatedAt > watermark).map((e) => e.id));
+  });
+
+  /** A client that runs `between` once, just before the read's second request. */
+  function clientEditingBetweenPages(sandbox: AniListSandbox, clock: ManualClock, between: () => void) {
+    let done = false;
+    const client = createAniListClient({
+      url: sandbox.url,
+      requestsPerMinute: 0,
+      timeoutMs: 5_000,
+      clock,
+      fetch: async (input, init) => {
+        // The second request of the read excludes the media already read.
+        if (!done && JSON.stringify(init?.body ?? '').includes('seenMediaIds')) {
+          done = true;
+          between();
+        }
+        return fetch(input, init);
+      },
+    });
+    return { client, ran: () => done };
+  }
+
+  it('an entry not read yet that is edited between pages is read once, in its new version', async () => {
+    const { sandbox, clock } = await setup({ entries: generateAniListEntries(300, 6) });
+    const sorted = newestFirst(publicEntries(sandbox));
+    const watermark = sorted[80]!.updatedAt;
+    // An entry older than the watermark is edited and jumps to the top of what is still unread.
+    const moved = sorted[120]!;
+    const { client, ran } = clientEditingBetweenPages(sandbox, clock, () => {
+      clock.set((sorted[0]!.updatedAt + 60) * 1000);
+      sandbox.store.upsertEntry({ id: moved.id, progress: moved.progress + 1 });
+    });
+    const result = await client.readChangedSince(USER, watermark);
+    expect(ran()).toBe(true);
+    const newer = sorted.filter((e) => e.updatedAt > watermark).map((e) => e.id);
+    expect(result.entries.map((e) => e.id)).toEqual([...newer.slice(0, 50), moved.id, ...newer.slice(50)]);
+    expect(result.entries[50]).toMatchObject({ id: moved.id, progress: moved.progress + 1 });
+  });
+
+  it('an entry already read that is edited between pages is not repeated, and stays after serverTime', async () => {
+    const { sandbox, client, clock } = await setup({ entries: generateAniListEntries(300, 6) });
+    const sorted = newestFirst(publicEntries(sandbox));
+    const watermark = sorted[80]!.updatedAt;
+    const moved = sorted[10]!;
+    const { client: editing } = clientEditingBetweenPages(sandbox, clock, () => {
+      clock.set((sorted[0]!.updatedAt + 60) * 1000);
+      sandbox.store.upsertEntry({ id: moved.id, progress: moved.progress + 1 });
+    });
+    clock.set((sorted[0]!.updatedAt + 30) * 1000);
     const result = await editing.readChangedSince(USER, watermark);
-    expect(edited).toBe(true);
-    const ids = result.entries.map((e) => e.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(sorted.filter((e) => e.updatedAt > watermark).map((e) => e.id));
-    await expect(client.fetchChangedSince(USER, Math.max(...result.entries.map((e) => e.updatedAt)))).resolves.toEqual([
-      expect.objectContaining({ id: moved.id, progress: moved.progress + 1 }),
-    ]);
+    expect(result.entries.map((e) => e.id)).toEqual(sorted.filter((e) => e.updatedAt > watermark).map((e) => e.id));
+    expect(result.entries.find((e) => e.id === moved.id)!.progress).toBe(moved.progress);
+    // The edit happened after the read began, so it is newer than the read's server time: a
+    // watermark kept below that time reads it next.
+    expect(result.serverTime).toBe((sorted[0]!.updatedAt + 30) * 1000);
+    const next = await client.fetchChangedSince(USER, Math.floor(result.serverTime! / 1000));
+    expect(next).toEqual([expect.objectContaining({ id: moved.id, progress: moved.progress + 1 })]);
   });
 });

@@ -22,7 +22,9 @@ describe('AniList query documents vs the real schema', () => {
   it('exports the documents the client sends', () => {
     expect(ALL_ANILIST_QUERIES.map((q) => q.name).sort()).toEqual([
       'MirrorChangedSince',
+      'MirrorChangedSinceMore',
       'MirrorFullList',
+      'MirrorPresentMedia',
       'MirrorUser',
     ]);
   });

@@ -99,13 +99,35 @@ export const secretSourceShape = {
   ANILIST_TOKEN_PARAMETER: z.string().min(1).optional(),
 };
 
-export const syncWorkerConfigSchema = z.object({
-  ...syncConfigShape,
-  ...storageConfigShape,
-  ...secretSourceShape,
-  MAL_CLIENT_SECRET: authConfigShape.MAL_CLIENT_SECRET,
-  REFRESH_TOKEN_LIFETIME_DAYS: authConfigShape.REFRESH_TOKEN_LIFETIME_DAYS,
-});
+export const syncWorkerConfigSchema = z
+  .object({
+    ...syncConfigShape,
+    ...storageConfigShape,
+    ...secretSourceShape,
+    MAL_CLIENT_SECRET: authConfigShape.MAL_CLIENT_SECRET,
+    REFRESH_TOKEN_LIFETIME_DAYS: authConfigShape.REFRESH_TOKEN_LIFETIME_DAYS,
+  })
+  .superRefine((config, ctx) => {
+    // Anonymous AniList reads leave private entries out: they would look deleted to prune, and
+    // mirroring them is impossible. Both settings need the list owner's token.
+    if (config.ANILIST_TOKEN || config.ANILIST_TOKEN_PARAMETER) return;
+    if (config.PRUNE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRUNE'],
+        message:
+          'needs ANILIST_TOKEN (or ANILIST_TOKEN_PARAMETER): without it private AniList entries are invisible, look deleted, and would be removed from MAL',
+      });
+    }
+    if (config.MIRROR_PRIVATE) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MIRROR_PRIVATE'],
+        message:
+          'needs ANILIST_TOKEN (or ANILIST_TOKEN_PARAMETER): private AniList entries are only visible to their owner',
+      });
+    }
+  });
 
 /** The mailer builds authorize links and sends mail; it never needs the client secret. */
 export const mailerConfigSchema = z.object({

@@ -6,6 +6,7 @@ import { createTokenProvider } from '../../shared/auth/tokens';
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
 import { createParameterReader, resolveSecret } from '../../shared/aws/parameters';
 import { loadConfig, type SyncWorkerConfig, syncWorkerConfigSchema } from '../../shared/config';
+import { RequestDeadline } from '../../shared/http/policy';
 import { createMalClient, MAL_RETRY_POLICY } from '../../shared/mal/client';
 import { createMalOAuth, isInvalidGrant } from '../../shared/mal/oauth';
 import { type RunOptions, runSync, type SyncDeps, type SyncSettings } from '../../shared/sync/engine';
@@ -71,7 +72,14 @@ export async function buildSyncWorkerDeps(config: SyncWorkerConfig, platform: Pl
     resolveSecret(config.MAL_CLIENT_SECRET, config.MAL_CLIENT_SECRET_PARAMETER, platform.readParameter),
     resolveSecret(config.ANILIST_TOKEN, config.ANILIST_TOKEN_PARAMETER, platform.readParameter),
   ]);
-  const common = { fetch: platform.fetch, timeoutMs: config.HTTP_TIMEOUT_MS, clock: platform.clock };
+  // Set by each run from the Lambda deadline: no request, retry or Retry-After wait outlives it.
+  const requestDeadline = new RequestDeadline();
+  const common = {
+    fetch: platform.fetch,
+    timeoutMs: config.HTTP_TIMEOUT_MS,
+    clock: platform.clock,
+    deadline: requestDeadline.get,
+  };
   const retryTuning = { maxAttempts: config.HTTP_MAX_ATTEMPTS, baseDelayMs: config.HTTP_RETRY_BASE_DELAY_MS };
   const anilist = createAniListClient({
     ...common,
@@ -124,6 +132,7 @@ export async function buildSyncWorkerDeps(config: SyncWorkerConfig, platform: Pl
       clock: platform.clock,
       logger: platform.logger,
       counters: () => platform.counters.snapshot(),
+      requestDeadline,
     },
   };
 }

@@ -9,6 +9,11 @@ import { AppError, PreconditionFailedError } from '../errors';
 import type { ObjectStore, PutCondition, StoredObject } from './store';
 
 export class StoreError extends AppError {
+  /**
+   * S3 trouble is worth another try: a write that failed because its tokens could not be read
+   * must stay in the retry list, not be parked as if MAL had rejected it.
+   */
+  readonly retryable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super('store_error', message, options);
   }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { AniListEntry, AniListInvalidEntry, AniListSource } from '../anilist/types';
+import type { AniListEntry, AniListInvalidEntry, AniListRead, AniListSource } from '../anilist/types';
 import type { Clock } from '../clock';
 import { describeError } from '../errors';
 import type { EventPublisher, ReauthReason } from '../events';
+import type { RequestDeadline } from '../http/policy';
 import type { Logger } from '../log';
 import type { MalListEntry, MalTarget } from '../mal/types';
 import { KEYS, type ObjectStore } from '../store/store';
@@ -49,6 +50,8 @@ export interface SyncDeps {
   readonly logger: Logger;
   /** Live request counters, copied into the report. */
   readonly counters?: () => Record<string, number>;
+  /** Read by the API clients: no request may run past it (set per run from `RunOptions.deadline`). */
+  readonly requestDeadline?: RequestDeadline;
 }
 
 export interface RunOptions {
@@ -59,15 +62,32 @@ export interface RunOptions {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
+/**
+ * Requests must settle this long before the deadline (at most the safety margin), so that the
+ * run still has time to save its progress after a request that was started late is cut short.
+ */
+const PERSIST_RESERVE_MS = 5_000;
+/**
+ * Beyond this many changed entries (10 pages of 50), an incremental read stops and the run reads
+ * the whole list instead: 500 entries per request instead of 50, and a diff against MAL itself.
+ */
+export const INCREMENTAL_READ_LIMIT = 500;
+/**
+ * The watermark stays this far below AniList's clock at the start of a read: the `Date` header is
+ * written a moment after the query ran, and an edit in between must not fall under the watermark.
+ */
+const SERVER_CLOCK_MARGIN_S = 5;
+/** Without a `Date` header, our own clock stands in, allowing for this much skew. */
+const LOCAL_CLOCK_SKEW_MS = 60_000;
 
 /**
  * One sync run: read what changed on AniList, plan, apply to MAL, persist progress.
  *
  * Guarantees: a failed write stays in `pending` for the next run; the watermark never passes an
  * unapplied change; edits made on AniList during the run are picked up by the next one (the
- * watermark overlaps the newest entry read by one second); a run stops before its deadline and the
- * next resumes. Steady state with no AniList changes costs 1 AniList request, 0 MAL requests and a
- * single S3 read.
+ * watermark never passes AniList's clock at the start of the read); a run stops before its
+ * deadline and the next resumes. Steady state with no AniList changes costs 1 AniList request,
+ * 0 MAL requests and a single S3 read.
  */
 export async function runSync(deps: SyncDeps, settings: SyncSettings, options: RunOptions = {}): Promise<RunReport> {
   const startedAt = deps.clock.now();
@@ -80,7 +100,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     state = { ...initialState(settings.anilistUser), mirrored: state.mirrored, lastBackupAt: state.lastBackupAt };
   }
   const watermarkBefore = state.watermark;
-  const full = decideFull(state, settings, options, startedAt);
+  let full = decideFull(state, settings, options, startedAt);
   const report = newReport(
     runId,
     full ? 'full' : 'incremental',
@@ -89,37 +109,55 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     options,
     watermarkBefore,
   );
+  if (options.deadline !== undefined) {
+    deps.requestDeadline?.set(options.deadline - Math.min(PERSIST_RESERVE_MS, settings.deadlineSafetyMs));
+  }
 
   try {
     // ---- read
     let entries: AniListEntry[];
-    let invalid: AniListInvalidEntry[] = [];
+    let read: AniListRead | undefined;
     let known: Map<number, ComparableMalState>;
     let malList: MalListEntry[] | undefined;
     let mal: MalTarget | undefined;
+    let readStartedAt = deps.clock.now();
+    // Incremental runs retry MAL's permanent rejections only once the entry changes on AniList (a
+    // newer updatedAt). Full runs re-plan everything from MAL's real list, rejections included: a
+    // daily second chance costs one request each and heals rejections MAL no longer makes.
+    const rejected = new Map(state.pending.filter((p) => p.permanent).map((p) => [p.entry.id, p.entry.updatedAt]));
+    const stillRejected = (e: AniListEntry) => rejected.get(e.id) === e.updatedAt;
+    if (!full) {
+      read = await deps.anilist.readChangedSince(settings.anilistUser, state.watermark, {
+        maxEntries: INCREMENTAL_READ_LIMIT,
+      });
+      if (read.truncated) {
+        deps.logger.info('many changes since the last run: reading the whole list instead', {
+          runId,
+          changedAtLeast: read.entries.length,
+        });
+        full = true;
+        report.mode = 'full';
+        readStartedAt = deps.clock.now();
+      }
+    }
     if (full) {
-      const read = await deps.anilist.readAll(settings.anilistUser);
+      read = await deps.anilist.readAll(settings.anilistUser);
       entries = read.entries;
-      invalid = read.invalid;
       mal = deps.mal();
       malList = await mal.listAll();
       known = new Map(malList.map((e) => [e.animeId, toComparable(e.listStatus)]));
-      // The full list supersedes queued retries, except MAL's permanent rejections of unchanged entries.
-      report.fetched = entries.length;
+      report.fetched = read.entries.length;
     } else {
-      const read = await deps.anilist.readChangedSince(settings.anilistUser, state.watermark);
-      const changed = read.entries;
-      invalid = read.invalid;
+      const changed = read!.entries;
       report.fetched = changed.length;
-      // Permanent rejections are retried only once the entry changes on AniList. The watermark's
-      // one-second overlap re-reads the newest entry, so "changed" must mean a newer updatedAt.
-      const rejected = new Map(state.pending.filter((p) => p.permanent).map((p) => [p.entry.id, p.entry.updatedAt]));
       entries = mergeNewest(
         state.pending.filter((p) => !p.permanent).map((p) => p.entry),
-        changed.filter((e) => rejected.get(e.id) !== e.updatedAt),
+        changed.filter((e) => !stillRejected(e)),
       );
       known = knownFromMirrored(state);
     }
+    const invalid: AniListInvalidEntry[] = read!.invalid;
+    const ceiling = watermarkCeiling(read!, readStartedAt);
 
     // ---- plan
     const previouslyWritten = new Map(
@@ -127,12 +165,13 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
         .filter(([, r]) => r.written)
         .map(([id, r]) => [Number(id), r.title] as const),
     );
-    const plan = planSync({
+    let plan = planSync({
       entries,
       known,
       options: { mirrorPrivate: settings.mirrorPrivate, idOverrides: settings.idOverrides, prune: settings.prune },
-      ...(full ? { fullList: { previouslyWritten } } : {}),
+      ...(full ? { fullList: { previouslyWritten, present: presentMalIds(read!, state, settings.idOverrides) } } : {}),
     });
+    if (plan.writes.some((w) => w.kind === 'delete')) plan = await verifyPrune(plan, state, deps, settings);
     fillPlanReport(report, plan);
     for (const bad of invalid) {
       report.skipped.push({
@@ -143,7 +182,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
         detail: bad.reason,
       });
     }
-    const maxFetched = entries.reduce((m, e) => Math.max(m, e.updatedAt), 0);
+    const maxFetched = [...read!.entries, ...entries].reduce((m, e) => Math.max(m, e.updatedAt), 0);
 
     if (options.dryRun) {
       report.status = 'dry_run';
@@ -166,6 +205,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
       next.mirrored[String(target.malId)] = {
         title: target.entry.title,
         anilistEntryId: target.entry.id,
+        mediaId: target.entry.mediaId,
         state: known.get(target.malId)!,
         written: prior?.written ?? false,
       };
@@ -174,8 +214,11 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
       for (const o of plan.orphans) if (!settings.prune) report.orphans.push(o);
     }
 
-    // ---- backup before the first write of a full run
-    if (full && plan.writes.length > 0 && malList && shouldBackup(state, startedAt)) {
+    // ---- backup before the first write ever, then before a full run's writes (at most daily)
+    if (plan.writes.length > 0 && (state.lastBackupAt === null || (full && shouldBackup(state, startedAt)))) {
+      // A first full run that found MAL already matching wrote nothing, so the first write can come later.
+      mal ??= deps.mal();
+      malList ??= await mal.listAll();
       const key = KEYS.backup(new Date(startedAt).toISOString());
       await deps.store.put(key, JSON.stringify(toMalResponseShape(malList)));
       next.lastBackupAt = startedAt;
@@ -203,6 +246,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
           next.mirrored[String(write.malId)] = {
             title: write.title,
             anilistEntryId: write.entry.id,
+            mediaId: write.entry.mediaId,
             state: outcome.state!,
             written: true,
           };
@@ -249,7 +293,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
             lastCheckpointAt = deps.clock.now();
             await saveSyncState(
               deps.store,
-              withWatermark(next, state, plan.writes, maxFetched, full, true, appliedEntries),
+              withWatermark(next, state, plan.writes, maxFetched, ceiling, full, true, appliedEntries),
             );
           }
         },
@@ -260,7 +304,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
 
     // ---- persist
     const completed = stoppedBy === undefined && report.failures.every((f) => f.permanent);
-    const final = withWatermark(next, state, plan.writes, maxFetched, full, !completed, appliedEntries);
+    const final = withWatermark(next, state, plan.writes, maxFetched, ceiling, full, !completed, appliedEntries);
     if (full) {
       final.fullSyncPending = !completed;
       if (completed) final.lastFullSyncAt = startedAt;
@@ -283,6 +327,8 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     report.error = describeError(err);
     deps.logger.error('sync run failed', { runId, error: report.error });
     return finish(report, deps, state.watermark);
+  } finally {
+    deps.requestDeadline?.set(undefined);
   }
 }
 
@@ -297,19 +343,30 @@ function shouldBackup(state: SyncState, now: number): boolean {
 }
 
 /**
- * The new watermark: one second below the newest entry read (so same-second edits made while we
- * were paging are read again), held below every change that is still waiting to be applied.
+ * The highest watermark a read allows (Unix seconds): every edit stamped at or below it had
+ * happened when the read began. Later edits may have been missed (an entry edited again after
+ * it was read is not read twice), so they must stay above the watermark for the next run.
+ */
+function watermarkCeiling(read: AniListRead, readStartedAt: number): number {
+  const serverNowMs = read.serverTime ?? readStartedAt - LOCAL_CLOCK_SKEW_MS;
+  return Math.floor(serverNowMs / 1000) - SERVER_CLOCK_MARGIN_S;
+}
+
+/**
+ * The new watermark: the newest entry read, but never past what the read could see (`ceiling`),
+ * and held below every change that is still waiting to be applied.
  */
 function withWatermark(
   next: SyncState,
   before: SyncState,
   writes: readonly PlannedWrite[],
   maxFetched: number,
+  ceiling: number,
   full: boolean,
   holdForUnsettled: boolean,
   applied: ReadonlySet<number>,
 ): SyncState {
-  let candidate = Math.max(0, maxFetched - 1);
+  let candidate = Math.min(maxFetched, ceiling);
   if (!full) candidate = Math.max(candidate, before.watermark);
   for (const p of next.pending) if (!p.permanent) candidate = Math.min(candidate, p.entry.updatedAt - 1);
   if (holdForUnsettled) {
@@ -321,6 +378,62 @@ function withWatermark(
     }
   }
   return { ...next, watermark: Math.max(0, candidate) };
+}
+
+/**
+ * MAL ids whose AniList entry is still there, for prune. An entry AniList sent but we could not
+ * parse is still there too: it protects the record with its entry or media id. One we cannot
+ * even identify could be any record, so it blocks pruning for this run.
+ */
+function presentMalIds(
+  read: AniListRead,
+  state: SyncState,
+  idOverrides: ReadonlyMap<number, number>,
+): ReadonlySet<number> | { readonly unknown: string } {
+  const present = new Set<number>();
+  for (const e of read.entries) {
+    const malId = idOverrides.get(e.mediaId) ?? e.idMal;
+    if (malId !== null) present.add(malId);
+  }
+  for (const bad of read.invalid) {
+    if (bad.entryId === null && bad.mediaId === null) {
+      return { unknown: `AniList sent an entry that could not be read or identified (${bad.location})` };
+    }
+    for (const [malId, record] of Object.entries(state.mirrored)) {
+      if (record.anilistEntryId === bad.entryId || (bad.mediaId !== null && record.mediaId === bad.mediaId)) {
+        present.add(Number(malId));
+      }
+    }
+  }
+  return present;
+}
+
+/**
+ * Asks AniList, entry by entry, whether what prune is about to delete is really gone: a full read
+ * can miss an entry (a deletion while it reads shifts the chunks), and a missed entry must never
+ * cost the user their MAL entry. Only deletes AniList confirms stay in the plan.
+ */
+async function verifyPrune(plan: Plan, state: SyncState, deps: SyncDeps, settings: SyncSettings): Promise<Plan> {
+  const deletes = plan.writes.filter((w) => w.kind === 'delete');
+  const mediaIdOf = (malId: number) => state.mirrored[String(malId)]?.mediaId;
+  const checkable = deletes.map((d) => mediaIdOf(d.malId)).filter((id): id is number => id !== undefined);
+  const listed = checkable.length > 0 ? await deps.anilist.findListedMedia(settings.anilistUser, checkable) : new Set();
+  const keep = (malId: number) => {
+    const mediaId = mediaIdOf(malId);
+    return mediaId === undefined || listed.has(mediaId);
+  };
+  const kept = deletes.filter((d) => keep(d.malId));
+  if (kept.length === 0) return plan;
+  const reasons = kept.map((d) =>
+    mediaIdOf(d.malId) === undefined
+      ? `${d.title}: its AniList media id is not on record yet`
+      : `${d.title}: still on AniList`,
+  );
+  return {
+    ...plan,
+    writes: plan.writes.filter((w) => w.kind !== 'delete' || !keep(w.malId)),
+    pruneRefused: [plan.pruneRefused, `not removed from MAL: ${reasons.join('; ')}`].filter(Boolean).join('; '),
+  };
 }
 
 /** JSON with sorted keys, so that "did anything change?" does not depend on property order. */

@@ -69,9 +69,12 @@ export interface PlanInput {
   /**
    * Full runs only: the complete AniList list was read, so entries missing from it were deleted on AniList.
    * `previouslyWritten` are the MAL ids this system wrote at least once: the only ones prune may touch.
+   * `present` adds MAL ids AniList entries outside `entries` still point at (e.g. entries that
+   * failed to parse); `unknown` when the read held an entry that could be any of them.
    */
   readonly fullList?: {
     readonly previouslyWritten: ReadonlyMap<number, string>;
+    readonly present?: ReadonlySet<number> | { readonly unknown: string };
   };
 }
 
@@ -137,7 +140,9 @@ export function planSync(input: PlanInput): Plan {
   let pruneRefused: string | undefined;
   if (input.fullList) {
     // Any AniList entry pointing at a MAL id (even one skipped, e.g. made private) means it was not deleted.
+    const given = input.fullList.present ?? new Set<number>();
     const present = new Set(input.entries.map((e) => input.options.idOverrides.get(e.mediaId) ?? e.idMal));
+    if (given instanceof Set) for (const id of given) present.add(id);
     for (const [malId, title] of input.fullList.previouslyWritten) {
       if (!present.has(malId) && input.known.has(malId)) {
         orphans.push({ malId, title });
@@ -145,7 +150,9 @@ export function planSync(input: PlanInput): Plan {
     }
     if (input.options.prune && orphans.length > 0) {
       const mirroredCount = input.fullList.previouslyWritten.size;
-      if (orphans.length >= PRUNE_GUARD.minEntries && orphans.length > mirroredCount * PRUNE_GUARD.maxShare) {
+      if ('unknown' in given) {
+        pruneRefused = `refused to remove anything this run: ${given.unknown}`;
+      } else if (orphans.length >= PRUNE_GUARD.minEntries && orphans.length > mirroredCount * PRUNE_GUARD.maxShare) {
         pruneRefused = `refused to remove ${orphans.length} of ${mirroredCount} mirrored entries in one run; check ANILIST_USERNAME`;
       } else {
         for (const o of orphans) {

@@ -38,6 +38,8 @@ const comparableSchema = z.object({
 const mirroredSchema = z.object({
   title: z.string(),
   anilistEntryId: z.number(),
+  /** AniList media id: lets prune ask AniList whether the entry is really gone. Absent in older states. */
+  mediaId: z.number().optional(),
   /** The MAL state as of the last write or full read: the baseline incremental runs diff against. */
   state: comparableSchema,
   /** True once this system has written the entry: only such entries are ever pruned. */

@@ -1,10 +1,11 @@
-import type { AniListEntry, AniListRead, AniListSource } from '../../shared/anilist/types';
+import type { AniListEntry, AniListRead, AniListSource, ChangedSinceOptions } from '../../shared/anilist/types';
 import type { AuthorizationCompletedDetail, EventPublisher, ReauthRequiredDetail } from '../../shared/events';
 import type { MalListEntry, MalListStatus, MalTarget, MalWriteFields } from '../../shared/mal/types';
 
 /**
- * In-memory AniList with the same read semantics as the real API: newest-first incremental paging
- * (page size 50) and a full read. Used by engine unit tests; integration tests use the sandbox over HTTP.
+ * In-memory AniList with the same read semantics as the real client: incremental reads newest
+ * first, 50 at a time, each further request excluding the media already read; a full read; the
+ * server's clock of the first request (`now`, when given); and the prune check.
  */
 export class FakeAniList implements AniListSource {
   entries = new Map<number, AniListEntry>();
@@ -12,6 +13,10 @@ export class FakeAniList implements AniListSource {
   /** Runs after each page is served: lets a test edit the list "while the run is going". */
   afterPage?: (page: number) => void;
   failNext = 0;
+  /** AniList's clock (epoch ms); without it reads carry no server time, as without a Date header. */
+  now?: () => number;
+  /** Media ids that prune checks asked about. */
+  presenceChecks: number[][] = [];
 
   constructor(entries: AniListEntry[] = []) {
     for (const e of entries) this.entries.set(e.id, e);
@@ -21,33 +26,44 @@ export class FakeAniList implements AniListSource {
     this.entries.set(entry.id, entry);
   }
 
-  async readChangedSince(user: string, watermark: number): Promise<AniListRead> {
-    return { entries: await this.changedSince(user, watermark), invalid: [] };
-  }
-
-  async readAll(): Promise<AniListRead> {
-    const all = [...this.entries.values()];
-    for (let i = 0; i === 0 || i < all.length; i += 500) this.request();
-    return { entries: all, invalid: [] };
-  }
-
-  private async changedSince(_user: string, watermark: number): Promise<AniListEntry[]> {
+  async readChangedSince(_user: string, watermark: number, options: ChangedSinceOptions = {}): Promise<AniListRead> {
     const out: AniListEntry[] = [];
+    const seenMedia = new Set<number>();
+    const serverTime = this.now?.();
     for (let page = 1; ; page++) {
       this.request();
-      const sorted = [...this.entries.values()].sort((a, b) => b.updatedAt - a.updatedAt);
-      const slice = sorted.slice((page - 1) * 50, page * 50);
+      const unseen = [...this.entries.values()]
+        .filter((e) => !seenMedia.has(e.mediaId))
+        .sort((a, b) => b.updatedAt - a.updatedAt);
+      const slice = unseen.slice(0, 50);
       let reached = false;
       for (const e of slice) {
         if (e.updatedAt <= watermark) {
           reached = true;
           break;
         }
+        seenMedia.add(e.mediaId);
         out.push(e);
       }
       this.afterPage?.(page);
-      if (reached || sorted.length <= page * 50) return out;
+      const read = { entries: out, invalid: [], ...(serverTime === undefined ? {} : { serverTime }) };
+      if (reached || unseen.length <= 50) return read;
+      if (options.maxEntries !== undefined && seenMedia.size >= options.maxEntries) return { ...read, truncated: true };
     }
+  }
+
+  async readAll(): Promise<AniListRead> {
+    const serverTime = this.now?.();
+    const all = [...this.entries.values()];
+    for (let i = 0; i === 0 || i < all.length; i += 500) this.request();
+    return { entries: all, invalid: [], ...(serverTime === undefined ? {} : { serverTime }) };
+  }
+
+  async findListedMedia(_user: string, mediaIds: readonly number[]): Promise<Set<number>> {
+    this.presenceChecks.push([...mediaIds]);
+    const listed = new Set([...this.entries.values()].map((e) => e.mediaId));
+    for (let i = 0; i < mediaIds.length; i += 50) this.request();
+    return new Set(mediaIds.filter((id) => listed.has(id)));
   }
 
   private request(): void {

@@ -78,6 +78,9 @@ const BAD_VALUES: [string, string, string, string][] = [
   ['sync worker', 'DEADLINE_SAFETY_MS', '-20000', 'must be 0 or more'],
   ['sync worker', 'MIRROR_PRIVATE', 'maybe', 'must be true or false'],
   ['sync worker', 'PRUNE', 'TRUE', 'must be true or false'],
+  // Without the owner's token, private entries are invisible: prune would take them for deleted.
+  ['sync worker', 'PRUNE', 'true', 'needs ANILIST_TOKEN (or ANILIST_TOKEN_PARAMETER)'],
+  ['sync worker', 'MIRROR_PRIVATE', 'true', 'needs ANILIST_TOKEN (or ANILIST_TOKEN_PARAMETER)'],
   ['sync worker', 'S3_FORCE_PATH_STYLE', 'on', 'must be true or false'],
   ['sync worker', 'ANILIST_URL', 'graphql.anilist.co', 'must be an http(s) URL'],
   ['sync worker', 'ANILIST_URL', 'ftp://graphql.anilist.co', 'must be an http(s) URL'],
@@ -181,6 +184,7 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
       SOMETHING_ELSE: '<script>',
       HTTP_TIMEOUT_MS: ' 2500 ',
       MIRROR_PRIVATE: 'yes',
+      ANILIST_TOKEN_PARAMETER: '/mirror/anilist-token',
       ID_OVERRIDES: '{"21":21}',
     });
     expect(config).toMatchObject({ HTTP_TIMEOUT_MS: 2500, MIRROR_PRIVATE: true });

@@ -1,8 +1,9 @@
 import { ManualClock } from '../../../shared/clock';
 import { silentLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
+import { StoreError } from '../../../shared/store/s3-store';
 import { KEYS } from '../../../shared/store/store';
-import { runSync, type SyncSettings } from '../../../shared/sync/engine';
+import { INCREMENTAL_READ_LIMIT, runSync, type SyncSettings } from '../../../shared/sync/engine';
 import { mapEntry } from '../../../shared/sync/mapping';
 import { loadSyncState } from '../../../shared/sync/state';
 import { anilistEntry } from '../../support/entries';
@@ -120,7 +121,8 @@ describe('runSync', () => {
     const retried = await runSync(deps, settings);
     expect(retried.status).toBe('ok');
     expect(mal.writes).toEqual([{ animeId: 100, fields: { score: 1 } }]);
-    expect((await loadSyncState(store))!.state).toMatchObject({ pending: [], watermark: 6000 });
+    // Every change is applied: the watermark reaches the newest one (AniList's clock is long past it).
+    expect((await loadSyncState(store))!.state).toMatchObject({ pending: [], watermark: 6001 });
   });
 
   test('a write MAL rejects as invalid does not block the watermark and is not retried until it changes', async () => {
@@ -132,7 +134,7 @@ describe('runSync', () => {
     };
     const report = await runSync(deps, settings);
     expect(report.failures).toEqual([expect.objectContaining({ permanent: true })]);
-    expect((await loadSyncState(store))!.state.watermark).toBe(5999);
+    expect((await loadSyncState(store))!.state.watermark).toBe(6000);
     mal.writes = [];
     mal.beforeWrite = undefined;
     await runSync(deps, settings);
@@ -157,17 +159,50 @@ describe('runSync', () => {
   });
 
   test('an edit made on AniList while the run is paging is picked up by the next run', async () => {
-    const { deps, mal, anilist } = setup(120);
+    const { deps, mal, anilist, store } = setup(120);
     await runSync(deps, settings);
-    // Three pages of changes; during the read of page 1, another entry is edited (moving to the top).
+    // Three pages of changes, all in AniList's second 9000, which is also when the read starts;
+    // during the read, an entry already read on page 1 is edited again in that same second.
+    anilist.now = () => 9000_000;
     for (let i = 1; i <= 120; i++) anilist.upsert({ ...anilist.entries.get(i)!, progress: 13, updatedAt: 9000 });
     anilist.afterPage = (page) => {
       if (page === 1) anilist.upsert({ ...anilist.entries.get(7)!, progress: 24, updatedAt: 9000 });
     };
     await runSync(deps, settings);
+    expect((await loadSyncState(store))!.state.watermark).toBeLessThan(9000);
     anilist.afterPage = undefined;
+    mal.writes = [];
     await runSync(deps, settings);
     expect(mal.list.get(106)?.listStatus.num_episodes_watched).toBe(24);
+    // The re-read costs no write but the one that was missed.
+    expect(mal.writes).toEqual([{ animeId: 106, fields: { num_watched_episodes: 24 } }]);
+  });
+
+  test('an entry deleted on AniList while the run reads page 1 does not make it skip the next entry', async () => {
+    const { deps, mal, anilist } = setup(120);
+    await runSync(deps, settings);
+    // 60 changes, newest first: 1..60. Deleting entry 1 after page 1 shifts the list up by one;
+    // with page numbers, the entry moving from page 2 onto page 1 (entry 51) would never be read.
+    for (let i = 1; i <= 60; i++) {
+      anilist.upsert({ ...anilist.entries.get(i)!, score: 80, progress: 20, updatedAt: 9100 - i });
+    }
+    anilist.afterPage = (page) => {
+      if (page === 1) anilist.entries.delete(1);
+    };
+    const report = await runSync(deps, settings);
+    expect(report.fetched).toBe(60);
+    for (let i = 2; i <= 60; i++) expect(mal.list.get(99 + i)?.listStatus.num_episodes_watched).toBe(20);
+  });
+
+  test('a quiet list costs one AniList request, reads no entry again and writes nothing', async () => {
+    const { deps, mal, anilist } = setup(120);
+    anilist.now = () => Date.UTC(2026, 5, 1);
+    await runSync(deps, settings);
+    anilist.requests = 0;
+    mal.requests = 0;
+    const report = await runSync(deps, settings);
+    expect(report).toMatchObject({ mode: 'incremental', status: 'ok', fetched: 0 });
+    expect({ anilist: anilist.requests, mal: mal.requests }).toEqual({ anilist: 1, mal: 0 });
   });
 
   test('an AniList outage fails the run without losing anything', async () => {
@@ -256,5 +291,149 @@ describe('checkpoints', () => {
     const { state } = (await loadSyncState(store))!;
     expect(Object.keys(state.mirrored)).toHaveLength(12);
     expectMirrored(mal, anilist);
+  });
+});
+
+describe('prune (PRUNE=true)', () => {
+  const pruning: SyncSettings = { ...settings, prune: true };
+
+  /** 12 entries mirrored by this system; then AniList's full reads return `read` instead of its own. */
+  async function mirroredTwelve() {
+    const ctx = setup(12);
+    await runSync(ctx.deps, pruning);
+    ctx.mal.writes = [];
+    ctx.clock.advance(24 * 3_600_000); // the next run is the daily full reconcile
+    return ctx;
+  }
+
+  test('removes an entry deleted on AniList once AniList confirms it is gone', async () => {
+    const { deps, mal, anilist } = await mirroredTwelve();
+    const gone = anilist.entries.get(3)!;
+    anilist.entries.delete(3);
+    const report = await runSync(deps, pruning);
+    expect(report).toMatchObject({ mode: 'full', status: 'ok', applied: { deleted: 1 } });
+    expect(anilist.presenceChecks).toEqual([[gone.mediaId]]);
+    expect(mal.list.has(102)).toBe(false);
+    expect(mal.list.size).toBe(11);
+  });
+
+  test('keeps an entry the full read missed but AniList still lists (a deletion while reading shifts chunks)', async () => {
+    const { deps, mal, anilist } = await mirroredTwelve();
+    const readAll = anilist.readAll.bind(anilist);
+    anilist.readAll = async () => {
+      const read = await readAll();
+      return { ...read, entries: read.entries.filter((e) => e.id !== 3) };
+    };
+    const report = await runSync(deps, pruning);
+    expect(report.applied.deleted).toBe(0);
+    expect(report.pruneRefused).toMatch(/not removed from MAL: Anime 3: still on AniList/);
+    expect(mal.list.has(102)).toBe(true);
+  });
+
+  test('keeps the MAL entry of an AniList entry that came back unreadable', async () => {
+    const { deps, mal, anilist } = await mirroredTwelve();
+    const readAll = anilist.readAll.bind(anilist);
+    anilist.readAll = async () => {
+      const read = await readAll();
+      const broken = read.entries.find((e) => e.id === 3)!;
+      return {
+        ...read,
+        entries: read.entries.filter((e) => e !== broken),
+        invalid: [{ entryId: 3, mediaId: broken.mediaId, location: 'chunk 1', reason: 'progress is "lots"' }],
+      };
+    };
+    const report = await runSync(deps, pruning);
+    expect(report.applied.deleted).toBe(0);
+    expect(report.orphans).toEqual([]);
+    expect(anilist.presenceChecks).toEqual([]);
+    expect(mal.list.has(102)).toBe(true);
+  });
+
+  test('an entry that cannot even be identified blocks pruning for the run', async () => {
+    const { deps, mal, anilist } = await mirroredTwelve();
+    anilist.entries.delete(5);
+    const readAll = anilist.readAll.bind(anilist);
+    anilist.readAll = async () => ({
+      ...(await readAll()),
+      invalid: [{ entryId: null, mediaId: null, location: 'chunk 1 lists[0].entries[4]', reason: 'not an object' }],
+    });
+    const report = await runSync(deps, pruning);
+    expect(report.applied.deleted).toBe(0);
+    expect(report.pruneRefused).toMatch(/could not be read or identified \(chunk 1 lists\[0\]\.entries\[4\]\)/);
+    expect(mal.list.has(104)).toBe(true);
+  });
+
+  test('never touches an entry it did not write, nor one it has no AniList media id on record for', async () => {
+    const { deps, mal, anilist, store } = await mirroredTwelve();
+    // An entry the user added on MAL by hand, and a record from before media ids were kept.
+    mal.list.set(999, { ...mal.list.get(100)!, animeId: 999 });
+    const saved = (await loadSyncState(store))!.state;
+    delete saved.mirrored['101']!.mediaId;
+    await store.put(KEYS.syncState, JSON.stringify(saved));
+    anilist.entries.delete(2);
+    const report = await runSync(deps, pruning);
+    expect(report.applied.deleted).toBe(0);
+    expect(report.pruneRefused).toMatch(/Anime 2: its AniList media id is not on record yet/);
+    expect(mal.list.has(101)).toBe(true);
+    expect(mal.list.has(999)).toBe(true);
+  });
+});
+
+describe('run shape', () => {
+  test('the first write ever is preceded by a backup, even when it comes in an incremental run', async () => {
+    const { deps, mal, anilist, store } = setup();
+    // MAL already matches, so the first (full) run writes nothing and backs nothing up.
+    for (const e of anilist.entries.values()) {
+      const mapped = mapEntry(e, settings);
+      if (mapped.kind !== 'mapped') continue;
+      await mal.update(mapped.malId, mapped.desired);
+    }
+    mal.writes = [];
+    expect((await runSync(deps, settings)).applied.updated).toBe(0);
+    expect([...store.objects.keys()].filter((k) => k.startsWith('backups/'))).toEqual([]);
+    anilist.upsert({ ...anilist.entries.get(1)!, score: 95, updatedAt: 5000 });
+    let backedUpFirst = false;
+    mal.beforeWrite = () => {
+      backedUpFirst = [...store.objects.keys()].some((k) => k.startsWith('backups/'));
+    };
+    const report = await runSync(deps, settings);
+    expect(report).toMatchObject({ mode: 'incremental', applied: { updated: 1 } });
+    expect(backedUpFirst).toBe(true);
+    expect(report.backupKey).toMatch(/^backups\//);
+  });
+
+  test(`more than ${INCREMENTAL_READ_LIMIT} changes since the last run are read as a full reconcile`, async () => {
+    const { deps, anilist, mal } = setup(600);
+    await runSync(deps, settings);
+    for (let i = 1; i <= 520; i++) anilist.upsert({ ...anilist.entries.get(i)!, progress: 13, updatedAt: 9000 + i });
+    anilist.requests = 0;
+    mal.writes = [];
+    const report = await runSync(deps, settings);
+    expect(report.mode).toBe('full');
+    // 10 pages of the incremental read, then 2 chunks of the full read.
+    expect(anilist.requests).toBe(12);
+    expect(mal.writes.length).toBe(report.applied.updated);
+    expectMirrored(mal, anilist);
+  });
+
+  test('a write that fails because S3 could not hand over the tokens stays in the retry list', async () => {
+    const { deps, anilist, store } = setup();
+    await runSync(deps, settings);
+    anilist.upsert({ ...anilist.entries.get(1)!, score: 95, updatedAt: 5000 });
+    const report = await runSync(
+      {
+        ...deps,
+        mal: () => ({
+          listAll: async () => [],
+          update: () => Promise.reject(new StoreError('Reading s3://bucket/auth/tokens.json failed: InternalError')),
+          remove: async () => {},
+        }),
+      },
+      settings,
+    );
+    expect(report.failures).toEqual([expect.objectContaining({ permanent: false })]);
+    const { state } = (await loadSyncState(store))!;
+    expect(state.pending).toEqual([expect.objectContaining({ permanent: false })]);
+    expect(state.watermark).toBeLessThan(5000);
   });
 });

@@ -1,10 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handleOAuthCallback, type OAuthCallbackDeps } from '../../shared/auth/callback';
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
 import { createParameterReader, resolveSecret } from '../../shared/aws/parameters';
 import { type CallbackConfig, callbackConfigSchema, loadConfig } from '../../shared/config';
+import { RequestDeadline } from '../../shared/http/policy';
 import { createMalOAuth, isInvalidGrant } from '../../shared/mal/oauth';
 import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
 
@@ -12,7 +13,16 @@ export interface CallbackHandlerDeps {
   readonly callback: Omit<OAuthCallbackDeps, 'redirectUri'>;
   /** Configured redirect URI; when absent it is this function's own URL, taken from the request. */
   readonly redirectUri?: string;
+  /** Read by the MAL clients; set per request from the Lambda's remaining time. */
+  readonly requestDeadline?: RequestDeadline;
 }
+
+/**
+ * MAL calls must settle this long before the function times out: storing the tokens, publishing
+ * the event and answering still have to fit, or the user gets API Gateway's bare 503 instead of
+ * a page, after the single-use link is already spent.
+ */
+export const CALLBACK_RESERVE_MS = 4_000;
 
 /**
  * The redirect_uri sent with the token request must equal the one in the authorize link, which the
@@ -25,10 +35,20 @@ export function redirectUriFor(event: APIGatewayProxyEventV2, configured: string
 }
 
 export function makeCallbackHandler(deps: CallbackHandlerDeps) {
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  return async (
+    event: APIGatewayProxyEventV2,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
     const redirectUri = redirectUriFor(event, deps.redirectUri);
-    const page = await handleOAuthCallback({ ...deps.callback, redirectUri }, event.rawQueryString);
-    return { statusCode: page.statusCode, headers: { ...page.headers }, body: page.body };
+    if (context) {
+      deps.requestDeadline?.set(deps.callback.clock.now() + context.getRemainingTimeInMillis() - CALLBACK_RESERVE_MS);
+    }
+    try {
+      const page = await handleOAuthCallback({ ...deps.callback, redirectUri }, event.rawQueryString);
+      return { statusCode: page.statusCode, headers: { ...page.headers }, body: page.body };
+    } finally {
+      deps.requestDeadline?.set(undefined);
+    }
   };
 }
 
@@ -38,8 +58,10 @@ export async function buildCallbackDeps(config: CallbackConfig, platform: Platfo
     config.MAL_CLIENT_SECRET_PARAMETER,
     platform.readParameter,
   );
+  const requestDeadline = new RequestDeadline();
   return {
     ...(config.MAL_REDIRECT_URI ? { redirectUri: config.MAL_REDIRECT_URI } : {}),
+    requestDeadline,
     callback: {
       store: platform.store,
       clock: platform.clock,
@@ -51,6 +73,7 @@ export async function buildCallbackDeps(config: CallbackConfig, platform: Platfo
         apiUrl: config.MAL_API_URL,
         clientId: config.MAL_CLIENT_ID,
         ...(clientSecret ? { clientSecret } : {}),
+        deadline: requestDeadline.get,
       }),
       events: platform.events,
       refreshTokenLifetimeDays: config.REFRESH_TOKEN_LIFETIME_DAYS,

@@ -1,19 +1,59 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import * as z from 'zod';
 import { loadConfig } from '../shared/config';
+import { ConfigError } from '../shared/errors';
+
+/**
+ * The same bounds as the deployed schedule (infra/defaults.ts `minSyncIntervalMinutes` /
+ * `maxSyncIntervalMinutes`; a unit test keeps them equal). Copied rather than imported so that
+ * `npm start` does not load aws-cdk-lib. They also keep the scheduler's timer far from
+ * setInterval's 2^31 ms limit, past which Node fires every millisecond.
+ */
+export const MIN_SYNC_INTERVAL_MINUTES = 2;
+export const MAX_SYNC_INTERVAL_MINUTES = 24 * 60;
 
 /** Settings of the local runtime itself (ports, data folder, sandbox switch). */
 const port = z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65_535);
 
+const syncIntervalMinutes = z.coerce.number({ message: 'must be a number' }).check((ctx) => {
+  const minutes = ctx.value;
+  const range = `a whole number of minutes from ${MIN_SYNC_INTERVAL_MINUTES} to ${MAX_SYNC_INTERVAL_MINUTES}, as in AWS`;
+  // One message per value, so that the user reads one reason, not three.
+  const problem =
+    minutes <= 0
+      ? `must be above 0: ${range}`
+      : !Number.isInteger(minutes)
+        ? `must be ${range}`
+        : minutes < MIN_SYNC_INTERVAL_MINUTES
+          ? `must be at least ${MIN_SYNC_INTERVAL_MINUTES} (${range})`
+          : minutes > MAX_SYNC_INTERVAL_MINUTES
+            ? `must be at most ${MAX_SYNC_INTERVAL_MINUTES}, one day (${range})`
+            : undefined;
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: minutes });
+});
+
+/**
+ * Where every local server listens; the URLs printed and put in emails use it too. An IP literal
+ * (IPv6 is bracketed in URLs) or `localhost`; a hostname would make each server resolve it on its
+ * own, and the callback URL registered with MAL must be one exact string.
+ */
+const localHost = z
+  .string()
+  .trim()
+  .refine((host) => isIP(host) !== 0 || host === 'localhost', {
+    message: 'must be an IP address to listen on, e.g. 127.0.0.1, ::1 or 0.0.0.0, or localhost',
+  });
+
 export const localConfigSchema = z.object({
-  LOCAL_HOST: z.string().default('127.0.0.1'),
+  LOCAL_HOST: localHost.default('127.0.0.1'),
   LOCAL_CALLBACK_PORT: port.default(3000),
   LOCAL_S3_PORT: port.default(4569),
   LOCAL_SES_PORT: port.default(8005),
   SANDBOX_ANILIST_PORT: port.default(4100),
   SANDBOX_MAL_PORT: port.default(4200),
-  SYNC_INTERVAL_MINUTES: z.coerce.number({ message: 'must be a number' }).positive('must be above 0').default(15),
+  SYNC_INTERVAL_MINUTES: syncIntervalMinutes.default(15),
   LOCAL_DATA_DIR: z.string().default('.local-data'),
   /** `auto`: sandbox unless MAL_CLIENT_ID is configured. */
   SANDBOX: z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }).default('auto'),
@@ -23,16 +63,31 @@ export const localConfigSchema = z.object({
 
 export type LocalConfig = z.infer<typeof localConfigSchema>;
 
+/** The env keys naming each port the local runtime listens on. */
+export const PORT_KEYS = [
+  'LOCAL_CALLBACK_PORT',
+  'LOCAL_S3_PORT',
+  'LOCAL_SES_PORT',
+  'SANDBOX_ANILIST_PORT',
+  'SANDBOX_MAL_PORT',
+] as const;
+export type PortKey = (typeof PORT_KEYS)[number];
+
 /** Local settings with every port left to the OS: for the demo, one-off runs, tests and benchmarks. */
 export function ephemeralLocalConfig(env: Record<string, string | undefined> = {}): LocalConfig {
   return loadConfig(localConfigSchema, {
     ...env,
-    LOCAL_CALLBACK_PORT: '0',
-    LOCAL_S3_PORT: '0',
-    LOCAL_SES_PORT: '0',
-    SANDBOX_ANILIST_PORT: '0',
-    SANDBOX_MAL_PORT: '0',
+    ...Object.fromEntries(PORT_KEYS.map((key) => [key, '0'])),
   });
+}
+
+/**
+ * `host` as it goes into a URL: IPv6 literals in brackets, and a wildcard listen address replaced
+ * by loopback, which is where a browser on this machine reaches it.
+ */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return isIP(host) === 6 ? `[${host}]` : host;
 }
 
 /**
@@ -45,15 +100,43 @@ export function quietSdkWarnings(): void {
 
 /** Loads `.env` (never overriding the real environment), then validates the local settings. */
 export function loadLocalEnvironment(cwd = process.cwd()): { env: NodeJS.ProcessEnv; local: LocalConfig } {
+  readDotEnv(cwd);
+  return { env: process.env, local: loadConfig(localConfigSchema, process.env) };
+}
+
+/** Loads `.env` into process.env without overriding what the real environment already sets. */
+export function readDotEnv(cwd = process.cwd()): void {
   const envFile = path.join(cwd, '.env');
   if (existsSync(envFile)) {
     process.loadEnvFile?.(envFile);
   }
-  return { env: process.env, local: loadConfig(localConfigSchema, process.env) };
 }
 
-export function isSandboxMode(local: LocalConfig, env: NodeJS.ProcessEnv): boolean {
+export function isSandboxMode(local: LocalConfig, env: Readonly<Record<string, string | undefined>>): boolean {
   if (local.SANDBOX === 'true') return true;
   if (local.SANDBOX === 'false') return false;
   return !env.MAL_CLIENT_ID?.trim();
+}
+
+/** Why the runtime runs in sandbox or real mode, in words the user can act on ("because …"). */
+export function describeMode(local: LocalConfig, env: Readonly<Record<string, string | undefined>>): string {
+  const hasClientId = Boolean(env.MAL_CLIENT_ID?.trim());
+  if (local.SANDBOX === 'true') {
+    return hasClientId
+      ? 'SANDBOX=true, so your MAL_CLIENT_ID and other real-account settings are ignored'
+      : 'SANDBOX=true';
+  }
+  if (local.SANDBOX === 'false') return 'SANDBOX=false';
+  return hasClientId ? 'MAL_CLIENT_ID is set, in .env or the environment' : 'no MAL_CLIENT_ID is configured';
+}
+
+/**
+ * A configuration error of the local runtime: the keys at fault, plus which mode needed them and
+ * how to switch, since in real mode a "missing" key is only missing because MAL_CLIENT_ID is set.
+ */
+export class LocalConfigError extends ConfigError {
+  constructor(issues: readonly string[], note?: string) {
+    super(issues);
+    if (note) this.message = `${this.message}\n${note}`;
+  }
 }

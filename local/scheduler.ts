@@ -1,30 +1,57 @@
 /**
+ * setInterval's limit: a longer delay (or a non-finite one) is replaced by 1 ms, so the job would
+ * run back to back forever instead of, say, once a month.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Below this an interval is a units mistake (ms for minutes), not a schedule. */
+export const MIN_INTERVAL_MS = 1_000;
+
+/**
  * The local stand-in for the EventBridge schedules. Like the worker's reserved concurrency of 1,
  * a tick that arrives while the previous run is still going is skipped, never overlapped.
  */
 export class IntervalScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private stopped = false;
   skipped = 0;
 
   constructor(
     private readonly intervalMs: number,
     private readonly job: () => Promise<unknown>,
     private readonly onError: (err: unknown) => void = () => {},
-  ) {}
+  ) {
+    // Refuse rather than spin: the config validates its bounds, this guards every other caller.
+    if (!Number.isFinite(intervalMs) || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_TIMER_MS) {
+      throw new RangeError(
+        `IntervalScheduler: interval ${intervalMs} ms is outside ${MIN_INTERVAL_MS}..${MAX_TIMER_MS} ms`,
+      );
+    }
+  }
 
   start(options: { runNow?: boolean } = {}): void {
+    if (this.stopped) return;
+    if (this.timer) clearInterval(this.timer);
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref?.();
     if (options.runNow) void this.tick();
   }
 
-  /** Runs the job now unless a run is in progress; resolves when this tick's run ends. */
+  /** True while a run is in progress. */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
+  /**
+   * Runs the job now unless a run is in progress (then resolves when that run ends). After
+   * `stop()` nothing new starts: a late event must not begin a run during shutdown.
+   */
   tick(): Promise<void> {
     if (this.running) {
       this.skipped++;
       return this.running;
     }
+    if (this.stopped) return Promise.resolve();
     this.running = Promise.resolve()
       .then(this.job)
       .then(
@@ -37,8 +64,11 @@ export class IntervalScheduler {
     return this.running;
   }
 
+  /** No more runs start; resolves when the run in progress (if any) ends. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
     await this.running;
   }
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from '../shared/errors';
+import { PARTIAL_DATE_MODES } from '../shared/sync/mapping';
 import { DEFAULTS, PLACEHOLDERS, RESERVED_EMAIL_DOMAINS } from './defaults';
 
 /**
@@ -110,6 +111,11 @@ export const mirrorConfigSchema = z.object({
   prune: bool(false),
   /** Also mirror entries marked private on AniList. Needs `anilistTokenParameter`. */
   mirrorPrivate: bool(false),
+  /** Partial AniList dates: `leave` MAL's date alone, or `send` them as YYYY / YYYY-MM (MAL support undocumented). */
+  partialDates: z.preprocess(
+    unsetIfEmpty,
+    z.enum(PARTIAL_DATE_MODES, { message: 'must be leave or send' }).default('leave'),
+  ),
   idOverrides,
   /** Optional: CloudWatch alarms also notify this address (through an encrypted SNS topic). */
   alarmEmail: optionalEmail,

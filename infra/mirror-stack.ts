@@ -64,6 +64,7 @@ export class MirrorStack extends Stack {
       syncIntervalMinutes: config.syncIntervalMinutes,
       fullSyncIntervalHours: config.fullSyncIntervalHours,
       mirrorPrivate: config.mirrorPrivate,
+      partialDates: config.partialDates,
       prune: config.prune,
       idOverrides: config.idOverrides,
       malClientSecret,

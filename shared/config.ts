@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from './errors';
+import { PARTIAL_DATE_MODES } from './sync/mapping';
 
 /**
  * All runtime settings, read from environment variables (Lambda) or env + `.env` (local).
@@ -49,6 +50,11 @@ export const syncConfigShape = {
   HTTP_RETRY_BASE_DELAY_MS: positiveInt.default(1_000),
   MIRROR_PRIVATE: bool.default(false),
   PRUNE: bool.default(false),
+  /**
+   * Partial AniList dates: `leave` MAL's date alone (default) or `send` it as YYYY / YYYY-MM.
+   * Whether MAL's API accepts partial dates is undocumented (UNCERTAIN), hence a setting.
+   */
+  PARTIAL_DATES: z.enum(PARTIAL_DATE_MODES, { message: 'must be leave or send' }).default('leave'),
   ID_OVERRIDES: idOverrides,
   FULL_SYNC_INTERVAL_HOURS: nonNegative.default(24),
   /** Writes between state checkpoints while applying. */

@@ -5,6 +5,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/events';
 import { KEYS, PREFIXES } from '../../shared/store/store';
+import type { PartialDateMode } from '../../shared/sync/mapping';
 import { workerTimeoutMinutes } from '../config';
 import { DEFAULTS } from '../defaults';
 import { MirrorFunction } from './mirror-function';
@@ -42,6 +43,11 @@ export interface SyncWorkerProps {
    * @default false
    */
   readonly mirrorPrivate?: boolean;
+  /**
+   * Partial AniList dates: `leave` MAL's date alone, or `send` them as YYYY / YYYY-MM.
+   * @default 'leave'
+   */
+  readonly partialDates?: PartialDateMode;
   /**
    * Delete MAL entries this system wrote whose AniList entry was deleted (needs `anilistToken`, or
    * private entries would look deleted).
@@ -91,6 +97,7 @@ export class SyncWorker extends Construct {
       ...props.commonEnvironment,
       ANILIST_USERNAME: props.anilistUsername,
       MIRROR_PRIVATE: String(props.mirrorPrivate ?? false),
+      PARTIAL_DATES: props.partialDates ?? 'leave',
       PRUNE: String(props.prune ?? false),
       FULL_SYNC_INTERVAL_HOURS: String(props.fullSyncIntervalHours ?? DEFAULTS.fullSyncIntervalHours),
       DEADLINE_SAFETY_MS: String(DEFAULTS.workerDeadlineSafety.toMilliseconds()),

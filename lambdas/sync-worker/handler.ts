@@ -100,6 +100,7 @@ export async function buildSyncWorkerDeps(config: SyncWorkerConfig, platform: Pl
     settings: {
       anilistUser: config.ANILIST_USERNAME,
       mirrorPrivate: config.MIRROR_PRIVATE,
+      partialDates: config.PARTIAL_DATES,
       prune: config.PRUNE,
       idOverrides: config.ID_OVERRIDES,
       fullSyncIntervalHours: config.FULL_SYNC_INTERVAL_HOURS,

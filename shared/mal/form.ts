@@ -3,7 +3,7 @@ import { MAL_STATUSES, MAL_WRITE_FIELD_NAMES, type MalWriteFields } from './type
 
 const WRITE_FIELDS: ReadonlySet<string> = new Set(MAL_WRITE_FIELD_NAMES);
 const STATUSES: ReadonlySet<string> = new Set(MAL_STATUSES);
-const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MAL_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 
 /**
  * Encodes `PATCH /anime/{id}/my_list_status` form fields. Only fields present (not `undefined`)
@@ -60,8 +60,8 @@ function encodeValue(name: (typeof MAL_WRITE_FIELD_NAMES)[number], value: unknow
       return value;
     case 'start_date':
     case 'finish_date':
-      if (typeof value !== 'string' || (value !== '' && !isRealDate(value))) {
-        throw invalid(name, value, 'a date YYYY-MM-DD, or "" to clear it');
+      if (typeof value !== 'string' || (value !== '' && !isMalDate(value))) {
+        throw invalid(name, value, 'a date YYYY-MM-DD (or YYYY-MM / YYYY), or "" to clear it');
       }
       return value;
   }
@@ -76,11 +76,19 @@ function isIntIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-/** `YYYY-MM-DD` naming a day that exists (MAL has no partial-date write format we can rely on). */
-export function isRealDate(value: string): boolean {
-  const m = FULL_DATE.exec(value);
+/**
+ * `YYYY-MM-DD` naming a day that exists, or a partial `YYYY-MM` / `YYYY` (only sent when
+ * PARTIAL_DATES=send: MAL's support for partial writes is undocumented).
+ */
+export function isMalDate(value: string): boolean {
+  const m = MAL_DATE.exec(value);
   if (!m) return false;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const year = Number(m[1]);
+  if (m[2] === undefined) return year >= 1;
+  const month = Number(m[2]);
+  if (month < 1 || month > 12) return false;
+  if (m[3] === undefined) return year >= 1;
+  const day = Number(m[3]);
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 import type { MalListEntry, MalTarget } from '../mal/types';
 import { KEYS, type ObjectStore } from '../store/store';
 import { applyWrites, isReauthRequired, type WriteOutcome } from './applier';
-import { type ComparableMalState, toComparable } from './mapping';
+import { type ComparableMalState, type PartialDateMode, toComparable } from './mapping';
 import { type Plan, type PlannedWrite, planSync } from './planner';
 import type { RunReport } from './report';
 import {
@@ -24,6 +24,8 @@ export interface SyncSettings {
   readonly anilistUser: string;
   readonly mirrorPrivate: boolean;
   readonly prune: boolean;
+  /** @default 'leave' */
+  readonly partialDates?: PartialDateMode;
   readonly idOverrides: ReadonlyMap<number, number>;
   /** A full reconcile runs when the last one is older than this. 0 = every run. */
   readonly fullSyncIntervalHours: number;
@@ -168,7 +170,12 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     let plan = planSync({
       entries,
       known,
-      options: { mirrorPrivate: settings.mirrorPrivate, idOverrides: settings.idOverrides, prune: settings.prune },
+      options: {
+        mirrorPrivate: settings.mirrorPrivate,
+        idOverrides: settings.idOverrides,
+        prune: settings.prune,
+        ...(settings.partialDates ? { partialDates: settings.partialDates } : {}),
+      },
       ...(full ? { fullList: { previouslyWritten, present: presentMalIds(read!, state, settings.idOverrides) } } : {}),
     });
     if (plan.writes.some((w) => w.kind === 'delete')) plan = await verifyPrune(plan, state, deps, settings);

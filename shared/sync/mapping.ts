@@ -1,4 +1,5 @@
 import type { AniListEntry, AniListStatus, FuzzyDate } from '../anilist/types';
+import { isMalDate } from '../mal/form';
 import type { MalListStatus, MalStatus, MalWriteFields } from '../mal/types';
 
 /**
@@ -34,10 +35,21 @@ export type MappingResult =
     }
   | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly detail: string };
 
+/**
+ * What to do with a partial AniList date (year, or year and month). `leave` (default): MAL's date
+ * is left as it is and the run report counts it. `send`: write it as `YYYY` / `YYYY-MM`, which
+ * MAL's website can show; whether MAL's API accepts such writes is undocumented (api-contracts
+ * B4, UNCERTAIN). Either way, no day or month is invented.
+ */
+export const PARTIAL_DATE_MODES = ['leave', 'send'] as const;
+export type PartialDateMode = (typeof PARTIAL_DATE_MODES)[number];
+
 export interface MappingOptions {
   readonly mirrorPrivate: boolean;
   /** AniList media id → MAL id; fixes wrong or missing `idMal`. */
   readonly idOverrides: ReadonlyMap<number, number>;
+  /** @default 'leave' */
+  readonly partialDates?: PartialDateMode;
 }
 
 export const STATUS_MAP: Readonly<Record<AniListStatus, { status: MalStatus; rewatching: boolean }>> = {
@@ -61,15 +73,24 @@ export function mapScore(point100: number): number {
 
 /**
  * A full AniList date becomes `YYYY-MM-DD`; an all-empty date clears (`''`); a partial one
- * (year, or year and month) returns `undefined` so that MAL's value is left alone rather than invented.
+ * (year, or year and month) returns `undefined` so that MAL's value is left alone rather than
+ * invented, or, in `send` mode, `YYYY` / `YYYY-MM` as far as AniList knows it.
  */
-export function mapDate(date: FuzzyDate | null | undefined): { value: string | undefined; partial: boolean } {
+export function mapDate(
+  date: FuzzyDate | null | undefined,
+  mode: PartialDateMode = 'leave',
+): { value: string | undefined; partial: boolean } {
   const year = date?.year ?? null;
   const month = date?.month ?? null;
   const day = date?.day ?? null;
   if (year === null && month === null && day === null) return { value: '', partial: false };
-  if (year === null || month === null || day === null) return { value: undefined, partial: true };
-  return { value: `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`, partial: false };
+  if (year !== null && month !== null && day !== null) {
+    return { value: `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}`, partial: false };
+  }
+  if (mode === 'send' && year !== null) {
+    return { value: month === null ? pad(year, 4) : `${pad(year, 4)}-${pad(month, 2)}`, partial: false };
+  }
+  return { value: undefined, partial: true };
 }
 
 export function mapEntry(entry: AniListEntry, options: MappingOptions): MappingResult {
@@ -91,11 +112,11 @@ export function mapEntry(entry: AniListEntry, options: MappingOptions): MappingR
   const invalid = validateNumbers(entry);
   if (invalid) return { kind: 'skipped', reason: 'invalid_entry', detail: invalid };
 
-  const start = mapDate(entry.startedAt);
-  const finish = mapDate(entry.completedAt);
+  const start = mapDate(entry.startedAt, options.partialDates);
+  const finish = mapDate(entry.completedAt, options.partialDates);
   const invalidDate = [
-    start.value && !isRealDate(start.value) ? `start date ${start.value} does not exist` : undefined,
-    finish.value && !isRealDate(finish.value) ? `completion date ${finish.value} does not exist` : undefined,
+    start.value && !isMalDate(start.value) ? `start date ${start.value} does not exist` : undefined,
+    finish.value && !isMalDate(finish.value) ? `completion date ${finish.value} does not exist` : undefined,
   ].find(Boolean);
   if (invalidDate) return { kind: 'skipped', reason: 'invalid_entry', detail: invalidDate };
 
@@ -198,12 +219,4 @@ function clamp(n: number, lo: number, hi: number): number {
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
-}
-
-function isRealDate(iso: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }

@@ -34,6 +34,7 @@ const full = (() => {
       ...REAL_SETTINGS,
       syncIntervalMinutes: '5',
       prune: 'true',
+      partialDates: 'send',
       idOverrides: '{"21":21}',
       malClientSecretParameter: SECRET_PARAM,
       anilistTokenParameter: TOKEN_PARAM,
@@ -117,6 +118,7 @@ describe('sync worker', () => {
       ANILIST_USERNAME: 'mirror-tester',
       PRUNE: 'true',
       MIRROR_PRIVATE: 'false',
+      PARTIAL_DATES: 'send',
       ID_OVERRIDES: '{"21":21}',
       FULL_SYNC_INTERVAL_HOURS: '24',
       MAL_CLIENT_SECRET_PARAMETER: SECRET_PARAM,
@@ -124,6 +126,7 @@ describe('sync worker', () => {
       DEADLINE_SAFETY_MS: '20000',
     });
     expect(environmentOf(template, ids.worker)).not.toHaveProperty('ID_OVERRIDES');
+    expect(environmentOf(template, ids.worker)).toMatchObject({ PARTIAL_DATES: 'leave' });
   });
 });
 

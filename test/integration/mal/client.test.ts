@@ -140,6 +140,21 @@ describe('MAL client against the sandbox', () => {
     expect(written).toMatchObject({ status: 'completed', is_rewatching: true, num_times_rewatched: 2 });
   });
 
+  test('partial dates (PARTIAL_DATES=send) reach a MAL that accepts them, and one that does not says so', async () => {
+    await start({ acceptPartialDates: true });
+    const { client } = setup();
+    const written = await client.update(21, { status: 'watching', start_date: '2024-05', finish_date: '2025' });
+    expect(written).toMatchObject({ start_date: '2024-05', finish_date: '2025' });
+    expect((await client.listAll())[0]!.listStatus).toMatchObject({ start_date: '2024-05', finish_date: '2025' });
+    await sandbox.close();
+
+    await start({ acceptPartialDates: false });
+    const strict = setup().client;
+    const err = await strict.update(21, { status: 'watching', start_date: '2024-05' }).catch((e: unknown) => e);
+    // A permanent rejection: reported in the run, retried only when the entry changes or daily.
+    expect(err).toMatchObject({ status: 400, retryable: false });
+  });
+
   test('unknown fields are refused before anything is sent', async () => {
     await start();
     const { client } = setup();

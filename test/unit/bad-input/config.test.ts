@@ -77,6 +77,7 @@ const BAD_VALUES: [string, string, string, string][] = [
   ['sync worker', 'FULL_SYNC_INTERVAL_HOURS', 'NaN', 'must be a number'],
   ['sync worker', 'DEADLINE_SAFETY_MS', '-20000', 'must be 0 or more'],
   ['sync worker', 'MIRROR_PRIVATE', 'maybe', 'must be true or false'],
+  ['sync worker', 'PARTIAL_DATES', 'guess', 'must be leave or send'],
   ['sync worker', 'PRUNE', 'TRUE', 'must be true or false'],
   // Without the owner's token, private entries are invisible: prune would take them for deleted.
   ['sync worker', 'PRUNE', 'true', 'needs ANILIST_TOKEN (or ANILIST_TOKEN_PARAMETER)'],

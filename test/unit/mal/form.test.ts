@@ -1,5 +1,5 @@
 import { MalInvalidInputError } from '../../../shared/mal/errors';
-import { encodeWriteFields, isRealDate } from '../../../shared/mal/form';
+import { encodeWriteFields, isMalDate } from '../../../shared/mal/form';
 import type { MalWriteFields } from '../../../shared/mal/types';
 
 function encoded(fields: MalWriteFields): Record<string, string> {
@@ -52,7 +52,8 @@ describe('encodeWriteFields', () => {
       [{ status: 'rewatching' as never }, 'status'],
       [{ is_rewatching: 'true' as never }, 'is_rewatching'],
       [{ start_date: '2024-02-30' }, 'start_date'],
-      [{ finish_date: '2024-02' }, 'finish_date'],
+      [{ finish_date: '2024-13' }, 'finish_date'],
+      [{ finish_date: '24-02-01' }, 'finish_date'],
       [{ comments: 5 as never }, 'comments'],
     ];
     for (const [fields, name] of bad) {
@@ -73,14 +74,21 @@ describe('encodeWriteFields', () => {
   });
 });
 
-describe('isRealDate', () => {
+describe('isMalDate', () => {
   test.each([
     ['2024-02-29', true],
     ['2023-02-29', false],
     ['2024-13-01', false],
     ['2024-1-01', false],
+    // Partial dates, written only with PARTIAL_DATES=send.
+    ['2024-02', true],
+    ['2024', true],
+    ['2024-00', false],
+    ['2024-13', false],
+    ['0000', false],
+    ['2024-2', false],
     ['', false],
   ])('%s → %s', (value, expected) => {
-    expect(isRealDate(value)).toBe(expected);
+    expect(isMalDate(value)).toBe(expected);
   });
 });

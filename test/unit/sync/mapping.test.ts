@@ -36,6 +36,18 @@ describe('mapDate', () => {
   test('a missing date object counts as cleared', () => {
     expect(mapDate(undefined)).toEqual({ value: '', partial: false });
   });
+
+  // PARTIAL_DATES=send: what AniList knows is written, and nothing more.
+  test.each([
+    [{ year: 2024, month: 3, day: 9 }, '2024-03-09', false],
+    [{ year: 2024, month: 5, day: null }, '2024-05', false],
+    [{ year: 2024, month: null, day: null }, '2024', false],
+    [{ year: 2024, month: null, day: 9 }, '2024', false],
+    [{ year: null, month: 5, day: 1 }, undefined, true],
+    [{ year: null, month: null, day: null }, '', false],
+  ])('send mode: %j → %j (partial %s)', (date, value, partial) => {
+    expect(mapDate(date, 'send')).toEqual({ value, partial });
+  });
 });
 
 describe('mapEntry: the table of tricky entries', () => {
@@ -80,6 +92,20 @@ describe('mapEntry: the table of tricky entries', () => {
         kind: 'mapped',
         partialDates: ['finish_date'],
         desired: expect.objectContaining({ start_date: '2023-01-31', finish_date: undefined }),
+      }),
+    );
+  });
+
+  test('with PARTIAL_DATES=send a partial date is written as far as it goes, and not noted', () => {
+    const result = mapEntry(
+      anilistEntry({ startedAt: { year: 2023, month: 1, day: 31 }, completedAt: { year: 2023, month: 2, day: null } }),
+      { ...options, partialDates: 'send' },
+    );
+    expect(result).toEqual(
+      expect.objectContaining({
+        kind: 'mapped',
+        partialDates: [],
+        desired: expect.objectContaining({ start_date: '2023-01-31', finish_date: '2023-02' }),
       }),
     );
   });

@@ -86,6 +86,16 @@ describe('errorFromResponse', () => {
     expect(err.message).not.toContain('<body>');
   });
 
+  it('403 "API temporarily disabled" is transient; another 403 is not', () => {
+    const disabled = classify(403, {
+      data: null,
+      errors: [{ message: 'The API has been temporarily disabled.', status: 403 }],
+    });
+    expect(disabled).toMatchObject({ code: 'anilist_api_error', status: 403, transient: true });
+    const blocked = classify(403, { data: null, errors: [{ message: 'Forbidden.', status: 403 }] });
+    expect(blocked).toMatchObject({ code: 'anilist_api_error', status: 403, transient: false });
+  });
+
   it('5xx with a JSON envelope is a transient API error', () => {
     const err = classify(502, { data: null, errors: [{ message: 'Bad Gateway.', status: 502 }] });
     expect(err).toBeInstanceOf(AniListApiError);

@@ -44,9 +44,21 @@ export function lambdaBuildOptions(
     keepNames: CDK_BUNDLING_PROPS.keepNames,
     external: [...CDK_BUNDLING_PROPS.externalModules],
     mainFields: [...CDK_BUNDLING_PROPS.mainFields],
+    alias: esbuildAliases(CDK_BUNDLING_PROPS.esbuildArgs),
     logLevel: 'error',
     ...overrides,
   };
+}
+
+/** `--alias` from CDK's `esbuildArgs` (`from=./path`, relative to the project root) as esbuild's JS `alias` option. */
+export function esbuildAliases(esbuildArgs: Readonly<Record<string, string>>): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(esbuildArgs)) {
+    if (flag !== '--alias') throw new Error(`bench/bundles.ts does not mirror esbuild flag ${flag} yet`);
+    const [from, to] = value.split('=') as [string, string];
+    aliases[from] = to.startsWith('./') ? path.join(REPO_ROOT, to) : to;
+  }
+  return aliases;
 }
 
 /** The `NODE_OPTIONS` every function gets, so worker processes and cold imports run with the deployed flags. */

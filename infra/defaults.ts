@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, ParamsAndSecretsLogLevel, ParamsAndSecretsVersions, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 
 /**
@@ -54,6 +54,18 @@ export const DEFAULTS = {
   /** Waiting period before the alarm topic's KMS key is deleted with the stack (7 days is the minimum). */
   alarmKeyPendingWindow: Duration.days(7),
   sesIdentity: 'create' as const,
+  /**
+   * The AWS Parameters and Secrets Lambda Extension, which functions with a secret parameter read it
+   * through (shared/aws/parameters.ts): the newest version aws-cdk-lib knows. Its Parameter Store
+   * calls give up before the function stops waiting for its answer (PARAMETER_READ_TIMEOUT_MS, 5 s),
+   * so a slow SSM ends as an error answer that names the cause. Warnings only: the function reports
+   * failed reads itself, and the extension's info lines would repeat at every cold start.
+   */
+  parametersExtension: {
+    version: ParamsAndSecretsVersions.V1_0_103,
+    parameterStoreTimeout: Duration.seconds(4),
+    logLevel: ParamsAndSecretsLogLevel.WARN,
+  },
 } as const;
 
 /**
@@ -89,6 +101,10 @@ export const LAMBDA_BUNDLING = {
   externalModules: [] as string[],
   // Prefer ESM entry points so esbuild can drop unused SDK code.
   mainFields: ['module', 'main'],
+  // Lambda's credentials are always in the environment: the SDK's default credential chain is
+  // swapped for the environment provider alone (lambdas/lambda-credentials.ts). CDK runs esbuild
+  // in the project root, which the relative path is resolved against.
+  esbuildArgs: { '--alias': '@aws-sdk/credential-provider-node=./lambdas/lambda-credentials.ts' },
 } as const;
 
 /** NODE_OPTIONS every function runs with. */

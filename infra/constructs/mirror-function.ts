@@ -9,6 +9,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULTS, LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../defaults';
 import { acknowledge } from '../nag';
+import { parametersExtension } from './parameters-extension';
+import type { SecureParameter } from './secure-parameter';
 
 /** Repository root, resolved from this file so synth works from any working directory. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -52,6 +54,13 @@ export interface MirrorFunctionProps {
    * @default DEFAULTS.logRetention (one month)
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * SSM SecureString parameters the function reads at run time (their names go in `environment`).
+   * The function gets `ssm:GetParameter` on exactly these, and the AWS Parameters and Secrets Lambda
+   * Extension layer it reads them through; with none it gets neither.
+   * @default - none
+   */
+  readonly secureParameters?: readonly SecureParameter[];
 }
 
 /**
@@ -74,6 +83,8 @@ export class MirrorFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    const secureParameters = props.secureParameters ?? [];
+
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of the ${props.handlerName} function`,
@@ -95,6 +106,9 @@ export class MirrorFunction extends Construct {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...props.environment },
+      ...(secureParameters.length > 0
+        ? { paramsAndSecrets: parametersExtension(this, DEFAULTS.architecture) }
+        : {}),
       ...(props.invocation.kind === 'async'
         ? {
             retryAttempts: props.invocation.retryAttempts,
@@ -105,8 +119,11 @@ export class MirrorFunction extends Construct {
         ...LAMBDA_BUNDLING,
         externalModules: [...LAMBDA_BUNDLING.externalModules],
         mainFields: [...LAMBDA_BUNDLING.mainFields],
+        esbuildArgs: { ...LAMBDA_BUNDLING.esbuildArgs },
       },
     });
+
+    for (const parameter of secureParameters) parameter.grantRead(this.function);
 
     acknowledge(this.role, {
       id: 'AwsSolutions-IAM5[Resource::*]',

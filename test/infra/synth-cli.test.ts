@@ -49,6 +49,16 @@ describe('cdk synth of the real app, offline', () => {
       const bundle = path.join(outdir, asset!, 'index.js');
       expect(fs.statSync(bundle).size).toBeGreaterThan(0);
       expect(fs.existsSync(`${bundle}.map`)).toBe(true);
+      // The SDK's default credential chain is swapped for the environment provider alone
+      // (lambdas/lambda-credentials.ts): none of the other sources may have been bundled.
+      const code = fs.readFileSync(bundle, 'utf8');
+      for (const marker of ['sso_start_url', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+        expect({ bundle: asset, marker, found: code.includes(marker) }).toEqual({
+          bundle: asset,
+          marker,
+          found: false,
+        });
+      }
       // A CommonJS bundle exporting a `handler` function, which is what Lambda's `index.handler` loads:
       // load it as Lambda would, in a fresh Node process (no AWS access, nothing configured).
       const loaded = spawnSync(

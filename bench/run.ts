@@ -19,6 +19,7 @@ import {
   cdkTarget,
   deployedNodeOptions,
   lambdaEntries,
+  lambdaHeapFlags,
   measureColdImport,
   REPO_ROOT,
 } from './bundles';
@@ -48,6 +49,8 @@ const TARGETS = {
   fullSyncSize: 5000,
   fullSyncAniListMax: 10,
   fullSyncRssBytes: 128 * MB,
+  /** Lambda's smallest memory size: the worker must fit it. */
+  smallestMemoryMb: 128,
   planningCpuMs: 50,
   bundleMinifiedBytes: 250 * KB,
   coldImportMs: 150,
@@ -141,27 +144,38 @@ async function main(): Promise<void> {
   progress(`planning ${count(PLANNING_ENTRIES)} entries (${PLANNING_RUNS} runs)`);
   const planning = await benchPlanning(PLANNING_ENTRIES, SEED, PLANNING_RUNS);
 
-  // ---- sync runs
-  const sync = await runSyncBench({
-    sizes,
-    workerFile: worker.file,
-    budgetMs: floorSettings.workerTimeoutMs,
-    deployedEnv: {
-      DEADLINE_SAFETY_MS: String(infraSafetyMs),
-      FULL_SYNC_INTERVAL_HOURS: String(DEFAULTS.fullSyncIntervalHours),
-    },
-    workerExecArgv: [...nodeOptions, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
-    seed: SEED,
-    onSystem: (close) => cleanups.push(close),
-    onCase: (r) =>
-      progress(
-        `${count(r.size)} entries, ${r.name}: ${ms(r.wallMs)}, ${mb(r.maxRssBytes)}${r.warnings.length ? ' (!)' : ''}`,
-      ),
-  });
-  for (const r of sync) for (const w of r.warnings) notes.push(`${count(r.size)} entries, ${r.name}: ${w}`);
+  // ---- sync runs: at the deployed memory size, then the first sync of the largest list at Lambda's smallest
+  const syncRun = (memoryMb: number, runSizes: readonly number[], firstRunOnly: boolean) =>
+    runSyncBench({
+      sizes: runSizes,
+      workerFile: worker.file,
+      budgetMs: floorSettings.workerTimeoutMs,
+      deployedEnv: {
+        DEADLINE_SAFETY_MS: String(infraSafetyMs),
+        FULL_SYNC_INTERVAL_HOURS: String(DEFAULTS.fullSyncIntervalHours),
+      },
+      workerExecArgv: [
+        ...nodeOptions,
+        ...lambdaHeapFlags(memoryMb),
+        ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ],
+      memoryMb,
+      firstRunOnly,
+      seed: SEED,
+      onSystem: (close) => cleanups.push(close),
+      onCase: (r) =>
+        progress(
+          `${count(r.size)} entries, ${r.name}, ${r.memoryMb} MB: ${ms(r.wallMs)}, ${mb(r.maxRssBytes)}${r.warnings.length ? ' (!)' : ''}`,
+        ),
+    });
+  const sync = await syncRun(DEFAULTS.workerMemoryMb, sizes, false);
+  const smallest = quick ? [] : await syncRun(TARGETS.smallestMemoryMb, [TARGETS.fullSyncSize], true);
+  for (const r of [...sync, ...smallest]) {
+    for (const w of r.warnings) notes.push(`${count(r.size)} entries, ${r.name}, ${r.memoryMb} MB: ${w}`);
+  }
 
   const floor = apiFloor(sync, floorSettings);
-  const targets = evaluateTargets({ quick, sync, planning, bundles });
+  const targets = evaluateTargets({ quick, sync, smallest, planning, bundles });
 
   // ---- report
   const cpus = os.cpus();
@@ -179,8 +193,14 @@ async function main(): Promise<void> {
       `esbuild ${machine.esbuild}${quick ? ', --quick' : ''}`,
   );
   out.push('');
-  out.push(syncSection(sync, nodeOptions));
+  out.push(syncSection(sync, [...nodeOptions, ...lambdaHeapFlags(DEFAULTS.workerMemoryMb)], DEFAULTS.workerMemoryMb));
   out.push('');
+  if (smallest.length > 0) {
+    out.push(
+      syncSection(smallest, [...nodeOptions, ...lambdaHeapFlags(TARGETS.smallestMemoryMb)], TARGETS.smallestMemoryMb),
+    );
+    out.push('');
+  }
   out.push(planningSection(planning));
   out.push('');
   out.push(bundleSection(bundles, nodeOptions));
@@ -226,6 +246,7 @@ async function main(): Promise<void> {
           workerDeadlineSafetyMs: infraSafetyMs,
         },
         sync,
+        smallest,
         planning,
         bundles: bundles.map(({ file: _file, ...rest }) => rest),
         floor,
@@ -238,7 +259,7 @@ async function main(): Promise<void> {
   );
 }
 
-function syncSection(sync: readonly CaseResult[], nodeOptions: readonly string[]): string {
+function syncSection(sync: readonly CaseResult[], nodeOptions: readonly string[], memoryMb: number): string {
   const rows = sync.map((r) => [
     count(r.size),
     r.name,
@@ -254,8 +275,9 @@ function syncSection(sync: readonly CaseResult[], nodeOptions: readonly string[]
     mb(r.maxRssBytes),
   ]);
   return [
-    `Sync runs — sandbox AniList/MAL and s3rver on loopback, pacing off; each run is one handler invocation in a fresh`,
-    `\`node ${[...nodeOptions, '<bundle>'].join(' ')}\` process (the sync worker bundled like the Lambda)`,
+    `Sync runs as a ${memoryMb} MB function — sandbox AniList/MAL and s3rver on loopback, pacing off; each run is one`,
+    `handler invocation in a fresh \`node ${[...nodeOptions, '<bundle>'].join(' ')}\` process (the sync worker bundled`,
+    `like the Lambda; heap limits as Lambda's Node.js runtime sets them for ${memoryMb} MB)`,
     formatTable(
       [
         'entries',
@@ -336,6 +358,8 @@ function floorSection(floor: readonly FloorFigures[], s: FloorSettings): string 
 function evaluateTargets(input: {
   quick: boolean;
   sync: readonly CaseResult[];
+  /** The first sync of the largest list as Lambda's smallest function (empty with --quick). */
+  smallest: readonly CaseResult[];
   planning: readonly PlanningFigures[];
   bundles: readonly (BundleFigures & { coldImport: ColdImport })[];
 }): TargetRow[] {
@@ -377,9 +401,9 @@ function evaluateTargets(input: {
       pass: r.anilistRequests <= TARGETS.fullSyncAniListMax,
     });
   }
-  for (const r of fullCases) {
+  for (const r of [...input.smallest, ...fullCases]) {
     rows.push({
-      target: `${r.name}, ${count(r.size)} entries: peak RSS < ${TARGETS.fullSyncRssBytes / MB} MB`,
+      target: `${r.name}, ${count(r.size)} entries, as a ${r.memoryMb} MB function: peak RSS < ${TARGETS.fullSyncRssBytes / MB} MB`,
       measured: mb(r.maxRssBytes),
       pass: r.maxRssBytes < TARGETS.fullSyncRssBytes,
     });

@@ -49,6 +49,8 @@ export interface CaseResult {
   readonly maxRssBytes: number;
   /** Peak RSS before the invocation: node, the bundle, the built handler. */
   readonly startRssBytes: number;
+  /** The Lambda memory size the worker process played. */
+  readonly memoryMb: number;
   /** Disagreements between the worker's counters and the sandboxes' (should be none). */
   readonly warnings: string[];
 }
@@ -64,6 +66,10 @@ export interface SyncBenchOptions {
   readonly seed: number;
   /** Node flags of the worker processes: the deployed NODE_OPTIONS, plus e.g. `--cpu-prof` when profiling. */
   readonly workerExecArgv: readonly string[];
+  /** The Lambda memory size the worker processes play (their heap limits come from it). */
+  readonly memoryMb: number;
+  /** Only the first run ever (full, onto an empty MAL list): the worst case for memory. */
+  readonly firstRunOnly?: boolean;
   readonly onCase?: (result: CaseResult) => void;
   /** Registers cleanups so a crash or Ctrl-C closes the servers. */
   readonly onSystem?: (close: () => Promise<void>) => void;
@@ -138,6 +144,7 @@ async function runCases(system: LocalSystem, size: number, options: SyncBenchOpt
 
   // The first run ever is a full one, onto an empty MAL list.
   await run('full, empty MAL', 'full');
+  if (options.firstRunOnly) return results;
   // Forget the sync state (keep the tokens): again a first full run, now onto a MAL list that matches.
   await system.store.delete(KEYS.syncState);
   await run('full, MAL matches', 'full');
@@ -244,6 +251,7 @@ async function runCase(
     processCpuMs: reply.processCpuMs.user + reply.processCpuMs.system,
     maxRssBytes: reply.maxRssBytes,
     startRssBytes: reply.startRssBytes,
+    memoryMb: options.memoryMb,
     warnings,
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { urlHost } from './config';
 import { listen } from './net/listen';
 
 export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -17,7 +18,7 @@ export async function startHttpApiBridge(options: {
 }): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const host = options.host ?? '127.0.0.1';
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? urlHost(host)}`);
     const routeKey = `${req.method ?? 'GET'} ${url.pathname}`;
     const handler = options.routes[routeKey];
     if (!handler) {
@@ -37,7 +38,7 @@ export async function startHttpApiBridge(options: {
   });
   const port = await listen(server, options.port ?? 0, host);
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${urlHost(host)}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

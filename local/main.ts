@@ -1,45 +1,88 @@
-import { describeError } from '../shared/errors';
-import { isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
-import { banner, describeMail, describeRun } from './console';
-import { startLocalSystem } from './system';
+import path from 'node:path';
+import { describeMode, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
+import { banner, describeForConsole, describeMail, describeRun } from './console';
+import { type LocalSystem, startLocalSystem } from './system';
+
+/** Exit code of a process ended by Ctrl-C (128 + SIGINT), as shells report it. */
+const EXIT_INTERRUPTED = 130;
+/**
+ * One Ctrl-C can arrive twice: the terminal signals the whole process group, and `tsx` (which
+ * `npm start` runs) also relays it to this process when our acknowledgement loses a race with its
+ * 30 ms wait. A second signal this soon after the first is the same keypress, not a second one.
+ */
+const SAME_KEYPRESS_MS = 300;
 
 /** `npm start`: the whole system on this machine, offline by default (sandbox mode). */
 async function main(): Promise<void> {
   quietSdkWarnings();
+  // Both validate everything before any server starts or any folder is created.
   const { env, local } = loadLocalEnvironment();
   const sandbox = isSandboxMode(local, env);
-  const system = await startLocalSystem({
+  let system: LocalSystem | undefined;
+  system = await startLocalSystem({
     local,
     env,
     sandbox,
-    schedule: true,
+    // The mailer remembers in S3 (kept in LOCAL_DATA_DIR) that it sent a link; the inbox must
+    // then keep the email too. The sandbox starts from nothing every time.
+    ...(sandbox ? {} : { inboxFile: path.resolve(local.LOCAL_DATA_DIR, 'inbox.json') }),
     onReport: (report) => console.log(describeRun(report)),
-    onMail: (result) => {
-      const text = describeMail(result, system.urls.inbox, system.notifyEmail);
+    onMail: (result, link) => {
+      const text = system && describeMail(result, system.urls.inbox, system.notifyEmail, link);
       if (text) console.log(`\n${text}`);
     },
-    onError: (where, err) => console.error(`\n✗ ${where}: ${describeError(err)}`),
+    onError: (where, err) => console.error(`\n✗ ${where}: ${describeForConsole(err)}`),
   });
-  console.log(banner(system, { intervalMinutes: local.SYNC_INTERVAL_MINUTES }));
+  handleSignals(system);
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping…');
-    await system.close();
-    process.exit(0);
+  const auth = await system.authorization();
+  const link = auth.needed ? await system.ensureAuthorizationLink() : undefined;
+  console.log(
+    banner(system, {
+      intervalMinutes: local.SYNC_INTERVAL_MINUTES,
+      mode: describeMode(local, env),
+      sandboxSetting: local.SANDBOX,
+      auth,
+      ...(link ? { link } : {}),
+    }),
+  );
+  // With tokens, sync at once rather than one interval later; without, the mailer just ran.
+  system.startSchedules({ syncNow: !auth.needed, mailNow: !auth.needed });
+}
+
+/**
+ * First Ctrl-C: stop cleanly (a running sync is told its time is up, stops at its next safe point
+ * and checkpoints); say what it waits for. Second Ctrl-C: quit at once.
+ */
+function handleSignals(system: LocalSystem): void {
+  let firstAt: number | undefined;
+  const stop = () => {
+    if (firstAt !== undefined) {
+      if (Date.now() - firstAt < SAME_KEYPRESS_MS) return;
+      console.log('\nQuitting now. The next start picks up from the last saved checkpoint.');
+      process.exit(EXIT_INTERRUPTED);
+    }
+    firstAt = Date.now();
+    const busy = system.activity();
+    console.log(
+      busy.length > 0
+        ? `\nStopping: waiting for ${busy.join(' and ')} to end (it has been told to stop).` +
+            ' Press Ctrl+C again to quit at once.'
+        : '\nStopping…',
+    );
+    system.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`Could not stop cleanly: ${describeForConsole(err)}`);
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((err: unknown) => {
-  console.error(`Could not start: ${describeError(err)}`);
-  if ((err as { code?: string }).code === 'EADDRINUSE') {
-    console.error(
-      'A port is taken. Set LOCAL_CALLBACK_PORT, LOCAL_S3_PORT, LOCAL_SES_PORT, SANDBOX_ANILIST_PORT or SANDBOX_MAL_PORT in .env.',
-    );
-  }
+  console.error(`Could not start: ${describeForConsole(err)}`);
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import { AppError } from '../shared/errors';
+import type { SentMail } from './emulators';
 import type { LocalSystem } from './system';
 
 export class StoryError extends AppError {
@@ -14,12 +15,17 @@ export interface AuthorizationStory {
   readonly callbackPage: string;
 }
 
-/** The newest reauth email's authorization link (the first http(s) link in its text part). */
+/** A reauth email's authorization link (the first http(s) link to `/authorize?` in its text part). */
+export function authorizeLinkOf(mail: Pick<SentMail, 'text'>): string | undefined {
+  return /https?:\/\/\S+\/authorize\?\S+/.exec(mail.text ?? '')?.[0];
+}
+
+/** The newest reauth email's authorization link. */
 export async function latestAuthorizeLink(system: LocalSystem): Promise<{ subject: string; url: string }> {
   const messages = await system.ses.messages();
   const mail = messages.at(-1);
   if (!mail) throw new StoryError('no email in the local inbox');
-  const link = /https?:\/\/\S+\/authorize\?\S+/.exec(mail.text ?? '')?.[0];
+  const link = authorizeLinkOf(mail);
   if (!link) throw new StoryError(`the email "${mail.subject}" has no authorization link`);
   return { subject: mail.subject, url: link };
 }

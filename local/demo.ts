@@ -1,6 +1,7 @@
 import { describeError } from '../shared/errors';
 import { formatReport, type RunReport } from '../shared/sync/report';
-import { ephemeralLocalConfig, quietSdkWarnings } from './config';
+import { ephemeralLocalConfig, quietSdkWarnings, readDotEnv } from './config';
+import { describeForConsole } from './console';
 import { approveLatestEmail } from './story';
 import { startLocalSystem } from './system';
 
@@ -15,7 +16,9 @@ async function demo(): Promise<void> {
   const say = (line: string) => {
     if (!json) console.log(line);
   };
-  // Fresh ports so the demo never collides with a running `npm start`.
+  // .env as for `npm start` and `npm run sync` (fixtures, pacing, HTTP settings); the demo is
+  // always the sandbox, on fresh ports so that it never collides with a running `npm start`.
+  readDotEnv();
   const local = ephemeralLocalConfig(process.env);
   const reports: RunReport[] = [];
   const errors: string[] = [];
@@ -47,6 +50,6 @@ async function demo(): Promise<void> {
 }
 
 demo().catch((err: unknown) => {
-  console.error(`Demo failed: ${describeError(err)}`);
+  console.error(`Demo failed: ${describeForConsole(err)}`);
   process.exit(1);
 });

@@ -1,19 +1,34 @@
 import { saveTokensFromAuthorization } from '../shared/auth/tokens';
-import { describeError } from '../shared/errors';
-import { formatReport, type RunReport } from '../shared/sync/report';
+import type { RunReport } from '../shared/sync/report';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
+import { describeForConsole, localReport } from './console';
 import { startLocalSystem } from './system';
 
-const USAGE = 'usage: npm run sync -- [--dry-run] [--full] [--json]';
+const USAGE = `usage: npm run sync -- [--dry-run] [--full] [--json]
+
+One sync run, then exit.
+  --dry-run  print the plan; write nothing to MyAnimeList
+  --full     compare the whole list, not only recent AniList changes
+  --json     print the run report as one JSON line
+
+Real mode (MAL_CLIENT_ID set): syncs your real accounts with the state in LOCAL_DATA_DIR, and needs
+MAL authorized first (run \`npm start\` for that; stop it before running this).
+Sandbox mode: a fresh sandbox AniList and MAL, authorized automatically, gone when it exits
+(not the sandbox of a running \`npm start\`).`;
 
 /**
- * `npm run sync -- [--dry-run] [--full] [--json]`: one sync with the configured services.
- * `--dry-run` prints the plan and writes nothing. In sandbox mode the sandbox MAL account is
- * authorized automatically, since there is no one to click a link.
+ * `npm run sync -- [--dry-run] [--full] [--json]`: one sync run. `--dry-run` prints the plan and
+ * writes nothing. In sandbox mode a fresh sandbox MAL account is authorized automatically, since
+ * there is no one to click a link. It never emails: its inbox is gone when it exits, and the mailer
+ * would remember the email as sent and hold back the one `npm start` should show.
  */
 async function syncOnce(): Promise<void> {
   quietSdkWarnings();
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   const unknown = args.filter((a) => !['--dry-run', '--full', '--json'].includes(a));
   if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
   const json = args.includes('--json');
@@ -21,10 +36,12 @@ async function syncOnce(): Promise<void> {
   const sandbox = isSandboxMode(local, env);
   let report: RunReport | undefined;
   const system = await startLocalSystem({
-    // Only the state store matters here; everything else on free ports so `npm start` can keep running.
+    // Free ports, so a sandbox run works beside `npm start`. In real mode the S3 port is `npm start`'s
+    // on purpose: the clash keeps two runtimes from syncing from one state folder at once.
     local: { ...ephemeralLocalConfig(env), ...(sandbox ? {} : { LOCAL_S3_PORT: local.LOCAL_S3_PORT }) },
     env,
     sandbox,
+    sendReauthMail: false,
     onReport: (r) => {
       report = r;
     },
@@ -39,13 +56,20 @@ async function syncOnce(): Promise<void> {
     }
     await system.runSync({ full: args.includes('--full'), dryRun: args.includes('--dry-run') });
     if (!report) throw new Error('the sync run produced no report');
-    if (json) console.log(JSON.stringify(report));
-    else {
-      if (sandbox) console.log('(sandbox mode: sandbox AniList and MAL services, authorized automatically)\n');
-      console.log(formatReport(report, { maxLines: 200 }));
-      if (report.status === 'reauth_required') {
-        console.log('\nRun `npm start`, open the local inbox and follow the authorization link first.');
+    const authorizeHint =
+      'MyAnimeList is not authorized for this mirror yet (or no longer). Run `npm start`: it emails the link\n' +
+      'to its local inbox and prints it; approve on MAL, and it syncs at once. No email was sent by this run.';
+    if (json) {
+      console.log(JSON.stringify(report));
+      if (report.status === 'reauth_required') console.error(authorizeHint);
+    } else {
+      if (sandbox) {
+        console.log(
+          '(sandbox mode: a fresh sandbox AniList and MAL, authorized automatically; not the sandbox of a running `npm start`)\n',
+        );
       }
+      console.log(localReport(report, { mailed: false, maxLines: 200 }));
+      if (report.status === 'reauth_required') console.log(`\n${authorizeHint}`);
     }
     process.exitCode = report.status === 'failed' ? 1 : 0;
   } finally {
@@ -54,9 +78,10 @@ async function syncOnce(): Promise<void> {
 }
 
 syncOnce().catch((err: unknown) => {
-  console.error(`Sync failed: ${describeError(err)}`);
-  if ((err as { code?: string }).code === 'EADDRINUSE') {
-    console.error('The local S3 port is in use (is `npm start` running?). Stop it or set LOCAL_S3_PORT.');
+  console.error(`Sync failed: ${describeForConsole(err)}`);
+  if ((err as { key?: unknown }).key === 'LOCAL_S3_PORT') {
+    // Deliberately the same port as `npm start`: two runtimes must not share one state folder.
+    console.error('`npm start` uses the same state store: stop it first.');
   }
   process.exit(1);
 });

@@ -1,6 +1,7 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AniListMalformedResponseError } from './errors';
 import type { AniListEntry, FuzzyDate } from './types';
+import '../zod-messages';
 
 /**
  * Defensive parsing of AniList responses.
@@ -25,38 +26,39 @@ export interface InvalidEntryIssue {
   readonly reason: string;
 }
 
-const nullableInt = z.number().int().nullish();
-const fuzzyDateSchema = z
-  .object({ year: nullableInt, month: nullableInt, day: nullableInt })
-  .nullish()
-  .transform(
-    (d): FuzzyDate => ({
+const nullableInt = z.nullish(z.number().check(z.int()));
+const rawFuzzyDateSchema = z.nullish(z.object({ year: nullableInt, month: nullableInt, day: nullableInt }));
+const fuzzyDateSchema = z.pipe(
+  rawFuzzyDateSchema,
+  z.transform(
+    (d: z.output<typeof rawFuzzyDateSchema>): FuzzyDate => ({
       year: d?.year ?? null,
       month: d?.month ?? null,
       day: d?.day ?? null,
     }),
-  );
-const nullableString = z.string().nullish();
+  ),
+);
+const nullableString = z.nullish(z.string());
 
 const entrySchema = z.object({
-  id: z.number().int().positive(),
-  mediaId: z.number().int().positive(),
-  status: z.string().min(1, 'status is empty'),
-  score: z.number().nullish(),
+  id: z.number().check(z.int(), z.positive()),
+  mediaId: z.number().check(z.int(), z.positive()),
+  status: z.string().check(z.minLength(1, 'status is empty')),
+  score: z.nullish(z.number()),
   progress: nullableInt,
   repeat: nullableInt,
-  private: z.boolean().nullish(),
+  private: z.nullish(z.boolean()),
   notes: nullableString,
   startedAt: fuzzyDateSchema,
   completedAt: fuzzyDateSchema,
   updatedAt: nullableInt,
-  media: z
-    .object({
-      id: z.number().int().nullish(),
+  media: z.nullish(
+    z.object({
+      id: z.nullish(z.number().check(z.int())),
       idMal: nullableInt,
-      title: z.object({ romaji: nullableString, english: nullableString, userPreferred: nullableString }).nullish(),
-    })
-    .nullish(),
+      title: z.nullish(z.object({ romaji: nullableString, english: nullableString, userPreferred: nullableString })),
+    }),
+  ),
 });
 
 export type ParsedEntry = { ok: true; entry: AniListEntry } | { ok: false; issue: InvalidEntryIssue };
@@ -151,25 +153,25 @@ const pageSchema = z.object({
 const collectionSchema = z.object({
   MediaListCollection: z.object({
     // Null means "no chunking in effect", i.e. nothing follows.
-    hasNextChunk: z.boolean().nullish(),
+    hasNextChunk: z.nullish(z.boolean()),
     lists: z.array(
-      z
-        .object({
-          name: z.string().nullish(),
-          isCustomList: z.boolean().nullish(),
-          status: z.string().nullish(),
-          entries: z.array(z.unknown()).nullish(),
-        })
-        .nullable(),
+      z.nullable(
+        z.object({
+          name: z.nullish(z.string()),
+          isCustomList: z.nullish(z.boolean()),
+          status: z.nullish(z.string()),
+          entries: z.nullish(z.array(z.unknown())),
+        }),
+      ),
     ),
   }),
 });
 
 const userSchema = z.object({
   User: z.object({
-    id: z.number().int(),
+    id: z.number().check(z.int()),
     name: z.string(),
-    mediaListOptions: z.object({ scoreFormat: z.string().nullish() }).nullish(),
+    mediaListOptions: z.nullish(z.object({ scoreFormat: z.nullish(z.string()) })),
   }),
 });
 
@@ -212,7 +214,7 @@ export function parseUserEnvelope(
   };
 }
 
-function parseEnvelope<T>(schema: z.ZodType<T>, data: unknown, status: number, what: string): T {
+function parseEnvelope<T>(schema: z.ZodMiniType<T>, data: unknown, status: number, what: string): T {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const details = result.error.issues

@@ -1,9 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Clock } from '../clock';
 import { PreconditionFailedError } from '../errors';
 import { type Logger, silentLogger } from '../log';
 import { KEYS, type ObjectStore } from '../store/store';
 import { createPkceVerifier, createState, isValidState, pkceChallenge } from './pkce';
+import '../zod-messages';
 
 /**
  * A pending authorization: the server side of one emailed link. Times are epoch milliseconds.
@@ -12,10 +13,10 @@ import { createPkceVerifier, createState, isValidState, pkceChallenge } from './
  */
 export const pendingAuthorizationSchema = z.object({
   state: z.string(),
-  codeVerifier: z.string().min(43).max(128),
-  createdAt: z.number().int(),
-  expiresAt: z.number().int(),
-  usedAt: z.number().int().optional(),
+  codeVerifier: z.string().check(z.minLength(43), z.maxLength(128)),
+  createdAt: z.number().check(z.int()),
+  expiresAt: z.number().check(z.int()),
+  usedAt: z.optional(z.number().check(z.int())),
 });
 export type PendingAuthorization = z.infer<typeof pendingAuthorizationSchema>;
 

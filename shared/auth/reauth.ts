@@ -1,6 +1,7 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { ReauthReason } from '../events';
 import { REAUTH_REASONS, type StoredTokens } from './tokens';
+import '../zod-messages';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -11,11 +12,11 @@ const DAY_MS = 24 * HOUR_MS;
  * when it next finds the tokens healthy.
  */
 export const mailerStateSchema = z.object({
-  lastSentAt: z.number().int(),
+  lastSentAt: z.number().check(z.int()),
   lastState: z.string(),
-  linkExpiresAt: z.number().int(),
+  linkExpiresAt: z.number().check(z.int()),
   reason: z.enum(REAUTH_REASONS),
-  problemSince: z.number().int().optional(),
+  problemSince: z.optional(z.number().check(z.int())),
 });
 export type MailerState = z.infer<typeof mailerStateSchema>;
 

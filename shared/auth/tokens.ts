@@ -1,10 +1,11 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Clock } from '../clock';
 import { AppError, describeError, PreconditionFailedError } from '../errors';
 import type { ReauthReason } from '../events';
 import { type Logger, silentLogger } from '../log';
 import type { AccessTokenProvider, MalOAuth, MalTokenSet } from '../mal/types';
 import { KEYS, type ObjectStore, type PutCondition } from '../store/store';
+import '../zod-messages';
 
 const DAY_MS = 86_400_000;
 /** Refresh first when the access token has less than this left, so a request never starts with a dying token. */
@@ -18,15 +19,15 @@ export const REAUTH_REASONS = ['no_tokens', 'invalid_grant', 'refresh_token_expi
 
 /** The stored MAL tokens. All times are epoch milliseconds. */
 export const storedTokensSchema = z.object({
-  accessToken: z.string().min(1),
-  refreshToken: z.string().min(1),
-  accessExpiresAt: z.number().int(),
-  refreshIssuedAt: z.number().int(),
+  accessToken: z.string().check(z.minLength(1)),
+  refreshToken: z.string().check(z.minLength(1)),
+  accessExpiresAt: z.number().check(z.int()),
+  refreshIssuedAt: z.number().check(z.int()),
   /** Estimated from REFRESH_TOKEN_LIFETIME_DAYS: MAL does not say when a refresh token dies. */
-  refreshExpiresAt: z.number().int(),
-  malUser: z.string().nullable(),
+  refreshExpiresAt: z.number().check(z.int()),
+  malUser: z.nullable(z.string()),
   /** Set when MAL rejected the refresh token; only a new authorization clears it. */
-  invalid: z.object({ reason: z.enum(REAUTH_REASONS), at: z.number().int() }).optional(),
+  invalid: z.optional(z.object({ reason: z.enum(REAUTH_REASONS), at: z.number().check(z.int()) })),
 });
 export type StoredTokens = z.infer<typeof storedTokensSchema>;
 

@@ -1,22 +1,27 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AniListEntry } from '../anilist/types';
 import { AppError } from '../errors';
 import { MAL_STATUSES } from '../mal/types';
 import { KEYS, type ObjectStore } from '../store/store';
 import type { ComparableMalState } from './mapping';
+import '../zod-messages';
 
-const fuzzyDate = z.object({ year: z.number().nullable(), month: z.number().nullable(), day: z.number().nullable() });
+const fuzzyDate = z.object({
+  year: z.nullable(z.number()),
+  month: z.nullable(z.number()),
+  day: z.nullable(z.number()),
+});
 
 const aniListEntrySchema = z.object({
   id: z.number(),
   mediaId: z.number(),
-  idMal: z.number().nullable(),
+  idMal: z.nullable(z.number()),
   title: z.string(),
   status: z.string(),
   score: z.number(),
   progress: z.number(),
   repeat: z.number(),
-  notes: z.string().nullable(),
+  notes: z.nullable(z.string()),
   private: z.boolean(),
   startedAt: fuzzyDate,
   completedAt: fuzzyDate,
@@ -39,7 +44,7 @@ const mirroredSchema = z.object({
   title: z.string(),
   anilistEntryId: z.number(),
   /** AniList media id: lets prune ask AniList whether the entry is really gone. Absent in older states. */
-  mediaId: z.number().optional(),
+  mediaId: z.optional(z.number()),
   /** The MAL state as of the last write or full read: the baseline incremental runs diff against. */
   state: comparableSchema,
   /** True once this system has written the entry: only such entries are ever pruned. */
@@ -59,10 +64,10 @@ export const syncStateSchema = z.object({
   anilistUser: z.string(),
   /** AniList `updatedAt` (Unix seconds): every change at or below it has been applied or is in `pending`. */
   watermark: z.number(),
-  lastFullSyncAt: z.number().nullable(),
+  lastFullSyncAt: z.nullable(z.number()),
   /** A full reconcile stopped early (time budget, faults) and must be completed by the next run. */
   fullSyncPending: z.boolean(),
-  lastBackupAt: z.number().nullable(),
+  lastBackupAt: z.nullable(z.number()),
   mirrored: z.record(z.string(), mirroredSchema),
   pending: z.array(pendingSchema),
 });

@@ -10,7 +10,7 @@ import {
 import { ConfigError } from '../../../shared/errors';
 
 /** The smallest valid environment for each schema (what each Lambda / the local runtime requires). */
-const SCHEMAS: Record<string, { schema: z.ZodType; valid: Record<string, string>; required: string[] }> = {
+const SCHEMAS: Record<string, { schema: z.core.$ZodType; valid: Record<string, string>; required: string[] }> = {
   'sync worker': {
     schema: syncWorkerConfigSchema,
     valid: { ANILIST_USERNAME: 'alice', MAL_CLIENT_ID: 'client', STATE_BUCKET: 'mirror-state' },
@@ -46,7 +46,7 @@ const SCHEMAS: Record<string, { schema: z.ZodType; valid: Record<string, string>
   local: { schema: localConfigSchema, valid: {}, required: [] },
 };
 
-function issuesOf(schema: z.ZodType, env: Record<string, string | undefined>): string[] {
+function issuesOf(schema: z.core.$ZodType, env: Record<string, string | undefined>): string[] {
   try {
     loadConfig(schema, env);
   } catch (err) {

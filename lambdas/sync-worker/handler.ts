@@ -44,7 +44,9 @@ export function makeSyncHandler(deps: SyncWorkerDeps) {
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
   ): Promise<SyncWorkerResult> => {
     const options = parseSyncEvent(event);
-    const deadline = context ? deps.sync.clock.now() + context.getRemainingTimeInMillis() : undefined;
+    // Read at every check rather than once: in Lambda the remaining time only runs down, but the
+    // local runtime's context drops it to zero when the user stops the process.
+    const deadline = context ? () => deps.sync.clock.now() + context.getRemainingTimeInMillis() : undefined;
     const report = await runSync(deps.sync, deps.settings, { ...options, ...(deadline ? { deadline } : {}) });
     deps.onReport?.(report);
     if (report.status === 'failed') {

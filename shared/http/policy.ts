@@ -77,10 +77,11 @@ export type DeadlineSource = () => number | undefined;
  * invocation at a time runs per Lambda container, so a single slot is enough.
  */
 export class RequestDeadline {
-  private at: number | undefined;
-  readonly get: DeadlineSource = () => this.at;
-  set(at: number | undefined): void {
-    this.at = at;
+  private at: (() => number) | undefined;
+  readonly get: DeadlineSource = () => this.at?.();
+  /** A fixed moment, or one read at every check (a local run's Ctrl-C moves it forward). */
+  set(at: number | (() => number) | undefined): void {
+    this.at = at === undefined ? undefined : typeof at === 'number' ? () => at : at;
   }
 }
 

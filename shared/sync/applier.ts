@@ -19,8 +19,8 @@ export interface ApplyResult {
 export interface ApplyContext {
   readonly mal: MalTarget;
   readonly clock: Clock;
-  /** Epoch ms after which no new write may start. */
-  readonly stopAt?: number;
+  /** Epoch ms after which no new write may start, read before each write. */
+  readonly stopAt?: () => number;
   readonly known: ReadonlyMap<number, ComparableMalState>;
   /** Called after each write settles, so progress can be checkpointed. */
   readonly onSettled?: (outcome: WriteOutcome, index: number) => Promise<void>;
@@ -48,7 +48,7 @@ export async function applyWrites(writes: readonly PlannedWrite[], ctx: ApplyCon
   let stoppedBy: ApplyResult['stoppedBy'];
   let reauthError: unknown;
   for (const [index, write] of writes.entries()) {
-    if (stoppedBy || (ctx.stopAt !== undefined && ctx.clock.now() >= ctx.stopAt)) {
+    if (stoppedBy || (ctx.stopAt !== undefined && ctx.clock.now() >= ctx.stopAt())) {
       stoppedBy ??= 'deadline';
       outcomes.push({ write, result: 'not_attempted' });
       continue;

@@ -59,8 +59,12 @@ export interface SyncDeps {
 export interface RunOptions {
   readonly full?: boolean;
   readonly dryRun?: boolean;
-  /** Epoch ms when the runtime kills us (Lambda deadline). */
-  readonly deadline?: number;
+  /**
+   * Epoch ms when the runtime kills us (Lambda deadline). A function is read at every check: the
+   * local runtime brings it forward when the user presses Ctrl-C, so the run stops as it would at
+   * a Lambda deadline, checkpointing what it did.
+   */
+  readonly deadline?: number | (() => number);
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -94,7 +98,9 @@ const LOCAL_CLOCK_SKEW_MS = 60_000;
 export async function runSync(deps: SyncDeps, settings: SyncSettings, options: RunOptions = {}): Promise<RunReport> {
   const startedAt = deps.clock.now();
   const runId = randomUUID();
-  const stopAt = options.deadline === undefined ? undefined : options.deadline - settings.deadlineSafetyMs;
+  const { deadline } = options;
+  const deadlineAt = deadline === undefined ? undefined : typeof deadline === 'number' ? () => deadline : deadline;
+  const stopAt = deadlineAt && (() => deadlineAt() - settings.deadlineSafetyMs);
   const loaded = await loadSyncState(deps.store);
   let state = loaded?.state ?? initialState(settings.anilistUser);
   if (state.anilistUser !== settings.anilistUser) {
@@ -111,8 +117,9 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     options,
     watermarkBefore,
   );
-  if (options.deadline !== undefined) {
-    deps.requestDeadline?.set(options.deadline - Math.min(PERSIST_RESERVE_MS, settings.deadlineSafetyMs));
+  if (deadlineAt) {
+    const reserve = Math.min(PERSIST_RESERVE_MS, settings.deadlineSafetyMs);
+    deps.requestDeadline?.set(() => deadlineAt() - reserve);
   }
 
   try {

@@ -158,6 +158,23 @@ describe('runSync', () => {
     expectMirrored(mal, anilist);
   });
 
+  test('a deadline that moves forward mid-run (Ctrl-C locally) stops the run at the next write, losing nothing', async () => {
+    const { deps, mal, anilist, clock } = setup(10);
+    let stopRequested = false;
+    mal.beforeWrite = (_id, n) => {
+      if (n === 2) stopRequested = true;
+    };
+    const deadline = () => (stopRequested ? clock.now() : clock.now() + 3_600_000);
+    const first = await runSync(deps, settings, { deadline });
+    expect(first).toMatchObject({ status: 'partial', stoppedEarly: true, applied: { updated: 3 } });
+    mal.beforeWrite = undefined;
+    const second = await runSync(deps, settings);
+    expect(second).toMatchObject({ status: 'ok', applied: { updated: 7 } });
+    const writtenIds = mal.writes.map((w) => w.animeId);
+    expect(new Set(writtenIds).size).toBe(10);
+    expectMirrored(mal, anilist);
+  });
+
   test('an edit made on AniList while the run is paging is picked up by the next run', async () => {
     const { deps, mal, anilist, store } = setup(120);
     await runSync(deps, settings);

@@ -15,24 +15,32 @@ import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
 export interface MailerEvent {
   readonly 'detail-type'?: string;
   readonly detail?: { readonly reason?: unknown } | null;
+  /**
+   * A manual invocation (`aws lambda invoke --payload '{"force":true}'`, or the local runtime whose
+   * inbox lost the last email): send a fresh link now, throttle or not, if authorization is needed.
+   * EventBridge never sets it: the schedule and the rule pass their own event shapes.
+   */
+  readonly force?: boolean;
 }
 
 export function parseMailerEvent(event: MailerEvent | null | undefined): {
   trigger: ReauthTrigger;
   reason?: ReauthReason;
+  force: boolean;
 } {
-  if (event?.['detail-type'] !== DETAIL_TYPES.reauthRequired) return { trigger: 'schedule' };
+  const force = event?.force === true;
+  if (event?.['detail-type'] !== DETAIL_TYPES.reauthRequired) return { trigger: 'schedule', force };
   const reason = event.detail?.reason;
   // An unknown reason still means "the worker is stuck": treat it as the event, without a reason.
   return typeof reason === 'string' && (REAUTH_REASONS_LIST as readonly string[]).includes(reason)
-    ? { trigger: 'event', reason: reason as ReauthReason }
-    : { trigger: 'event' };
+    ? { trigger: 'event', reason: reason as ReauthReason, force }
+    : { trigger: 'event', force };
 }
 
 export function makeMailerHandler(deps: ReauthMailerDeps & Pick<Platform, 'logger'>) {
   return async (event: MailerEvent | null | undefined): Promise<ReauthCheckResult> => {
-    const { trigger, reason } = parseMailerEvent(event);
-    const result = await runReauthCheck(deps, trigger, reason);
+    const { trigger, reason, force } = parseMailerEvent(event);
+    const result = await runReauthCheck(deps, trigger, reason, { force });
     // The "reauth pending too long" alarm is a metric filter on this line's reauthPendingHours.
     deps.logger.info('reauth check', {
       trigger: result.trigger,

@@ -134,6 +134,7 @@ export async function runReauthCheck(
   deps: ReauthMailerDeps,
   trigger: ReauthTrigger,
   eventReason?: ReauthReason,
+  options: { readonly force?: boolean } = {},
 ): Promise<ReauthCheckResult> {
   const logger = deps.logger ?? silentLogger;
   const tokenRead = await readTokens(deps.store);
@@ -148,6 +149,7 @@ export async function runReauthCheck(
     settings: { warnDays: deps.warnDays, throttleHours: deps.throttleHours },
     trigger,
     ...(eventReason ? { eventReason } : {}),
+    ...(options.force ? { force: true } : {}),
   });
   const result = {
     trigger,

@@ -39,6 +39,11 @@ export interface ReauthDecisionInput {
   readonly trigger: ReauthTrigger;
   /** The reason carried by a "Reauth Required" event. */
   readonly eventReason?: ReauthReason;
+  /**
+   * Send now even within the throttle window (a manual `{"force": true}` invocation, or a local
+   * inbox that lost the last email). Never sends while the tokens are healthy.
+   */
+  readonly force?: boolean;
 }
 
 export interface ReauthDecision {
@@ -121,6 +126,9 @@ export function decideReauth(input: ReauthDecisionInput): ReauthDecision {
   const reauthPendingHours = Math.max(0, Math.round(((now - since) / HOUR_MS) * 10) / 10);
   const base = { reason: problem.reason, reauthPendingHours, problemSince: since };
 
+  if (mailerState && input.force) {
+    return { ...base, send: true, why: `${problem.detail}; sent on request (throttle bypassed)` };
+  }
   if (mailerState) {
     const linkUsed = input.lastLinkUsedAt !== undefined;
     const linkExpired = now >= mailerState.linkExpiresAt;

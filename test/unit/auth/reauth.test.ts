@@ -55,6 +55,16 @@ describe('decideReauth: when to send', () => {
 describe('decideReauth: throttle', () => {
   const missing = { tokens: undefined } as const;
 
+  it('force sends within the throttle window, but never while the tokens are healthy', () => {
+    const forced = decideReauth(input({ ...missing, mailerState: sentAt(T0), now: T0 + HOUR, force: true }));
+    expect(forced).toMatchObject({ send: true, reason: 'no_tokens' });
+    expect(forced.why).toMatch(/throttle bypassed/);
+    expect(decideReauth(input({ mailerState: sentAt(T0), now: T0 + HOUR, force: true }))).toMatchObject({
+      send: false,
+      reason: null,
+    });
+  });
+
   it('blocks a second email within the throttle window while the last link is valid', () => {
     const d = decideReauth(input({ ...missing, mailerState: sentAt(T0), now: T0 + 24 * HOUR - 1 }));
     expect(d).toMatchObject({ send: false, reason: 'no_tokens' });

@@ -110,7 +110,8 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
     ' What to do next:',
     `   1. Open the local inbox in your browser: ${system.urls.inbox}`,
     '   2. On the email from the mirror, press "Toggle HTML view" and click',
-    `      "Re-authorize MyAnimeList"${expires}.`,
+    // The email's button, as renderReauthEmail labels it: the mailer reads unreadable tokens as missing.
+    `      "${auth.reason === 'no_tokens' || auth.reason === 'unreadable' ? 'Authorize' : 'Re-authorize'} MyAnimeList"${expires}.`,
     ...(link?.link ? ['      Or open the link directly:', `      ${link.link}`] : []),
     '   3. Approve on the MyAnimeList page. The callback stores the tokens and the first',
     '      sync starts at once.',
@@ -147,10 +148,7 @@ export function describeMail(result: ReauthCheckResult, inbox: string, to: strin
   ].join('\n');
 }
 
-/**
- * A run report for the console. The shared headline for a paused run says "authorize again" even
- * before the first authorization; locally we know better (`no_tokens`), and whether an email went out.
- */
+/** A run report for the console, saying whether the paused run's email went to the local inbox. */
 export function describeRun(report: RunReport, options: { mailed?: boolean } = {}): string {
   return `\n[${new Date(report.finishedAt || Date.now()).toLocaleTimeString()}] ${localReport(report, options)}`;
 }
@@ -158,9 +156,5 @@ export function describeRun(report: RunReport, options: { mailed?: boolean } = {
 export function localReport(report: RunReport, options: { mailed?: boolean; maxLines?: number } = {}): string {
   const text = formatReport(report, options.maxLines === undefined ? {} : { maxLines: options.maxLines });
   if (report.status !== 'reauth_required') return text;
-  const [headline = '', ...rest] = text.split('\n');
-  const tail = headline.includes(' — ') ? headline.slice(headline.indexOf(' — ')) : '';
-  const what = report.reauthReason === 'no_tokens' ? 'needs your authorization' : 'needs you to authorize again';
-  const where = options.mailed === false ? '' : ' (check the local inbox)';
-  return [`Sync paused: MyAnimeList ${what}${where}${tail}`, ...rest].join('\n');
+  return text.replace(' (check your inbox)', options.mailed === false ? '' : ' (check the local inbox)');
 }

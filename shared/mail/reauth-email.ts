@@ -57,7 +57,9 @@ export function renderReauthEmail(input: ReauthEmailInput): RenderedEmail {
   const { headline, explanation } = describeReauthReason(input.reason);
   const expires = formatUtc(input.expiresAt);
   const account = input.malUser ? ` as ${input.malUser.replace(/[\r\n]+/g, ' ')}` : '';
-  const subject = `${appName}: ${headline} – please re-authorize`;
+  // The first authorization is not a "re-"authorization.
+  const action = input.reason === 'no_tokens' ? 'Authorize' : 'Re-authorize';
+  const subject = `${appName}: ${headline} – please ${action.toLowerCase()}`;
 
   const text = [
     `${headline}.`,
@@ -89,7 +91,7 @@ export function renderReauthEmail(input: ReauthEmailInput): RenderedEmail {
 <h1 style="font-size:20px;margin:0 0 12px;">${headline}</h1>
 <p style="font-size:15px;line-height:1.5;margin:0 0 16px;">${explanation}</p>
 <p style="font-size:15px;line-height:1.5;margin:0 0 20px;">To approve access${account}, open the link below and confirm on MyAnimeList.</p>
-<p style="margin:0 0 20px;"><a href="${url}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:#2e51a2;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600;">Re-authorize MyAnimeList</a></p>
+<p style="margin:0 0 20px;"><a href="${url}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:#2e51a2;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600;">${action} MyAnimeList</a></p>
 <p style="font-size:14px;line-height:1.5;margin:0 0 16px;"><strong>This link expires on ${expires}</strong> and works only once. If it has expired, a new email is sent automatically on the next check.</p>
 <p style="font-size:12px;line-height:1.5;color:#57606a;margin:0 0 8px;">If the button does not work, copy this address into your browser:</p>
 <p style="font-size:12px;line-height:1.4;color:#57606a;word-break:break-all;margin:0 0 16px;">${url}</p>

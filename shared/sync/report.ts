@@ -47,7 +47,10 @@ export function formatReport(report: RunReport, options: { maxLines?: number } =
   const headline: Record<RunReport['status'], string> = {
     ok: 'Sync finished',
     partial: 'Sync finished with work left for the next run',
-    reauth_required: 'Sync paused: MyAnimeList needs you to authorize again (check your inbox)',
+    reauth_required:
+      report.reauthReason === 'no_tokens'
+        ? 'Sync paused: MyAnimeList needs your authorization (check your inbox)'
+        : 'Sync paused: MyAnimeList needs you to authorize again (check your inbox)',
     failed: 'Sync failed',
     dry_run: 'Dry run: nothing was written',
   };

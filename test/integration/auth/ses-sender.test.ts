@@ -94,7 +94,8 @@ describe('SES mail sender against aws-ses-v2-local', () => {
     const link = email.body.text?.match(/https:\/\/myanimelist\.net\/\S+/)?.[0];
     expect(link).toBeDefined();
     expect(new URL(link!).searchParams.get('redirect_uri')).toBe('https://cb.example.test/callback');
-    expect(email.body.html).toContain('Re-authorize MyAnimeList');
+    // No tokens yet: the first authorization, not a re-authorization.
+    expect(email.body.html).toContain('>Authorize MyAnimeList</a>');
   });
 
   it('wraps SES failures in MailSendError', async () => {

@@ -12,7 +12,15 @@ describe('renderReauthEmail', () => {
     // In HTML the & of the query string is escaped, inside and outside the href.
     expect(mail.html).toContain(`href="${url.replace(/&/g, '&amp;')}"`);
     expect(mail.html).toContain('Thursday, 8 January 2026, 14:30 UTC');
-    expect(mail.subject).toMatch(/re-authorize/);
+    expect(mail.subject).toMatch(/please re-authorize$/);
+    expect(mail.html).toContain('>Re-authorize MyAnimeList</a>');
+  });
+
+  it('asks to authorize, not re-authorize, when MyAnimeList was never connected', () => {
+    const mail = renderReauthEmail({ authorizeUrl: url, expiresAt, reason: 'no_tokens' });
+    expect(mail.subject).toMatch(/please authorize$/);
+    expect(mail.html).toContain('>Authorize MyAnimeList</a>');
+    expect(`${mail.subject}${mail.text}${mail.html}`).not.toMatch(/re-authori/i);
   });
 
   it.each([

@@ -57,13 +57,6 @@ export const LOCAL_BUCKET = 'anilist-mal-mirror-local';
  */
 const LOCAL_RUN_BUDGET_MS = 365 * 24 * 3_600_000;
 
-/**
- * The mailer event with the flag that makes it send despite the throttle (for an inbox that lost
- * the last email). The reauth-mailer handler does not read `force` yet: until it does, such a run
- * is throttled like any other and the caller says so.
- */
-type ForcedMailerEvent = MailerEvent & { readonly force: true };
-
 /** Whether MAL must be authorized before the worker can sync. */
 export type AuthorizationStatus =
   | {
@@ -483,8 +476,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
             why: first.why,
           };
         }
-        const forced: ForcedMailerEvent = { 'detail-type': 'Scheduled Event', force: true };
-        const second = await mail(forced, false);
+        // The throttle protects a real mailbox from repeats; a local inbox that lost the email is not that.
+        const second = await mail({ 'detail-type': 'Scheduled Event', force: true }, false);
         return second.sent ? sent(second) : { source: 'missing', why: second.why };
       },
       startSchedules({ syncNow, mailNow }) {

@@ -106,9 +106,7 @@ export class MirrorFunction extends Construct {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...props.environment },
-      ...(secureParameters.length > 0
-        ? { paramsAndSecrets: parametersExtension(this, DEFAULTS.architecture) }
-        : {}),
+      ...(secureParameters.length > 0 ? { paramsAndSecrets: parametersExtension(this, DEFAULTS.architecture) } : {}),
       ...(props.invocation.kind === 'async'
         ? {
             retryAttempts: props.invocation.retryAttempts,

@@ -69,6 +69,7 @@ export class OAuthCallback extends Construct {
       timeout: DEFAULTS.callbackTimeout,
       memorySize: props.memorySize ?? DEFAULTS.callbackMemoryMb,
       invocation: { kind: 'sync' },
+      secureParameters: props.malClientSecret ? [props.malClientSecret] : [],
     });
     const fn = this.handler.function;
 
@@ -77,7 +78,6 @@ export class OAuthCallback extends Construct {
     props.storage.grantWriteObjects(fn, pending, KEYS.tokens);
     props.storage.grantListKeys(fn, pending, KEYS.tokens);
     props.eventBus.grantPutEventsTo(fn);
-    props.malClientSecret?.grantRead(fn);
 
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'MyAnimeList OAuth redirect target',

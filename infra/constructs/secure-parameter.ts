@@ -6,7 +6,8 @@ export interface SecureParameterProps {
   /**
    * Name of an SSM SecureString parameter the user created beforehand (see README.md (Deploy to your AWS account)), e.g.
    * `/anilist-mal-mirror/mal-client-secret`. Only the name enters the template; the functions read
-   * the value at run time with decryption.
+   * the value at run time with decryption, through the AWS Parameters and Secrets Lambda Extension
+   * (see `MirrorFunctionProps.secureParameters`), which uses the function's role.
    */
   readonly parameterName: string;
 }

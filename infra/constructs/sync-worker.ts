@@ -116,6 +116,7 @@ export class SyncWorker extends Construct {
       memorySize: props.memorySize ?? DEFAULTS.workerMemoryMb,
       reservedConcurrentExecutions: 1,
       invocation: { kind: 'async', failureQueue: props.failureQueue, retryAttempts: 0 },
+      secureParameters: [props.malClientSecret, props.anilistToken].filter((p) => p !== undefined),
     });
     const fn = this.handler.function;
 
@@ -124,8 +125,6 @@ export class SyncWorker extends Construct {
     storage.grantWriteObjects(fn, `${PREFIXES.sync}*`, KEYS.tokens, `${KEYS.backupPrefix}*`);
     storage.grantListKeys(fn, `${PREFIXES.sync}*`, KEYS.tokens);
     props.eventBus.grantPutEventsTo(fn);
-    props.malClientSecret?.grantRead(fn);
-    props.anilistToken?.grantRead(fn);
 
     const target = () =>
       new targets.LambdaFunction(fn, {

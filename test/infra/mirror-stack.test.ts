@@ -5,9 +5,11 @@ import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/events';
 import { KEYS } from '../../shared/store/store';
 import {
   asArray,
+  EXTENSION_SETTINGS,
   environmentOf,
   type FunctionRole,
   functionIds,
+  layersOf,
   REAL_SETTINGS,
   resourcesOf,
   type Statement,
@@ -189,7 +191,12 @@ describe('runtime contract (shared/config.ts)', () => {
         const env = Object.fromEntries(Object.entries(environmentOf(t, fnIds[role])).map(([k, v]) => [k, resolved(v)]));
         expect(() => loadConfig(schemas[role], env)).not.toThrow();
         const known = Object.keys(schemas[role].shape);
-        for (const name of Object.keys(env)) if (name !== 'NODE_OPTIONS') expect(known).toContain(name);
+        // The extension's settings come with its layer, and only with it.
+        const hasExtension = layersOf(t, fnIds[role]).length > 0;
+        for (const name of Object.keys(env)) {
+          if (name === 'NODE_OPTIONS' || (hasExtension && name in EXTENSION_SETTINGS)) continue;
+          expect(known).toContain(name);
+        }
       }
     },
   );
@@ -495,10 +502,12 @@ describe('least privilege', () => {
       const text = JSON.stringify(t.toJSON());
       expect(text).not.toContain(FAKE_SECRET_VALUE);
       for (const [, fn] of resourcesOf(t, 'AWS::Lambda::Function')) {
-        for (const name of Object.keys(
-          ((fn.Properties as { Environment?: { Variables?: object } }).Environment?.Variables ?? {}) as object,
-        )) {
-          if (/SECRET|TOKEN|PASSWORD/.test(name)) expect(name).toMatch(/_PARAMETER$/);
+        const variables = ((fn.Properties as { Environment?: { Variables?: object } }).Environment?.Variables ??
+          {}) as Record<string, unknown>;
+        for (const [name, value] of Object.entries(variables)) {
+          // The extension's settings: names with "SECRET" in them, but each with its one fixed value.
+          if (name in EXTENSION_SETTINGS) expect(value).toBe(EXTENSION_SETTINGS[name]);
+          else if (/SECRET|TOKEN|PASSWORD/.test(name)) expect(name).toMatch(/_PARAMETER$/);
         }
       }
     }

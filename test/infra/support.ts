@@ -39,6 +39,23 @@ export function synthMirror(overrides: Record<string, unknown> = {}): {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
+/**
+ * The variables `paramsAndSecrets` gives a function: the settings of the AWS Parameters and Secrets
+ * Lambda Extension (infra/defaults.ts, DEFAULTS.parametersExtension), fixed values and never secrets,
+ * although the names contain "SECRET". The function itself reads only the port.
+ */
+export const EXTENSION_SETTINGS: Readonly<Record<string, string>> = {
+  PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'true',
+  PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE: '1000',
+  PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773',
+  PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL: 'warn',
+  PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS: '3',
+  SECRETS_MANAGER_TIMEOUT_MILLIS: '0',
+  SECRETS_MANAGER_TTL: '300',
+  SSM_PARAMETER_STORE_TIMEOUT_MILLIS: '4000',
+  SSM_PARAMETER_STORE_TTL: '300',
+};
+
 type Json = Record<string, unknown>;
 export type FunctionRole = 'worker' | 'mailer' | 'callback';
 
@@ -72,6 +89,12 @@ export function functionIds(template: Template): Record<FunctionRole, string> {
 
 export function environmentOf(template: Template, logicalId: string): Json {
   return envOf(template.toJSON().Resources[logicalId] as Json);
+}
+
+/** The `Layers` of a function (empty when it has none). */
+export function layersOf(template: Template, logicalId: string): unknown[] {
+  const props = (template.toJSON().Resources[logicalId] as Json).Properties as Json;
+  return (props.Layers as unknown[] | undefined) ?? [];
 }
 
 export interface Statement {

@@ -49,8 +49,8 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
   if (system.sandbox) {
     const user = system.anilist?.store.user.name ?? '?';
     const entries = system.anilist?.store.entries() ?? [];
-    const hidden = entries.filter((e) => e.private).length;
-    // The sandbox always runs without an AniList token, so private entries are never read.
+    const hidden = system.config.ANILIST_TOKEN ? 0 : entries.filter((e) => e.private).length;
+    // Without ANILIST_TOKEN the worker reads the sandbox anonymously, as AniList would serve it.
     const count = `${plural(entries.length, 'entry', 'entries')}${
       hidden ? `, ${hidden} private (hidden without an AniList token)` : ''
     }`;

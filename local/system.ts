@@ -100,9 +100,9 @@ function handlerEnv(
   if (wiring.sandbox) {
     Object.assign(env, {
       ANILIST_URL: wiring.sandbox.anilistUrl,
-      // The sandbox serves exactly one user: the fixture's.
+      // The sandbox serves exactly one user: the fixture's. An ANILIST_TOKEN set in sandbox mode
+      // (any value) is that user's token there, so private entries, MIRROR_PRIVATE and PRUNE can be tried.
       ANILIST_USERNAME: wiring.sandbox.anilistUser,
-      ANILIST_TOKEN: undefined,
       ANILIST_REQUESTS_PER_MINUTE: options.env.ANILIST_REQUESTS_PER_MINUTE ?? '0',
       MAL_CLIENT_ID: SANDBOX_MAL_CLIENT_ID,
       MAL_CLIENT_SECRET: undefined,
@@ -294,6 +294,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
           ...(local.SANDBOX_ANILIST_FIXTURE ? { fixture: local.SANDBOX_ANILIST_FIXTURE } : {}),
           ...(options.anilistEntries ? { entries: options.anilistEntries } : {}),
           ...(options.clock ? { clock: options.clock } : {}),
+          ...(options.env.ANILIST_TOKEN ? { validToken: options.env.ANILIST_TOKEN } : {}),
         }),
       );
       cleanups.push(() => anilist?.close());

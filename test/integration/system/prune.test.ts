@@ -43,7 +43,7 @@ describe('prune against the sandboxes', () => {
     system.anilist!.resetCounters();
     system.mal!.resetCounters();
 
-    const report = await system.runSync({ full: true });
+    const report = (await system.runSync({ full: true }))!;
     expect(report).toMatchObject({ mode: 'full', status: 'ok', applied: { deleted: 1 } });
     expect(system.mal!.counters.byRoute[DELETE_ROUTE]).toBe(1);
     expect(system.mal!.state.getEntry(gone!.media!.idMal!)).toBeUndefined();
@@ -63,7 +63,7 @@ describe('prune against the sandboxes', () => {
     // on the list, and the presence check (Page.mediaList) finds it.
     system.anilist!.store.upsertEntry({ id: unseen!.id, hiddenFromStatusLists: true, customLists: [] });
     system.anilist!.resetCounters();
-    const report = await system.runSync({ full: true });
+    const report = (await system.runSync({ full: true }))!;
     expect(report.applied.deleted).toBe(0);
     expect(system.mal!.counters.byRoute[DELETE_ROUTE] ?? 0).toBe(0);
     expect(system.mal!.state.getEntry(unseen!.media!.idMal!)).toBeDefined();
@@ -75,7 +75,7 @@ describe('prune against the sandboxes', () => {
     const [gone, broken] = mirrored();
     system.anilist!.store.deleteEntry(gone!.id);
     system.anilist!.faults.corruptEntry(broken!.id, { id: undefined, mediaId: undefined });
-    const report = await system.runSync({ full: true });
+    const report = (await system.runSync({ full: true }))!;
     expect(report.applied.deleted).toBe(0);
     expect(system.mal!.state.getEntry(gone!.media!.idMal!)).toBeDefined();
     expect(system.mal!.state.getEntry(broken!.media!.idMal!)).toBeDefined();

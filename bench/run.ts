@@ -37,7 +37,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof]
 const SIZES = [100, 1000, 5000] as const;
 const QUICK_SIZES = [100, 1000] as const;
 const SEED = 1;
-const COLD_IMPORT_RUNS = 7;
+const COLD_IMPORT_RUNS = 15;
 const PLANNING_RUNS = 15;
 const PLANNING_ENTRIES = 5000;
 const RESULTS_FILE = path.join(__dirname, 'results.json');
@@ -401,7 +401,16 @@ function evaluateTargets(input: {
       pass: r.anilistRequests <= TARGETS.fullSyncAniListMax,
     });
   }
-  for (const r of [...input.smallest, ...fullCases]) {
+  if (input.smallest.length === 0) {
+    rows.push({
+      target: `full sync, ${count(TARGETS.fullSyncSize)} entries, as a ${TARGETS.smallestMemoryMb} MB function (skipped with --quick)`,
+      measured: '—',
+      pass: undefined,
+    });
+  }
+  // The memory target is about fitting Lambda's smallest size, so it is checked as that function;
+  // at the deployed 256 MB, V8 is allowed (and uses) more headroom before it collects.
+  for (const r of input.smallest) {
     rows.push({
       target: `${r.name}, ${count(r.size)} entries, as a ${r.memoryMb} MB function: peak RSS < ${TARGETS.fullSyncRssBytes / MB} MB`,
       measured: mb(r.maxRssBytes),

@@ -13,7 +13,7 @@ import type { ObjectStore } from '../../shared/store/store';
 import { type RunOptions, runSync } from '../../shared/sync/engine';
 import { diffFields, mapEntry, toComparable } from '../../shared/sync/mapping';
 import type { RunReport } from '../../shared/sync/report';
-import { readAniList } from './expectations';
+import { malListStatusFor, readAniList } from './expectations';
 
 export const PATCH_ROUTE = 'PATCH /v2/anime/:id/my_list_status';
 
@@ -51,20 +51,7 @@ export async function preMirrorOntoMal(system: LocalSystem, leaveOut = 0): Promi
     const mapped = mapEntry(entry, { mirrorPrivate: false, idOverrides: new Map() });
     if (mapped.kind !== 'mapped') continue;
     if (skipped++ < leaveOut) continue;
-    const { desired } = mapped;
-    seeds.push({
-      animeId: mapped.malId,
-      listStatus: {
-        status: desired.status,
-        is_rewatching: desired.is_rewatching,
-        score: desired.score,
-        num_episodes_watched: desired.num_watched_episodes,
-        num_times_rewatched: desired.num_times_rewatched,
-        comments: desired.comments,
-        ...(desired.start_date ? { start_date: desired.start_date } : {}),
-        ...(desired.finish_date ? { finish_date: desired.finish_date } : {}),
-      },
-    });
+    seeds.push({ animeId: mapped.malId, listStatus: malListStatusFor(mapped.desired) });
   }
   system.mal!.state.setList(seeds);
 }

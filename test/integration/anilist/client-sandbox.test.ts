@@ -370,24 +370,13 @@ describe('list changing during a paged read', () => {
     const { sandbox, clock } = await setup({ entries: generateAniListEntries(300, 6) });
     const sorted = newestFirst(publicEntries(sandbox));
     const watermark = sorted[80]!.updatedAt;
-    let deleted = false;
-    const deleting = createAniListClient({
-      url: sandbox.url,
-      requestsPerMinute: 0,
-      timeoutMs: 5_000,
-      clock,
-      fetch: async (input, init) => {
-        // After page 1 (entries 0..49), entry 3 is deleted: everything after it moves up by one,
-        // so with page numbers entry 50 would now sit on page 1 and page 2 would start at 51.
-        if (!deleted && JSON.stringify(init?.body ?? '').includes('seenMediaIds')) {
-          deleted = true;
-          sandbox.store.deleteEntry(sorted[3]!.id);
-        }
-        return fetch(input, init);
-      },
+    // After page 1 (entries 0..49), entry 3 is deleted: everything after it moves up by one, so
+    // with page numbers entry 50 would now sit on page 1 and page 2 would start at 51.
+    const { client, ran } = clientEditingBetweenPages(sandbox, clock, () => {
+      sandbox.store.deleteEntry(sorted[3]!.id);
     });
-    const result = await deleting.readChangedSince(USER, watermark);
-    expect(deleted).toBe(true);
+    const result = await client.readChangedSince(USER, watermark);
+    expect(ran()).toBe(true);
     expect(result.entries.map((e) => e.id)).toEqual(sorted.filter((e) => e.updatedAt > watermark).map((e) => e.id));
   });
 

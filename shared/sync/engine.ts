@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AniListEntry, AniListInvalidEntry, AniListRead, AniListSource } from '../anilist/types';
+import type { AniListEntry, AniListRead, AniListSource } from '../anilist/types';
 import type { Clock } from '../clock';
 import { describeError } from '../errors';
 import type { EventPublisher, ReauthReason } from '../events';
@@ -125,7 +125,6 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
   try {
     // ---- read
     let entries: AniListEntry[];
-    let read: AniListRead | undefined;
     let known: Map<number, ComparableMalState>;
     let malList: MalListEntry[] | undefined;
     let mal: MalTarget | undefined;
@@ -134,39 +133,35 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     // newer updatedAt). Full runs re-plan everything from MAL's real list, rejections included: a
     // daily second chance costs one request each and heals rejections MAL no longer makes.
     const rejected = new Map(state.pending.filter((p) => p.permanent).map((p) => [p.entry.id, p.entry.updatedAt]));
-    const stillRejected = (e: AniListEntry) => rejected.get(e.id) === e.updatedAt;
-    if (!full) {
-      read = await deps.anilist.readChangedSince(settings.anilistUser, state.watermark, {
-        maxEntries: INCREMENTAL_READ_LIMIT,
-      });
-      if (read.truncated) {
-        deps.logger.info('many changes since the last run: reading the whole list instead', {
-          runId,
-          changedAtLeast: read.entries.length,
+    let read: AniListRead = full
+      ? await deps.anilist.readAll(settings.anilistUser)
+      : await deps.anilist.readChangedSince(settings.anilistUser, state.watermark, {
+          maxEntries: INCREMENTAL_READ_LIMIT,
         });
-        full = true;
-        report.mode = 'full';
-        readStartedAt = deps.clock.now();
-      }
-    }
-    if (full) {
+    if (read.truncated) {
+      deps.logger.info('many changes since the last run: reading the whole list instead', {
+        runId,
+        changedAtLeast: read.entries.length,
+      });
+      full = true;
+      report.mode = 'full';
+      readStartedAt = deps.clock.now();
       read = await deps.anilist.readAll(settings.anilistUser);
+    }
+    report.fetched = read.entries.length;
+    if (full) {
       entries = read.entries;
       mal = deps.mal();
       malList = await mal.listAll();
       known = new Map(malList.map((e) => [e.animeId, toComparable(e.listStatus)]));
-      report.fetched = read.entries.length;
     } else {
-      const changed = read!.entries;
-      report.fetched = changed.length;
       entries = mergeNewest(
         state.pending.filter((p) => !p.permanent).map((p) => p.entry),
-        changed.filter((e) => !stillRejected(e)),
+        read.entries.filter((e) => rejected.get(e.id) !== e.updatedAt),
       );
       known = knownFromMirrored(state);
     }
-    const invalid: AniListInvalidEntry[] = read!.invalid;
-    const ceiling = watermarkCeiling(read!, readStartedAt);
+    const ceiling = watermarkCeiling(read, readStartedAt);
 
     // ---- plan
     const previouslyWritten = new Map(
@@ -183,11 +178,11 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
         prune: settings.prune,
         ...(settings.partialDates ? { partialDates: settings.partialDates } : {}),
       },
-      ...(full ? { fullList: { previouslyWritten, present: presentMalIds(read!, state, settings.idOverrides) } } : {}),
+      ...(full ? { fullList: { previouslyWritten, present: presentMalIds(read, state, settings.idOverrides) } } : {}),
     });
     if (plan.writes.some((w) => w.kind === 'delete')) plan = await verifyPrune(plan, state, deps, settings);
     fillPlanReport(report, plan);
-    for (const bad of invalid) {
+    for (const bad of read.invalid) {
       report.skipped.push({
         anilistEntryId: bad.entryId ?? 0,
         mediaId: bad.mediaId ?? 0,
@@ -196,7 +191,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
         detail: bad.reason,
       });
     }
-    const maxFetched = [...read!.entries, ...entries].reduce((m, e) => Math.max(m, e.updatedAt), 0);
+    const maxFetched = [...read.entries, ...entries].reduce((m, e) => Math.max(m, e.updatedAt), 0);
 
     if (options.dryRun) {
       report.status = 'dry_run';

@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SESClient } from '@aws-sdk/client-ses';
+import { createExtensionParameterReader, PARAMETER_READ_TIMEOUT_MS } from '../shared/aws/parameters';
 import { type Clock, systemClock } from '../shared/clock';
 import type { EventPublisher } from '../shared/events';
 import { RequestCounters } from '../shared/http/counters';
@@ -47,7 +48,15 @@ export function createAwsPlatform(config: PlatformConfig, overrides: Partial<Pla
       }),
     events: overrides.events ?? unavailable('EventBridge'),
     ses: overrides.ses ?? (unavailable('SES') as unknown as SESClient),
-    readParameter: overrides.readParameter ?? (async (name) => unavailable(`SSM parameter ${name}`)),
+    // Secrets come through the Parameters and Secrets extension (a layer the stack adds only to
+    // functions with a parameter configured): no SSM client in any bundle.
+    readParameter:
+      overrides.readParameter ??
+      createExtensionParameterReader({
+        fetch: overrides.fetch ?? globalThis.fetch,
+        env: process.env,
+        timeoutMs: PARAMETER_READ_TIMEOUT_MS,
+      }),
     fetch: overrides.fetch ?? globalThis.fetch,
     clock: overrides.clock ?? systemClock,
     logger,

@@ -2,7 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handleOAuthCallback, type OAuthCallbackDeps } from '../../shared/auth/callback';
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
-import { createExtensionParameterReader, PARAMETER_READ_TIMEOUT_MS, resolveSecret } from '../../shared/aws/parameters';
+import { resolveSecret } from '../../shared/aws/parameters';
 import { type CallbackConfig, callbackConfigSchema, loadConfig } from '../../shared/config';
 import { RequestDeadline } from '../../shared/http/policy';
 import { createMalOAuth, isInvalidGrant } from '../../shared/mal/oauth';
@@ -87,13 +87,6 @@ export const handler = lazyHandler(async () => {
   const config = loadConfig(callbackConfigSchema);
   const platform = createAwsPlatform(config, {
     events: createEventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
-    // Secrets come through the Parameters and Secrets extension (a layer the stack adds only when a
-    // parameter is configured): no SSM client in the bundle.
-    readParameter: createExtensionParameterReader({
-      fetch: globalThis.fetch,
-      env: process.env,
-      timeoutMs: PARAMETER_READ_TIMEOUT_MS,
-    }),
   });
   return makeCallbackHandler(await buildCallbackDeps(config, platform));
 });

@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { ANILIST_RETRY_POLICY, createAniListClient } from '../../shared/anilist/client';
 import { createTokenProvider } from '../../shared/auth/tokens';
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
-import { createExtensionParameterReader, PARAMETER_READ_TIMEOUT_MS, resolveSecret } from '../../shared/aws/parameters';
+import { resolveSecret } from '../../shared/aws/parameters';
 import { loadConfig, type SyncWorkerConfig, syncWorkerConfigSchema } from '../../shared/config';
 import { RequestDeadline } from '../../shared/http/policy';
 import { createMalClient, MAL_RETRY_POLICY } from '../../shared/mal/client';
@@ -143,13 +143,6 @@ export const handler = lazyHandler(async () => {
   const config = loadConfig(syncWorkerConfigSchema);
   const platform = createAwsPlatform(config, {
     events: createEventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
-    // Secrets come through the Parameters and Secrets extension (a layer the stack adds only when a
-    // parameter is configured): no SSM client in the bundle.
-    readParameter: createExtensionParameterReader({
-      fetch: globalThis.fetch,
-      env: process.env,
-      timeoutMs: PARAMETER_READ_TIMEOUT_MS,
-    }),
   });
   const deps = await buildSyncWorkerDeps(config, platform);
   const run = makeSyncHandler(deps);

@@ -20,6 +20,13 @@ function scriptedFetch(clock: ManualClock, answers: readonly (() => Response | P
   return { fetch, calls };
 }
 
+/** A server that never answers: the request only ends when the client aborts it. */
+function stallUntilAborted(init: RequestInit): Promise<Response> {
+  return new Promise<Response>((_resolve, reject) => {
+    init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+  });
+}
+
 const tooMany = (headers: Record<string, string>) => () =>
   new Response('{"error":"too_many_requests"}', { status: 429, headers });
 const ok = () => new Response('{"ok":true}', { status: 200 });
@@ -151,9 +158,7 @@ describe('sendWithPolicy: backoff honours Retry-After and gives up in bounded ti
     const fetch = ((_url: string, init: RequestInit) => {
       attempts++;
       if (attempts > 1) return Promise.resolve(ok());
-      return new Promise<Response>((_resolve, reject) => {
-        init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-      });
+      return stallUntilAborted(init);
     }) as unknown as typeof globalThis.fetch;
     const res = await sendWithPolicy(
       'mal',
@@ -234,9 +239,7 @@ describe('sendWithPolicy: backoff honours Retry-After and gives up in bounded ti
       const started = Date.now();
       const stalling = ((_url: string, init: RequestInit) => {
         signal = init.signal ?? undefined;
-        return new Promise<Response>((_resolve, reject) => {
-          init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
-        });
+        return stallUntilAborted(init);
       }) as unknown as typeof globalThis.fetch;
       const err = await sendWithPolicy(
         'mal',

@@ -1,8 +1,8 @@
 import { generateAniListEntries, startAniListSandbox } from '../local/sandbox/anilist';
 import { createAniListClient } from '../shared/anilist/client';
 import type { AniListEntry } from '../shared/anilist/types';
-import type { ComparableMalState } from '../shared/sync/mapping';
-import { type Plan, type PlanInput, planSync } from '../shared/sync/planner';
+import type { ComparableMalState, MappingOptions } from '../shared/destinations/mal/mapping';
+import { type MalPlan, type MalUpdatePayload, planMal } from '../shared/destinations/mal/planner';
 import { median } from './stats';
 
 export interface PlanningFigures {
@@ -23,35 +23,51 @@ export interface PlanningFigures {
  */
 export async function benchPlanning(count: number, seed: number, runs: number): Promise<PlanningFigures[]> {
   const entries = await readGenerated(count, seed);
-  const options = { mirrorPrivate: false, idOverrides: new Map<number, number>(), prune: false };
-  const empty: PlanInput = { entries, known: new Map(), options, fullList: { previouslyWritten: new Map() } };
-  const first = measure(`planSync, ${count.toLocaleString('en-US')} entries, empty MAL`, empty, runs, count);
+  const options: MappingOptions = { mirrorPrivate: false, idOverrides: new Map<number, number>() };
+  const first = measure(
+    `planMal, ${count.toLocaleString('en-US')} entries, empty MAL`,
+    entries,
+    new Map(),
+    options,
+    runs,
+  );
 
   // MAL already holds what the mapping produces: every entry plans as unchanged.
-  const known = new Map<number, ComparableMalState>();
-  const written = new Map<number, string>();
+  const known = new Map<string, ComparableMalState>();
   for (const w of first.plan.writes) {
-    if (w.kind !== 'update') continue;
-    const d = w.desired;
-    known.set(w.malId, { ...d, start_date: d.start_date ?? '', finish_date: d.finish_date ?? '' });
-    written.set(w.malId, w.title);
+    const { malId, fields } = w.payload as MalUpdatePayload;
+    known.set(String(malId), {
+      status: fields.status ?? 'plan_to_watch',
+      is_rewatching: fields.is_rewatching ?? false,
+      score: fields.score ?? 0,
+      num_watched_episodes: fields.num_watched_episodes ?? 0,
+      num_times_rewatched: fields.num_times_rewatched ?? 0,
+      comments: fields.comments ?? '',
+      start_date: fields.start_date ?? '',
+      finish_date: fields.finish_date ?? '',
+    });
   }
-  const matching: PlanInput = { entries, known, options, fullList: { previouslyWritten: written } };
-
-  const second = measure(`planSync, ${count.toLocaleString('en-US')} entries, MAL matches`, matching, runs, count);
+  const second = measure(
+    `planMal, ${count.toLocaleString('en-US')} entries, MAL matches`,
+    entries,
+    known,
+    options,
+    runs,
+  );
   return [first.figures, second.figures];
 }
 
 function measure(
   name: string,
-  input: PlanInput,
+  entries: readonly AniListEntry[],
+  known: ReadonlyMap<string, ComparableMalState>,
+  options: MappingOptions,
   runs: number,
-  count: number,
-): { figures: PlanningFigures; plan: Plan } {
+): { figures: PlanningFigures; plan: MalPlan } {
   const once = () => {
     const cpu = process.cpuUsage();
     const started = process.hrtime.bigint();
-    const plan = planSync(input);
+    const plan = planMal(entries, known, options);
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     const used = process.cpuUsage(cpu);
     return { plan, wallMs, cpuMs: (used.user + used.system) / 1000 };
@@ -60,7 +76,7 @@ function measure(
   for (let i = 0; i < 2; i++) once();
   const samples = Array.from({ length: runs }, once);
   const figures: PlanningFigures = {
-    entries: count,
+    entries: entries.length,
     name,
     writes: first.plan.writes.length,
     firstCpuMs: first.cpuMs,

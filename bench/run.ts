@@ -11,7 +11,7 @@ import path from 'node:path';
 import { workerTimeoutMinutes } from '../infra/config';
 import { DEFAULTS } from '../infra/defaults';
 import { quietSdkWarnings } from '../local/config';
-import { loadConfig, syncWorkerConfigSchema } from '../shared/config';
+import { loadWorkerConfig } from '../shared/destinations';
 import {
   type BundleFigures,
   buildBundle,
@@ -96,15 +96,16 @@ async function main(): Promise<void> {
   const started = Date.now();
 
   // ---- settings from infra and shared/config
-  const configDefaults = loadConfig(syncWorkerConfigSchema, {
+  const { base: configDefaults, destinations } = loadWorkerConfig({
     ANILIST_USERNAME: 'bench',
     MAL_CLIENT_ID: 'bench',
     STATE_BUCKET: 'bench-bucket',
   });
+  const malDefaults = destinations.find((d) => d.module.key === 'mal')?.config as { MAL_REQUESTS_PER_MINUTE: number };
   const infraSafetyMs = DEFAULTS.workerDeadlineSafety.toMilliseconds();
   const floorSettings: FloorSettings = {
     anilistRequestsPerMinute: configDefaults.ANILIST_REQUESTS_PER_MINUTE,
-    malRequestsPerMinute: configDefaults.MAL_REQUESTS_PER_MINUTE,
+    malRequestsPerMinute: malDefaults.MAL_REQUESTS_PER_MINUTE,
     workerTimeoutMs: workerTimeoutMinutes(DEFAULTS.syncIntervalMinutes) * 60_000,
     deadlineSafetyMs: configDefaults.DEADLINE_SAFETY_MS,
     syncIntervalMinutes: DEFAULTS.syncIntervalMinutes,

@@ -1,16 +1,15 @@
 import { fork } from 'node:child_process';
+import type { SyncWorkerResult } from '../lambdas/sync-worker/handler';
 import { localConfigSchema } from '../local/config';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/emulators';
 import { generateAniListEntries, type SandboxEntry } from '../local/sandbox/anilist';
 import { type LocalSystem, startLocalSystem } from '../local/system';
 import { createAniListClient } from '../shared/anilist/client';
-import { saveTokensFromAuthorization } from '../shared/auth/tokens';
-import { systemClock } from '../shared/clock';
 import { loadConfig } from '../shared/config';
+import { type DesiredMalState, mapEntry, mapScore } from '../shared/destinations/mal/mapping';
+import type { MalListEntry } from '../shared/destinations/mal/types';
 import { silentLogger } from '../shared/log';
-import type { MalListEntry } from '../shared/mal/types';
 import { KEYS } from '../shared/store/store';
-import { type DesiredMalState, mapEntry, mapScore } from '../shared/sync/mapping';
 import { track } from './children';
 import type { WorkerReply, WorkerRequest } from './protocol';
 
@@ -115,17 +114,13 @@ async function startSystem(entries: readonly SandboxEntry[]): Promise<LocalSyste
   const system = await startLocalSystem({
     local,
     // Only the sandbox wiring matters: the sync runs in the worker process, not in these handlers.
-    env: { LOG_LEVEL: 'error' },
+    env: { LOG_LEVEL: 'error', DESTINATIONS: 'mal' },
     sandbox: true,
     logger: silentLogger,
     anilistEntries: entries,
   });
   // As `npm run sync` does in sandbox mode: the account is authorized without the consent page.
-  await saveTokensFromAuthorization(
-    { store: system.store, clock: systemClock, refreshTokenLifetimeDays: 30 },
-    system.mal!.state.issueTokensDirectly(),
-    system.mal!.state.user.name,
-  );
+  await system.authorizeSandboxes();
   return system;
 }
 
@@ -146,7 +141,7 @@ async function runCases(system: LocalSystem, size: number, options: SyncBenchOpt
   await run('full, empty MAL', 'full');
   if (options.firstRunOnly) return results;
   // Forget the sync state (keep the tokens): again a first full run, now onto a MAL list that matches.
-  await system.store.delete(KEYS.syncState);
+  await system.store.delete(KEYS.syncState('mal'));
   await run('full, MAL matches', 'full');
   await run('incremental, 0 changes', 'incremental');
 
@@ -175,8 +170,11 @@ async function runCases(system: LocalSystem, size: number, options: SyncBenchOpt
  * `startLocalSystem` resolves in sandbox mode, pacing off, S3 through the SDK's endpoint override.
  */
 function workerEnv(system: LocalSystem, deployed: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
-  const c = system.config;
+  const handlerEnv = Object.fromEntries(
+    Object.entries(system.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
   return {
+    ...handlerEnv,
     PATH: process.env.PATH ?? '',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_REGION: LOCAL_REGION,
@@ -185,14 +183,8 @@ function workerEnv(system: LocalSystem, deployed: Readonly<Record<string, string
     AWS_ENDPOINT_URL_S3: system.urls.s3,
     AWS_EC2_METADATA_DISABLED: 'true',
     S3_FORCE_PATH_STYLE: 'true',
-    STATE_BUCKET: c.STATE_BUCKET,
     LOG_LEVEL: 'warn',
-    ANILIST_USERNAME: c.ANILIST_USERNAME,
-    ANILIST_URL: c.ANILIST_URL,
     ANILIST_REQUESTS_PER_MINUTE: '0',
-    MAL_CLIENT_ID: c.MAL_CLIENT_ID,
-    MAL_API_URL: c.MAL_API_URL,
-    MAL_OAUTH_URL: c.MAL_OAUTH_URL,
     MAL_REQUESTS_PER_MINUTE: '0',
     ...deployed,
   };
@@ -232,8 +224,8 @@ async function runCase(
   return {
     size,
     name,
-    mode: reply.result.mode,
-    status: reply.result.status,
+    mode: malOf(reply.result).mode,
+    status: String(reply.result.status),
     anilistRequests,
     malRequests,
     malReads,
@@ -244,7 +236,7 @@ async function runCase(
     s3Total: s3.reduce((sum, [, n]) => sum + n, 0),
     differingBefore,
     differingAfter,
-    applied: reply.result.applied.updated + reply.result.applied.deleted,
+    applied: malOf(reply.result).written + malOf(reply.result).removed,
     wallMs: reply.wallMs,
     cpuMs: reply.cpuMs.user + reply.cpuMs.system,
     initMs: reply.initMs,
@@ -302,7 +294,7 @@ function runWorker(
  */
 async function countDiffering(system: LocalSystem): Promise<number> {
   const client = createAniListClient({ url: system.urls.anilist, fetch, timeoutMs: 30_000, requestsPerMinute: 0 });
-  const { entries } = await client.readAll(system.config.ANILIST_USERNAME);
+  const { entries } = await client.readAll(system.config.base.ANILIST_USERNAME ?? '');
   const malById = new Map(system.mal!.state.list().map((e) => [e.animeId, e] as const));
   const seen = new Set<number>();
   let differing = 0;
@@ -329,4 +321,11 @@ function matches(desired: DesiredMalState, actual: MalListEntry | undefined): bo
     (desired.start_date === undefined || (s.start_date ?? '') === desired.start_date) &&
     (desired.finish_date === undefined || (s.finish_date ?? '') === desired.finish_date)
   );
+}
+
+/** The MAL section of the worker's result (these cases mirror to MAL only). */
+function malOf(result: SyncWorkerResult): { mode: string; written: number; removed: number } {
+  const mal = (result.destinations as Record<string, { mode: string; written: number; removed: number }>).mal;
+  if (!mal) throw new Error(`the worker's result has no MAL section (status ${String(result.status)})`);
+  return mal;
 }

@@ -10,7 +10,7 @@
 import type { Context } from 'aws-lambda';
 import { createAwsPlatform } from '../lambdas/runtime';
 import { buildSyncWorkerDeps, makeSyncHandler, type SyncWorkerResult } from '../lambdas/sync-worker/handler';
-import { loadConfig, syncWorkerConfigSchema } from '../shared/config';
+import { loadWorkerConfig } from '../shared/destinations';
 import type { EventPublisher } from '../shared/events';
 import type { WorkerReply, WorkerRequest } from './protocol';
 
@@ -25,8 +25,8 @@ function cpuMs(usage: NodeJS.CpuUsage): { user: number; system: number } {
 
 async function runOnce(request: WorkerRequest): Promise<WorkerReply> {
   const initStarted = process.hrtime.bigint();
-  const config = loadConfig(syncWorkerConfigSchema, process.env);
-  const platform = createAwsPlatform(config, { events: noEvents });
+  const config = loadWorkerConfig(process.env);
+  const platform = createAwsPlatform(config.base, { events: noEvents });
   const run = makeSyncHandler(await buildSyncWorkerDeps(config, platform));
   const initMs = Number(process.hrtime.bigint() - initStarted) / 1e6;
   // Bundle loaded, clients built: what every invocation of this process starts from.

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { ConfigError } from '../shared/errors';
-import { PARTIAL_DATE_MODES } from '../shared/sync/mapping';
 import { DEFAULTS, PLACEHOLDERS, RESERVED_EMAIL_DOMAINS } from './defaults';
+import { DESTINATION_BLOCKS, type DestinationBlocks, LEGACY_KEYS } from './destinations';
+import { bool, email, optionalEmail, optionalText, ssmParameterName, unsetIfEmpty, wholeNumber } from './settings';
 
 /**
  * Deployment settings, read from CDK context: `cdk.json` → `context`, overridable per run with
@@ -10,79 +11,39 @@ import { DEFAULTS, PLACEHOLDERS, RESERVED_EMAIL_DOMAINS } from './defaults';
  * (`-c alarmEmail=` switches the alarm mail off).
  */
 
-const unsetIfEmpty = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-
-const text = z.preprocess(unsetIfEmpty, z.string({ message: 'is required' }).trim().min(1, 'is required'));
-const optionalText = z.preprocess(unsetIfEmpty, z.string({ message: 'must be text' }).trim().min(1).optional());
-const email = z.preprocess(unsetIfEmpty, z.email({ message: 'must be an email address' }));
-const optionalEmail = z.preprocess(unsetIfEmpty, z.email({ message: 'must be an email address' }).optional());
-
-const bool = (fallback: boolean) =>
-  z.preprocess(
-    (v) => {
-      const value = unsetIfEmpty(v);
-      if (typeof value !== 'string') return value;
-      const s = value.trim().toLowerCase();
-      if (s === 'true' || s === '1' || s === 'yes') return true;
-      if (s === 'false' || s === '0' || s === 'no') return false;
-      return value;
-    },
-    z.boolean({ message: 'must be true or false' }).default(fallback),
-  );
-
-const wholeNumber = (min: number, max: number, fallback: number) =>
-  z.preprocess(
-    (v) => {
-      const value = unsetIfEmpty(v);
-      return typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
-    },
-    z
-      .number({ message: 'must be a number' })
-      .int('must be a whole number')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .default(fallback),
-  );
-
-/** SSM parameter names: plain (`name`) or hierarchical (`/a/b`); the value is never part of config. */
-const ssmParameterName = z.preprocess(
-  unsetIfEmpty,
-  z
-    .string({ message: 'must be an SSM parameter name' })
-    .trim()
-    .max(1011, 'is too long for an SSM parameter name')
-    .regex(
-      /^(?:(?:\/[A-Za-z0-9_.-]+)+|[A-Za-z0-9_.-]+)$/,
-      'must be an SSM parameter name such as /anilist-mal-mirror/mal-client-secret (the NAME, never the secret itself)',
-    )
-    .optional(),
-);
-
-/** AniList media id → MAL id. cdk.json gives an object, `-c` gives JSON text; both end up as a map. */
-const idOverrides = z.preprocess(
+/** `destinations`: an array or a comma list of destination keys (`-c destinations=mal,trakt`). */
+const destinations = z.preprocess(
   (v) => {
     const value = unsetIfEmpty(v);
-    if (typeof value !== 'string') return value;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      return value;
-    }
+    return typeof value === 'string'
+      ? value
+          .split(',')
+          .map((k) => k.trim().toLowerCase())
+          .filter(Boolean)
+      : value;
   },
   z
-    .record(z.string().regex(/^\d+$/), z.number().int().positive(), {
-      message: 'must be a JSON object of AniList media id → MAL id, e.g. {"21":21}',
-    })
-    .optional(),
+    .array(
+      z.enum(Object.keys(DESTINATION_BLOCKS) as [string, ...string[]], {
+        message: `must list destinations among ${Object.keys(DESTINATION_BLOCKS).join(', ')}`,
+      }),
+      { message: `must list destinations among ${Object.keys(DESTINATION_BLOCKS).join(', ')}` },
+    )
+    .min(1, 'must name at least one destination')
+    .refine((keys) => new Set(keys).size === keys.length, 'must name each destination once')
+    .default(['mal']),
 );
 
 export const mirrorConfigSchema = z.object({
-  /** The AniList user whose list is mirrored. */
-  anilistUsername: text,
-  /** Client ID of your MAL API app. Not a secret (it appears in every authorization URL). */
-  malClientId: text,
-  /** Optional: the callback refuses tokens for any other MAL account. */
-  malUsername: optionalText,
+  /** The AniList user whose list is mirrored (not used with `source: "mal"`). */
+  anilistUsername: optionalText,
+  /** Where the list is read from: `anilist` (default) or `mal` (a MyAnimeList list, mirrored to Trakt). */
+  source: z.preprocess(
+    unsetIfEmpty,
+    z.enum(['anilist', 'mal'], { message: 'must be anilist or mal' }).default('anilist'),
+  ),
+  /** The destinations mirrored to; each has its own settings block (`mal`, `trakt`). */
+  destinations,
   /** Where re-authorization reminders go. */
   notifyEmail: email,
   /** The From address of reminders; an SES identity. */
@@ -103,20 +64,10 @@ export const mirrorConfigSchema = z.object({
     DEFAULTS.syncIntervalMinutes,
   ),
   fullSyncIntervalHours: wholeNumber(0, 24 * 30, DEFAULTS.fullSyncIntervalHours),
-  /** Name of an SSM SecureString holding the MAL client secret (web-type apps only). */
-  malClientSecretParameter: ssmParameterName,
   /** Name of an SSM SecureString holding an AniList token (needed to read private entries). */
   anilistTokenParameter: ssmParameterName,
-  /** Delete MAL entries this system wrote whose AniList entry was deleted. Needs `anilistTokenParameter`. */
-  prune: bool(false),
   /** Also mirror entries marked private on AniList. Needs `anilistTokenParameter`. */
   mirrorPrivate: bool(false),
-  /** Partial AniList dates: `leave` MAL's date alone, or `send` them as YYYY / YYYY-MM (MAL support undocumented). */
-  partialDates: z.preprocess(
-    unsetIfEmpty,
-    z.enum(PARTIAL_DATE_MODES, { message: 'must be leave or send' }).default('leave'),
-  ),
-  idOverrides,
   /** Optional: CloudWatch alarms also notify this address (through an encrypted SNS topic). */
   alarmEmail: optionalEmail,
   reauthAlarmHours: wholeNumber(1, 24 * 30, DEFAULTS.reauthAlarmHours),
@@ -144,10 +95,11 @@ export const mirrorConfigSchema = z.object({
   ),
 });
 
-export type MirrorConfig = z.infer<typeof mirrorConfigSchema>;
+/** The validated settings: the common ones, and each enabled destination's block. */
+export type MirrorConfig = z.infer<typeof mirrorConfigSchema> & DestinationBlocks;
 
-/** The context keys this app reads; anything else in camelCase is probably a typo. */
-export const CONFIG_KEYS = Object.keys(mirrorConfigSchema.shape) as (keyof MirrorConfig)[];
+/** The context keys this app reads (the destination blocks included); anything else in camelCase is probably a typo. */
+export const CONFIG_KEYS = [...Object.keys(mirrorConfigSchema.shape), ...Object.keys(DESTINATION_BLOCKS)];
 
 /**
  * Validates the raw context. Collects every problem (bad values, missing keys, unknown camelCase
@@ -155,51 +107,135 @@ export const CONFIG_KEYS = Object.keys(mirrorConfigSchema.shape) as (keyof Mirro
  */
 export function parseMirrorConfig(context: Record<string, unknown>): MirrorConfig {
   const picked: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) if (context[key] !== undefined) picked[key] = context[key];
+  for (const key of Object.keys(mirrorConfigSchema.shape)) if (context[key] !== undefined) picked[key] = context[key];
 
   const issues: string[] = [];
   const result = mirrorConfigSchema.safeParse(picked);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const key = String(issue.path[0] ?? '(config)');
-      const missing = picked[key] === undefined;
-      issues.push(`${key} ${missing && issue.code === 'invalid_type' ? 'is required' : issue.message}`);
-    }
-  }
+  if (!result.success) issues.push(...issuesOf(result.error, picked));
+  // A bad common key must not hide the others: the blocks (and the source's user) are checked with
+  // whatever `destinations` and `source` say, so that one error names every bad key.
+  const selection = result.success ? result.data : mirrorConfigSchema.pick(SELECTION).safeParse(picked).data;
+  const blocks = selection ? parseBlocks(context, selection, issues) : {};
   // CDK's own context keys contain ':' or '@' or '-'; a bare camelCase word is one of ours or a typo
   // (`github*` keys belong to the one-time infra/github-oidc app, which reads the same cdk.json).
   for (const key of Object.keys(context)) {
-    if (/^[a-z][A-Za-z0-9]*$/.test(key) && !key.startsWith('github') && !(CONFIG_KEYS as string[]).includes(key)) {
+    const legacy = LEGACY_KEYS[key];
+    if (legacy) {
+      issues.push(
+        `${key} moved into the "${legacy.block}" block of cdk.json: "${legacy.block}": {"${legacy.field}": …}`,
+      );
+      continue;
+    }
+    if (/^[a-z][A-Za-z0-9]*$/.test(key) && !key.startsWith('github') && !CONFIG_KEYS.includes(key)) {
       const near = CONFIG_KEYS.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
       issues.push(`${key} is not a known setting${near ? ` (did you mean ${near}?)` : ''}`);
     }
   }
-  if (result.success) {
-    const c = result.data;
-    if (c.sesIdentityName !== undefined && c.sesIdentity !== 'import' && c.sesIdentityName !== c.senderEmail) {
-      issues.push('sesIdentityName is only used with sesIdentity "import" (the stack creates the sender identity)');
+  if (result.success) crossCheck({ ...result.data, ...blocks }, issues);
+  else if (selection) requireSourceUser(selection.source, unsetIfEmpty(picked.anilistUsername), issues);
+  if (issues.length > 0 || !result.success) throw new ConfigError(issues);
+  return { ...result.data, ...blocks };
+}
+
+function issuesOf(error: z.ZodError, given: Record<string, unknown>, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    // The setting, not a path inside its value (`mal.idOverrides`, not `mal.idOverrides.abc`).
+    const key = `${prefix}${issue.path[0] === undefined ? '(config)' : String(issue.path[0])}`;
+    const missing = given[String(issue.path[0])] === undefined;
+    return `${key} ${missing && issue.code === 'invalid_type' ? 'is required' : issue.message}`;
+  });
+}
+
+/**
+ * Each enabled destination's block (`"mal": {…}`), also taking `-c mal.clientId=…` overrides and a
+ * block given as JSON text (`-c 'mal={"clientId":"…"}'`). A block must be valid when its
+ * destination is enabled (or is the source); others are ignored.
+ */
+function parseBlocks(
+  context: Record<string, unknown>,
+  common: Pick<z.infer<typeof mirrorConfigSchema>, 'destinations' | 'source'>,
+  issues: string[],
+): DestinationBlocks {
+  const needed = new Set<string>([...common.destinations, ...(common.source === 'mal' ? ['mal'] : [])]);
+  const blocks: Record<string, unknown> = {};
+  for (const [key, description] of Object.entries(DESTINATION_BLOCKS)) {
+    if (!needed.has(key)) continue;
+    const raw = blockOf(context, key, issues);
+    const parsed = description.schema.safeParse(raw);
+    if (!parsed.success) {
+      issues.push(...issuesOf(parsed.error, raw, `${key}.`));
+      continue;
     }
-    // Without an AniList token the worker only sees public entries.
-    if (c.mirrorPrivate && c.anilistTokenParameter === undefined) {
-      issues.push(
-        'mirrorPrivate needs anilistTokenParameter: without an AniList token private entries are invisible, so mirrorPrivate would have no effect',
-      );
+    for (const field of Object.keys(raw)) {
+      if (!(field in description.schema.shape)) {
+        const near = Object.keys(description.schema.shape).find((k) => editDistance(k, field) <= 2);
+        issues.push(`${key}.${field} is not a known setting${near ? ` (did you mean ${key}.${near}?)` : ''}`);
+      }
     }
-    if (c.prune && c.anilistTokenParameter === undefined) {
+    blocks[key] = parsed.data;
+  }
+  return blocks as DestinationBlocks;
+}
+
+function blockOf(context: Record<string, unknown>, key: string, issues: string[]): Record<string, unknown> {
+  let block: unknown = context[key] ?? {};
+  if (typeof block === 'string') {
+    try {
+      block = JSON.parse(block) as unknown;
+    } catch {
+      issues.push(`${key} must be an object of settings (JSON text with -c)`);
+      block = {};
+    }
+  }
+  const merged: Record<string, unknown> = typeof block === 'object' && block !== null ? { ...block } : {};
+  for (const [name, value] of Object.entries(context)) {
+    if (name.startsWith(`${key}.`)) merged[name.slice(key.length + 1)] = value;
+  }
+  return merged;
+}
+
+/** The settings that say which blocks are needed. */
+const SELECTION = { destinations: true, source: true } as const;
+
+/** An AniList source (the default) is one user's list: that user must be named. */
+function requireSourceUser(source: string, anilistUsername: unknown, issues: string[]): void {
+  if (source === 'anilist' && anilistUsername === undefined) issues.push('anilistUsername is required');
+}
+
+function crossCheck(c: MirrorConfig, issues: string[]): void {
+  if (c.sesIdentityName !== undefined && c.sesIdentity !== 'import' && c.sesIdentityName !== c.senderEmail) {
+    issues.push('sesIdentityName is only used with sesIdentity "import" (the stack creates the sender identity)');
+  }
+  requireSourceUser(c.source, c.anilistUsername, issues);
+  if (c.source === 'mal' && c.destinations.includes('mal')) {
+    issues.push('destinations cannot include mal while source is mal: the MyAnimeList list is the source');
+  }
+  // Without an AniList token the worker only sees public entries.
+  if (c.source !== 'anilist' || c.anilistTokenParameter !== undefined) return;
+  if (c.mirrorPrivate) {
+    issues.push(
+      'mirrorPrivate needs anilistTokenParameter: without an AniList token private entries are invisible, so mirrorPrivate would have no effect',
+    );
+  }
+  for (const key of c.destinations) {
+    if ((c[key as keyof DestinationBlocks] as { prune?: boolean } | undefined)?.prune) {
       issues.push(
-        'prune needs anilistTokenParameter: without an AniList token private entries are invisible and would look deleted, so prune would remove them from MAL',
+        `${key}.prune needs anilistTokenParameter: without an AniList token private entries are invisible and would look deleted, so prune would remove them`,
       );
     }
   }
-  if (issues.length > 0 || !result.success) throw new ConfigError(issues);
-  return result.data;
 }
 
 /** Keys still holding the committed placeholder values (or an address at a reserved example domain). */
 export function findPlaceholders(config: MirrorConfig): string[] {
   const found: string[] = [];
-  for (const [key, placeholder] of Object.entries(PLACEHOLDERS) as [keyof typeof PLACEHOLDERS, string][]) {
-    if (config[key] === placeholder) found.push(key);
+  for (const [key, placeholder] of Object.entries(PLACEHOLDERS)) {
+    const [block, field] = key.split('.') as [string, string | undefined];
+    const value =
+      field === undefined
+        ? config[block as keyof MirrorConfig]
+        : (config[block as keyof MirrorConfig] as Record<string, unknown> | undefined)?.[field];
+    if (value === placeholder) found.push(key);
   }
   for (const key of ['notifyEmail', 'senderEmail', 'alarmEmail'] as const) {
     const domain = config[key]?.split('@')[1]?.toLowerCase();

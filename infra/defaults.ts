@@ -74,7 +74,8 @@ export const DEFAULTS = {
  */
 export const PLACEHOLDERS = {
   anilistUsername: 'your-anilist-name',
-  malClientId: 'your-mal-client-id',
+  'mal.clientId': 'your-mal-client-id',
+  'trakt.clientId': 'your-trakt-client-id',
   notifyEmail: 'you@example.com',
   senderEmail: 'you@example.com',
 } as const;

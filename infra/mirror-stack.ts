@@ -9,6 +9,7 @@ import { ReauthMailer } from './constructs/reauth-mailer';
 import { SecureParameter } from './constructs/secure-parameter';
 import { StateStorage } from './constructs/state-storage';
 import { SyncWorker } from './constructs/sync-worker';
+import { wireDestinations } from './wiring';
 
 /** Construct id of the stack; scripts and CI refer to it. */
 export const MIRROR_STACK_ID = 'MirrorStack';
@@ -41,18 +42,17 @@ export class MirrorStack extends Stack {
     const failures = new FailureQueue(this, 'Failures');
     const eventBus = events.EventBus.fromEventBusName(this, 'Bus', EVENT_BUS_NAME);
 
-    const malClientSecret = config.malClientSecretParameter
-      ? new SecureParameter(this, 'MalClientSecret', { parameterName: config.malClientSecretParameter })
-      : undefined;
     const anilistToken = config.anilistTokenParameter
       ? new SecureParameter(this, 'AnilistToken', { parameterName: config.anilistTokenParameter })
       : undefined;
+    const wiring = wireDestinations(this, config);
 
     const commonEnvironment = {
       STATE_BUCKET: this.storage.bucket.bucketName,
       EVENT_BUS_NAME,
       LOG_LEVEL: config.logLevel,
-      MAL_CLIENT_ID: config.malClientId,
+      DESTINATIONS: config.destinations.join(','),
+      SOURCE: config.source,
     };
 
     this.worker = new SyncWorker(this, 'SyncWorker', {
@@ -60,14 +60,11 @@ export class MirrorStack extends Stack {
       eventBus,
       failureQueue: failures.queue,
       commonEnvironment,
+      destinations: wiring.worker,
       anilistUsername: config.anilistUsername,
       syncIntervalMinutes: config.syncIntervalMinutes,
       fullSyncIntervalHours: config.fullSyncIntervalHours,
       mirrorPrivate: config.mirrorPrivate,
-      partialDates: config.partialDates,
-      prune: config.prune,
-      idOverrides: config.idOverrides,
-      malClientSecret,
       anilistToken,
     });
 
@@ -75,8 +72,7 @@ export class MirrorStack extends Stack {
       storage: this.storage,
       eventBus,
       commonEnvironment,
-      malClientSecret,
-      malUsername: config.malUsername,
+      destinations: wiring.callback,
     });
 
     this.mailer = new ReauthMailer(this, 'ReauthMailer', {
@@ -84,6 +80,7 @@ export class MirrorStack extends Stack {
       eventBus,
       failureQueue: failures.queue,
       commonEnvironment,
+      destinations: wiring.mailer,
       redirectUri: this.callback.callbackUrl,
       notifyEmail: config.notifyEmail,
       senderEmail: config.senderEmail,
@@ -95,13 +92,14 @@ export class MirrorStack extends Stack {
       worker: this.worker.handler.function,
       syncIntervalMinutes: config.syncIntervalMinutes,
       mailerLogGroup: this.mailer.handler.logGroup,
+      destinations: wiring.labels.map((l) => ({ key: l.key, label: l.label })),
       failureQueue: failures.queue,
       reauthAlarmHours: config.reauthAlarmHours,
       alarmEmail: config.alarmEmail,
     });
 
     new CfnOutput(this, 'CallbackUrl', {
-      description: 'Register this as the App Redirect URL of your MyAnimeList API app',
+      description: `Register this as ${wiring.labels.map((l) => l.redirectHelp).join(', and as ')}`,
       value: this.callback.callbackUrl,
     });
     new CfnOutput(this, 'StateBucketName', {

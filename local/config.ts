@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import * as z from 'zod';
 import { loadConfig } from '../shared/config';
+import { DESTINATION_MODULES } from '../shared/destinations';
 import { ConfigError } from '../shared/errors';
 
 /**
@@ -55,7 +56,7 @@ export const localConfigSchema = z.object({
   SANDBOX_MAL_PORT: port.default(4200),
   SYNC_INTERVAL_MINUTES: syncIntervalMinutes.default(15),
   LOCAL_DATA_DIR: z.string().default('.local-data'),
-  /** `auto`: sandbox unless MAL_CLIENT_ID is configured. */
+  /** `auto`: sandbox unless a real destination (MAL_CLIENT_ID, TRAKT_CLIENT_ID) is configured. */
   SANDBOX: z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }).default('auto'),
   SANDBOX_ANILIST_FIXTURE: z.string().optional(),
   SANDBOX_MAL_FIXTURE: z.string().optional(),
@@ -112,22 +113,35 @@ export function readDotEnv(cwd = process.cwd()): void {
   }
 }
 
+/** The settings that make a destination real: its app's client id (MAL_CLIENT_ID, TRAKT_CLIENT_ID…). */
+function credentialKeys(): string[] {
+  return Object.values(DESTINATION_MODULES).map((m) => m.credentialSetting);
+}
+
+function configuredCredentials(env: Readonly<Record<string, string | undefined>>): string[] {
+  return credentialKeys().filter((key) => Boolean(env[key]?.trim()));
+}
+
+/** Sandbox mode unless a real destination is configured (or SANDBOX says otherwise). */
 export function isSandboxMode(local: LocalConfig, env: Readonly<Record<string, string | undefined>>): boolean {
   if (local.SANDBOX === 'true') return true;
   if (local.SANDBOX === 'false') return false;
-  return !env.MAL_CLIENT_ID?.trim();
+  return configuredCredentials(env).length === 0;
 }
 
 /** Why the runtime runs in sandbox or real mode, in words the user can act on ("because …"). */
 export function describeMode(local: LocalConfig, env: Readonly<Record<string, string | undefined>>): string {
-  const hasClientId = Boolean(env.MAL_CLIENT_ID?.trim());
+  const configured = configuredCredentials(env);
+  const named = configured.join(' and ');
   if (local.SANDBOX === 'true') {
-    return hasClientId
-      ? 'SANDBOX=true, so your MAL_CLIENT_ID and other real-account settings are ignored'
+    return configured.length > 0
+      ? `SANDBOX=true, so your ${named} and other real-account settings are ignored`
       : 'SANDBOX=true';
   }
   if (local.SANDBOX === 'false') return 'SANDBOX=false';
-  return hasClientId ? 'MAL_CLIENT_ID is set, in .env or the environment' : 'no MAL_CLIENT_ID is configured';
+  return configured.length > 0
+    ? `${named} ${configured.length === 1 ? 'is' : 'are'} set, in .env or the environment`
+    : `no ${credentialKeys().join(' or ')} is configured`;
 }
 
 /**

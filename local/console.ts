@@ -2,6 +2,7 @@ import type { ReauthCheckResult } from '../shared/auth/mailer';
 import { AppError, describeError } from '../shared/errors';
 import { formatReport, type RunReport } from '../shared/sync/report';
 import type { AuthorizationLink, AuthorizationStatus, LocalSystem } from './system';
+import type { AuthTarget } from './system/authorization';
 
 const RULE = '─'.repeat(72);
 
@@ -37,26 +38,29 @@ export interface BannerOptions {
   readonly mode: string;
   /** The SANDBOX setting: the way back to real mode differs when the user forced the sandbox. */
   readonly sandboxSetting: 'auto' | 'true' | 'false';
-  readonly auth: AuthorizationStatus;
-  /** Where the authorization link is, when authorization is needed. */
+  /** Each provider's authorization status, by destination key. */
+  readonly auth: Readonly<Record<string, AuthorizationStatus>>;
+  /** Where the authorization links are, when authorization is needed. */
   readonly link?: AuthorizationLink;
 }
 
 /** The start-up banner: where everything is and what to do next, in plain words. */
 export function banner(system: LocalSystem, options: BannerOptions): string {
   const every = `every ${plural(options.intervalMinutes, 'minute')}`;
-  const lines = [RULE, ' AniList → MyAnimeList mirror · local runtime', RULE];
+  const targets = system.authTargets;
+  const names = targets.map((t) => t.label).join(' and ');
+  const lines = [RULE, ` AniList → ${names} mirror · local runtime`, RULE];
   if (system.sandbox) {
     const user = system.anilist?.store.user.name ?? '?';
     const entries = system.anilist?.store.entries() ?? [];
-    const hidden = system.config.ANILIST_TOKEN ? 0 : entries.filter((e) => e.private).length;
+    const hidden = system.env.ANILIST_TOKEN ? 0 : entries.filter((e) => e.private).length;
     // Without ANILIST_TOKEN the worker reads the sandbox anonymously, as AniList would serve it.
     const count = `${plural(entries.length, 'entry', 'entries')}${
       hidden ? `, ${hidden} private (hidden without an AniList token)` : ''
     }`;
     lines.push(
       ...wrap(
-        `SANDBOX MODE, because ${options.mode}: local sandbox AniList and MyAnimeList services stand in ` +
+        `SANDBOX MODE, because ${options.mode}: local sandbox AniList and ${names} services stand in ` +
           'for the real ones, and nothing leaves this machine. ' +
           (options.sandboxSetting === 'true'
             ? 'To sync your real accounts, set SANDBOX=auto (or remove it).'
@@ -64,13 +68,14 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
       ),
       '',
       `   AniList (sandbox)      ${system.urls.anilist}   user "${user}", ${count}`,
-      `   MyAnimeList (sandbox)  ${system.mal?.url ?? system.urls.malApi}`,
+      ...targets.map((t) => `   ${`${t.label} (sandbox)`.padEnd(22)} ${system.sandboxUrls[t.destination] ?? '?'}`),
     );
   } else {
     lines.push(
       ...wrap(
-        `Syncing AniList user "${system.config.ANILIST_USERNAME}" to your real MyAnimeList account, because ` +
-          `${options.mode}. Your MAL app's redirect URL must be exactly ${system.urls.callback}`,
+        `Syncing AniList user "${system.config.base.ANILIST_USERNAME ?? ''}" to your real ${names} account${
+          targets.length > 1 ? 's' : ''
+        }, because ${options.mode}. Your ${targets.length > 1 ? "apps' redirect URLs" : "app's redirect URL"} must be exactly ${system.urls.callback}`,
       ),
       '',
     );
@@ -81,13 +86,23 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
     `   State store (S3)       ${system.urls.s3}   bucket ${system.s3.bucket}`,
     '',
   );
-  const { auth, link } = options;
-  if (!auth.needed) {
-    const who = auth.malUser ? ` as "${auth.malUser}"` : '';
-    lines.push(` MyAnimeList is authorized${who}. Syncing now, then ${every}. Press Ctrl+C to stop.`, RULE);
+  const waiting = targets.filter((t) => options.auth[t.destination]?.needed);
+  if (waiting.length === 0) {
+    const who = targets.map((t) => {
+      const status = options.auth[t.destination];
+      return status && !status.needed && status.user ? `${t.label} as "${status.user}"` : t.label;
+    });
+    lines.push(
+      ` ${who.join(' and ')} ${targets.length > 1 ? 'are' : 'is'} authorized. Syncing now, then ${every}. Press Ctrl+C to stop.`,
+      RULE,
+    );
     return lines.join('\n');
   }
-  lines.push(` ${needsWhat(auth)}`);
+  for (const t of waiting) {
+    const status = options.auth[t.destination];
+    if (status?.needed) lines.push(` ${needsWhat(t.label, status)}`);
+  }
+  const { link } = options;
   if (link?.source === 'missing') {
     lines.push(
       ...wrap(
@@ -102,18 +117,27 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
     );
     return lines.join('\n');
   }
-  const expires = link?.linkExpiresAt ? ` (it works until ${link.linkExpiresAt})` : '';
+  const expires = link?.linkExpiresAt
+    ? ` (${waiting.length > 1 ? 'they work' : 'it works'} until ${link.linkExpiresAt})`
+    : '';
+  const buttons = waiting.map((t) => `"${buttonOf(t, options.auth[t.destination])}"`).join(' and ');
   lines.push(
     ...(link?.source === 'inbox'
-      ? [' The email sent earlier is still in the local inbox, and its link still works.']
+      ? [
+          ` The email sent earlier is still in the local inbox, and its link${waiting.length > 1 ? 's still work' : ' still works'}.`,
+        ]
       : []),
     ' What to do next:',
     `   1. Open the local inbox in your browser: ${system.urls.inbox}`,
-    '   2. On the email from the mirror, press "Toggle HTML view" and click',
-    // The email's button, as renderReauthEmail labels it: the mailer reads unreadable tokens as missing.
-    `      "${auth.reason === 'no_tokens' || auth.reason === 'unreadable' ? 'Authorize' : 'Re-authorize'} MyAnimeList"${expires}.`,
-    ...(link?.link ? ['      Or open the link directly:', `      ${link.link}`] : []),
-    '   3. Approve on the MyAnimeList page. The callback stores the tokens and the first',
+    `   2. On the email from the mirror, press "Toggle HTML view" and click`,
+    `      ${buttons}${expires}.`,
+    ...(link && link.links.length > 0
+      ? [
+          '      Or open the link directly:',
+          ...link.links.map((l) => `      ${waiting.length > 1 ? `${l.label}: ` : ''}${l.url}`),
+        ]
+      : []),
+    `   3. Approve on the ${waiting.map((t) => t.label).join(' and ')} page${waiting.length > 1 ? 's' : ''}. The callback stores the tokens and the first`,
     '      sync starts at once.',
     `   After that the list is mirrored ${every}. Press Ctrl+C to stop.`,
     RULE,
@@ -121,30 +145,43 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
   return lines.join('\n');
 }
 
+/** The email's button for a destination, as the reauth email labels it (unreadable tokens read as missing). */
+function buttonOf(target: AuthTarget, status: AuthorizationStatus | undefined): string {
+  const first = status?.needed && (status.reason === 'no_tokens' || status.reason === 'unreadable');
+  const verbs = target.verbs ?? { first: 'Authorize', again: 'Re-authorize' };
+  return `${first ? verbs.first : verbs.again} ${target.label}`;
+}
+
 /** "needs your authorization" the first time; "authorize again" only once it was authorized. */
-export function needsWhat(auth: Extract<AuthorizationStatus, { needed: true }>): string {
+export function needsWhat(label: string, auth: Extract<AuthorizationStatus, { needed: true }>): string {
   switch (auth.reason) {
     case 'no_tokens':
-      return 'MyAnimeList needs your authorization before the first sync.';
+      return `${label} needs your authorization before the first sync.`;
     case 'unreadable':
-      return 'MyAnimeList needs your authorization: the stored tokens are unreadable.';
+      return `${label} needs your authorization: the stored tokens are unreadable.`;
     case 'invalid_grant':
-      return 'MyAnimeList needs you to authorize again: it no longer accepts the stored refresh token.';
+      return `${label} needs you to authorize again: it no longer accepts the stored refresh token.`;
     case 'user_mismatch':
-      return 'MyAnimeList needs you to authorize again, with the MAL account named in MAL_USERNAME.';
+      return `${label} needs you to authorize again, with the ${label} account this mirror is set up for.`;
     default:
-      return 'MyAnimeList needs you to authorize again.';
+      return `${label} needs you to authorize again.`;
   }
 }
 
-/** A mailer run that sent an email, with its link (a local inbox: no secret beyond the single-use state). */
-export function describeMail(result: ReauthCheckResult, inbox: string, to: string, link?: string): string | undefined {
+/** A mailer run that sent an email, with its links (a local inbox: no secret beyond the single-use state). */
+export function describeMail(
+  result: ReauthCheckResult,
+  inbox: string,
+  to: string,
+  links: readonly { label: string; url: string }[] = [],
+): string | undefined {
   if (!result.sent) return undefined;
+  const expiries = result.destinations.flatMap((d) => (d.linkExpiresAt ? [d.linkExpiresAt] : [])).sort();
   return [
     `✉  Authorization email sent to ${to} (${result.why}).`,
-    `   Open ${inbox}, press "Toggle HTML view" and click the link` +
-      `${result.linkExpiresAt ? `; it works until ${result.linkExpiresAt}` : ''}.`,
-    ...(link ? [`   Or open it directly: ${link}`] : []),
+    `   Open ${inbox}, press "Toggle HTML view" and click the link${links.length > 1 ? 's' : ''}` +
+      `${expiries[0] ? `; ${links.length > 1 ? 'they work' : 'it works'} until ${expiries[0]}` : ''}.`,
+    ...links.map((l) => `   Or open it directly${links.length > 1 ? ` (${l.label})` : ''}: ${l.url}`),
   ].join('\n');
 }
 

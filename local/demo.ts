@@ -30,18 +30,27 @@ async function demo(): Promise<void> {
     onError: (where, err) => errors.push(`${where}: ${describeError(err)}`),
   });
   try {
-    say(`Sandbox AniList user "${system.config.ANILIST_USERNAME}" → sandbox MyAnimeList`);
+    const labels = system.authTargets.map((t) => t.label);
+    say(`Sandbox AniList user "${system.config.base.ANILIST_USERNAME}" → sandbox ${labels.join(' and ')}`);
     const mail = await system.runMailer();
     if (!mail.sent) throw new Error(`the reauth mailer sent nothing: ${mail.why}`);
-    say(`1. Reauth email sent (${mail.why}); the link works until ${mail.linkExpiresAt}`);
-    const story = await approveLatestEmail(system);
-    say(`2. Opened "${story.subject}", approved on MyAnimeList; the callback answered ${story.callbackStatus}`);
-    if (story.callbackStatus !== 200)
-      throw new Error(`the callback refused the authorization (${story.callbackStatus})`);
+    const until = mail.destinations.find((d) => d.linkExpiresAt)?.linkExpiresAt;
+    say(`1. Reauth email sent (${mail.why}); its links work until ${until}`);
+    // In AWS each approval starts a sync at once; here the approvals come first, so that one run
+    // shows every destination's first sync.
+    system.bus.route({ onAuthorizationCompleted: async () => {} });
+    for (const label of labels) {
+      const story = await approveLatestEmail(system, 'approve', label);
+      say(`2. Opened "${story.subject}", approved on ${label}; the callback answered ${story.callbackStatus}`);
+      if (story.callbackStatus !== 200) {
+        throw new Error(`the callback refused the ${label} authorization (${story.callbackStatus})`);
+      }
+    }
     await system.settle();
+    await system.runSync();
     const report = reports.at(-1);
     if (!report) throw new Error(`no sync ran after the authorization${errors.length ? `: ${errors.join('; ')}` : ''}`);
-    say('3. Tokens stored; the first (full) sync ran at once:\n');
+    say('3. Tokens stored; the first (full) sync:\n');
     console.log(formatReport(report, { maxLines: 100 }));
     console.log(JSON.stringify({ report, mal: system.mal?.state.listResponse() }));
   } finally {

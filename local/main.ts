@@ -27,8 +27,8 @@ async function main(): Promise<void> {
     // then keep the email too. The sandbox starts from nothing every time.
     ...(sandbox ? {} : { inboxFile: path.resolve(local.LOCAL_DATA_DIR, 'inbox.json') }),
     onReport: (report) => console.log(describeRun(report)),
-    onMail: (result, link) => {
-      const text = system && describeMail(result, system.urls.inbox, system.notifyEmail, link);
+    onMail: (result, links) => {
+      const text = system && describeMail(result, system.urls.inbox, system.notifyEmail, links);
       if (text) console.log(`\n${text}`);
     },
     onError: (where, err) => console.error(`\n✗ ${where}: ${describeForConsole(err)}`),
@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   handleSignals(system);
 
   const auth = await system.authorization();
-  const link = auth.needed ? await system.ensureAuthorizationLink() : undefined;
+  const needed = Object.values(auth).some((a) => a.needed);
+  const link = needed ? await system.ensureAuthorizationLink() : undefined;
   console.log(
     banner(system, {
       intervalMinutes: local.SYNC_INTERVAL_MINUTES,
@@ -46,8 +47,9 @@ async function main(): Promise<void> {
       ...(link ? { link } : {}),
     }),
   );
-  // With tokens, sync at once rather than one interval later; without, the mailer just ran.
-  system.startSchedules({ syncNow: !auth.needed, mailNow: !auth.needed });
+  // With every provider authorized, sync at once rather than one interval later; otherwise the
+  // mailer just ran (and a sync would only skip the destinations that wait for the user).
+  system.startSchedules({ syncNow: !needed, mailNow: !needed });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { AppError } from '../shared/errors';
-import type { SentMail } from './emulators';
 import type { LocalSystem } from './system';
+import { authorizeLinksOf } from './system/inbox';
 
 export class StoryError extends AppError {
   constructor(message: string) {
@@ -15,31 +15,31 @@ export interface AuthorizationStory {
   readonly callbackPage: string;
 }
 
-/** A reauth email's authorization link (the first http(s) link to `/authorize?` in its text part). */
-export function authorizeLinkOf(mail: Pick<SentMail, 'text'>): string | undefined {
-  return /https?:\/\/\S+\/authorize\?\S+/.exec(mail.text ?? '')?.[0];
-}
-
-/** The newest reauth email's authorization link. */
-export async function latestAuthorizeLink(system: LocalSystem): Promise<{ subject: string; url: string }> {
+/** The newest reauth email's authorization link for `label` (default: the email's first). */
+export async function latestAuthorizeLink(
+  system: LocalSystem,
+  label?: string,
+): Promise<{ subject: string; url: string }> {
   const messages = await system.ses.messages();
   const mail = messages.at(-1);
   if (!mail) throw new StoryError('no email in the local inbox');
-  const link = authorizeLinkOf(mail);
-  if (!link) throw new StoryError(`the email "${mail.subject}" has no authorization link`);
-  return { subject: mail.subject, url: link };
+  const links = authorizeLinksOf(mail);
+  const link = label === undefined ? links[0] : links.find((l) => l.label === label);
+  if (!link) throw new StoryError(`the email "${mail.subject}" has no ${label ?? 'authorization'} link`);
+  return { subject: mail.subject, url: link.url };
 }
 
 /**
- * What a user does with the email, over real HTTP and without a browser: open the link, press
- * "Approve" on MAL's consent page (its form posted back as the page defines it), and follow MAL's
- * redirect to the callback.
+ * What a user does with the email, over real HTTP and without a browser: open the link (the one for
+ * `label`, default the first), press "Approve" on the provider's consent page (its form posted back
+ * as the page defines it), and follow the provider's redirect to the callback.
  */
 export async function approveLatestEmail(
   system: LocalSystem,
   decision: 'approve' | 'deny' = 'approve',
+  label?: string,
 ): Promise<AuthorizationStory> {
-  const { subject, url } = await latestAuthorizeLink(system);
+  const { subject, url } = await latestAuthorizeLink(system, label);
   const consent = await fetch(url);
   const page = await consent.text();
   if (consent.status !== 200)

@@ -1,4 +1,3 @@
-import { saveTokensFromAuthorization } from '../shared/auth/tokens';
 import type { RunReport } from '../shared/sync/report';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole, localReport } from './console';
@@ -11,10 +10,11 @@ One sync run, then exit.
   --full     compare the whole list, not only recent AniList changes
   --json     print the run report as one JSON line
 
-Real mode (MAL_CLIENT_ID set): syncs your real accounts with the state in LOCAL_DATA_DIR, and needs
-MAL authorized first (run \`npm start\` for that; stop it before running this).
-Sandbox mode: a fresh sandbox AniList and MAL, authorized automatically, gone when it exits
-(not the sandbox of a running \`npm start\`).`;
+Real mode (a destination's client id set, e.g. MAL_CLIENT_ID): syncs your real accounts with the
+state in LOCAL_DATA_DIR, and needs them authorized first (run \`npm start\` for that; stop it before
+running this).
+Sandbox mode: fresh sandboxes, authorized automatically, gone when it exits (not the sandboxes of a
+running \`npm start\`).`;
 
 /**
  * `npm run sync -- [--dry-run] [--full] [--json]`: one sync run. `--dry-run` prints the plan and
@@ -47,13 +47,7 @@ async function syncOnce(): Promise<void> {
     },
   });
   try {
-    if (system.mal) {
-      await saveTokensFromAuthorization(
-        { store: system.store, clock: { now: Date.now, sleep: async () => {} }, refreshTokenLifetimeDays: 30 },
-        system.mal.state.issueTokensDirectly(),
-        system.mal.state.user.name,
-      );
-    }
+    if (sandbox) await system.authorizeSandboxes();
     await system.runSync({ full: args.includes('--full'), dryRun: args.includes('--dry-run') });
     if (!report) throw new Error('the sync run produced no report');
     const authorizeHint =

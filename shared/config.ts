@@ -1,103 +1,55 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors';
-import { PARTIAL_DATE_MODES } from './sync/mapping';
 import './zod-messages';
 
 /**
  * All runtime settings, read from environment variables (Lambda) or env + `.env` (local).
- * Validated once at start-up; a bad value fails fast with a message naming the key.
+ * Validated once at start-up; a bad value fails fast with a message naming the key. This file
+ * holds what every configuration shares; each destination adds its own keys (its `config.ts`), and
+ * `shared/destinations/index.ts` composes them for the destinations that are enabled.
  */
-const bool = z.pipe(
+export const bool = z.pipe(
   z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }),
   z.transform((v) => v === 'true' || v === '1' || v === 'yes'),
 );
-const positiveInt = z.coerce
+export const positiveInt = z.coerce
   .number({ message: 'must be a number' })
   .check(z.int('must be a whole number'), z.positive('must be above 0'));
-const nonNegative = z.coerce.number({ message: 'must be a number' }).check(z.nonnegative('must be 0 or more'));
-const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+export const nonNegative = z.coerce.number({ message: 'must be a number' }).check(z.nonnegative('must be 0 or more'));
+export const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 const email = z.email({ message: 'must be an email address' });
 
-/** AniList media id → MAL id, e.g. `{"21":21,"1535":1535}`: fixes wrong or missing `idMal`. */
-const idOverrides = z._default(
+/** The destinations a deployment mirrors to; each is wired from its folder under `shared/destinations/`. */
+export const DESTINATION_KEYS = ['mal', 'trakt'] as const;
+export type DestinationKey = (typeof DESTINATION_KEYS)[number];
+
+/** `DESTINATIONS=mal,trakt`: a comma list of destination keys, each at most once. Default `mal`. */
+export const destinationsSetting = z._default(
   z.pipe(
     z.string(),
     z.transform((raw: string, ctx) => {
-      try {
-        const parsed: unknown = JSON.parse(raw);
-        const map = z.record(z.string().check(z.regex(/^\d+$/)), z.number().check(z.int(), z.positive())).parse(parsed);
-        return new Map(Object.entries(map).map(([k, v]) => [Number(k), v] as const));
-      } catch {
+      const keys = raw
+        .split(',')
+        .map((k) => k.trim().toLowerCase())
+        .filter(Boolean);
+      const unknown = keys.filter((k) => !(DESTINATION_KEYS as readonly string[]).includes(k));
+      if (keys.length === 0 || unknown.length > 0 || new Set(keys).size !== keys.length) {
         ctx.issues.push({
           code: 'custom',
-          message: 'must be a JSON object of AniList media id → MAL id, e.g. {"21":21}',
+          message: `must be a comma list of ${DESTINATION_KEYS.join(', ')} (each once), e.g. mal or mal,trakt${
+            unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : ''
+          }`,
           input: raw,
         });
         return z.NEVER;
       }
+      return keys as DestinationKey[];
     }),
   ),
-  new Map<number, number>() as never,
+  ['mal'] as never,
 );
 
-export const syncConfigShape = {
-  ANILIST_USERNAME: z.string().check(z.trim(), z.minLength(1, 'is required: the AniList user whose list is mirrored')),
-  ANILIST_TOKEN: z.optional(z.string().check(z.minLength(1))),
-  ANILIST_URL: z._default(url, 'https://graphql.anilist.co'),
-  /** AniList documents 90/min but currently runs degraded at 30/min. 0 disables pacing. */
-  ANILIST_REQUESTS_PER_MINUTE: z._default(nonNegative, 30),
-  MAL_CLIENT_ID: z.string().check(z.trim(), z.minLength(1, 'is required: the Client ID of your MAL API app')),
-  MAL_API_URL: z._default(url, 'https://api.myanimelist.net/v2'),
-  MAL_OAUTH_URL: z._default(url, 'https://myanimelist.net/v1/oauth2'),
-  /** MAL has no documented limit; 2/s gets blocked, 1/s is safe. 0 disables pacing. */
-  MAL_REQUESTS_PER_MINUTE: z._default(nonNegative, 60),
-  HTTP_TIMEOUT_MS: z._default(positiveInt, 15_000),
-  /** Attempts per request, first included, for 429/5xx/network failures. */
-  HTTP_MAX_ATTEMPTS: z._default(positiveInt, 4),
-  /** First backoff delay; doubles per attempt (with jitter) unless the server sends Retry-After. */
-  HTTP_RETRY_BASE_DELAY_MS: z._default(positiveInt, 1_000),
-  MIRROR_PRIVATE: z._default(bool, false),
-  PRUNE: z._default(bool, false),
-  /**
-   * Partial AniList dates: `leave` MAL's date alone (default) or `send` it as YYYY / YYYY-MM.
-   * Whether MAL's API accepts partial dates is undocumented (UNCERTAIN), hence a setting.
-   */
-  PARTIAL_DATES: z._default(z.enum(PARTIAL_DATE_MODES, { message: 'must be leave or send' }), 'leave'),
-  ID_OVERRIDES: idOverrides,
-  FULL_SYNC_INTERVAL_HOURS: z._default(nonNegative, 24),
-  /** Writes between state checkpoints while applying. */
-  CHECKPOINT_EVERY_WRITES: z._default(positiveInt, 10),
-  /** …and at most once per this many ms (each checkpoint rewrites the whole state object). */
-  CHECKPOINT_INTERVAL_MS: z._default(nonNegative, 15_000),
-  /** The run stops this long before the Lambda deadline. */
-  DEADLINE_SAFETY_MS: z._default(nonNegative, 20_000),
-};
-
-export const authConfigShape = {
-  MAL_CLIENT_ID: syncConfigShape.MAL_CLIENT_ID,
-  /** Only "web"-type MAL apps have a secret. In AWS it comes from SSM, never from plain env. */
-  MAL_CLIENT_SECRET: z.optional(z.string().check(z.minLength(1))),
-  MAL_API_URL: syncConfigShape.MAL_API_URL,
-  MAL_OAUTH_URL: syncConfigShape.MAL_OAUTH_URL,
-  /**
-   * Where MAL sends the user back; must equal the redirect URL registered for the MAL app.
-   * The callback function may leave it unset and derive it from the request it serves (its own URL),
-   * which avoids a circular reference between the function and its API in CloudFormation.
-   */
-  MAL_REDIRECT_URI: url,
-  /** Optional: refuse tokens for any other MAL account. */
-  MAL_USERNAME: z.optional(z.string().check(z.trim(), z.minLength(1))),
-  HTTP_TIMEOUT_MS: syncConfigShape.HTTP_TIMEOUT_MS,
-  NOTIFY_EMAIL: email,
-  SENDER_EMAIL: email,
-  REAUTH_LINK_TTL_HOURS: z._default(positiveInt, 7 * 24),
-  REAUTH_THROTTLE_HOURS: z._default(positiveInt, 24),
-  /** MAL documents "one month"; token responses observed say 31 days. UNCERTAIN, so configurable. */
-  REFRESH_TOKEN_LIFETIME_DAYS: z._default(positiveInt, 30),
-  /** Send the proactive email this many days before the refresh token's expected end of life. */
-  REAUTH_WARN_DAYS: z._default(positiveInt, 5),
-};
-
+/** Every function: where state lives and how it logs. */
 export const storageConfigShape = {
   STATE_BUCKET: z
     .string()
@@ -106,91 +58,76 @@ export const storageConfigShape = {
   /** s3rver and other emulators need path-style addressing. */
   S3_FORCE_PATH_STYLE: z._default(bool, false),
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
+  DESTINATIONS: destinationsSetting,
+  /** `anilist` (default): the AniList list is the source. `mal`: a MyAnimeList list is (Trakt only). */
+  SOURCE: z._default(z.enum(['anilist', 'mal'], { message: 'must be anilist or mal' }), 'anilist'),
+  HTTP_TIMEOUT_MS: z._default(positiveInt, 15_000),
 };
 
-/** Where the MAL client secret comes from in AWS: an SSM SecureString parameter name, read at runtime. */
-export const secretSourceShape = {
-  MAL_CLIENT_SECRET_PARAMETER: z.optional(z.string().check(z.minLength(1))),
-  /** Optional AniList token (reads private entries), also an SSM SecureString in AWS. */
+/** The sync worker, whatever the destinations: the source, pacing, retries, the run's shape. */
+export const syncConfigShape = {
+  ...storageConfigShape,
+  ANILIST_USERNAME: z.optional(z.string().check(z.trim(), z.minLength(1))),
+  ANILIST_TOKEN: z.optional(z.string().check(z.minLength(1))),
+  /** Where the AniList token comes from in AWS: an SSM SecureString parameter name, read at run time. */
   ANILIST_TOKEN_PARAMETER: z.optional(z.string().check(z.minLength(1))),
+  ANILIST_URL: z._default(url, 'https://graphql.anilist.co'),
+  /** AniList documents 90/min but currently runs degraded at 30/min. 0 disables pacing. */
+  ANILIST_REQUESTS_PER_MINUTE: z._default(nonNegative, 30),
+  /** Attempts per request, first included, for 429/5xx/network failures. */
+  HTTP_MAX_ATTEMPTS: z._default(positiveInt, 4),
+  /** First backoff delay; doubles per attempt (with jitter) unless the server sends Retry-After. */
+  HTTP_RETRY_BASE_DELAY_MS: z._default(positiveInt, 1_000),
+  MIRROR_PRIVATE: z._default(bool, false),
+  FULL_SYNC_INTERVAL_HOURS: z._default(nonNegative, 24),
+  /** Writes between state checkpoints while applying. */
+  CHECKPOINT_EVERY_WRITES: z._default(positiveInt, 10),
+  /** …and at most once per this many ms (each checkpoint rewrites the whole state object). */
+  CHECKPOINT_INTERVAL_MS: z._default(nonNegative, 15_000),
+  /** The run stops this long before the Lambda deadline. */
+  DEADLINE_SAFETY_MS: z._default(nonNegative, 20_000),
+  /** The anime id dataset (anibridge-mappings v3), downloaded at most daily and cached in S3. */
+  ANIME_IDS_URL: z._default(
+    url,
+    'https://github.com/anibridge/anibridge-mappings/releases/download/v3/mappings.min.json',
+  ),
 };
 
-export const syncWorkerConfigSchema = z
-  .object({
-    ...syncConfigShape,
-    ...storageConfigShape,
-    ...secretSourceShape,
-    MAL_CLIENT_SECRET: authConfigShape.MAL_CLIENT_SECRET,
-    REFRESH_TOKEN_LIFETIME_DAYS: authConfigShape.REFRESH_TOKEN_LIFETIME_DAYS,
-  })
-  .check(
-    z.superRefine((config, ctx) => {
-      // Anonymous AniList reads leave private entries out: they would look deleted to prune, and
-      // mirroring them is impossible. Both settings need the list owner's token.
-      if (config.ANILIST_TOKEN || config.ANILIST_TOKEN_PARAMETER) return;
-      if (config.PRUNE) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['PRUNE'],
-          message:
-            'needs ANILIST_TOKEN (or ANILIST_TOKEN_PARAMETER): without it private AniList entries are invisible, look deleted, and would be removed from MAL',
-        });
-      }
-      if (config.MIRROR_PRIVATE) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['MIRROR_PRIVATE'],
-          message:
-            'needs ANILIST_TOKEN (or ANILIST_TOKEN_PARAMETER): private AniList entries are only visible to their owner',
-        });
-      }
-    }),
-  );
-
-/** The mailer builds authorize links and sends mail; it never needs the client secret. */
-export const mailerConfigSchema = z.object({
+/** The reauth mailer: where emails go and how often. */
+export const mailerConfigShape = {
   ...storageConfigShape,
-  MAL_CLIENT_ID: authConfigShape.MAL_CLIENT_ID,
-  MAL_OAUTH_URL: authConfigShape.MAL_OAUTH_URL,
-  MAL_API_URL: authConfigShape.MAL_API_URL,
-  MAL_REDIRECT_URI: authConfigShape.MAL_REDIRECT_URI,
-  NOTIFY_EMAIL: authConfigShape.NOTIFY_EMAIL,
-  SENDER_EMAIL: authConfigShape.SENDER_EMAIL,
-  REAUTH_LINK_TTL_HOURS: authConfigShape.REAUTH_LINK_TTL_HOURS,
-  REAUTH_THROTTLE_HOURS: authConfigShape.REAUTH_THROTTLE_HOURS,
-  REFRESH_TOKEN_LIFETIME_DAYS: authConfigShape.REFRESH_TOKEN_LIFETIME_DAYS,
-  REAUTH_WARN_DAYS: authConfigShape.REAUTH_WARN_DAYS,
-  HTTP_TIMEOUT_MS: authConfigShape.HTTP_TIMEOUT_MS,
-});
+  /** The callback URL registered with every provider's app (the stack's `CallbackUrl`). */
+  CALLBACK_URL: url,
+  NOTIFY_EMAIL: email,
+  SENDER_EMAIL: email,
+  REAUTH_LINK_TTL_HOURS: z._default(positiveInt, 7 * 24),
+  REAUTH_THROTTLE_HOURS: z._default(positiveInt, 24),
+  /** Send the proactive email this many days before a refresh token's expected end of life. */
+  REAUTH_WARN_DAYS: z._default(positiveInt, 5),
+};
 
-/** The callback exchanges codes; its redirect URI defaults to its own URL (see MAL_REDIRECT_URI). */
-export const callbackConfigSchema = z.object({
+/**
+ * The callback: its redirect URI defaults to its own URL, taken from the request it serves, which
+ * avoids a circular reference between the function and its API in CloudFormation.
+ */
+export const callbackConfigShape = {
   ...storageConfigShape,
-  ...secretSourceShape,
-  MAL_CLIENT_ID: authConfigShape.MAL_CLIENT_ID,
-  MAL_CLIENT_SECRET: authConfigShape.MAL_CLIENT_SECRET,
-  MAL_OAUTH_URL: authConfigShape.MAL_OAUTH_URL,
-  MAL_API_URL: authConfigShape.MAL_API_URL,
-  MAL_REDIRECT_URI: z.optional(authConfigShape.MAL_REDIRECT_URI),
-  MAL_USERNAME: authConfigShape.MAL_USERNAME,
-  REFRESH_TOKEN_LIFETIME_DAYS: authConfigShape.REFRESH_TOKEN_LIFETIME_DAYS,
-  HTTP_TIMEOUT_MS: authConfigShape.HTTP_TIMEOUT_MS,
-});
+  CALLBACK_URL: z.optional(url),
+};
 
-export const authConfigSchema = z.object({ ...authConfigShape, ...storageConfigShape, ...secretSourceShape });
-
-export type SyncWorkerConfig = z.infer<typeof syncWorkerConfigSchema>;
-export type MailerConfig = z.infer<typeof mailerConfigSchema>;
-export type CallbackConfig = z.infer<typeof callbackConfigSchema>;
-export type AuthConfig = z.infer<typeof authConfigSchema>;
+export const syncBaseSchema = z.object(syncConfigShape);
+export const mailerBaseSchema = z.object(mailerConfigShape);
+export const callbackBaseSchema = z.object(callbackConfigShape);
+export type SyncBaseConfig = z.infer<typeof syncBaseSchema>;
+export type MailerBaseConfig = z.infer<typeof mailerBaseSchema>;
+export type CallbackBaseConfig = z.infer<typeof callbackBaseSchema>;
 
 /** Parses `env` with `schema`; throws `ConfigError` listing every bad key at once. Empty strings count as unset. */
 export function loadConfig<S extends z.core.$ZodType>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
 ): z.infer<S> {
-  const cleaned: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v;
+  const cleaned = cleanEnv(env);
   // The standalone `safeParse` takes classic and mini schemas alike (local/config.ts passes a classic one).
   const result = z.safeParse(schema, cleaned);
   if (result.success) return result.data;
@@ -201,4 +138,25 @@ export function loadConfig<S extends z.core.$ZodType>(
     return `${key} ${message}`;
   });
   throw new ConfigError(issues);
+}
+
+/** Like `loadConfig`, but collects the issues into `issues` and returns undefined instead of throwing. */
+export function collectConfig<S extends z.core.$ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  issues: string[],
+): z.infer<S> | undefined {
+  try {
+    return loadConfig(schema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues);
+    return undefined;
+  }
+}
+
+function cleanEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') cleaned[k] = v;
+  return cleaned;
 }

@@ -15,6 +15,7 @@ export class AppError extends Error {
 
 /** Configuration is missing or malformed. `issues` names each bad key. */
 export class ConfigError extends AppError {
+  readonly retryable = false;
   readonly issues: readonly string[];
   constructor(issues: readonly string[]) {
     super('config_invalid', `Invalid configuration:\n  - ${issues.join('\n  - ')}`);
@@ -24,6 +25,7 @@ export class ConfigError extends AppError {
 
 /** Transport-level failure: timeout, connection reset, DNS, or retries exhausted. */
 export class NetworkError extends AppError {
+  readonly retryable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super('network_error', message, options);
   }
@@ -31,6 +33,7 @@ export class NetworkError extends AppError {
 
 /** A conditional write lost the race (HTTP 412 / ETag mismatch). */
 export class PreconditionFailedError extends AppError {
+  readonly retryable = true;
   constructor(key: string, options?: { cause?: unknown }) {
     super('precondition_failed', `Conditional write to "${key}" lost a race with another writer`, options);
   }
@@ -58,4 +61,21 @@ export function describeError(err: unknown): string {
   if (err instanceof AppError) return `${err.code}: ${err.message}`;
   if (err instanceof Error) return redactSecrets(`${err.name}: ${err.message}`);
   return redactSecrets(String(err));
+}
+
+/**
+ * Whether trying again later can help: network trouble, throttling, outages. Every error of the
+ * domain says so with its `retryable` flag; an error without one (a bug, an unexpected throw) is
+ * treated as retryable, so that nothing is parked as if a destination had rejected it.
+ */
+export function isRetryable(err: unknown): boolean {
+  const flagged = (err as { retryable?: unknown } | null)?.retryable;
+  if (typeof flagged === 'boolean') return flagged;
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === undefined;
+}
+
+/** The user has to authorize a destination (again) before it can be used. */
+export function isReauthRequired(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'reauth_required';
 }

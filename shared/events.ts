@@ -5,22 +5,31 @@
 export const EVENT_SOURCE = 'anilist-mal-mirror';
 
 export const DETAIL_TYPES = {
-  /** The worker cannot continue without the user re-authorizing MAL. Triggers the reauth mailer. */
+  /** The worker cannot continue with a destination until the user authorizes it (again). Triggers the reauth mailer. */
   reauthRequired: 'Reauth Required',
-  /** The callback stored fresh tokens. Triggers a sync run at once. */
+  /** The callback stored fresh tokens for a destination. Triggers a sync run at once. */
   authorizationCompleted: 'Authorization Completed',
 } as const;
 
-export const REAUTH_REASONS_LIST = ['no_tokens', 'invalid_grant', 'refresh_token_expiring', 'user_mismatch'] as const;
-export type ReauthReason = (typeof REAUTH_REASONS_LIST)[number];
+/** Why a destination needs the user: the one list every part of the auth lifecycle uses. */
+export const REAUTH_REASONS = ['no_tokens', 'invalid_grant', 'refresh_token_expiring', 'user_mismatch'] as const;
+export type ReauthReason = (typeof REAUTH_REASONS)[number];
+
+export function isReauthReason(value: unknown): value is ReauthReason {
+  return typeof value === 'string' && (REAUTH_REASONS as readonly string[]).includes(value);
+}
 
 export interface ReauthRequiredDetail {
+  /** The destination key (`mal`, `trakt`). Absent in events from before there were several: MAL. */
+  readonly destination: string;
   readonly reason: ReauthReason;
   readonly at: string;
 }
 
 export interface AuthorizationCompletedDetail {
-  readonly malUser: string | null;
+  readonly destination: string;
+  /** The account the tokens belong to, as the destination names it. */
+  readonly user: string | null;
   readonly at: string;
 }
 

@@ -27,8 +27,10 @@ export interface AlarmsProps {
    * drives the failed-invocations alarm.
    */
   readonly failureQueue: sqs.IQueue;
+  /** The providers the user authorizes: one "reauth pending" alarm each. */
+  readonly destinations: readonly { readonly key: string; readonly label: string }[];
   /**
-   * Alarm when the MAL authorization has been missing or invalid for this many hours.
+   * Alarm when a destination's authorization has been missing or invalid for this many hours.
    * @default 72 (DEFAULTS.reauthAlarmHours)
    */
   readonly reauthAlarmHours?: number;
@@ -46,9 +48,11 @@ export interface AlarmsProps {
  */
 export class Alarms extends Construct {
   readonly workerErrors: cloudwatch.Alarm;
-  readonly reauthPending: cloudwatch.Alarm;
+  /** One per destination, by destination key. */
+  readonly reauthPending: Readonly<Record<string, cloudwatch.Alarm>>;
   readonly failedInvocations: cloudwatch.Alarm;
-  readonly reauthPendingHours: cloudwatch.Metric;
+  /** The metric per destination, by destination key. */
+  readonly reauthPendingHours: Readonly<Record<string, cloudwatch.Metric>>;
   /** Present when `alarmEmail` is set. */
   readonly topic?: sns.Topic;
 
@@ -69,6 +73,7 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // The mailer logs one "reauth check" line per destination; the destination becomes the dimension.
     const filter = new logs.MetricFilter(this, 'ReauthPendingHoursFilter', {
       logGroup: props.mailerLogGroup,
       filterPattern: logs.FilterPattern.all(
@@ -78,18 +83,29 @@ export class Alarms extends Construct {
       metricNamespace: METRIC_NAMESPACE,
       metricName: 'ReauthPendingHours',
       metricValue: '$.reauthPendingHours',
+      dimensions: { Destination: '$.destination' },
     });
-    // The mailer runs at least daily, so a one-day period always holds a data point while it works.
-    this.reauthPendingHours = filter.metric({ statistic: cloudwatch.Stats.MAXIMUM, period: Duration.days(1) });
     const hours = props.reauthAlarmHours ?? DEFAULTS.reauthAlarmHours;
-    this.reauthPending = new cloudwatch.Alarm(this, 'ReauthPending', {
-      alarmDescription: `MyAnimeList authorization has been missing or invalid for ${hours} hours or more; the sync is stopped. Open the latest re-authorization email (or run the mailer) and authorize again.`,
-      metric: this.reauthPendingHours,
-      threshold: hours,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const metrics: Record<string, cloudwatch.Metric> = {};
+    const alarms: Record<string, cloudwatch.Alarm> = {};
+    for (const { key, label } of props.destinations) {
+      // The mailer runs at least daily, so a one-day period always holds a data point while it works.
+      metrics[key] = filter.metric({
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.days(1),
+        dimensionsMap: { Destination: key },
+      });
+      alarms[key] = new cloudwatch.Alarm(this, `ReauthPending${label.replace(/[^A-Za-z0-9]/g, '')}`, {
+        alarmDescription: `${label} authorization has been missing or invalid for ${hours} hours or more; syncing to ${label} is stopped. Open the latest re-authorization email (or run the mailer) and authorize again.`,
+        metric: metrics[key],
+        threshold: hours,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    this.reauthPendingHours = metrics;
+    this.reauthPending = alarms;
 
     // Every failed sync run is parked in the queue (the worker does not retry; the next tick does), and
     // nothing consumes it, so its depth only grows until someone purges it. Alarming on the first message
@@ -144,7 +160,7 @@ export class Alarms extends Construct {
         }
       }
       const action = new actions.SnsAction(this.topic);
-      for (const alarm of [this.workerErrors, this.reauthPending, this.failedInvocations]) {
+      for (const alarm of [this.workerErrors, ...Object.values(this.reauthPending), this.failedInvocations]) {
         alarm.addAlarmAction(action);
       }
     }

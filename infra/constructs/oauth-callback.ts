@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { KEYS } from '../../shared/store/store';
 import { DEFAULTS } from '../defaults';
 import { acknowledge } from '../nag';
+import type { FunctionWiring } from '../wiring';
 import { MirrorFunction } from './mirror-function';
 import type { SecureParameter } from './secure-parameter';
 import type { StateStorage } from './state-storage';
@@ -17,18 +18,10 @@ export interface OAuthCallbackProps {
   readonly storage: StateStorage;
   /** The bus the callback publishes "Authorization Completed" on (which starts a sync). */
   readonly eventBus: events.IEventBus;
-  /** Variables every function gets (bucket, bus, log level, MAL client id). */
+  /** Variables every function gets (bucket, bus, log level, destinations, source). */
   readonly commonEnvironment: Readonly<Record<string, string>>;
-  /**
-   * SSM parameter with the MAL client secret (web-type MAL apps).
-   * @default - none: a MAL app without a secret
-   */
-  readonly malClientSecret?: SecureParameter;
-  /**
-   * Refuse tokens for any other MAL account.
-   * @default - any account
-   */
-  readonly malUsername?: string;
+  /** The enabled destinations' variables, client secrets and token keys (`wireDestinations`). */
+  readonly destinations: FunctionWiring;
   /**
    * Stage throttling of the public endpoint.
    * @default burst 10, rate 5/s (DEFAULTS.callbackThrottle)
@@ -45,42 +38,41 @@ export interface OAuthCallbackProps {
  * The OAuth redirect target: `GET /callback` on an HTTP API. Exchanges the code, stores the tokens,
  * and publishes "Authorization Completed" (which starts a sync).
  *
- * The function gets no MAL_REDIRECT_URI: the API's URL depends on the API, which depends on the
+ * The function gets no CALLBACK_URL: the API's URL depends on the API, which depends on the
  * function, so it derives the redirect URI from the request's own domain instead.
  */
 export class OAuthCallback extends Construct {
   readonly handler: MirrorFunction;
   readonly api: apigw.HttpApi;
   readonly accessLogs: logs.LogGroup;
-  /** The URL to register as the MAL app's redirect URL. */
+  /** The URL to register as every provider app's redirect URL. */
   readonly callbackUrl: string;
 
   constructor(scope: Construct, id: string, props: OAuthCallbackProps) {
     super(scope, id);
 
-    const environment: Record<string, string> = { ...props.commonEnvironment };
-    if (props.malClientSecret) environment.MAL_CLIENT_SECRET_PARAMETER = props.malClientSecret.parameterName;
-    if (props.malUsername) environment.MAL_USERNAME = props.malUsername;
+    const environment: Record<string, string> = { ...props.commonEnvironment, ...props.destinations.environment };
 
     this.handler = new MirrorFunction(this, 'Handler', {
       handlerName: 'oauth-callback',
-      description: 'MyAnimeList OAuth redirect target: stores tokens and starts a sync',
+      description: `OAuth redirect target (${props.destinations.names}): stores tokens and starts a sync`,
       environment,
       timeout: DEFAULTS.callbackTimeout,
       memorySize: props.memorySize ?? DEFAULTS.callbackMemoryMb,
       invocation: { kind: 'sync' },
-      secureParameters: props.malClientSecret ? [props.malClientSecret] : [],
+      secureParameters: props.destinations.secureParameters,
     });
     const fn = this.handler.function;
 
     const pending = `${KEYS.pendingAuthPrefix}*`;
-    props.storage.grantReadObjects(fn, pending, KEYS.tokens);
-    props.storage.grantWriteObjects(fn, pending, KEYS.tokens);
-    props.storage.grantListKeys(fn, pending, KEYS.tokens);
+    const { tokenKeys } = props.destinations;
+    props.storage.grantReadObjects(fn, pending, ...tokenKeys);
+    props.storage.grantWriteObjects(fn, pending, ...tokenKeys);
+    props.storage.grantListKeys(fn, pending, ...tokenKeys);
     props.eventBus.grantPutEventsTo(fn);
 
     this.api = new apigw.HttpApi(this, 'Api', {
-      description: 'MyAnimeList OAuth redirect target',
+      description: `OAuth redirect target (${props.destinations.names})`,
       // The stage is declared below so that it can carry throttling and access logs.
       createDefaultStage: false,
     });
@@ -93,7 +85,7 @@ export class OAuthCallback extends Construct {
       acknowledge(r, {
         id: 'AwsSolutions-APIG4',
         reason:
-          'The OAuth redirect target must be reachable by the user’s browser straight from MyAnimeList without credentials; the handler only accepts a `state` the stack issued itself (a pending record in S3 holding the PKCE verifier), and the stage is throttled.',
+          'The OAuth redirect target must be reachable by the user’s browser straight from the provider (MyAnimeList, Trakt) without credentials; the handler only accepts a `state` the stack issued itself (a pending record in S3 holding the PKCE verifier), and the stage is throttled.',
       });
     }
 

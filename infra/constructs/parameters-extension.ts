@@ -38,7 +38,7 @@ export function parametersExtension(scope: IConstruct, architecture: lambda.Arch
           assertDescription:
             `The functions read their secret parameters through the AWS Parameters and Secrets Lambda Extension, ` +
             `whose ${architecture.name} layer this stack knows only in: ${regions.join(', ')}. ` +
-            'Deploy to one of those regions, or leave malClientSecretParameter and anilistTokenParameter unset.',
+            'Deploy to one of those regions, or leave mal.clientSecretParameter and anilistTokenParameter unset.',
         },
       ],
     });

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/events';
 import { KEYS } from '../../shared/store/store';
 import { DEFAULTS } from '../defaults';
+import type { FunctionWiring } from '../wiring';
 import { MirrorFunction } from './mirror-function';
 import type { StateStorage } from './state-storage';
 
@@ -21,9 +22,11 @@ export interface ReauthMailerProps {
   readonly eventBus: events.IEventBus;
   /** Failed invocations (after two retries) and undeliverable rule events go here. */
   readonly failureQueue: sqs.IQueue;
-  /** Variables every function gets (bucket, bus, log level, MAL client id). */
+  /** Variables every function gets (bucket, bus, log level, destinations, source). */
   readonly commonEnvironment: Readonly<Record<string, string>>;
-  /** The callback URL registered at MAL; the mailer builds authorization links with it. */
+  /** The enabled destinations' variables and token keys (`wireDestinations`); never a secret. */
+  readonly destinations: FunctionWiring;
+  /** The callback URL registered with every provider; the mailer builds authorization links with it. */
   readonly redirectUri: string;
   /** Where re-authorization emails go (NOTIFY_EMAIL). */
   readonly notifyEmail: string;
@@ -69,12 +72,13 @@ export class ReauthMailer extends Construct {
 
     this.handler = new MirrorFunction(this, 'Handler', {
       handlerName: 'reauth-mailer',
-      description: 'Emails a MyAnimeList re-authorization link when the sync needs one',
+      description: `Emails a re-authorization link (${props.destinations.names}) when the sync needs one`,
       environment: {
         ...props.commonEnvironment,
+        ...props.destinations.environment,
         NOTIFY_EMAIL: props.notifyEmail,
         SENDER_EMAIL: props.senderEmail,
-        MAL_REDIRECT_URI: props.redirectUri,
+        CALLBACK_URL: props.redirectUri,
       },
       timeout: DEFAULTS.mailerTimeout,
       memorySize: props.memorySize ?? DEFAULTS.mailerMemoryMb,
@@ -84,12 +88,13 @@ export class ReauthMailer extends Construct {
 
     const { storage } = props;
     const pending = `${KEYS.pendingAuthPrefix}*`;
-    storage.grantReadObjects(fn, KEYS.tokens, pending, KEYS.mailerState);
+    const { tokenKeys } = props.destinations;
+    storage.grantReadObjects(fn, ...tokenKeys, pending, KEYS.mailerState);
     storage.grantWriteObjects(fn, pending, KEYS.mailerState);
     // The mailer claims "email sent" in its state before sending; when the very first send fails it
     // rolls that claim back by deleting the state object (shared/auth/mailer.ts), so it needs delete on it.
     storage.grantDeleteObjects(fn, pending, KEYS.mailerState);
-    storage.grantListKeys(fn, pending, KEYS.tokens, KEYS.mailerState);
+    storage.grantListKeys(fn, pending, ...tokenKeys, KEYS.mailerState);
 
     const mode = props.sesIdentity ?? DEFAULTS.sesIdentity;
     const sameAddress = props.notifyEmail.toLowerCase() === props.senderEmail.toLowerCase();

@@ -5,15 +5,15 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/events';
 import { KEYS, PREFIXES } from '../../shared/store/store';
-import type { PartialDateMode } from '../../shared/sync/mapping';
 import { workerTimeoutMinutes } from '../config';
 import { DEFAULTS } from '../defaults';
+import type { FunctionWiring } from '../wiring';
 import { MirrorFunction } from './mirror-function';
 import type { SecureParameter } from './secure-parameter';
 import type { StateStorage } from './state-storage';
 
 export interface SyncWorkerProps {
-  /** The state bucket: the worker reads and writes `sync/*` and the MAL tokens, and writes backups. */
+  /** The state bucket: the worker reads and writes `sync/*` and the destinations' tokens, and writes backups. */
   readonly storage: StateStorage;
   /**
    * The bus the worker publishes "Reauth Required" on, and whose "Authorization Completed" events
@@ -21,13 +21,18 @@ export interface SyncWorkerProps {
    */
   readonly eventBus: events.IEventBus;
   /**
-   * Failed runs (on-failure destination) and undeliverable schedule/rule events (target DLQ) go here.
+   * Failed runs (on-failure destination) and undeliverable schedule/rule events go here.
    */
   readonly failureQueue: sqs.IQueue;
-  /** Variables every function gets (bucket, bus, log level, MAL client id, NODE_OPTIONS). */
+  /** Variables every function gets (bucket, bus, log level, destinations, source, NODE_OPTIONS). */
   readonly commonEnvironment: Readonly<Record<string, string>>;
-  /** The AniList user whose list is mirrored (ANILIST_USERNAME). */
-  readonly anilistUsername: string;
+  /** The enabled destinations' variables, secrets, tokens and caches (`wireDestinations`). */
+  readonly destinations: FunctionWiring;
+  /**
+   * The AniList user whose list is mirrored (ANILIST_USERNAME).
+   * @default - none: the source is a MyAnimeList list (SOURCE=mal)
+   */
+  readonly anilistUsername?: string;
   /**
    * Minutes between scheduled runs. The function timeout follows it (see `workerTimeoutMinutes`).
    * @default 15 (DEFAULTS.syncIntervalMinutes)
@@ -43,27 +48,6 @@ export interface SyncWorkerProps {
    * @default false
    */
   readonly mirrorPrivate?: boolean;
-  /**
-   * Partial AniList dates: `leave` MAL's date alone, or `send` them as YYYY / YYYY-MM.
-   * @default 'leave'
-   */
-  readonly partialDates?: PartialDateMode;
-  /**
-   * Delete MAL entries this system wrote whose AniList entry was deleted (needs `anilistToken`, or
-   * private entries would look deleted).
-   * @default false
-   */
-  readonly prune?: boolean;
-  /**
-   * AniList media id → MAL id corrections.
-   * @default - none (ID_OVERRIDES unset)
-   */
-  readonly idOverrides?: Readonly<Record<string, number>>;
-  /**
-   * SSM parameter with the MAL client secret (used when refreshing tokens).
-   * @default - none: a public ("other"-type) MAL app without a secret
-   */
-  readonly malClientSecret?: SecureParameter;
   /**
    * SSM parameter with an AniList token (needed for private AniList lists).
    * @default - none: public list only
@@ -95,35 +79,34 @@ export class SyncWorker extends Construct {
 
     const environment: Record<string, string> = {
       ...props.commonEnvironment,
-      ANILIST_USERNAME: props.anilistUsername,
+      ...props.destinations.environment,
+      ...(props.anilistUsername ? { ANILIST_USERNAME: props.anilistUsername } : {}),
       MIRROR_PRIVATE: String(props.mirrorPrivate ?? false),
-      PARTIAL_DATES: props.partialDates ?? 'leave',
-      PRUNE: String(props.prune ?? false),
       FULL_SYNC_INTERVAL_HOURS: String(props.fullSyncIntervalHours ?? DEFAULTS.fullSyncIntervalHours),
       DEADLINE_SAFETY_MS: String(DEFAULTS.workerDeadlineSafety.toMilliseconds()),
     };
-    if (props.idOverrides && Object.keys(props.idOverrides).length > 0) {
-      environment.ID_OVERRIDES = JSON.stringify(props.idOverrides);
-    }
-    if (props.malClientSecret) environment.MAL_CLIENT_SECRET_PARAMETER = props.malClientSecret.parameterName;
     if (props.anilistToken) environment.ANILIST_TOKEN_PARAMETER = props.anilistToken.parameterName;
 
     this.handler = new MirrorFunction(this, 'Handler', {
       handlerName: 'sync-worker',
-      description: `Mirrors the AniList list of ${props.anilistUsername} to MyAnimeList every ${interval} minutes`,
+      description: `Mirrors the ${props.anilistUsername ? `AniList list of ${props.anilistUsername}` : 'MyAnimeList list'} to ${props.destinations.names} every ${interval} minutes`,
       environment,
       timeout,
       memorySize: props.memorySize ?? DEFAULTS.workerMemoryMb,
       reservedConcurrentExecutions: 1,
       invocation: { kind: 'async', failureQueue: props.failureQueue, retryAttempts: 0 },
-      secureParameters: [props.malClientSecret, props.anilistToken].filter((p) => p !== undefined),
+      secureParameters: [...props.destinations.secureParameters, ...(props.anilistToken ? [props.anilistToken] : [])],
     });
     const fn = this.handler.function;
 
     const { storage } = props;
-    storage.grantReadObjects(fn, `${PREFIXES.sync}*`, KEYS.tokens);
-    storage.grantWriteObjects(fn, `${PREFIXES.sync}*`, KEYS.tokens, `${KEYS.backupPrefix}*`);
-    storage.grantListKeys(fn, `${PREFIXES.sync}*`, KEYS.tokens);
+    const { tokenKeys, prefixes } = props.destinations;
+    const owned = [`${PREFIXES.sync}*`, ...tokenKeys, ...prefixes];
+    storage.grantReadObjects(fn, ...owned);
+    storage.grantWriteObjects(fn, ...owned, `${KEYS.backupPrefix}*`);
+    // Version 1's state object is deleted once migrated (shared/sync/state.ts).
+    storage.grantDeleteObjects(fn, KEYS.legacySyncState);
+    storage.grantListKeys(fn, ...owned);
     props.eventBus.grantPutEventsTo(fn);
 
     const target = () =>
@@ -141,7 +124,7 @@ export class SyncWorker extends Construct {
     });
 
     this.onAuthorizationCompleted = new events.Rule(this, 'OnAuthorizationCompleted', {
-      description: 'Runs the sync worker as soon as MAL authorization completes',
+      description: 'Runs the sync worker as soon as an authorization completes',
       eventBus: props.eventBus,
       eventPattern: { source: [EVENT_SOURCE], detailType: [DETAIL_TYPES.authorizationCompleted] },
       targets: [target()],

@@ -3,23 +3,23 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { handleOAuthCallback, type OAuthCallbackDeps } from '../../shared/auth/callback';
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
 import { resolveSecret } from '../../shared/aws/parameters';
-import { type CallbackConfig, callbackConfigSchema, loadConfig } from '../../shared/config';
+import { type CallbackConfig, loadCallbackConfig } from '../../shared/destinations/auth';
+import type { SecretSetting } from '../../shared/destinations/module';
 import { RequestDeadline } from '../../shared/http/policy';
-import { createMalOAuth, isInvalidGrant } from '../../shared/mal/oauth';
 import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
 
 export interface CallbackHandlerDeps {
   readonly callback: Omit<OAuthCallbackDeps, 'redirectUri'>;
   /** Configured redirect URI; when absent it is this function's own URL, taken from the request. */
   readonly redirectUri?: string;
-  /** Read by the MAL clients; set per request from the Lambda's remaining time. */
+  /** Read by the providers' clients; set per request from the Lambda's remaining time. */
   readonly requestDeadline?: RequestDeadline;
 }
 
 /**
- * MAL calls must settle this long before the function times out: storing the tokens, publishing
- * the event and answering still have to fit, or the user gets API Gateway's bare 503 instead of
- * a page, after the single-use link is already spent.
+ * Provider calls must settle this long before the function times out: storing the tokens,
+ * publishing the event and answering still have to fit, or the user gets API Gateway's bare 503
+ * instead of a page, after the single-use link is already spent.
  */
 export const CALLBACK_RESERVE_MS = 4_000;
 
@@ -52,41 +52,43 @@ export function makeCallbackHandler(deps: CallbackHandlerDeps) {
 }
 
 export async function buildCallbackDeps(config: CallbackConfig, platform: Platform): Promise<CallbackHandlerDeps> {
-  const clientSecret = await resolveSecret(
-    config.MAL_CLIENT_SECRET,
-    config.MAL_CLIENT_SECRET_PARAMETER,
-    platform.readParameter,
-  );
+  const { base } = config;
   const requestDeadline = new RequestDeadline();
+  const context = {
+    fetch: platform.fetch,
+    timeoutMs: base.HTTP_TIMEOUT_MS,
+    clock: platform.clock,
+    deadline: requestDeadline.get,
+    logger: platform.logger,
+    readSecret: (setting: SecretSetting, env: Readonly<Record<string, unknown>>) =>
+      resolveSecret(stringOf(env[setting.value]), stringOf(env[setting.parameter]), platform.readParameter),
+  };
+  const destinations: OAuthCallbackDeps['destinations'] = Object.fromEntries(
+    await Promise.all(
+      config.auth.map(async (d) => [d.module.key, await d.module.callback(d.config, context)] as const),
+    ),
+  );
   return {
-    ...(config.MAL_REDIRECT_URI ? { redirectUri: config.MAL_REDIRECT_URI } : {}),
+    ...(base.CALLBACK_URL ? { redirectUri: base.CALLBACK_URL } : {}),
     requestDeadline,
     callback: {
       store: platform.store,
       clock: platform.clock,
-      oauth: createMalOAuth({
-        fetch: platform.fetch,
-        timeoutMs: config.HTTP_TIMEOUT_MS,
-        clock: platform.clock,
-        oauthUrl: config.MAL_OAUTH_URL,
-        apiUrl: config.MAL_API_URL,
-        clientId: config.MAL_CLIENT_ID,
-        ...(clientSecret ? { clientSecret } : {}),
-        deadline: requestDeadline.get,
-      }),
+      destinations,
       events: platform.events,
-      refreshTokenLifetimeDays: config.REFRESH_TOKEN_LIFETIME_DAYS,
-      ...(config.MAL_USERNAME ? { expectedMalUser: config.MAL_USERNAME } : {}),
-      isInvalidGrant,
       logger: platform.logger,
     },
   };
 }
 
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 export const handler = lazyHandler(async () => {
-  const config = loadConfig(callbackConfigSchema);
-  const platform = createAwsPlatform(config, {
-    events: createEventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
+  const config = loadCallbackConfig();
+  const platform = createAwsPlatform(config.base, {
+    events: createEventBridgePublisher(new EventBridgeClient({}), config.base.EVENT_BUS_NAME),
   });
   return makeCallbackHandler(await buildCallbackDeps(config, platform));
 });

@@ -6,15 +6,14 @@ import {
   runReauthCheck,
 } from '../../shared/auth/mailer';
 import type { ReauthTrigger } from '../../shared/auth/reauth';
-import { loadConfig, type MailerConfig, mailerConfigSchema } from '../../shared/config';
-import { DETAIL_TYPES, REAUTH_REASONS_LIST, type ReauthReason } from '../../shared/events';
-import { createMalOAuth } from '../../shared/mal/oauth';
+import { loadMailerConfig, type MailerConfig } from '../../shared/destinations/auth';
+import { DETAIL_TYPES, isReauthReason, type ReauthReason } from '../../shared/events';
 import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
 
 /** EventBridge delivers either the worker's "Reauth Required" event or the daily "Scheduled Event". */
 export interface MailerEvent {
   readonly 'detail-type'?: string;
-  readonly detail?: { readonly reason?: unknown } | null;
+  readonly detail?: { readonly reason?: unknown; readonly destination?: unknown } | null;
   /**
    * A manual invocation (`aws lambda invoke --payload '{"force":true}'`, or the local runtime whose
    * inbox lost the last email): send a fresh link now, throttle or not, if authorization is needed.
@@ -23,62 +22,75 @@ export interface MailerEvent {
   readonly force?: boolean;
 }
 
-export function parseMailerEvent(event: MailerEvent | null | undefined): {
-  trigger: ReauthTrigger;
-  reason?: ReauthReason;
-  force: boolean;
-} {
+export interface ParsedMailerEvent {
+  readonly trigger: ReauthTrigger;
+  /** For a "Reauth Required" event: which destination, and why (when the event says). */
+  readonly event?: { readonly destination?: string; readonly reason?: ReauthReason };
+  readonly force: boolean;
+}
+
+export function parseMailerEvent(event: MailerEvent | null | undefined): ParsedMailerEvent {
   const force = event?.force === true;
   if (event?.['detail-type'] !== DETAIL_TYPES.reauthRequired) return { trigger: 'schedule', force };
-  const reason = event.detail?.reason;
+  const { reason, destination } = event.detail ?? {};
   // An unknown reason still means "the worker is stuck": treat it as the event, without a reason.
-  return typeof reason === 'string' && (REAUTH_REASONS_LIST as readonly string[]).includes(reason)
-    ? { trigger: 'event', reason: reason as ReauthReason, force }
-    : { trigger: 'event', force };
+  return {
+    trigger: 'event',
+    event: {
+      ...(typeof destination === 'string' && /^[a-z][a-z0-9-]*$/.test(destination) ? { destination } : {}),
+      ...(isReauthReason(reason) ? { reason } : {}),
+    },
+    force,
+  };
 }
 
 export function makeMailerHandler(deps: ReauthMailerDeps & Pick<Platform, 'logger'>) {
   return async (event: MailerEvent | null | undefined): Promise<ReauthCheckResult> => {
-    const { trigger, reason, force } = parseMailerEvent(event);
-    const result = await runReauthCheck(deps, trigger, reason, { force });
-    // The "reauth pending too long" alarm is a metric filter on this line's reauthPendingHours.
-    deps.logger.info('reauth check', {
-      trigger: result.trigger,
-      sent: result.sent,
-      reason: result.reason,
-      why: result.why,
-      reauthPendingHours: result.reauthPendingHours,
-      ...(result.linkExpiresAt ? { linkExpiresAt: result.linkExpiresAt } : {}),
-      pendingDeleted: result.pendingDeleted,
-    });
+    const { trigger, event: detail, force } = parseMailerEvent(event);
+    const result = await runReauthCheck(deps, trigger, detail, { force });
+    // One line per destination: the "reauth pending too long" alarm is a metric filter on its
+    // reauthPendingHours, with the destination as the metric's dimension.
+    for (const check of result.destinations) {
+      deps.logger.info('reauth check', {
+        trigger: result.trigger,
+        destination: check.destination,
+        sent: result.sent && check.linkExpiresAt !== undefined,
+        reason: check.reason,
+        why: check.why,
+        reauthPendingHours: check.reauthPendingHours,
+        ...(check.linkExpiresAt ? { linkExpiresAt: check.linkExpiresAt } : {}),
+        pendingDeleted: result.pendingDeleted,
+      });
+    }
     return result;
   };
 }
 
 export function buildMailerDeps(config: MailerConfig, platform: Platform): ReauthMailerDeps & Pick<Platform, 'logger'> {
+  const { base } = config;
+  const context = {
+    fetch: platform.fetch,
+    timeoutMs: base.HTTP_TIMEOUT_MS,
+    clock: platform.clock,
+    logger: platform.logger,
+  };
   return {
     store: platform.store,
     clock: platform.clock,
-    // Only the authorize URL is needed here: the mailer never sees the client secret.
-    oauth: createMalOAuth({
-      fetch: platform.fetch,
-      timeoutMs: config.HTTP_TIMEOUT_MS,
-      oauthUrl: config.MAL_OAUTH_URL,
-      apiUrl: config.MAL_API_URL,
-      clientId: config.MAL_CLIENT_ID,
-    }),
+    // Only the authorize URLs are needed here: the mailer never sees a client secret.
+    destinations: config.auth.map((d) => d.module.mailer(d.config, context)),
     mail: createSesMailSender(platform.ses),
-    from: config.SENDER_EMAIL,
-    to: config.NOTIFY_EMAIL,
-    redirectUri: config.MAL_REDIRECT_URI,
-    linkTtlHours: config.REAUTH_LINK_TTL_HOURS,
-    throttleHours: config.REAUTH_THROTTLE_HOURS,
-    warnDays: config.REAUTH_WARN_DAYS,
+    from: base.SENDER_EMAIL,
+    to: base.NOTIFY_EMAIL,
+    redirectUri: base.CALLBACK_URL,
+    linkTtlHours: base.REAUTH_LINK_TTL_HOURS,
+    throttleHours: base.REAUTH_THROTTLE_HOURS,
+    warnDays: base.REAUTH_WARN_DAYS,
     logger: platform.logger,
   };
 }
 
 export const handler = lazyHandler(async () => {
-  const config = loadConfig(mailerConfigSchema);
-  return makeMailerHandler(buildMailerDeps(config, createAwsPlatform(config, { ses: new SESClient({}) })));
+  const config = loadMailerConfig();
+  return makeMailerHandler(buildMailerDeps(config, createAwsPlatform(config.base, { ses: new SESClient({}) })));
 });

@@ -1,14 +1,12 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { ANILIST_RETRY_POLICY, createAniListClient } from '../../shared/anilist/client';
-import { createTokenProvider } from '../../shared/auth/tokens';
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
 import { resolveSecret } from '../../shared/aws/parameters';
-import { loadConfig, type SyncWorkerConfig, syncWorkerConfigSchema } from '../../shared/config';
+import { loadWorkerConfig, type WorkerConfig } from '../../shared/destinations';
+import type { SecretSetting, WorkerContext } from '../../shared/destinations/module';
 import { RequestDeadline } from '../../shared/http/policy';
-import { createMalClient, MAL_RETRY_POLICY } from '../../shared/mal/client';
-import { createMalOAuth, isInvalidGrant } from '../../shared/mal/oauth';
-import { type RunOptions, runSync, type SyncDeps, type SyncSettings } from '../../shared/sync/engine';
+import { type RunOptions, runLogLine, runSync, type SyncDeps, type SyncSettings } from '../../shared/sync/engine';
 import type { RunReport } from '../../shared/sync/report';
 import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
 
@@ -27,10 +25,8 @@ export interface SyncWorkerEvent {
   readonly detail?: { readonly full?: boolean } | null;
 }
 
-export type SyncWorkerResult = Pick<
-  RunReport,
-  'runId' | 'mode' | 'status' | 'fetched' | 'applied' | 'unchanged' | 'retryQueue' | 'stoppedEarly' | 'requests'
-> & { skipped: number; failed: number };
+/** The Lambda's result: the run's log line (status, source, and each destination's counts). */
+export type SyncWorkerResult = ReturnType<typeof runLogLine>;
 
 export function parseSyncEvent(event: SyncWorkerEvent | null | undefined): RunOptions {
   const full = event?.full === true || event?.detail?.full === true;
@@ -50,85 +46,57 @@ export function makeSyncHandler(deps: SyncWorkerDeps) {
     deps.onReport?.(report);
     if (report.status === 'failed') {
       // Surface failure to Lambda (alarm on Errors); the state was left consistent for the next run.
-      throw new Error(`sync run ${report.runId} failed: ${report.error ?? 'unknown error'}`);
+      const why =
+        report.error ?? report.destinations.flatMap((d) => (d.error ? [`${d.label}: ${d.error}`] : [])).join('; ');
+      throw new Error(`sync run ${report.runId} failed: ${why || 'unknown error'}`);
     }
-    return {
-      runId: report.runId,
-      mode: report.mode,
-      status: report.status,
-      fetched: report.fetched,
-      applied: report.applied,
-      unchanged: report.unchanged,
-      skipped: report.skipped.length,
-      failed: report.failures.length,
-      retryQueue: report.retryQueue,
-      stoppedEarly: report.stoppedEarly,
-      requests: report.requests,
-    };
+    return runLogLine(report);
   };
 }
 
-export async function buildSyncWorkerDeps(config: SyncWorkerConfig, platform: Platform): Promise<SyncWorkerDeps> {
-  const [clientSecret, anilistToken] = await Promise.all([
-    resolveSecret(config.MAL_CLIENT_SECRET, config.MAL_CLIENT_SECRET_PARAMETER, platform.readParameter),
-    resolveSecret(config.ANILIST_TOKEN, config.ANILIST_TOKEN_PARAMETER, platform.readParameter),
-  ]);
+export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platform): Promise<SyncWorkerDeps> {
+  const { base } = config;
+  const readSecret = (setting: SecretSetting, env: Readonly<Record<string, unknown>>) =>
+    resolveSecret(stringOf(env[setting.value]), stringOf(env[setting.parameter]), platform.readParameter);
+  const anilistToken = await resolveSecret(base.ANILIST_TOKEN, base.ANILIST_TOKEN_PARAMETER, platform.readParameter);
   // Set by each run from the Lambda deadline: no request, retry or Retry-After wait outlives it.
   const requestDeadline = new RequestDeadline();
-  const common = {
+  const context: WorkerContext = {
     fetch: platform.fetch,
-    timeoutMs: config.HTTP_TIMEOUT_MS,
+    timeoutMs: base.HTTP_TIMEOUT_MS,
     clock: platform.clock,
     deadline: requestDeadline.get,
+    onAttempt: platform.counters.onAttempt,
+    logger: platform.logger,
+    store: platform.store,
+    base,
+    readSecret,
+    retryTuning: { maxAttempts: base.HTTP_MAX_ATTEMPTS, baseDelayMs: base.HTTP_RETRY_BASE_DELAY_MS },
   };
-  const retryTuning = { maxAttempts: config.HTTP_MAX_ATTEMPTS, baseDelayMs: config.HTTP_RETRY_BASE_DELAY_MS };
-  const anilist = createAniListClient({
-    ...common,
-    retry: { ...ANILIST_RETRY_POLICY, ...retryTuning },
-    url: config.ANILIST_URL,
+  const source = createAniListClient({
+    fetch: platform.fetch,
+    timeoutMs: base.HTTP_TIMEOUT_MS,
+    clock: platform.clock,
+    deadline: requestDeadline.get,
+    retry: { ...ANILIST_RETRY_POLICY, ...context.retryTuning },
+    url: base.ANILIST_URL,
     ...(anilistToken ? { token: anilistToken } : {}),
-    requestsPerMinute: config.ANILIST_REQUESTS_PER_MINUTE,
+    requestsPerMinute: base.ANILIST_REQUESTS_PER_MINUTE,
     onAttempt: platform.counters.onAttempt,
   });
-  const oauth = createMalOAuth({
-    ...common,
-    oauthUrl: config.MAL_OAUTH_URL,
-    apiUrl: config.MAL_API_URL,
-    clientId: config.MAL_CLIENT_ID,
-    ...(clientSecret ? { clientSecret } : {}),
-  });
+  const wirings = await Promise.all(config.destinations.map((d) => d.module.worker(d.config, context)));
   return {
     settings: {
-      anilistUser: config.ANILIST_USERNAME,
-      mirrorPrivate: config.MIRROR_PRIVATE,
-      partialDates: config.PARTIAL_DATES,
-      prune: config.PRUNE,
-      idOverrides: config.ID_OVERRIDES,
-      fullSyncIntervalHours: config.FULL_SYNC_INTERVAL_HOURS,
-      checkpointEveryWrites: config.CHECKPOINT_EVERY_WRITES,
-      checkpointIntervalMs: config.CHECKPOINT_INTERVAL_MS,
-      deadlineSafetyMs: config.DEADLINE_SAFETY_MS,
+      sourceKind: base.SOURCE,
+      anilistUser: base.ANILIST_USERNAME ?? '',
+      fullSyncIntervalHours: base.FULL_SYNC_INTERVAL_HOURS,
+      checkpointEveryWrites: base.CHECKPOINT_EVERY_WRITES,
+      checkpointIntervalMs: base.CHECKPOINT_INTERVAL_MS,
+      deadlineSafetyMs: base.DEADLINE_SAFETY_MS,
     },
     sync: {
-      anilist,
-      // A fresh token provider per run: tokens are read from the store only when MAL is needed.
-      mal: () =>
-        createMalClient({
-          ...common,
-          apiUrl: config.MAL_API_URL,
-          clientId: config.MAL_CLIENT_ID,
-          retry: { ...MAL_RETRY_POLICY, ...retryTuning },
-          requestsPerMinute: config.MAL_REQUESTS_PER_MINUTE,
-          onAttempt: platform.counters.onAttempt,
-          tokens: createTokenProvider({
-            store: platform.store,
-            oauth,
-            clock: platform.clock,
-            refreshTokenLifetimeDays: config.REFRESH_TOKEN_LIFETIME_DAYS,
-            isInvalidGrant,
-            logger: platform.logger,
-          }),
-        }),
+      source,
+      destinations: () => wirings.map((w) => w.runtime()),
       store: platform.store,
       events: platform.events,
       clock: platform.clock,
@@ -139,10 +107,14 @@ export async function buildSyncWorkerDeps(config: SyncWorkerConfig, platform: Pl
   };
 }
 
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 export const handler = lazyHandler(async () => {
-  const config = loadConfig(syncWorkerConfigSchema);
-  const platform = createAwsPlatform(config, {
-    events: createEventBridgePublisher(new EventBridgeClient({}), config.EVENT_BUS_NAME),
+  const config = loadWorkerConfig();
+  const platform = createAwsPlatform(config.base, {
+    events: createEventBridgePublisher(new EventBridgeClient({}), config.base.EVENT_BUS_NAME),
   });
   const deps = await buildSyncWorkerDeps(config, platform);
   const run = makeSyncHandler(deps);

@@ -2,14 +2,13 @@ import type { Clock } from '../clock';
 import { describeError } from '../errors';
 import type { EventPublisher } from '../events';
 import { type Logger, silentLogger } from '../log';
-import type { MalOAuth, MalTokenSet } from '../mal/types';
 import type { ObjectStore } from '../store/store';
 import {
   badRequestPage,
   declinedPage,
   exchangeFailedPage,
   type HtmlResponse,
-  malErrorPage,
+  providerErrorPage,
   saveFailedPage,
   stateProblemPage,
   successPage,
@@ -17,21 +16,27 @@ import {
   verifyFailedPage,
 } from './pages';
 import { consumePendingAuthorization, peekPendingAuthorization } from './pending';
+import type { AuthProvider, TokenSet } from './provider';
 import { saveTokensFromAuthorization } from './tokens';
+
+/** One destination the callback can complete an authorization for. */
+export interface CallbackDestination {
+  readonly provider: Pick<
+    AuthProvider,
+    'destination' | 'label' | 'exchangeCode' | 'whoAmI' | 'isInvalidGrant' | 'refreshTokenLifetimeDays'
+  >;
+  /** When set (MAL_USERNAME, TRAKT_USERNAME), tokens for any other account are refused. Compared case-insensitively. */
+  readonly expectedUser?: string;
+}
 
 export interface OAuthCallbackDeps {
   readonly store: ObjectStore;
   readonly clock: Clock;
-  readonly oauth: Pick<MalOAuth, 'exchangeCode' | 'getMe'>;
+  /** By destination key: a pending link names the destination it was made for. */
+  readonly destinations: Readonly<Record<string, CallbackDestination>>;
   readonly events: Pick<EventPublisher, 'publishAuthorizationCompleted'>;
   /** Must equal the redirect_uri of the authorize request; the handler derives it per request when not configured. */
   readonly redirectUri: string;
-  /** REFRESH_TOKEN_LIFETIME_DAYS */
-  readonly refreshTokenLifetimeDays: number;
-  /** MAL_USERNAME: when set, tokens for any other account are refused. Compared case-insensitively, as MAL names are. */
-  readonly expectedMalUser?: string;
-  /** Tells a rejected code (400 page) from an outage (502 page). */
-  readonly isInvalidGrant?: (err: unknown) => boolean;
   readonly logger?: Logger;
 }
 
@@ -90,10 +95,11 @@ export function parseCallbackQuery(raw: string | undefined): ParsedQuery {
 }
 
 /**
- * MAL redirects here after the user approves (or declines). Nothing is stored unless the state
- * is valid, unused and unexpired, the code exchange succeeds and (when configured) the account
- * matches. Codes, tokens, verifiers and states are never echoed or logged; every echoed value is
- * HTML-escaped by the page templates.
+ * The provider redirects here after the user approves (or declines). The pending link names the
+ * destination, so this one route completes MyAnimeList and Trakt authorizations alike. Nothing is
+ * stored unless the state is valid, unused and unexpired, the code exchange succeeds and (when
+ * configured) the account matches. Codes, tokens, verifiers and states are never echoed or logged;
+ * every echoed value is HTML-escaped by the page templates.
  */
 export async function handleOAuthCallback(
   deps: OAuthCallbackDeps,
@@ -110,13 +116,16 @@ export async function handleOAuthCallback(
   const { code, state, error } = parsed.params;
 
   if (error !== undefined) {
+    // Declining burns nothing: the emailed link stays usable until it expires.
+    const peek = state ? await peekPendingAuthorization(deps, state) : undefined;
+    const label = labelOf(deps, peek?.destination);
     if (error === 'access_denied') {
-      // Declining burns nothing: the emailed link stays usable until it expires.
-      const peek = state ? await peekPendingAuthorization(deps, state) : undefined;
-      return done(declinedPage(peek?.ok ? peek.expiresAt : undefined), 'declined');
+      return done(declinedPage(label, peek?.ok ? peek.expiresAt : undefined), 'declined', {
+        destination: peek?.destination,
+      });
     }
     const description = parsed.params.error_description ?? parsed.params.message ?? parsed.params.hint;
-    return done(malErrorPage(error, description), 'mal_error', { error });
+    return done(providerErrorPage(label, error, description), 'provider_error', { error });
   }
 
   if (!state) return done(stateProblemPage('missing'), 'state_missing');
@@ -133,55 +142,78 @@ export async function handleOAuthCallback(
       `state_${consumed.reason}`,
     );
   }
+  const target = deps.destinations[consumed.destination];
+  if (!target) {
+    // A link made for a destination this deployment no longer has enabled.
+    return done(stateProblemPage('unknown'), 'destination_disabled', { destination: consumed.destination });
+  }
+  return complete(deps, target, code, consumed.codeVerifier, done);
+}
 
-  let tokens: MalTokenSet;
+async function complete(
+  deps: OAuthCallbackDeps,
+  target: CallbackDestination,
+  code: string,
+  codeVerifier: string,
+  done: (response: HtmlResponse, outcome: string, fields?: Record<string, unknown>) => HtmlResponse,
+): Promise<HtmlResponse> {
+  const logger = deps.logger ?? silentLogger;
+  const { provider, expectedUser } = target;
+  const { destination, label } = provider;
+  let tokens: TokenSet;
   try {
-    tokens = await deps.oauth.exchangeCode({
-      code,
-      codeVerifier: consumed.codeVerifier,
-      redirectUri: deps.redirectUri,
-    });
+    tokens = await provider.exchangeCode({ code, codeVerifier, redirectUri: deps.redirectUri });
   } catch (err) {
-    const rejected = deps.isInvalidGrant?.(err) ?? false;
-    return done(exchangeFailedPage(rejected ? 'rejected' : 'unavailable'), 'exchange_failed', {
+    const rejected = provider.isInvalidGrant(err);
+    return done(exchangeFailedPage(label, rejected ? 'rejected' : 'unavailable'), 'exchange_failed', {
+      destination,
       error: describeError(err),
     });
   }
 
-  let malUser: string | null = null;
+  let user: string | null = null;
   try {
-    malUser = (await deps.oauth.getMe(tokens.accessToken)).name;
+    user = (await provider.whoAmI(tokens.accessToken)).name;
   } catch (err) {
-    if (deps.expectedMalUser) {
-      return done(verifyFailedPage(), 'verify_failed', { error: describeError(err) });
-    }
+    if (expectedUser) return done(verifyFailedPage(label), 'verify_failed', { destination, error: describeError(err) });
     // Without an expected user the name is only cosmetic.
-    logger.warn('could not read the MAL user name; storing tokens without it', { error: describeError(err) });
+    logger.warn('could not read the account name; storing tokens without it', {
+      destination,
+      error: describeError(err),
+    });
   }
-  if (deps.expectedMalUser && malUser?.toLowerCase() !== deps.expectedMalUser.toLowerCase()) {
-    return done(userMismatchPage(malUser ?? '(unknown)', deps.expectedMalUser), 'user_mismatch', {
-      malUser,
-      expected: deps.expectedMalUser,
+  if (expectedUser && user?.toLowerCase() !== expectedUser.toLowerCase()) {
+    return done(userMismatchPage(label, user ?? '(unknown)', expectedUser), 'user_mismatch', {
+      destination,
+      user,
+      expected: expectedUser,
     });
   }
 
   let storedUser: string | null;
   try {
-    const saved = await saveTokensFromAuthorization(deps, tokens, malUser);
-    storedUser = saved.tokens.malUser;
+    storedUser = (await saveTokensFromAuthorization(deps, provider, tokens, user)).tokens.user;
   } catch (err) {
-    logger.error('could not store the new MAL tokens', { error: describeError(err) });
-    return done(saveFailedPage(), 'save_failed');
+    logger.error('could not store the new tokens', { destination, error: describeError(err) });
+    return done(saveFailedPage(label), 'save_failed', { destination });
   }
 
   try {
     await deps.events.publishAuthorizationCompleted({
-      malUser: storedUser,
+      destination,
+      user: storedUser,
       at: new Date(deps.clock.now()).toISOString(),
     });
   } catch (err) {
     // The tokens are stored; the next scheduled sync picks them up even without the event.
     logger.warn('could not publish the authorization-completed event', { error: describeError(err) });
   }
-  return done(successPage(storedUser), 'authorized', { malUser: storedUser });
+  return done(successPage(label, storedUser), 'authorized', { destination, user: storedUser });
+}
+
+/** The label of the destination a link was for; generic words when it cannot be told. */
+function labelOf(deps: OAuthCallbackDeps, destination: string | undefined): string {
+  if (destination && deps.destinations[destination]) return deps.destinations[destination].provider.label;
+  const all = Object.values(deps.destinations);
+  return all.length === 1 && all[0] ? all[0].provider.label : 'the service';
 }

@@ -63,21 +63,21 @@ const newLinkHint = html`A new link is emailed automatically on the next check w
 const newLinkHintLower = html`a new link is emailed automatically on the next check while re-authorization is still needed.`;
 const muted = (text: string) => html`<span class="muted">${text}</span>`;
 
-export function successPage(malUser: string | null): HtmlResponse {
-  const who = malUser ? html` as <strong>${malUser}</strong>` : html``;
-  return page(200, 'success', 'Connected to MyAnimeList', [
-    html`Connected to MyAnimeList${who}. Syncing resumes in a moment.`,
+export function successPage(label: string, user: string | null): HtmlResponse {
+  const who = user ? html` as <strong>${user}</strong>` : html``;
+  return page(200, 'success', `Connected to ${label}`, [
+    html`Connected to ${label}${who}. Syncing resumes in a moment.`,
     muted('You can close this page. This link cannot be used again.'),
   ]);
 }
 
-export function declinedPage(linkExpiresAt: number | undefined): HtmlResponse {
+export function declinedPage(label: string, linkExpiresAt: number | undefined): HtmlResponse {
   const until =
     linkExpiresAt === undefined
       ? html`If you change your mind, the link in the email keeps working until it expires. ${newLinkHint}`
       : html`If you change your mind, the link in the email still works until <strong>${formatUtc(new Date(linkExpiresAt))}</strong>. After that, ${newLinkHintLower}`;
   return page(400, 'warning', 'Authorization declined', [
-    html`You declined access on MyAnimeList, so nothing was changed.`,
+    html`You declined access on ${label}, so nothing was changed.`,
     until,
   ]);
 }
@@ -125,42 +125,42 @@ export function badRequestPage(problem: string): HtmlResponse {
   ]);
 }
 
-export function malErrorPage(error: string, description: string | undefined): HtmlResponse {
-  return page(400, 'error', 'MyAnimeList reported an error', [
-    html`MyAnimeList did not authorize access: <code>${error}</code>${description ? html` – ${description}` : html``}.`,
+export function providerErrorPage(label: string, error: string, description: string | undefined): HtmlResponse {
+  return page(400, 'error', `${label} reported an error`, [
+    html`${label} did not authorize access: <code>${error}</code>${description ? html` – ${description}` : html``}.`,
     html`Nothing was changed. ${newLinkHint}`,
   ]);
 }
 
-export function exchangeFailedPage(kind: 'rejected' | 'unavailable'): HtmlResponse {
+export function exchangeFailedPage(label: string, kind: 'rejected' | 'unavailable'): HtmlResponse {
   return kind === 'rejected'
     ? page(400, 'error', 'Authorization rejected', [
-        html`MyAnimeList rejected the authorization code (it may have expired or been used already).`,
+        html`${label} rejected the authorization code (it may have expired or been used already).`,
         html`Nothing was stored. ${newLinkHint}`,
       ])
-    : page(502, 'error', 'MyAnimeList is not answering', [
-        html`The authorization could not be completed because MyAnimeList did not respond properly.`,
+    : page(502, 'error', `${label} is not answering`, [
+        html`The authorization could not be completed because ${label} did not respond properly.`,
         html`Nothing was stored. ${newLinkHint}`,
       ]);
 }
 
-export function userMismatchPage(actual: string, expected: string): HtmlResponse {
-  return page(403, 'error', 'Wrong MyAnimeList account', [
+export function userMismatchPage(label: string, actual: string, expected: string): HtmlResponse {
+  return page(403, 'error', `Wrong ${label} account`, [
     html`You approved access as <strong>${actual}</strong>, but this mirror is set up for <strong>${expected}</strong>.`,
-    html`Nothing was stored. Sign out of MyAnimeList, sign in as ${expected}, and use the next link we email.`,
+    html`Nothing was stored. Sign out of ${label}, sign in as ${expected}, and use the next link we email.`,
   ]);
 }
 
-export function verifyFailedPage(): HtmlResponse {
+export function verifyFailedPage(label: string): HtmlResponse {
   return page(502, 'error', 'Could not verify the account', [
-    html`MyAnimeList did not say which account was authorized, and this mirror only accepts one specific account.`,
+    html`${label} did not say which account was authorized, and this mirror only accepts one specific account.`,
     html`Nothing was stored. ${newLinkHint}`,
   ]);
 }
 
-export function saveFailedPage(): HtmlResponse {
+export function saveFailedPage(label: string): HtmlResponse {
   return page(500, 'error', 'Could not save the authorization', [
-    html`MyAnimeList approved access, but the mirror could not save it.`,
+    html`${label} approved access, but the mirror could not save it.`,
     html`${newLinkHint}`,
   ]);
 }

@@ -4,15 +4,19 @@ import { PreconditionFailedError } from '../errors';
 import { type Logger, silentLogger } from '../log';
 import { KEYS, type ObjectStore } from '../store/store';
 import { createPkceVerifier, createState, isValidState, pkceChallenge } from './pkce';
+import type { PkceMethod } from './provider';
 import '../zod-messages';
 
 /**
  * A pending authorization: the server side of one emailed link. Times are epoch milliseconds.
  * It is kept (marked used) after the callback consumed it so a replay gets a precise answer,
- * and deleted by the mailer's housekeeping some time after it expired.
+ * and deleted by the mailer's housekeeping some time after it expired. `destination` says which
+ * provider the link was for, so the one callback route completes whichever it belongs to; links
+ * made before there were several destinations have none and are MyAnimeList's.
  */
 export const pendingAuthorizationSchema = z.object({
   state: z.string(),
+  destination: z._default(z.string().check(z.regex(/^[a-z][a-z0-9-]*$/)), 'mal'),
   codeVerifier: z.string().check(z.minLength(43), z.maxLength(128)),
   createdAt: z.number().check(z.int()),
   expiresAt: z.number().check(z.int()),
@@ -26,28 +30,36 @@ export interface PendingDeps {
 }
 
 export interface NewPendingAuthorization {
+  readonly destination: string;
   readonly state: string;
   readonly codeVerifier: string;
   readonly codeChallenge: string;
   readonly expiresAt: number;
 }
 
-/** Creates and stores a fresh state + PKCE verifier pair valid for `linkTtlHours`. */
+/** Creates and stores a fresh state + PKCE verifier pair for `destination`, valid for `linkTtlHours`. */
 export async function createPendingAuthorization(
-  deps: PendingDeps & { readonly linkTtlHours: number },
+  deps: PendingDeps & { readonly linkTtlHours: number; readonly destination: string; readonly pkceMethod: PkceMethod },
 ): Promise<NewPendingAuthorization> {
   const now = deps.clock.now();
   const state = createState();
   const codeVerifier = createPkceVerifier();
   const record: PendingAuthorization = {
     state,
+    destination: deps.destination,
     codeVerifier,
     createdAt: now,
     expiresAt: now + deps.linkTtlHours * 3_600_000,
   };
   // If-None-Match: a 256-bit collision is not going to happen, but never overwrite a link someone holds.
   await deps.store.put(KEYS.pendingAuth(state), JSON.stringify(record), { ifNoneMatch: '*' });
-  return { state, codeVerifier, codeChallenge: pkceChallenge(codeVerifier), expiresAt: record.expiresAt };
+  return {
+    destination: deps.destination,
+    state,
+    codeVerifier,
+    codeChallenge: pkceChallenge(codeVerifier, deps.pkceMethod),
+    expiresAt: record.expiresAt,
+  };
 }
 
 export type ConsumeFailureReason = 'missing' | 'malformed' | 'unknown' | 'expired' | 'used';
@@ -55,15 +67,19 @@ export type ConsumeFailureReason = 'missing' | 'malformed' | 'unknown' | 'expire
 export interface ConsumeFailure {
   readonly ok: false;
   readonly reason: ConsumeFailureReason;
+  /** Known once the record was found (`expired`, `used`): pages name the destination. */
+  readonly destination?: string;
   /** Set for `expired` and `used`, so pages can say when. */
   readonly expiresAt?: number;
   readonly usedAt?: number;
 }
 
 export type ConsumeResult =
-  | { readonly ok: true; readonly codeVerifier: string; readonly expiresAt: number }
+  | { readonly ok: true; readonly destination: string; readonly codeVerifier: string; readonly expiresAt: number }
   | ConsumeFailure;
-export type PeekResult = { readonly ok: true; readonly expiresAt: number } | ConsumeFailure;
+export type PeekResult =
+  | { readonly ok: true; readonly destination: string; readonly expiresAt: number }
+  | ConsumeFailure;
 
 type Lookup =
   | { readonly kind: 'failed'; readonly result: ConsumeFailure }
@@ -86,10 +102,11 @@ async function lookup(store: ObjectStore, state: string | undefined): Promise<Lo
 }
 
 function unusable(record: PendingAuthorization, now: number): ConsumeFailure | undefined {
+  const { destination } = record;
   if (record.usedAt !== undefined) {
-    return { ok: false, reason: 'used', usedAt: record.usedAt, expiresAt: record.expiresAt };
+    return { ok: false, reason: 'used', destination, usedAt: record.usedAt, expiresAt: record.expiresAt };
   }
-  if (now >= record.expiresAt) return { ok: false, reason: 'expired', expiresAt: record.expiresAt };
+  if (now >= record.expiresAt) return { ok: false, reason: 'expired', destination, expiresAt: record.expiresAt };
   return undefined;
 }
 
@@ -97,7 +114,10 @@ function unusable(record: PendingAuthorization, now: number): ConsumeFailure | u
 export async function peekPendingAuthorization(deps: PendingDeps, state: string | undefined): Promise<PeekResult> {
   const found = await lookup(deps.store, state);
   if (found.kind === 'failed') return found.result;
-  return unusable(found.record, deps.clock.now()) ?? { ok: true, expiresAt: found.record.expiresAt };
+  const { record } = found;
+  return (
+    unusable(record, deps.clock.now()) ?? { ok: true, destination: record.destination, expiresAt: record.expiresAt }
+  );
 }
 
 /**
@@ -118,7 +138,8 @@ export async function consumePendingAuthorization(
     const used: PendingAuthorization = { ...found.record, usedAt: now };
     try {
       await deps.store.put(KEYS.pendingAuth(found.record.state), JSON.stringify(used), { ifMatch: found.etag });
-      return { ok: true, codeVerifier: found.record.codeVerifier, expiresAt: found.record.expiresAt };
+      const { destination, codeVerifier, expiresAt } = found.record;
+      return { ok: true, destination, codeVerifier, expiresAt };
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
       // Someone else changed the record between our read and write: look again; normally it is now `used`.

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-
-/** MAL supports only the `plain` method (S256 fails there), so the challenge is the verifier itself. */
-export const PKCE_METHOD = 'plain';
+import { createHash, randomBytes } from 'node:crypto';
+import type { PkceMethod } from './provider';
 
 /** RFC 7636 §4.1 allows 43–128 characters; the maximum gives the most entropy. */
 export const PKCE_VERIFIER_LENGTH = 128;
@@ -15,9 +13,12 @@ export function createPkceVerifier(): string {
   return randomBytes((PKCE_VERIFIER_LENGTH / 4) * 3).toString('base64url');
 }
 
-/** `plain` method: the challenge sent to /authorize equals the verifier sent to /token. */
-export function pkceChallenge(verifier: string): string {
-  return verifier;
+/**
+ * The challenge sent to /authorize for `verifier` (RFC 7636 §4.2): `plain` is the verifier itself
+ * (MAL supports nothing else; S256 fails there), `S256` is BASE64URL(SHA-256(verifier)) (Trakt).
+ */
+export function pkceChallenge(verifier: string, method: PkceMethod): string {
+  return method === 'S256' ? createHash('sha256').update(verifier, 'ascii').digest('base64url') : verifier;
 }
 
 /** RFC 7636 verifier grammar: 43–128 unreserved characters. */

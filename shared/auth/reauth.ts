@@ -1,15 +1,15 @@
 import * as z from 'zod/mini';
-import type { ReauthReason } from '../events';
-import { REAUTH_REASONS, type StoredTokens } from './tokens';
+import { REAUTH_REASONS, type ReauthReason } from '../events';
+import type { StoredTokens } from './tokens';
 import '../zod-messages';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /**
- * What the mailer remembers between runs (`KEYS.mailerState`). Times are epoch milliseconds.
- * `problemSince` marks the start of the current "reauth needed" episode; the mailer clears it
- * when it next finds the tokens healthy.
+ * What the mailer remembers between runs about one destination (a section of `KEYS.mailerState`).
+ * Times are epoch milliseconds. `problemSince` marks the start of the current "reauth needed"
+ * episode; the mailer clears it when it next finds the tokens healthy.
  */
 export const mailerStateSchema = z.object({
   lastSentAt: z.number().check(z.int()),
@@ -30,6 +30,8 @@ export interface ReauthSettings {
 }
 
 export interface ReauthDecisionInput {
+  /** The destination's name as a person knows it, for the logged reasons. */
+  readonly label: string;
   readonly tokens: StoredTokens | undefined;
   readonly mailerState: MailerState | undefined;
   /** When the last emailed link was consumed by the callback (from its pending record), if it was. */
@@ -81,7 +83,7 @@ function detectProblem(input: ReauthDecisionInput): Problem | null {
   const { tokens, now } = input;
   const remembered = input.mailerState?.problemSince;
   if (!tokens) {
-    return { reason: 'no_tokens', since: remembered ?? now, detail: 'no MAL tokens are stored' };
+    return { reason: 'no_tokens', since: remembered ?? now, detail: `no ${input.label} tokens are stored` };
   }
   if (tokens.invalid) {
     return {
@@ -99,7 +101,11 @@ function detectProblem(input: ReauthDecisionInput): Problem | null {
     };
   }
   if (input.trigger === 'event' && input.eventReason === 'user_mismatch') {
-    return { reason: 'user_mismatch', since: remembered ?? now, detail: 'the worker reported a MAL user mismatch' };
+    return {
+      reason: 'user_mismatch',
+      since: remembered ?? now,
+      detail: `the worker reported a ${input.label} user mismatch`,
+    };
   }
   return null;
 }

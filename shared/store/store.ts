@@ -23,14 +23,24 @@ export interface ObjectStore {
   list(prefix: string): Promise<string[]>;
 }
 
-/** Object key layout. Prefixes matter: IAM grants in the CDK stack are scoped to them. */
+/**
+ * Object key layout. Prefixes matter: IAM grants in the CDK stack are scoped to them. Each
+ * destination keeps its sync state under `sync/<destination>/`; MyAnimeList's tokens keep the key
+ * the first version used, so buckets deployed before there was more than one destination work as
+ * they are.
+ */
 export const KEYS = {
-  tokens: 'auth/tokens.json',
+  tokens: (destination: string) => (destination === 'mal' ? 'auth/tokens.json' : `auth/${destination}/tokens.json`),
   pendingAuth: (state: string) => `auth/pending/${state}.json`,
   pendingAuthPrefix: 'auth/pending/',
   mailerState: 'auth/mailer-state.json',
-  syncState: 'sync/state.json',
-  backup: (isoTimestamp: string) => `backups/mal-animelist-${isoTimestamp.replace(/[:.]/g, '-')}.json`,
+  syncState: (destination: string) => `sync/${destination}/state.json`,
+  /** Version 1: MyAnimeList's state from before destinations had their own; migrated on load. */
+  legacySyncState: 'sync/state.json',
+  /** Destination-owned objects (caches, indexes) next to its state. */
+  syncPrefix: (destination: string) => `sync/${destination}/`,
+  backup: (destination: string, isoTimestamp: string) =>
+    `backups/${destination === 'mal' ? 'mal-animelist' : destination}-${isoTimestamp.replace(/[:.]/g, '-')}.json`,
   backupPrefix: 'backups/',
 } as const;
 
@@ -39,18 +49,6 @@ export const PREFIXES = {
   auth: 'auth/',
   sync: 'sync/',
   backups: 'backups/',
+  /** Downloaded datasets (anime id mappings), shared by destinations. */
+  cache: 'cache/',
 } as const;
-
-export async function getJson<T>(
-  store: ObjectStore,
-  key: string,
-  parse: (raw: unknown) => T,
-): Promise<{ value: T; etag: string } | undefined> {
-  const obj = await store.get(key);
-  if (!obj) return undefined;
-  return { value: parse(JSON.parse(obj.body)), etag: obj.etag };
-}
-
-export function putJson(store: ObjectStore, key: string, value: unknown, condition?: PutCondition) {
-  return store.put(key, JSON.stringify(value), condition);
-}

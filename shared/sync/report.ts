@@ -1,105 +1,235 @@
-import type { ReauthReason } from '../events';
-import type { MalWriteFields } from '../mal/types';
-import type { SkipReason } from './mapping';
-
+/**
+ * What one sync run did, version 2: a section for the source read, and one per destination. The
+ * console, `npm run sync -- --json`, the Lambda result and the run's log line are all cut from it.
+ */
 export interface RunReport {
+  readonly version: 2;
   runId: string;
-  mode: 'full' | 'incremental';
   dryRun: boolean;
-  anilistUser: string;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
-  status: 'ok' | 'partial' | 'reauth_required' | 'failed' | 'dry_run';
-  /** AniList entries read this run. */
-  fetched: number;
-  planned: { updates: number; deletes: number };
-  applied: { updated: number; deleted: number };
-  unchanged: number;
-  writes: { kind: 'update' | 'delete'; malId: number; title: string; fields: MalWriteFields; reasons: string[] }[];
-  skipped: { anilistEntryId: number; mediaId: number; title: string; reason: SkipReason; detail: string }[];
-  partialDates: { malId: number; title: string; field: 'start_date' | 'finish_date' }[];
-  failures: { malId: number; title: string; error: string; permanent: boolean }[];
-  /** Entries mirrored earlier but deleted on AniList, left alone because PRUNE is off. */
-  orphans: { malId: number; title: string }[];
-  pruneRefused?: string;
-  retryQueue: number;
-  stoppedEarly: boolean;
-  watermark: { before: number; after: number };
+  /** The worst of the destinations' statuses (`failed` also when the source read failed). */
+  status: RunStatus;
+  source: SourceReport;
+  /** In the order the destinations ran (the one furthest behind first). */
+  destinations: DestinationReport[];
   requests: Record<string, number>;
-  backupKey?: string;
-  reauthReason?: ReauthReason;
+  /** Set when the run failed before or outside any destination (source read, state load). */
   error?: string;
 }
 
-const SKIP_LABELS: Record<SkipReason, string> = {
-  no_mal_id: 'no MAL id',
-  private: 'private',
-  unknown_status: 'unknown status',
-  invalid_entry: 'invalid data',
-  duplicate_mal_id: 'duplicate MAL id',
-};
+export type RunStatus = 'ok' | 'partial' | 'reauth_required' | 'blocked' | 'failed' | 'dry_run';
+
+export interface SourceReport {
+  /** `anilist`, or `mal` when the list is read from MyAnimeList. */
+  kind: string;
+  user: string;
+  mode: 'full' | 'incremental' | 'none';
+  /** Entries read this run. */
+  fetched: number;
+  /** Entries the source sent that could not be read; reported, never guessed at. */
+  invalid: { entryId: number | null; mediaId: number | null; location: string; reason: string }[];
+  /** The lowest watermark of the destinations that ran, before and after. */
+  watermark: { before: number; after: number };
+}
+
+export interface DestinationReport {
+  destination: string;
+  label: string;
+  /** The short name used in lines about single targets (`MAL`). */
+  shortLabel: string;
+  /** The setting that turns prune on for this destination (`PRUNE`). */
+  pruneSetting: string;
+  mode: 'full' | 'incremental';
+  status: RunStatus;
+  planned: { writes: number; removals: number };
+  applied: { written: number; removed: number };
+  unchanged: number;
+  writes: {
+    kind: 'put' | 'remove';
+    key: string;
+    target: string;
+    title: string;
+    fields: Record<string, unknown>;
+    reasons: string[];
+  }[];
+  skipped: { anilistEntryId: number; mediaId: number; title: string; reason: string; detail: string }[];
+  /** Labels of the skip reasons above. */
+  skipLabels: Record<string, string>;
+  notes: { title: string; kind: string; detail: string }[];
+  failures: { key: string; target: string; title: string; error: string; permanent: boolean }[];
+  /** Targets mirrored earlier whose source entry is gone, left alone because prune is off. */
+  orphans: { key: string; title: string }[];
+  pruneRefused?: string;
+  /** Entries waiting in this destination's retry list after the run. */
+  retryQueue: number;
+  stoppedEarly: boolean;
+  watermark: { before: number; after: number };
+  backupKey?: string;
+  /** Where the mapping review of this run was saved (destinations that write one). */
+  reviewKey?: string;
+  review?: string[];
+  reauthReason?: string;
+  /** What a person must fix before this destination accepts writes again. */
+  blockedBy?: string;
+  error?: string;
+}
+
+const STATUS_ORDER: readonly RunStatus[] = ['dry_run', 'ok', 'partial', 'reauth_required', 'blocked', 'failed'];
+
+/** The run's status: the most serious of its destinations'. */
+export function overallStatus(statuses: readonly RunStatus[], dryRun: boolean): RunStatus {
+  if (statuses.length === 0) return dryRun ? 'dry_run' : 'ok';
+  return statuses.reduce((worst, s) => (STATUS_ORDER.indexOf(s) > STATUS_ORDER.indexOf(worst) ? s : worst));
+}
 
 /** A readable, plain-words summary of one run for the console. */
 export function formatReport(report: RunReport, options: { maxLines?: number } = {}): string {
   const maxLines = options.maxLines ?? 20;
   const lines: string[] = [];
-  const headline: Record<RunReport['status'], string> = {
-    ok: 'Sync finished',
-    partial: 'Sync finished with work left for the next run',
-    reauth_required:
-      report.reauthReason === 'no_tokens'
-        ? 'Sync paused: MyAnimeList needs your authorization (check your inbox)'
-        : 'Sync paused: MyAnimeList needs you to authorize again (check your inbox)',
-    failed: 'Sync failed',
-    dry_run: 'Dry run: nothing was written',
-  };
+  const { source } = report;
+  const single = report.destinations.length === 1 ? report.destinations[0] : undefined;
+  const names = report.destinations.map((d) => d.label).join(' and ') || 'no destination';
+  const mode = single?.mode ?? (source.mode === 'none' ? 'no' : source.mode);
   lines.push(
-    `${headline[report.status]} — ${report.mode} run for AniList user "${report.anilistUser}" in ${seconds(report.durationMs)}`,
+    `${headline(report)} — ${mode} run for AniList user "${source.user}"${single ? '' : ` → ${names}`} in ${seconds(report.durationMs)}`,
   );
   if (report.error) lines.push(`  error: ${report.error}`);
-  const verb = report.dryRun ? 'would write' : 'written';
-  lines.push(
-    `  AniList entries read: ${report.fetched} · unchanged: ${report.unchanged} · ${verb}: ${
-      report.dryRun ? report.planned.updates : report.applied.updated
-    }${report.planned.deletes ? ` · removals: ${report.dryRun ? report.planned.deletes : report.applied.deleted}` : ''}`,
-  );
-  const shown = report.writes.slice(0, maxLines);
-  for (const w of shown)
-    lines.push(`    ${w.kind === 'delete' ? '−' : '•'} ${w.title} (MAL ${w.malId}): ${w.reasons.join(', ')}`);
-  if (report.writes.length > shown.length) lines.push(`    … and ${report.writes.length - shown.length} more`);
-  if (report.skipped.length) {
-    const counts = new Map<string, number>();
-    for (const s of report.skipped) counts.set(SKIP_LABELS[s.reason], (counts.get(SKIP_LABELS[s.reason]) ?? 0) + 1);
-    lines.push(`  skipped: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`);
-    for (const s of report.skipped.slice(0, maxLines)) lines.push(`    ◦ ${s.title}: ${s.detail}`);
+  const invalid = source.invalid.map((bad) => ({
+    anilistEntryId: bad.entryId ?? 0,
+    mediaId: bad.mediaId ?? 0,
+    title: bad.entryId === null ? `AniList entry at ${bad.location}` : `AniList entry #${bad.entryId}`,
+    reason: 'invalid_entry',
+    detail: bad.reason,
+  }));
+  if (!single && invalid.length > 0) {
+    lines.push(`  AniList entries that could not be read: ${invalid.length}`);
+    for (const bad of invalid.slice(0, maxLines)) lines.push(`    ◦ ${bad.title}: ${bad.detail}`);
   }
-  if (report.partialDates.length) {
-    lines.push(`  partial dates left unchanged on MAL: ${report.partialDates.length}`);
-    for (const p of report.partialDates.slice(0, maxLines)) {
-      lines.push(`    ◦ ${p.title}: ${p.field === 'start_date' ? 'start' : 'finish'} date is incomplete on AniList`);
-    }
+  for (const d of report.destinations) {
+    // With one destination the report reads as it always has: unreadable entries are its skips.
+    const shown = single ? { ...d, skipped: [...d.skipped, ...invalid] } : d;
+    lines.push(...destinationLines(shown, report, source.fetched, maxLines, single !== undefined));
   }
-  if (report.failures.length) {
-    lines.push(`  failed writes: ${report.failures.length} (kept for the next run: ${report.retryQueue})`);
-    for (const f of report.failures.slice(0, maxLines)) {
-      lines.push(`    ✗ ${f.title} (MAL ${f.malId}): ${f.error}${f.permanent ? ' [rejected by MAL]' : ''}`);
-    }
-  }
-  if (report.orphans.length) {
-    lines.push(
-      `  ${report.orphans.length} MAL entries were deleted on AniList; set PRUNE=true to remove them from MAL`,
-    );
-  }
-  if (report.pruneRefused) lines.push(`  prune: ${report.pruneRefused}`);
-  if (report.stoppedEarly) lines.push('  stopped before the time budget ran out; the next run continues');
-  if (report.backupKey) lines.push(`  backup of your MAL list saved: ${report.backupKey}`);
   const req = Object.entries(report.requests)
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   if (req) lines.push(`  requests: ${req}`);
   return lines.join('\n');
+}
+
+function headline(report: RunReport): string {
+  const single = report.destinations.length === 1 ? report.destinations[0] : undefined;
+  switch (report.status) {
+    case 'ok':
+      return 'Sync finished';
+    case 'partial':
+      return 'Sync finished with work left for the next run';
+    case 'reauth_required': {
+      const waiting = report.destinations.filter((d) => d.status === 'reauth_required');
+      const who = waiting.map((d) => d.label).join(' and ');
+      const first = waiting.every((d) => d.reauthReason === 'no_tokens');
+      return first
+        ? `Sync paused: ${who} needs your authorization (check your inbox)`
+        : `Sync paused: ${who} needs you to authorize again (check your inbox)`;
+    }
+    case 'blocked':
+      return `Sync stopped: ${single?.label ?? 'a destination'} refuses further writes until you act`;
+    case 'failed':
+      return 'Sync failed';
+    case 'dry_run':
+      return 'Dry run: nothing was written';
+  }
+}
+
+function destinationLines(
+  d: DestinationReport,
+  report: RunReport,
+  fetched: number,
+  maxLines: number,
+  single: boolean,
+): string[] {
+  const lines: string[] = [];
+  const indent = single ? '  ' : '    ';
+  if (!single) lines.push(`  ${d.label} (${d.mode}): ${describeStatus(d)}`);
+  if (d.error && !single) lines.push(`${indent}error: ${d.error}`);
+  if (d.blockedBy) lines.push(`${indent}${d.blockedBy}`);
+  const verb = report.dryRun ? 'would write' : 'written';
+  const removals = d.planned.removals ? ` · removals: ${report.dryRun ? d.planned.removals : d.applied.removed}` : '';
+  lines.push(
+    `${indent}${single ? 'AniList entries read' : 'entries planned'}: ${single ? fetched : d.unchanged + d.planned.writes + d.skipped.length} · unchanged: ${d.unchanged} · ${verb}: ${
+      report.dryRun ? d.planned.writes : d.applied.written
+    }${removals}`,
+  );
+  const shown = d.writes.slice(0, maxLines);
+  for (const w of shown) {
+    lines.push(`${indent}  ${w.kind === 'remove' ? '−' : '•'} ${w.title} (${w.target}): ${w.reasons.join(', ')}`);
+  }
+  if (d.writes.length > shown.length) lines.push(`${indent}  … and ${d.writes.length - shown.length} more`);
+  if (d.skipped.length) {
+    const counts = new Map<string, number>();
+    for (const s of d.skipped) {
+      const label = d.skipLabels[s.reason] ?? SOURCE_SKIP_LABELS[s.reason] ?? s.reason.replace(/_/g, ' ');
+      counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
+    lines.push(`${indent}skipped: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    for (const s of d.skipped.slice(0, maxLines)) lines.push(`${indent}  ◦ ${s.title}: ${s.detail}`);
+  }
+  for (const [kind, notes] of groupNotes(d.notes)) {
+    lines.push(
+      `${indent}${NOTE_HEADINGS[kind]?.(notes.length, d.shortLabel) ?? `${kind.replace(/_/g, ' ')}: ${notes.length}`}`,
+    );
+    for (const n of notes.slice(0, maxLines)) lines.push(`${indent}  ◦ ${n.title}: ${n.detail}`);
+  }
+  if (d.failures.length) {
+    lines.push(`${indent}failed writes: ${d.failures.length} (kept for the next run: ${d.retryQueue})`);
+    for (const f of d.failures.slice(0, maxLines)) {
+      lines.push(
+        `${indent}  ✗ ${f.title} (${f.target}): ${f.error}${f.permanent ? ` [rejected by ${d.shortLabel}]` : ''}`,
+      );
+    }
+  }
+  if (d.orphans.length) {
+    lines.push(
+      `${indent}${d.orphans.length} ${d.shortLabel} entries were deleted on AniList; set ${d.pruneSetting}=true to remove them from ${d.shortLabel}`,
+    );
+  }
+  if (d.pruneRefused) lines.push(`${indent}prune: ${d.pruneRefused}`);
+  if (d.stoppedEarly) lines.push(`${indent}stopped before the time budget ran out; the next run continues`);
+  if (d.backupKey) lines.push(`${indent}backup of your ${d.shortLabel} list saved: ${d.backupKey}`);
+  if (d.reviewKey) lines.push(`${indent}mapping review saved: ${d.reviewKey}`);
+  return lines;
+}
+
+const SOURCE_SKIP_LABELS: Record<string, string> = { invalid_entry: 'invalid data' };
+
+const NOTE_HEADINGS: Record<string, (count: number, label: string) => string> = {
+  partial_date: (n, label) => `partial dates left unchanged on ${label}: ${n}`,
+};
+
+function groupNotes(notes: DestinationReport['notes']): Map<string, DestinationReport['notes']> {
+  const groups = new Map<string, DestinationReport['notes']>();
+  for (const n of notes) groups.set(n.kind, [...(groups.get(n.kind) ?? []), n]);
+  return groups;
+}
+
+function describeStatus(d: DestinationReport): string {
+  switch (d.status) {
+    case 'ok':
+      return 'done';
+    case 'partial':
+      return 'work left for the next run';
+    case 'reauth_required':
+      return d.reauthReason === 'no_tokens' ? 'needs your authorization' : 'needs you to authorize again';
+    case 'blocked':
+      return 'refuses further writes until you act';
+    case 'failed':
+      return 'failed';
+    case 'dry_run':
+      return 'dry run';
+  }
 }
 
 function seconds(ms: number): string {

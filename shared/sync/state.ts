@@ -1,18 +1,23 @@
 import * as z from 'zod/mini';
-import type { AniListEntry } from '../anilist/types';
 import { AppError } from '../errors';
-import { MAL_STATUSES } from '../mal/types';
 import { KEYS, type ObjectStore } from '../store/store';
-import type { ComparableMalState } from './mapping';
+import type { MirroredRecord } from './destination';
+import type { SourceEntry } from './source';
 import '../zod-messages';
 
+/**
+ * What the core remembers between runs, one object per destination (`sync/<destination>/state.json`),
+ * so that a destination that is down, or waiting for the user, never holds another one back.
+ * Version 1 (`sync/state.json`, one MAL-only object written by the first deployed worker) is read
+ * as MAL's and migrated on load, with nothing lost.
+ */
 const fuzzyDate = z.object({
   year: z.nullable(z.number()),
   month: z.nullable(z.number()),
   day: z.nullable(z.number()),
 });
 
-const aniListEntrySchema = z.object({
+const sourceEntrySchema = z.object({
   id: z.number(),
   mediaId: z.number(),
   idMal: z.nullable(z.number()),
@@ -26,43 +31,30 @@ const aniListEntrySchema = z.object({
   startedAt: fuzzyDate,
   completedAt: fuzzyDate,
   updatedAt: z.number(),
+  // Added with Trakt; absent in entries stored by older versions.
+  episodes: z.optional(z.nullable(z.number())),
+  format: z.optional(z.nullable(z.string())),
 });
 
-const comparableSchema = z.object({
-  status: z.enum(MAL_STATUSES),
-  is_rewatching: z.boolean(),
-  score: z.number(),
-  num_watched_episodes: z.number(),
-  num_times_rewatched: z.number(),
-  comments: z.string(),
-  start_date: z.string(),
-  finish_date: z.string(),
-});
-
-/** What this system knows about one MAL entry it manages. */
 const mirroredSchema = z.object({
   title: z.string(),
   anilistEntryId: z.number(),
-  /** AniList media id: lets prune ask AniList whether the entry is really gone. Absent in older states. */
   mediaId: z.optional(z.number()),
-  /** The MAL state as of the last write or full read: the baseline incremental runs diff against. */
-  state: comparableSchema,
-  /** True once this system has written the entry: only such entries are ever pruned. */
+  state: z.unknown(),
   written: z.boolean(),
 });
 
 const pendingSchema = z.object({
-  entry: aniListEntrySchema,
+  entry: sourceEntrySchema,
   attempts: z.number(),
   lastError: z.string(),
-  /** MAL rejected the write as invalid; retried only when the entry changes or a full run re-plans it. */
+  /** The destination rejected the write as invalid: retried only when the entry changes or a full run re-plans it. */
   permanent: z.boolean(),
 });
 
-export const syncStateSchema = z.object({
-  version: z.literal(1),
+const common = {
   anilistUser: z.string(),
-  /** AniList `updatedAt` (Unix seconds): every change at or below it has been applied or is in `pending`. */
+  /** Source `updatedAt` (Unix seconds): every change at or below it has been applied or is in `pending`. */
   watermark: z.number(),
   lastFullSyncAt: z.nullable(z.number()),
   /** A full reconcile stopped early (time budget, faults) and must be completed by the next run. */
@@ -70,21 +62,43 @@ export const syncStateSchema = z.object({
   lastBackupAt: z.nullable(z.number()),
   mirrored: z.record(z.string(), mirroredSchema),
   pending: z.array(pendingSchema),
+};
+
+const stateV1Schema = z.object({ version: z.literal(1), ...common });
+
+export const destinationStateSchema = z.object({
+  version: z.literal(2),
+  destination: z.string(),
+  ...common,
+  /**
+   * The last run found that the user must authorize this destination (again). While set, runs
+   * skip it unless its tokens have become usable, and it does not decide how the source is read.
+   */
+  authBlocked: z.optional(z.object({ reason: z.string(), since: z.number() })),
 });
 
-export type SyncState = z.infer<typeof syncStateSchema>;
-export type MirroredRecord = z.infer<typeof mirroredSchema>;
-export type PendingEntry = Omit<z.infer<typeof pendingSchema>, 'entry'> & { entry: AniListEntry };
+export type DestinationState = Omit<z.infer<typeof destinationStateSchema>, 'mirrored' | 'pending'> & {
+  mirrored: Record<string, MirroredRecord>;
+  pending: PendingEntry[];
+};
+export interface PendingEntry {
+  readonly entry: SourceEntry;
+  readonly attempts: number;
+  readonly lastError: string;
+  readonly permanent: boolean;
+}
 
 export class SyncStateCorruptError extends AppError {
+  readonly retryable = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super('sync_state_corrupt', message, options);
   }
 }
 
-export function initialState(anilistUser: string): SyncState {
+export function initialState(destination: string, anilistUser: string): DestinationState {
   return {
-    version: 1,
+    version: 2,
+    destination,
     anilistUser,
     watermark: 0,
     lastFullSyncAt: null,
@@ -95,33 +109,83 @@ export function initialState(anilistUser: string): SyncState {
   };
 }
 
-export async function loadSyncState(store: ObjectStore): Promise<{ state: SyncState; etag: string } | undefined> {
-  const obj = await store.get(KEYS.syncState);
+export interface LoadedState {
+  readonly state: DestinationState;
+  /** Read from the version 1 object: save it under the new key (and only then drop the old one). */
+  readonly migratedFrom?: string;
+}
+
+/**
+ * A destination's state, or undefined on its first run. MyAnimeList falls back to the version 1
+ * object. `checkRecord` validates each record's destination-owned `state`.
+ */
+export async function loadDestinationState(
+  store: ObjectStore,
+  destination: string,
+  checkRecord: (state: unknown) => void,
+): Promise<LoadedState | undefined> {
+  const key = KEYS.syncState(destination);
+  const current = await readState(store, key, destinationStateSchema);
+  if (current) {
+    checkRecords(current.mirrored, key, checkRecord);
+    if (current.destination !== destination) {
+      throw new SyncStateCorruptError(`${key} belongs to destination "${current.destination}", not "${destination}"`);
+    }
+    return { state: current as DestinationState };
+  }
+  if (destination !== 'mal') return undefined;
+  const legacy = await readState(store, KEYS.legacySyncState, stateV1Schema);
+  if (!legacy) return undefined;
+  checkRecords(legacy.mirrored, KEYS.legacySyncState, checkRecord);
+  const { version: _v1, ...rest } = legacy;
+  return { state: { version: 2, destination, ...rest } as DestinationState, migratedFrom: KEYS.legacySyncState };
+}
+
+export async function saveDestinationState(store: ObjectStore, state: DestinationState): Promise<void> {
+  await store.put(KEYS.syncState(state.destination), JSON.stringify(state));
+}
+
+async function readState<S extends z.ZodMiniType>(
+  store: ObjectStore,
+  key: string,
+  schema: S,
+): Promise<z.infer<S> | undefined> {
+  const obj = await store.get(key);
   if (!obj) return undefined;
   let raw: unknown;
   try {
     raw = JSON.parse(obj.body);
   } catch (err) {
-    throw new SyncStateCorruptError(`${KEYS.syncState} is not valid JSON; fix or delete it to start over`, {
-      cause: err,
-    });
+    throw new SyncStateCorruptError(`${key} is not valid JSON; fix or delete it to start over`, { cause: err });
   }
-  const parsed = syncStateSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const where = parsed.error.issues[0]?.path.join('.') ?? '';
-    throw new SyncStateCorruptError(`${KEYS.syncState} does not match the expected shape (at "${where}")`, {
+    throw new SyncStateCorruptError(`${key} does not match the expected shape (at "${where}")`, {
       cause: parsed.error,
     });
   }
-  return { state: parsed.data, etag: obj.etag };
+  return parsed.data;
 }
 
-export async function saveSyncState(store: ObjectStore, state: SyncState): Promise<void> {
-  await store.put(KEYS.syncState, JSON.stringify(state));
+function checkRecords(
+  mirrored: Readonly<Record<string, { state: unknown }>>,
+  key: string,
+  checkRecord: (state: unknown) => void,
+): void {
+  for (const [target, record] of Object.entries(mirrored)) {
+    try {
+      checkRecord(record.state);
+    } catch (err) {
+      throw new SyncStateCorruptError(
+        `${key} does not match the expected shape (at "mirrored.${target}.state": ${err instanceof Error ? err.message : String(err)})`,
+        { cause: err },
+      );
+    }
+  }
 }
 
-export function knownFromMirrored(state: SyncState): Map<number, ComparableMalState> {
-  const known = new Map<number, ComparableMalState>();
-  for (const [malId, record] of Object.entries(state.mirrored)) known.set(Number(malId), record.state);
-  return known;
+/** The records' states, for a destination that diffs incremental runs against them. */
+export function knownFromMirrored(mirrored: Readonly<Record<string, MirroredRecord>>): Map<string, unknown> {
+  return new Map(Object.entries(mirrored).map(([key, record]) => [key, record.state]));
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { expectMalMirrorsAniList } from '../support/expectations';
 import { startTestSystem, type TestSystem } from '../support/local-system';
+import { sectionOf } from '../support/reports';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -63,7 +64,9 @@ describe('authorizing from the emailed link in a browser', () => {
     await consent.screenshot({ path: 'test-results/authorized.png' }).catch(() => undefined);
 
     await system.settle();
-    expect(system.reports.at(-1)).toMatchObject({ mode: 'full', status: 'ok' });
+    const report = system.reports.at(-1)!;
+    expect(report).toMatchObject({ status: 'ok', source: { mode: 'full' } });
+    expect(sectionOf(report)).toMatchObject({ mode: 'full', status: 'ok' });
     const mirrored = await expectMalMirrorsAniList(system);
     expect(mirrored).toBeGreaterThan(20);
 

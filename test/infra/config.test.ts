@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../infra/app';
 import { CONFIG_KEYS, findPlaceholders, parseMirrorConfig } from '../../infra/config';
+import { DESTINATION_BLOCKS } from '../../infra/destinations';
 import { checkDeployConfig, resolveContext } from '../../scripts/cdk-config';
 import { ConfigError } from '../../shared/errors';
 import { cdkJsonContext, REAL_SETTINGS, REPO_ROOT } from './support';
@@ -20,7 +21,13 @@ function issuesOf(context: Record<string, unknown>): string[] {
 describe('parseMirrorConfig', () => {
   test('cdk.json as committed is valid, so `cdk synth` works out of the box', () => {
     const config = parseMirrorConfig(cdkJsonContext());
-    expect(config).toMatchObject({ syncIntervalMinutes: 15, sesIdentity: 'create', prune: false });
+    expect(config).toMatchObject({
+      syncIntervalMinutes: 15,
+      sesIdentity: 'create',
+      source: 'anilist',
+      destinations: ['mal'],
+      mal: { prune: false, partialDates: 'leave' },
+    });
   });
 
   test('-c values arrive as strings and are coerced', () => {
@@ -28,16 +35,15 @@ describe('parseMirrorConfig', () => {
       ...REAL_SETTINGS,
       syncIntervalMinutes: '30',
       anilistTokenParameter: '/anilist-mal-mirror/anilist-token',
-      prune: 'true',
+      'mal.prune': 'true',
       mirrorPrivate: 'no',
-      idOverrides: '{"21":21,"1535":1535}',
+      'mal.idOverrides': '{"21":21,"1535":1535}',
       alarmEmail: '',
     });
     expect(config).toMatchObject({
       syncIntervalMinutes: 30,
-      prune: true,
+      mal: { clientId: 'abc123clientid', prune: true, idOverrides: { '21': 21, '1535': 1535 } },
       mirrorPrivate: false,
-      idOverrides: { '21': 21, '1535': 1535 },
     });
     expect(config.alarmEmail).toBeUndefined();
   });
@@ -47,10 +53,10 @@ describe('parseMirrorConfig', () => {
       anilistUsername: ' ',
       notifyEmail: 'not-an-email',
       syncIntervalMinutes: '1',
-      prune: 'maybe',
-      partialDates: 'guess',
-      idOverrides: '{"abc": 1}',
-      malClientSecretParameter: 'my actual secret value!',
+      'mal.prune': 'maybe',
+      'mal.partialDates': 'guess',
+      'mal.idOverrides': '{"abc": 1}',
+      'mal.clientSecretParameter': 'my actual secret value!',
       sesIdentity: 'verify',
       region: 'middle-earth',
     });
@@ -58,20 +64,62 @@ describe('parseMirrorConfig', () => {
     expect(new Set(keys)).toEqual(
       new Set([
         'anilistUsername',
-        'malClientId',
+        'mal.clientId',
         'notifyEmail',
         'senderEmail',
         'syncIntervalMinutes',
-        'prune',
-        'partialDates',
-        'idOverrides',
-        'malClientSecretParameter',
+        'mal.prune',
+        'mal.partialDates',
+        'mal.idOverrides',
+        'mal.clientSecretParameter',
         'sesIdentity',
         'region',
       ]),
     );
-    expect(issues).toContain('malClientId is required');
+    expect(issues).toContain('mal.clientId is required');
     expect(issues).toContain('syncIntervalMinutes must be at least 2');
+  });
+
+  test.each([
+    ['malClientId', 'clientId', 'abc'],
+    ['malUsername', 'username', 'me'],
+    ['malClientSecretParameter', 'clientSecretParameter', '/x/y'],
+    ['prune', 'prune', 'true'],
+    ['partialDates', 'partialDates', 'send'],
+    ['idOverrides', 'idOverrides', '{"21":21}'],
+  ])('the first version\'s flat key %s is an error naming its place in the "mal" block', (legacy, field, value) => {
+    expect(issuesOf({ ...REAL_SETTINGS, [legacy]: value })).toEqual([
+      `${legacy} moved into the "mal" block of cdk.json: "mal": {"${field}": …}`,
+    ]);
+  });
+
+  test("a destination block also comes as JSON text (-c 'mal={…}'), and its unknown fields are named", () => {
+    expect(
+      parseMirrorConfig({
+        ...REAL_SETTINGS,
+        mal: '{"clientId":"from-json","partialDates":"send"}',
+        'mal.clientId': 'x',
+      }),
+    ).toMatchObject({ mal: { clientId: 'x', partialDates: 'send' } });
+    expect(issuesOf({ ...REAL_SETTINGS, mal: '{not json' })).toContain(
+      'mal must be an object of settings (JSON text with -c)',
+    );
+    expect(issuesOf({ ...REAL_SETTINGS, 'mal.partialDate': 'send' })).toEqual([
+      'mal.partialDate is not a known setting (did you mean mal.partialDates?)',
+    ]);
+  });
+
+  test('destinations and source: each known destination once; a MyAnimeList source is not also a destination', () => {
+    expect(issuesOf({ ...REAL_SETTINGS, destinations: 'mal,netflix' })[0]).toMatch(
+      /^destinations must list destinations among /,
+    );
+    expect(issuesOf({ ...REAL_SETTINGS, destinations: 'mal,mal' })).toEqual([
+      'destinations must name each destination once',
+    ]);
+    expect(issuesOf({ ...REAL_SETTINGS, source: 'mal' })).toEqual([
+      'destinations cannot include mal while source is mal: the MyAnimeList list is the source',
+    ]);
+    expect(issuesOf({ ...REAL_SETTINGS, source: 'kitsu' })).toEqual(['source must be anilist or mal']);
   });
 
   test('a misspelled setting is reported with a suggestion instead of being ignored', () => {
@@ -101,30 +149,29 @@ describe('parseMirrorConfig', () => {
   });
 
   test('prune without an AniList token is an error naming both keys (private entries would look deleted)', () => {
-    const issues = issuesOf({ ...REAL_SETTINGS, prune: true });
+    const issues = issuesOf({ ...REAL_SETTINGS, mal: { prune: true } });
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatch(/^prune /);
+    expect(issues[0]).toMatch(/^mal\.prune /);
     expect(issues[0]).toContain('anilistTokenParameter');
     expect(issues[0]).toMatch(/deleted/);
   });
 
   test('both at once without a token: one issue each, in one error', () => {
-    const issues = issuesOf({ ...REAL_SETTINGS, prune: 'yes', mirrorPrivate: '1' });
-    expect(issues.map((i) => i.split(' ')[0]).sort()).toEqual(['mirrorPrivate', 'prune']);
+    const issues = issuesOf({ ...REAL_SETTINGS, 'mal.prune': 'yes', mirrorPrivate: '1' });
+    expect(issues.map((i) => i.split(' ')[0]).sort()).toEqual(['mal.prune', 'mirrorPrivate']);
   });
 
   test('prune and mirrorPrivate with an AniList token, or switched off without one, are fine', () => {
     const token = { anilistTokenParameter: '/anilist-mal-mirror/anilist-token' };
-    expect(parseMirrorConfig({ ...REAL_SETTINGS, ...token, prune: 'true', mirrorPrivate: 'true' })).toMatchObject({
-      prune: true,
-      mirrorPrivate: true,
-    });
-    expect(() => parseMirrorConfig({ ...REAL_SETTINGS, prune: 'false', mirrorPrivate: '' })).not.toThrow();
+    expect(parseMirrorConfig({ ...REAL_SETTINGS, ...token, 'mal.prune': 'true', mirrorPrivate: 'true' })).toMatchObject(
+      { mal: { prune: true }, mirrorPrivate: true },
+    );
+    expect(() => parseMirrorConfig({ ...REAL_SETTINGS, 'mal.prune': 'false', mirrorPrivate: '' })).not.toThrow();
   });
 
   test('the cross-field rule also stops `cdk synth`', () => {
-    const app = new App({ context: { ...cdkJsonContext(), prune: 'true', 'aws:cdk:bundling-stacks': [] } });
-    expect(() => buildApp(app)).toThrow(/prune needs anilistTokenParameter/);
+    const app = new App({ context: { ...cdkJsonContext(), 'mal.prune': 'true', 'aws:cdk:bundling-stacks': [] } });
+    expect(() => buildApp(app)).toThrow(/mal\.prune needs anilistTokenParameter/);
   });
 
   test('synth fails with the same message naming the bad keys', () => {
@@ -138,7 +185,7 @@ describe('parseMirrorConfig', () => {
 describe('placeholders', () => {
   test('the committed values are all recognised as placeholders', () => {
     expect(findPlaceholders(parseMirrorConfig(cdkJsonContext())).sort()).toEqual(
-      ['anilistUsername', 'malClientId', 'notifyEmail', 'senderEmail'].sort(),
+      ['anilistUsername', 'mal.clientId', 'notifyEmail', 'senderEmail'].sort(),
     );
   });
 
@@ -152,15 +199,28 @@ describe('placeholders', () => {
   test('the deploy check refuses placeholders and accepts -c overrides', () => {
     const refused = checkDeployConfig([]);
     expect(refused.ok).toBe(false);
-    expect(!refused.ok && refused.message).toMatch(/anilistUsername, malClientId, notifyEmail, senderEmail/);
+    expect(!refused.ok && refused.message).toMatch(/anilistUsername, mal\.clientId, notifyEmail, senderEmail/);
 
     const args = Object.entries(REAL_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
     const accepted = checkDeployConfig([...args, '--context=syncIntervalMinutes=20', '--profile', 'x']);
-    expect(accepted).toMatchObject({ ok: true, config: { syncIntervalMinutes: 20, anilistUsername: 'mirror-tester' } });
+    expect(accepted).toMatchObject({
+      ok: true,
+      config: { syncIntervalMinutes: 20, anilistUsername: 'mirror-tester', mal: { clientId: 'abc123clientid' } },
+    });
   });
 
   test('context resolution: -c wins over cdk.json', () => {
-    expect(resolveContext(['-c', 'prune=true'])).toMatchObject({ prune: 'true', anilistUsername: 'your-anilist-name' });
+    const resolved = resolveContext(['-c', 'syncIntervalMinutes=30', '-c', 'mal.partialDates=send']);
+    expect(resolved).toMatchObject({
+      syncIntervalMinutes: '30',
+      'mal.partialDates': 'send',
+      anilistUsername: 'your-anilist-name',
+    });
+    // A destination's field given with -c overrides that field of its cdk.json block, and only that one.
+    expect(parseMirrorConfig(resolved)).toMatchObject({
+      syncIntervalMinutes: 30,
+      mal: { partialDates: 'send', clientId: 'your-mal-client-id', prune: false },
+    });
   });
 });
 
@@ -171,5 +231,14 @@ describe('documentation', () => {
   test.each(CONFIG_KEYS)('%s is in cdk.json and documented in the README', (key) => {
     expect(cdkJson).toHaveProperty(key);
     expect(docs).toMatch(new RegExp(`\\|\\s*\`${key}\`\\s*\\|`));
+  });
+
+  const blockFields = Object.entries(DESTINATION_BLOCKS).flatMap(([block, d]) =>
+    Object.keys(d.schema.shape).map((field) => `${block}.${field}`),
+  );
+  test.each(blockFields)('%s is in its cdk.json block and documented in the README', (key) => {
+    const [block, field] = key.split('.') as [string, string];
+    expect(cdkJson[block]).toHaveProperty(field);
+    expect(docs).toMatch(new RegExp(`\\|\\s*\`${key.replace('.', '\\.')}\`\\s*\\|`));
   });
 });

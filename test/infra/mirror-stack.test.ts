@@ -1,6 +1,8 @@
 import { Capture, Match, type Template } from 'aws-cdk-lib/assertions';
 import { workerTimeoutMinutes } from '../../infra/config';
-import { callbackConfigSchema, loadConfig, mailerConfigSchema, syncWorkerConfigSchema } from '../../shared/config';
+import { callbackBaseSchema, mailerBaseSchema, syncBaseSchema } from '../../shared/config';
+import { loadCallbackConfig, loadMailerConfig, loadWorkerConfig } from '../../shared/destinations';
+import { malModule } from '../../shared/destinations/mal';
 import { DETAIL_TYPES, EVENT_SOURCE } from '../../shared/events';
 import { KEYS } from '../../shared/store/store';
 import {
@@ -35,12 +37,12 @@ const full = (() => {
     return synthMirror({
       ...REAL_SETTINGS,
       syncIntervalMinutes: '5',
-      prune: 'true',
-      partialDates: 'send',
-      idOverrides: '{"21":21}',
-      malClientSecretParameter: SECRET_PARAM,
+      'mal.prune': 'true',
+      'mal.partialDates': 'send',
+      'mal.idOverrides': '{"21":21}',
+      'mal.clientSecretParameter': SECRET_PARAM,
       anilistTokenParameter: TOKEN_PARAM,
-      malUsername: 'mal-me',
+      'mal.username': 'mal-me',
       alarmEmail: 'alerts@mail.test',
     });
   } finally {
@@ -161,7 +163,7 @@ describe('every function', () => {
   test('only the variables each function needs', () => {
     const callbackEnv = environmentOf(full.template, fullIds.callback);
     expect(callbackEnv).toMatchObject({ MAL_CLIENT_SECRET_PARAMETER: SECRET_PARAM, MAL_USERNAME: 'mal-me' });
-    for (const absent of ['MAL_REDIRECT_URI', 'NOTIFY_EMAIL', 'SENDER_EMAIL', 'ANILIST_TOKEN_PARAMETER']) {
+    for (const absent of ['CALLBACK_URL', 'NOTIFY_EMAIL', 'SENDER_EMAIL', 'ANILIST_TOKEN_PARAMETER']) {
       expect(callbackEnv).not.toHaveProperty(absent);
     }
     const mailerEnv = environmentOf(full.template, fullIds.mailer);
@@ -171,8 +173,17 @@ describe('every function', () => {
   });
 });
 
-describe('runtime contract (shared/config.ts)', () => {
-  const schemas = { worker: syncWorkerConfigSchema, mailer: mailerConfigSchema, callback: callbackConfigSchema };
+describe('runtime contract (shared/config.ts, shared/destinations)', () => {
+  const shapeOf = (schema: unknown) => Object.keys((schema as { shape: Record<string, unknown> }).shape);
+  /** Each function's loader, and every name it reads: the common keys and MyAnimeList's (the default destination). */
+  const schemas = {
+    worker: { load: loadWorkerConfig, names: [...shapeOf(syncBaseSchema), ...shapeOf(malModule.workerConfig)] },
+    mailer: { load: loadMailerConfig, names: [...shapeOf(mailerBaseSchema), ...shapeOf(malModule.config.mailer)] },
+    callback: {
+      load: loadCallbackConfig,
+      names: [...shapeOf(callbackBaseSchema), ...shapeOf(malModule.config.callback)],
+    },
+  };
   /** CloudFormation references become what they resolve to at deploy time: a bucket name, a URL. */
   const resolved = (value: unknown): string =>
     typeof value === 'string'
@@ -189,8 +200,8 @@ describe('runtime contract (shared/config.ts)', () => {
         [full.template, fullIds],
       ] as const) {
         const env = Object.fromEntries(Object.entries(environmentOf(t, fnIds[role])).map(([k, v]) => [k, resolved(v)]));
-        expect(() => loadConfig(schemas[role], env)).not.toThrow();
-        const known = Object.keys(schemas[role].shape);
+        expect(() => schemas[role].load(env)).not.toThrow();
+        const known = schemas[role].names;
         // The extension's settings come with its layer, and only with it.
         const hasExtension = layersOf(t, fnIds[role]).length > 0;
         for (const name of Object.keys(env)) {
@@ -273,7 +284,7 @@ describe('OAuth callback API', () => {
   test('the mailer gets the callback URL; the stack outputs it and the bucket name', () => {
     const api = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0]!;
     const url = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [api, 'ApiEndpoint'] }, '/callback']] };
-    expect(environmentOf(template, ids.mailer).MAL_REDIRECT_URI).toEqual(url);
+    expect(environmentOf(template, ids.mailer).CALLBACK_URL).toEqual(url);
     template.hasOutput('CallbackUrl', { Value: url });
     template.hasOutput('StateBucketName', { Value: { Ref: bucketId } });
   });
@@ -327,6 +338,8 @@ describe('least privilege', () => {
       's3:PutObject sync/*',
       's3:PutObject auth/tokens.json',
       's3:PutObject backups/*',
+      // Deletes the first version's MyAnimeList state once it is migrated (KEYS.legacySyncState), and only it.
+      's3:DeleteObject sync/state.json',
       's3:ListBucket bucket',
     ],
     mailer: [
@@ -571,23 +584,32 @@ describe('alarms', () => {
     });
   });
 
-  test('reauthPendingHours metric filter on the mailer log group, alarm at 72 h', () => {
+  test('reauthPendingHours metric filter on the mailer log group, one alarm per destination at 72 h', () => {
     const mailerLogGroup = template.toJSON().Resources[ids.mailer].Properties.LoggingConfig.LogGroup;
     const pattern = new Capture();
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       LogGroupName: mailerLogGroup,
       FilterPattern: pattern,
       MetricTransformations: [
-        Match.objectLike({ MetricName: 'ReauthPendingHours', MetricValue: '$.reauthPendingHours' }),
+        Match.objectLike({
+          MetricName: 'ReauthPendingHours',
+          MetricValue: '$.reauthPendingHours',
+          // The mailer logs one "reauth check" line per destination; it becomes the metric's dimension.
+          Dimensions: [{ Key: 'Destination', Value: '$.destination' }],
+        }),
       ],
     });
     expect(pattern.asString()).toContain('$.message = "reauth check"');
     expect(pattern.asString()).toContain('$.reauthPendingHours');
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ReauthPendingHours',
+    const reauthAlarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => (a.Properties as { MetricName?: string }).MetricName === 'ReauthPendingHours',
+    );
+    expect(reauthAlarms.map(([id]) => id)).toEqual([expect.stringMatching(/ReauthPendingMyAnimeList/)]);
+    expect(reauthAlarms[0]![1].Properties).toMatchObject({
       Statistic: 'Maximum',
       Threshold: 72,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: [{ Name: 'Destination', Value: 'mal' }],
     });
   });
 

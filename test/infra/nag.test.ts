@@ -12,7 +12,7 @@ import { REAL_SETTINGS, synthMirror } from './support';
 const FULL = {
   ...REAL_SETTINGS,
   alarmEmail: 'alerts@mail.test',
-  malClientSecretParameter: '/anilist-mal-mirror/mal-client-secret',
+  'mal.clientSecretParameter': '/anilist-mal-mirror/mal-client-secret',
   anilistTokenParameter: '/anilist-mal-mirror/anilist-token',
 };
 

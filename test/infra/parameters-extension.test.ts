@@ -21,7 +21,7 @@ import {
  * (shared/aws/parameters.ts), so a function gets its layer exactly when it has a parameter to read.
  */
 
-const SECRET = { malClientSecretParameter: '/anilist-mal-mirror/mal-client-secret' };
+const SECRET = { 'mal.clientSecretParameter': '/anilist-mal-mirror/mal-client-secret' };
 const TOKEN = { anilistTokenParameter: '/anilist-mal-mirror/anilist-token' };
 const ROLES: FunctionRole[] = ['worker', 'mailer', 'callback'];
 const EXTENSION_VARIABLES = Object.keys(EXTENSION_SETTINGS);
@@ -90,7 +90,7 @@ describe('which functions get the extension', () => {
     }
     // The function only ever reads the parameter names; the extension reads the values.
     expect(environmentOf(template, ids.worker)).toMatchObject({
-      MAL_CLIENT_SECRET_PARAMETER: SECRET.malClientSecretParameter,
+      MAL_CLIENT_SECRET_PARAMETER: SECRET['mal.clientSecretParameter'],
       ANILIST_TOKEN_PARAMETER: TOKEN.anilistTokenParameter,
     });
   });
@@ -126,7 +126,7 @@ describe('the layer', () => {
     expect(rules[0]![1].Assertions).toEqual([
       {
         Assert: { 'Fn::Contains': [regions, { Ref: 'AWS::Region' }] },
-        AssertDescription: expect.stringMatching(/Parameters and Secrets Lambda Extension.*malClientSecretParameter/),
+        AssertDescription: expect.stringMatching(/Parameters and Secrets Lambda Extension.*mal\.clientSecretParameter/),
       },
     ]);
   });

@@ -15,10 +15,13 @@ export function cdkJsonContext(): Record<string, unknown> {
   return json.context;
 }
 
-/** Settings that are not placeholders, as a user would put them in cdk.json. */
+/**
+ * Settings that are not placeholders, as a user would pass them with `-c key=value` (a destination's
+ * setting as `-c mal.clientId=…`, which overrides that field of its cdk.json block).
+ */
 export const REAL_SETTINGS = {
   anilistUsername: 'mirror-tester',
-  malClientId: 'abc123clientid',
+  'mal.clientId': 'abc123clientid',
   notifyEmail: 'me@mail.test',
   senderEmail: 'bot@mail.test',
 } as const;

@@ -81,9 +81,9 @@ describe('cdk synth of the real app, offline', () => {
   }, 180_000);
 
   test('a bad -c value fails synthesis with the key named', () => {
-    const result = cdk(['synth', '--quiet', '-o', outdir, '-c', 'syncIntervalMinutes=1', '-c', 'prune=sometimes']);
+    const result = cdk(['synth', '--quiet', '-o', outdir, '-c', 'syncIntervalMinutes=1', '-c', 'mal.prune=sometimes']);
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('syncIntervalMinutes must be at least 2');
-    expect(result.stderr).toContain('prune must be true or false');
+    expect(result.stderr).toContain('mal.prune must be true or false');
   }, 180_000);
 });

@@ -1,8 +1,8 @@
 import type { LocalSystem } from '../../local/system';
 import { createAniListClient } from '../../shared/anilist/client';
 import type { AniListEntry } from '../../shared/anilist/types';
-import type { MalListStatus } from '../../shared/mal/types';
-import { type DesiredMalState, mapEntry } from '../../shared/sync/mapping';
+import { type DesiredMalState, mapEntry } from '../../shared/destinations/mal/mapping';
+import type { MalListStatus } from '../../shared/destinations/mal/types';
 
 /** What MAL's list (read shape) holds once `desired` is written; dates only where there is one to write. */
 export function malListStatusFor(desired: DesiredMalState): MalListStatus {
@@ -21,7 +21,7 @@ export function malListStatusFor(desired: DesiredMalState): MalListStatus {
 /** AniList's view of the list, read over HTTP like the worker does (anonymous: private entries hidden). */
 export async function readAniList(system: LocalSystem): Promise<AniListEntry[]> {
   const client = createAniListClient({ url: system.urls.anilist, fetch, timeoutMs: 5000, requestsPerMinute: 0 });
-  return (await client.readAll(system.config.ANILIST_USERNAME)).entries;
+  return (await client.readAll(system.config.base.ANILIST_USERNAME ?? '')).entries;
 }
 
 /**

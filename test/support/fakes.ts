@@ -1,6 +1,6 @@
 import type { AniListEntry, AniListRead, AniListSource, ChangedSinceOptions } from '../../shared/anilist/types';
+import type { MalListEntry, MalListStatus, MalTarget, MalWriteFields } from '../../shared/destinations/mal/types';
 import type { AuthorizationCompletedDetail, EventPublisher, ReauthRequiredDetail } from '../../shared/events';
-import type { MalListEntry, MalListStatus, MalTarget, MalWriteFields } from '../../shared/mal/types';
 
 /**
  * In-memory AniList with the same read semantics as the real client: incremental reads newest

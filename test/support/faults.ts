@@ -4,14 +4,15 @@ import { seededRandom } from '../../local/sandbox/anilist';
 import type { MalFaultRoute, MalFaultSpec, MalListEntryInput, MalSandbox } from '../../local/sandbox/mal/server';
 import type { LocalSystem } from '../../local/system';
 import { type Clock, systemClock } from '../../shared/clock';
-import type { SyncWorkerConfig } from '../../shared/config';
+import type { SyncBaseConfig } from '../../shared/config';
+import type { WorkerConfig } from '../../shared/destinations';
+import { diffFields, mapEntry, toComparable } from '../../shared/destinations/mal/mapping';
 import type { EventPublisher } from '../../shared/events';
 import { RequestCounters } from '../../shared/http/counters';
 import { silentLogger } from '../../shared/log';
 import { MemoryStore } from '../../shared/store/memory-store';
 import type { ObjectStore } from '../../shared/store/store';
 import { type RunOptions, runSync } from '../../shared/sync/engine';
-import { diffFields, mapEntry, toComparable } from '../../shared/sync/mapping';
 import type { RunReport } from '../../shared/sync/report';
 import { malListStatusFor, readAniList } from './expectations';
 
@@ -129,13 +130,14 @@ export async function buildWorker(
     readonly fetch?: typeof fetch;
     readonly clock?: Clock;
     readonly events?: EventPublisher;
-    readonly config?: Partial<SyncWorkerConfig>;
+    /** Common settings (the worker's `base`) to change for this worker. */
+    readonly config?: Partial<SyncBaseConfig>;
   } = {},
 ): Promise<TestWorker> {
-  const config: SyncWorkerConfig = { ...system.config, ...options.config };
+  const config: WorkerConfig = { ...system.config, base: { ...system.config.base, ...options.config } };
   const clock = options.clock ?? systemClock;
   const store = options.store ?? system.store;
-  const platform = createAwsPlatform(config, {
+  const platform = createAwsPlatform(config.base, {
     store,
     events: options.events ?? system.bus,
     fetch: options.fetch ?? globalThis.fetch,

@@ -105,6 +105,11 @@ export interface AniListSandboxOptions {
   readonly scoreConverter?: ScoreConverter;
   /** What `perChunk > 500` does (UNCERTAIN on AniList): clamp (default) or a 400 validation error. */
   readonly perChunkOverflow?: 'clamp' | 'error';
+  /**
+   * `false`: answer without a `Date` header, as a proxy that strips it would, so that clients must
+   * bound their watermark by their own clock. Default true.
+   */
+  readonly sendDate?: boolean;
 }
 
 const schemaCache = new Map<string, GraphQLSchema>();
@@ -214,7 +219,8 @@ export async function startAniListSandbox(options: AniListSandboxOptions = {}): 
     counters.requests++;
     // The sandbox's own clock stamps `updatedAt`; its Date header must tell the same time, as
     // AniList's does, since clients bound their watermark by it.
-    res.setHeader('Date', new Date(clock.now()).toUTCString());
+    if (options.sendDate === false) res.sendDate = false;
+    else res.setHeader('Date', new Date(clock.now()).toUTCString());
     const rateLimit = applyRateLimit();
     const send = (status: number, body: unknown, extra: Record<string, string> = {}) => {
       const text = JSON.stringify(body);

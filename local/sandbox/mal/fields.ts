@@ -1,4 +1,4 @@
-import { MAL_STATUSES, type MalStatus } from '../../../shared/mal/types';
+import { MAL_STATUSES, type MalStatus } from '../../../shared/destinations/mal/types';
 import type { SandboxAnime } from './catalogue';
 import type { SandboxListStatus } from './fixture';
 

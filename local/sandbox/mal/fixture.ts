@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { MAL_STATUSES, type MalStatus } from '../../../shared/destinations/mal/types';
 import { AppError } from '../../../shared/errors';
-import { MAL_STATUSES, type MalStatus } from '../../../shared/mal/types';
 import type { SandboxAnime } from './catalogue';
 
 /** Everything MAL stores for a list entry (the sandbox always keeps all of it). */

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { TokenSet } from '../../../shared/auth/provider';
 import { type Clock, systemClock } from '../../../shared/clock';
-import type { MalListEntry, MalListStatus, MalTokenSet, MalUser } from '../../../shared/mal/types';
+import type { MalListEntry, MalListStatus, MalUser } from '../../../shared/destinations/mal/types';
 import { listen } from '../../net/listen';
 import type { SandboxAnime } from './catalogue';
 import { createFaultQueue, type MalFaultRoute, type MalFaultSpec, type MalFaults } from './faults';
@@ -86,7 +87,7 @@ export interface MalSandboxState {
   expireRefreshTokens(): void;
   revokeRefreshTokens(): void;
   /** Tokens as if the user had just authorized, for tests that skip the consent page. */
-  issueTokensDirectly(): MalTokenSet;
+  issueTokensDirectly(): TokenSet;
   /** The whole list in MAL's GET animelist shape with all list_status fields (demo output, backups). */
   listResponse(): MalAnimeListResponse;
 }
@@ -331,7 +332,7 @@ export async function startMalSandbox(options: MalSandboxOptions): Promise<MalSa
     return tokenReply(store.rotate(checked.record));
   }
 
-  function tokenReply(tokens: MalTokenSet): HttpReply {
+  function tokenReply(tokens: TokenSet): HttpReply {
     return json(
       200,
       {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { TokenSet } from '../../../shared/auth/provider';
 import type { Clock } from '../../../shared/clock';
-import type { MalListEntry, MalTokenSet } from '../../../shared/mal/types';
+import type { MalListEntry } from '../../../shared/destinations/mal/types';
 import { DEFAULT_MAL_CATALOGUE, type SandboxAnime } from './catalogue';
 import type { SandboxEntrySeed, SandboxListStatus } from './fixture';
 
@@ -124,7 +125,7 @@ export class SandboxStore {
 
   // ---- tokens ----
 
-  issueTokens(clientId: string, via: 'code' | 'refresh' | 'direct'): MalTokenSet {
+  issueTokens(clientId: string, via: 'code' | 'refresh' | 'direct'): TokenSet {
     const now = this.now();
     const accessToken = `sbx_at_${token(32)}`;
     const refreshToken = `sbx_rt_${token(32)}`;
@@ -160,7 +161,7 @@ export class SandboxStore {
   }
 
   /** Rotation: the used refresh token and the access token issued with it stop working. */
-  rotate(record: RefreshRecord): MalTokenSet {
+  rotate(record: RefreshRecord): TokenSet {
     record.revoked = true;
     const access = this.accessTokens.get(record.accessToken);
     if (access) access.revoked = true;

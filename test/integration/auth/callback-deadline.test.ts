@@ -3,7 +3,7 @@ import { createAwsPlatform } from '../../../lambdas/runtime';
 import { type MalSandbox, startMalSandbox } from '../../../local/sandbox/mal/server';
 import { createPendingAuthorization } from '../../../shared/auth/pending';
 import { systemClock } from '../../../shared/clock';
-import { callbackConfigSchema, loadConfig } from '../../../shared/config';
+import { loadCallbackConfig } from '../../../shared/destinations/auth';
 import { silentLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
@@ -29,17 +29,23 @@ describe('OAuth callback under its Lambda deadline', () => {
 
   test('a hanging token endpoint gets a friendly 502 page in time, and nothing is stored', async () => {
     const store = new MemoryStore();
-    const config = loadConfig(callbackConfigSchema, {
+    const config = loadCallbackConfig({
       STATE_BUCKET: 'mirror-state',
       MAL_CLIENT_ID: CLIENT_ID,
       MAL_OAUTH_URL: mal.oauthUrl,
       MAL_API_URL: mal.apiUrl,
-      MAL_REDIRECT_URI: REDIRECT,
+      CALLBACK_URL: REDIRECT,
       HTTP_TIMEOUT_MS: '15000',
     });
-    const platform = createAwsPlatform(config, { store, events: new RecordingEvents(), logger: silentLogger });
+    const platform = createAwsPlatform(config.base, { store, events: new RecordingEvents(), logger: silentLogger });
     const handler = makeCallbackHandler(await buildCallbackDeps(config, platform));
-    const pending = await createPendingAuthorization({ store, clock: systemClock, linkTtlHours: 1 });
+    const pending = await createPendingAuthorization({
+      store,
+      clock: systemClock,
+      linkTtlHours: 1,
+      destination: 'mal',
+      pkceMethod: 'plain',
+    });
     mal.faults.inject({ route: 'token', kind: 'timeout' });
 
     const started = Date.now();
@@ -59,6 +65,6 @@ describe('OAuth callback under its Lambda deadline', () => {
     expect(page.body).toMatch(/MyAnimeList/);
     // It answered with time to spare, not after the 15 s HTTP timeout.
     expect(answeredAfter).toBeLessThan(remainingAtStart);
-    expect(await store.get(KEYS.tokens)).toBeUndefined();
+    expect(await store.get(KEYS.tokens('mal'))).toBeUndefined();
   });
 });

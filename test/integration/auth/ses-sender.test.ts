@@ -55,10 +55,15 @@ describe('SES mail sender against aws-ses-v2-local', () => {
     const authorizeUrl =
       'https://myanimelist.net/v1/oauth2/authorize?response_type=code&client_id=c&state=abc&code_challenge=xyz';
     const rendered = renderReauthEmail({
-      authorizeUrl,
-      expiresAt: new Date(Date.UTC(2026, 0, 8, 12, 0)),
-      reason: 'invalid_grant',
-      malUser: 'alice',
+      links: [
+        {
+          label: 'MyAnimeList',
+          authorizeUrl,
+          expiresAt: new Date(Date.UTC(2026, 0, 8, 12, 0)),
+          reason: 'invalid_grant',
+          user: 'alice',
+        },
+      ],
     });
     const { messageId } = await sender.send({ from: 'mirror@example.test', to: 'me@example.test', ...rendered });
     expect(messageId).not.toBe('');
@@ -78,7 +83,7 @@ describe('SES mail sender against aws-ses-v2-local', () => {
       {
         store: new MemoryStore(),
         clock: new ManualClock(),
-        oauth,
+        destinations: [{ provider: oauth }],
         mail: createSesMailSender(client),
         from: 'mirror@example.test',
         to: 'me@example.test',

@@ -3,6 +3,7 @@ import { KEYS } from '../../../shared/store/store';
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import { differingMalIds, patchCount, preMirrorOntoMal } from '../../support/faults';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { resultOf, sectionOf } from '../../support/reports';
 
 /**
  * AniList failing in the middle of a multi-request read: page 2 of an incremental read (more than
@@ -16,7 +17,8 @@ describe('AniList outage on page 2 of an incremental read (> 50 changed entries)
     // MAL already holds the list, so the first (full) run has nothing to write and the tests stay fast.
     await preMirrorOntoMal(system);
     const first = await authorize(system);
-    expect(first).toMatchObject({ mode: 'full', status: 'ok', applied: { updated: 0 } });
+    expect(first.status).toBe('ok');
+    expect(sectionOf(first)).toMatchObject({ mode: 'full', status: 'ok', applied: { written: 0 } });
   });
   afterAll(async () => {
     await system?.close();
@@ -43,7 +45,7 @@ describe('AniList outage on page 2 of an incremental read (> 50 changed entries)
     'page 2 failing with %s: the run fails, writes nothing, keeps its state; the next run applies every change once',
     async (name, fault) => {
       const differing = await editFiftyFive(name);
-      const stateBefore = (await system.store.get(KEYS.syncState))!.body;
+      const stateBefore = (await system.store.get(KEYS.syncState('mal')))!.body;
       const before = patchCount(system);
       const reportsBefore = system.reports.length;
       system.anilist!.faults.failOnPage(2, fault, 100);
@@ -53,15 +55,18 @@ describe('AniList outage on page 2 of an incremental read (> 50 changed entries)
       expect(await system.runSync()).toBeUndefined();
       expect(system.reports).toHaveLength(reportsBefore + 1);
       const failed = system.reports.at(-1)!;
-      expect(failed).toMatchObject({ status: 'failed', applied: { updated: 0 }, failures: [] });
+      expect(failed.status).toBe('failed');
+      // The read failed before any destination planned: none wrote or failed anything.
+      expect(failed.destinations).toEqual([]);
       expect(failed.error).toMatch(/^(anilist_\w+|network_error): /);
       expect(system.anilist!.counters.byOperation.Page).toBeGreaterThanOrEqual(2);
       expect(patchCount(system)).toBe(before);
-      expect((await system.store.get(KEYS.syncState))!.body).toBe(stateBefore);
+      expect((await system.store.get(KEYS.syncState('mal')))!.body).toBe(stateBefore);
 
       system.anilist!.faults.clear();
       const next = await system.runSync();
-      expect(next).toMatchObject({ mode: 'incremental', status: 'ok', applied: { updated: differing.length } });
+      expect(next).toMatchObject({ status: 'ok', source: { mode: 'incremental' } });
+      expect(resultOf(next)).toMatchObject({ mode: 'incremental', status: 'ok', written: differing.length });
       expect(patchCount(system) - before).toBe(differing.length);
       expect(await differingMalIds(system)).toEqual([]);
       await expectMalMirrorsAniList(system);
@@ -73,7 +78,8 @@ describe('AniList outage on page 2 of an incremental read (> 50 changed entries)
     const before = patchCount(system);
     system.anilist!.faults.failOnPage(2, { status: 502 }, 1);
     const result = await system.runSync();
-    expect(result).toMatchObject({ status: 'ok', applied: { updated: differing.length } });
+    expect(result).toMatchObject({ status: 'ok' });
+    expect(resultOf(result)).toMatchObject({ status: 'ok', written: differing.length });
     expect(patchCount(system) - before).toBe(differing.length);
     await expectMalMirrorsAniList(system);
   });
@@ -94,16 +100,21 @@ describe('AniList outage on chunk 2 of a full read (> 500 entries)', () => {
     system.anilist!.faults.failOnChunk(2, { status: 500 }, 100);
 
     const crashed = await authorize(system);
-    expect(crashed).toMatchObject({ mode: 'full', status: 'failed', applied: { updated: 0 } });
+    expect(crashed.status).toBe('failed');
+    expect(crashed.destinations).toEqual([]);
+    // The run was a full one: the whole-list read (not the incremental pages) is what failed.
     expect(system.anilist!.counters.byOperation.MediaListCollection).toBeGreaterThanOrEqual(2);
+    expect(system.anilist!.counters.byOperation.Page ?? 0).toBe(0);
     expect(patchCount(system)).toBe(0);
-    expect(await system.store.get(KEYS.syncState)).toBeUndefined();
+    expect(await system.store.get(KEYS.syncState('mal'))).toBeUndefined();
+    expect(await system.store.get(KEYS.legacySyncState)).toBeUndefined();
     expect(await system.store.list(KEYS.backupPrefix)).toEqual([]);
 
     system.anilist!.faults.clear();
     const next = await system.runSync();
-    expect(next).toMatchObject({ mode: 'full', status: 'ok', fetched: expect.any(Number), applied: { updated: 25 } });
-    expect(system.reports.at(-1)!.fetched).toBeGreaterThan(500);
+    expect(next).toMatchObject({ status: 'ok', source: { mode: 'full', fetched: expect.any(Number) } });
+    expect(resultOf(next)).toMatchObject({ mode: 'full', status: 'ok', written: 25 });
+    expect(system.reports.at(-1)!.source.fetched).toBeGreaterThan(500);
     expect(patchCount(system)).toBe(25);
     expect(await differingMalIds(system)).toEqual([]);
     await expectMalMirrorsAniList(system);

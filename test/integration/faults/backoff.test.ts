@@ -1,11 +1,12 @@
 import { ManualClock } from '../../../shared/clock';
+import { MAL_RETRY_POLICY } from '../../../shared/destinations/mal/client';
 import { NetworkError } from '../../../shared/errors';
 import { DEFAULT_RETRY_POLICY, OutOfTimeError, type RetryPolicy, sendWithPolicy } from '../../../shared/http/policy';
-import { MAL_RETRY_POLICY } from '../../../shared/mal/client';
-import { loadSyncState } from '../../../shared/sync/state';
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import { differingMalIds, patchCount } from '../../support/faults';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { resultOf, sectionOf } from '../../support/reports';
+import { malState } from '../../support/state';
 
 const URL_ = 'https://api.example.test/v2/anime/1/my_list_status';
 
@@ -301,12 +302,13 @@ describe('a persistent 429 at system level leaves the work for the next run', ()
       const t0 = clock.now();
       const first = await system.runSync();
       expect(clock.now() - t0).toBe(3 * waitedSeconds * 1000);
-      expect(first).toMatchObject({ status: 'partial', failed: 3, retryQueue: 3, applied: { updated: 0 } });
+      expect(first).toMatchObject({ status: 'partial' });
+      expect(resultOf(first)).toMatchObject({ status: 'partial', failed: 3, retryQueue: 3, written: 0 });
       expect(patchCount(system) - before).toBe(3 * attempts);
-      for (const failure of system.reports.at(-1)!.failures) {
+      for (const failure of sectionOf(system.reports.at(-1)!).failures) {
         expect(failure).toMatchObject({ permanent: false, error: expect.stringMatching(/^mal_rate_limited: .*429/) });
       }
-      const { state } = (await loadSyncState(system.store))!;
+      const state = await malState(system.store);
       expect(state.pending.map((p) => p.entry.id).sort()).toEqual(edited.map((e) => e.id).sort());
       expect(state.pending.every((p) => !p.permanent && p.attempts === 1)).toBe(true);
       for (const p of state.pending) expect(state.watermark).toBeLessThan(p.entry.updatedAt);
@@ -314,7 +316,8 @@ describe('a persistent 429 at system level leaves the work for the next run', ()
       // MAL recovers: the next scheduled run applies exactly the queued work.
       system.mal!.faults.clear();
       const second = await system.runSync();
-      expect(second).toMatchObject({ status: 'ok', retryQueue: 0, applied: { updated: 3 } });
+      expect(second).toMatchObject({ status: 'ok' });
+      expect(resultOf(second)).toMatchObject({ status: 'ok', retryQueue: 0, written: 3 });
       expect(patchCount(system) - before).toBe(3 * attempts + 3);
       expect(await differingMalIds(system)).toEqual([]);
       await expectMalMirrorsAniList(system);

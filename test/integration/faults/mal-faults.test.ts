@@ -1,10 +1,11 @@
 import { ManualClock } from '../../../shared/clock';
 import { KEYS } from '../../../shared/store/store';
 import type { RunReport } from '../../../shared/sync/report';
-import { loadSyncState } from '../../../shared/sync/state';
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import { buildWorker, differingMalIds, patchCount, seededMalFaults, type TestWorker } from '../../support/faults';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { resultOf, sectionOf } from '../../support/reports';
+import { malState } from '../../support/state';
 
 /*
  * MAL misbehaving while the worker writes: every fault is served by the MAL sandbox over real
@@ -29,7 +30,7 @@ async function runUntilSettled(worker: TestWorker, maxRuns = 3): Promise<RunRepo
     const report = await worker.run();
     reports.push(report);
     expect(report.status).not.toBe('failed');
-    if (report.retryQueue === 0 && report.status === 'ok') break;
+    if (sectionOf(report).retryQueue === 0 && report.status === 'ok') break;
   }
   return reports;
 }
@@ -74,10 +75,10 @@ describe('seeded random MAL write faults', () => {
       const started = clock.now();
       const reports = await runUntilSettled(worker);
 
-      const gaveUp = reports.reduce((n, r) => n + r.failures.length, 0);
+      const gaveUp = reports.reduce((n, r) => n + sectionOf(r).failures.length, 0);
       expect(gaveUp).toBe(gaveUpExpected);
       expect(reports).toHaveLength(gaveUp > 0 ? 2 : 1);
-      for (const failure of reports.flatMap((r) => r.failures)) {
+      for (const failure of reports.flatMap((r) => sectionOf(r).failures)) {
         expect(failure).toMatchObject({ permanent: false, error: expect.stringMatching(/mal_rate_limited/) });
       }
       expect(system.mal!.faults.pending()).toBe(0);
@@ -122,11 +123,11 @@ describe('seeded random MAL write faults', () => {
       const reports = await runUntilSettled(worker);
 
       expect(new Set(faults.injected.map((f) => f.kind)).size).toBeGreaterThanOrEqual(4);
-      const failures = reports.flatMap((r) => r.failures);
+      const failures = reports.flatMap((r) => sectionOf(r).failures);
       expect(failures).toHaveLength(gaveUpExpected);
       // Transient failures are kept for the next run, never reported as MAL rejections.
       for (const failure of failures) expect(failure.permanent).toBe(false);
-      expect(reports.at(-1)).toMatchObject({ status: 'ok', retryQueue: 0 });
+      expect(reports.at(-1)).toMatchObject({ status: 'ok', destinations: [{ destination: 'mal', retryQueue: 0 }] });
       expect(await differingMalIds(system)).toEqual([]);
       await expectMalMirrorsAniList(system);
       expect(patchCount(system) - before).toBe(differing.length + faults.injected.length);
@@ -153,16 +154,18 @@ describe('MAL faults through the scheduled handler', () => {
     system.mal!.faults.inject({ route: 'write', kind: 502 });
 
     const first = await system.runSync();
-    expect(first).toMatchObject({ status: 'partial', failed: 1, retryQueue: 1, applied: { updated: 4 } });
-    const failure = system.reports.at(-1)!.failures[0]!;
+    expect(first).toMatchObject({ status: 'partial' });
+    expect(resultOf(first)).toMatchObject({ status: 'partial', failed: 1, retryQueue: 1, written: 4 });
+    const failure = sectionOf(system.reports.at(-1)!).failures[0]!;
     expect(failure).toMatchObject({ permanent: false, error: expect.stringMatching(/^network_error/) });
     // The unapplied change holds the watermark back.
-    const { state } = (await loadSyncState(system.store))!;
+    const state = await malState(system.store);
     expect(state.pending).toHaveLength(1);
     expect(state.watermark).toBeLessThan(state.pending[0]!.entry.updatedAt);
 
     const second = await system.runSync();
-    expect(second).toMatchObject({ status: 'ok', retryQueue: 0, applied: { updated: 1 } });
+    expect(second).toMatchObject({ status: 'ok' });
+    expect(resultOf(second)).toMatchObject({ status: 'ok', retryQueue: 0, written: 1 });
     expect(await differingMalIds(system)).toEqual([]);
     await expectMalMirrorsAniList(system);
     expect(patchCount(system) - before).toBe(differing.length + 3);
@@ -174,18 +177,20 @@ describe('MAL faults through the scheduled handler', () => {
     editEntries(system, 4, 'full');
     const differing = await differingMalIds(system);
     const before = patchCount(system);
-    const stateBefore = (await system.store.get(KEYS.syncState))!.body;
+    const stateBefore = (await system.store.get(KEYS.syncState('mal')))!.body;
     const worker = await buildWorker(system, { clock: new ManualClock(Date.now()) });
-    system.mal!.faults.inject({ route: 'list', kind: 'reset', times: system.config.HTTP_MAX_ATTEMPTS });
+    system.mal!.faults.inject({ route: 'list', kind: 'reset', times: system.config.base.HTTP_MAX_ATTEMPTS });
 
     const failed = await worker.run({ full: true });
     expect(failed.status).toBe('failed');
-    expect(failed.error).toMatch(/^network_error/);
+    expect(sectionOf(failed)).toMatchObject({ mode: 'full', status: 'failed', applied: { written: 0 } });
+    expect(sectionOf(failed).error).toMatch(/^network_error/);
     expect(patchCount(system)).toBe(before);
-    expect((await system.store.get(KEYS.syncState))!.body).toBe(stateBefore);
+    expect((await system.store.get(KEYS.syncState('mal')))!.body).toBe(stateBefore);
 
     const redone = await worker.run({ full: true });
-    expect(redone).toMatchObject({ mode: 'full', status: 'ok', applied: { updated: differing.length } });
+    expect(redone.status).toBe('ok');
+    expect(sectionOf(redone)).toMatchObject({ mode: 'full', status: 'ok', applied: { written: differing.length } });
     expect(patchCount(system) - before).toBe(differing.length);
     await expectMalMirrorsAniList(system);
   });

@@ -1,6 +1,8 @@
 import { approveLatestEmail } from '../../../local/story';
+import { ManualClock } from '../../../shared/clock';
+import type { ComparableMalState } from '../../../shared/destinations/mal/mapping';
 import { KEYS } from '../../../shared/store/store';
-import { loadSyncState, type SyncState } from '../../../shared/sync/state';
+import type { DestinationState } from '../../../shared/sync/state';
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import {
   buildWorker,
@@ -12,6 +14,8 @@ import {
   patchCount,
 } from '../../support/faults';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { sectionOf } from '../../support/reports';
+import { loadMalState, malState } from '../../support/state';
 
 const CHECKPOINT_EVERY_WRITES = 3;
 /** Checkpoints by count only (the time pacing, CHECKPOINT_INTERVAL_MS, would skip them in runs this fast). */
@@ -30,47 +34,61 @@ const CHECKPOINTS = { CHECKPOINT_EVERY_WRITES, CHECKPOINT_INTERVAL_MS: 0 };
  */
 describe('S3 errors while saving state, and runs killed mid-apply', () => {
   let system: TestSystem;
+  /** The whole system's clock (AniList's Date header, `updatedAt` stamps, tokens); workers share it. */
+  let clock: ManualClock;
   afterEach(async () => {
     await system?.close();
   });
 
   /** Tokens stored through the real consent flow, but no sync yet: the next run is the first, full one. */
   async function authorizedWithoutFirstSync(): Promise<void> {
-    system = await startTestSystem();
+    clock = new ManualClock(Date.now());
+    system = await startTestSystem({ clock });
     system.bus.route({ onAuthorizationCompleted: async () => {} });
     expect((await system.runMailer()).sent).toBe(true);
     expect((await approveLatestEmail(system)).callbackStatus).toBe(200);
     await system.settle();
-    expect(await system.store.get(KEYS.syncState)).toBeUndefined();
+    expect(await system.store.get(KEYS.syncState('mal'))).toBeUndefined();
   }
 
   /**
    * Mirrored by a first full run, then 7 entries edited: the next run is incremental with 7 writes.
    * Each edit has its own second, and the first one written (writes go in title order) is the newest:
    * every write still unsettled at a checkpoint is older than the newest entry read, so only the
-   * engine's hold keeps the watermark from passing it.
+   * engine's hold keeps the watermark from passing it. The edits are stamped in the past: above the
+   * first run's watermark, below AniList's clock when the next read starts (minus its margin), so
+   * the read's ceiling does not hold the watermark back for the engine.
    */
   async function mirroredWithSevenEdits(): Promise<void> {
-    system = await startTestSystem();
+    clock = new ManualClock(Date.now());
+    system = await startTestSystem({ clock });
     await authorize(system);
+    const watermark = (await malState(system.store)).watermark;
+    // Ten minutes later on AniList's clock (the access token, valid for an hour, needs no refresh).
+    clock.advance(10 * 60_000);
+    const now = Math.floor(clock.now() / 1000);
     const edited = system
       .anilist!.store.entries()
       .filter((e) => e.media?.idMal && !e.private)
       .slice(0, 7)
       .sort((a, b) => (a.media!.title.romaji ?? '').localeCompare(b.media!.title.romaji ?? ''));
-    const newest = Math.floor(Date.now() / 1000) + 100;
+    const newest = now - 60;
     edited.forEach((e, i) => {
       system.anilist!.store.upsertEntry({ id: e.id, notes: `after the crash ${e.id}`, updatedAt: newest - i });
     });
+    // Every edit is newer than the watermark (so the next run reads it) and a minute older than the
+    // clock the next read starts at (so the read's ceiling is above all of them).
+    expect(newest - 6).toBeGreaterThan(watermark);
   }
 
   /** What a saved state claims never exceeds what MAL holds: unrecorded edits stay above the watermark. */
-  function expectWatermarkBelowUnrecorded(saved: SyncState): void {
+  function expectWatermarkBelowUnrecorded(saved: DestinationState): void {
     const edits = system.anilist!.store.entries().filter((e) => e.notes?.startsWith('after the crash'));
     expect(edits).toHaveLength(7);
     let unrecorded = 0;
     for (const e of edits) {
-      if (saved.mirrored[String(e.media!.idMal)]?.state.comments === e.notes) continue;
+      const recorded = saved.mirrored[String(e.media!.idMal)]?.state as ComparableMalState | undefined;
+      if (recorded?.comments === e.notes) continue;
       unrecorded++;
       expect({ entry: e.id, watermarkPassedIt: saved.watermark >= e.updatedAt }).toEqual({
         entry: e.id,
@@ -98,7 +116,7 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
     };
   }
 
-  const isState = (key: string) => key === KEYS.syncState;
+  const isState = (key: string) => key === KEYS.syncState('mal');
   const isBackup = (key: string) => key.startsWith(KEYS.backupPrefix);
 
   test.each([
@@ -116,15 +134,16 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
       const before = patchCount(system);
       const store = await memoryCopyOf(system.store);
       failPut(store, match, nth);
-      const worker = await buildWorker(system, { store, config: CHECKPOINTS });
+      const worker = await buildWorker(system, { store, clock, config: CHECKPOINTS });
 
       const crashed = await worker.run();
       expect(crashed.status).toBe('failed');
-      expect(crashed.error).toMatch(/injected S3 failure writing (sync\/state\.json|backups\/)/);
+      expect(sectionOf(crashed).status).toBe('failed');
+      expect(sectionOf(crashed).error).toMatch(/injected S3 failure writing (sync\/mal\/state\.json|backups\/)/);
       expect(patchCount(system) - before).toBe(landed);
       // What was saved never claims more than it knows: a full run stays pending, and an incremental
       // run's watermark stays below every edit the saved state does not record as applied.
-      const saved = (await loadSyncState(store))?.state;
+      const saved = await loadMalState(store);
       if (setup === 'first') {
         expect(saved === undefined || saved.fullSyncPending).toBe(true);
       } else {
@@ -147,15 +166,20 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
     const before = patchCount(system);
     const store = await memoryCopyOf(system.store);
     store.hooks.beforeGet = (key) => {
-      if (key === KEYS.syncState) throw new InjectedStoreError(key);
+      if (key === KEYS.syncState('mal')) throw new InjectedStoreError(key);
     };
-    const worker = await buildWorker(system, { store });
+    const worker = await buildWorker(system, { store, clock });
     system.anilist!.resetCounters();
-    await expect(worker.run()).rejects.toThrow(/injected S3 failure/);
+    const failed = await worker.run();
+    expect(failed.status).toBe('failed');
+    expect(sectionOf(failed).status).toBe('failed');
+    expect(sectionOf(failed).error).toMatch(/injected S3 failure/);
     expect(system.anilist!.counters.requests).toBe(0);
     expect(patchCount(system)).toBe(before);
     store.hooks = {};
-    expect(await worker.run()).toMatchObject({ status: 'ok', applied: { updated: 7 } });
+    const resumed = await worker.run();
+    expect(resumed.status).toBe('ok');
+    expect(sectionOf(resumed)).toMatchObject({ status: 'ok', applied: { written: 7 } });
     expect(patchCount(system) - before).toBe(7);
   });
 
@@ -170,12 +194,12 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
       reached = resolve;
     });
     store.hooks.beforePut = (key) => {
-      if (key !== KEYS.syncState || ++statePuts < 2) return;
+      if (key !== KEYS.syncState('mal') || ++statePuts < 2) return;
       reached();
       // The process dies here: this run never writes, saves or reports anything again.
       return killed();
     };
-    const dying = await buildWorker(system, { store, config: CHECKPOINTS });
+    const dying = await buildWorker(system, { store, clock, config: CHECKPOINTS });
     let settled = false;
     const run = dying.run().finally(() => {
       settled = true;
@@ -184,10 +208,11 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
     expect(patchCount(system)).toBe(2 * CHECKPOINT_EVERY_WRITES);
 
     store.hooks = {};
-    const fresh = await buildWorker(system, { store, config: CHECKPOINTS });
+    const fresh = await buildWorker(system, { store, clock, config: CHECKPOINTS });
     const report = await fresh.run();
-    expect(report).toMatchObject({ mode: 'full', status: 'ok' });
-    expect(report.applied.updated).toBe(differing.length - CHECKPOINT_EVERY_WRITES * 2);
+    expect(report.status).toBe('ok');
+    expect(sectionOf(report)).toMatchObject({ mode: 'full', status: 'ok' });
+    expect(sectionOf(report).applied.written).toBe(differing.length - CHECKPOINT_EVERY_WRITES * 2);
     expect(system.mal!.counters.byRoute[PATCH_ROUTE]).toBe(differing.length);
     expect(await differingMalIds(system)).toEqual([]);
     await expectMalMirrorsAniList(system);
@@ -218,17 +243,20 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
     // A short per-attempt timeout only so that the frozen request's timer is gone before Jest exits.
     const dying = await buildWorker(system, {
       store,
+      clock,
       fetch: dyingFetch,
       config: { ...CHECKPOINTS, HTTP_TIMEOUT_MS: 500 },
     });
     await untilFrozen(dying.run(), frozen);
     expect(patchCount(system) - before).toBe(5);
-    const checkpoint = (await loadSyncState(store))!.state;
+    const checkpoint = await malState(store);
     // The checkpoint after 3 writes holds the watermark below the 4 edits not yet confirmed.
     expectWatermarkBelowUnrecorded(checkpoint);
 
-    const fresh = await buildWorker(system, { store, config: CHECKPOINTS });
-    expect(await fresh.run()).toMatchObject({ mode: 'incremental', status: 'ok', applied: { updated: 4 } });
+    const fresh = await buildWorker(system, { store, clock, config: CHECKPOINTS });
+    const resumed = await fresh.run();
+    expect(resumed.status).toBe('ok');
+    expect(sectionOf(resumed)).toMatchObject({ mode: 'incremental', status: 'ok', applied: { written: 4 } });
     expect(await differingMalIds(system)).toEqual([]);
     await expectMalMirrorsAniList(system);
     // Writes 4 and 5 (after the checkpoint) are sent again with the same fields; 1–3 are not.

@@ -1,4 +1,5 @@
 import { type MalSandbox, startMalSandbox } from '../../../local/sandbox/mal/server';
+import type { AuthProvider } from '../../../shared/auth/provider';
 import {
   createTokenProvider,
   ReauthRequiredError,
@@ -7,8 +8,7 @@ import {
   saveTokensFromAuthorization,
 } from '../../../shared/auth/tokens';
 import { ManualClock } from '../../../shared/clock';
-import { createMalOAuth, isInvalidGrant } from '../../../shared/mal/oauth';
-import type { MalOAuth } from '../../../shared/mal/types';
+import { createMalAuth } from '../../../shared/destinations/mal/oauth';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
 import { forEachSchedule, Interleaving } from '../../support/interleave';
@@ -27,13 +27,15 @@ const CLIENT_ID = 'token-race-client';
  * the new authorization's (the user's latest decision is never lost), their refresh token still
  * works at MAL, and the worker either continues with an access token MAL accepts or, only when
  * its own refresh token was dead, asks for re-authorization without marking the new tokens invalid.
+ * Each path runs from a current token record and from one written by the first version (`malUser`
+ * instead of `user`), which the worker must refresh from just the same.
  */
 describe('overlapping writers of the token object: every interleaving', () => {
   let mal: MalSandbox;
-  let oauth: MalOAuth;
+  let oauth: AuthProvider;
   beforeAll(async () => {
     mal = await startMalSandbox({ clientId: CLIENT_ID });
-    oauth = createMalOAuth({ fetch, timeoutMs: 5000, oauthUrl: mal.oauthUrl, apiUrl: mal.apiUrl, clientId: CLIENT_ID });
+    oauth = createMalAuth({ fetch, timeoutMs: 5000, oauthUrl: mal.oauthUrl, apiUrl: mal.apiUrl, clientId: CLIENT_ID });
   });
   afterAll(async () => {
     await mal?.close();
@@ -41,11 +43,14 @@ describe('overlapping writers of the token object: every interleaving', () => {
 
   type WorkerPath = 'expired access token (get)' | '401 invalid_token (refresh)' | 'refresh token revoked at MAL';
 
-  test.each<[WorkerPath]>([
-    ['expired access token (get)'],
-    ['401 invalid_token (refresh)'],
-    ['refresh token revoked at MAL'],
-  ])('worker: %s, racing the callback', async (path) => {
+  test.each<[WorkerPath, 'current' | 'version 1']>([
+    ['expired access token (get)', 'current'],
+    ['401 invalid_token (refresh)', 'current'],
+    ['refresh token revoked at MAL', 'current'],
+    ['expired access token (get)', 'version 1'],
+    ['401 invalid_token (refresh)', 'version 1'],
+    ['refresh token revoked at MAL', 'version 1'],
+  ])('worker: %s, racing the callback (%s token record)', async (path, record) => {
     const outcomes = new Map<string, number>();
     const schedules = await forEachSchedule(async (choose) => {
       const clock = new ManualClock(Date.now());
@@ -55,25 +60,26 @@ describe('overlapping writers of the token object: every interleaving', () => {
       if (path === 'refresh token revoked at MAL') mal.state.revokeRefreshTokens();
       const authorized = mal.state.issueTokensDirectly();
       const now = clock.now();
-      const stored: StoredTokens = {
+      const times: Omit<StoredTokens, 'user'> = {
         accessToken: seeded.accessToken,
         refreshToken: seeded.refreshToken,
         accessExpiresAt: path === '401 invalid_token (refresh)' ? now + 3_600_000 : now - 1,
         refreshIssuedAt: now - 86_400_000,
         refreshExpiresAt: now + 29 * 86_400_000,
-        malUser: 'sandbox_user',
       };
-      await store.put(KEYS.tokens, JSON.stringify(stored));
+      // Version 1 named the account `malUser`.
+      const stored = record === 'current' ? { ...times, user: 'sandbox_user' } : { ...times, malUser: 'sandbox_user' };
+      await store.put(KEYS.tokens('mal'), JSON.stringify(stored));
       store.hooks.beforeGet = (key) => gate.point(`get ${key}`);
       store.hooks.beforePut = (key) => gate.point(`put ${key}`);
 
-      const deps = { store, oauth, clock, refreshTokenLifetimeDays: 30, isInvalidGrant };
+      const deps = { store, provider: oauth, clock };
       const provider = createTokenProvider(deps);
       const results = await gate.run(
         {
           worker: () =>
             path === '401 invalid_token (refresh)' ? provider.refresh(seeded.accessToken) : provider.get(),
-          callback: () => saveTokensFromAuthorization(deps, authorized, 'sandbox_user'),
+          callback: () => saveTokensFromAuthorization(deps, oauth, authorized, 'sandbox_user'),
         },
         choose,
       );
@@ -84,21 +90,22 @@ describe('overlapping writers of the token object: every interleaving', () => {
       expect({ trace, callback: results.callback }).toMatchObject({
         callback: { status: 'fulfilled', value: { outcome: 'stored' } },
       });
-      const final = await readTokens(store);
+      const final = await readTokens(store, 'mal');
       expect({ trace, corrupt: final.corrupt, invalid: final.tokens?.invalid }).toEqual({
         trace,
         corrupt: undefined,
         invalid: undefined,
       });
-      expect({ trace, refreshToken: final.tokens?.refreshToken }).toEqual({
+      expect({ trace, refreshToken: final.tokens?.refreshToken, user: final.tokens?.user }).toEqual({
         trace,
         refreshToken: authorized.refreshToken,
+        user: 'sandbox_user',
       });
 
       const worker = results.worker!;
       if (worker.status === 'fulfilled') {
         // Whatever the worker continues with, MAL accepts it.
-        await expect(oauth.getMe(worker.value as string)).resolves.toMatchObject({ name: expect.any(String) });
+        await expect(oauth.whoAmI(worker.value as string)).resolves.toMatchObject({ name: expect.any(String) });
         outcomes.set('worker continued', (outcomes.get('worker continued') ?? 0) + 1);
       } else {
         expect({ trace, path, reason: worker.reason }).toMatchObject({

@@ -49,7 +49,7 @@ describe('npm start in real mode: the authorization link survives restarts', () 
 
   test('the first start emails a link; a restart before clicking finds the same email, still valid', async () => {
     system = await start();
-    expect(await system.authorization()).toEqual({ needed: true, reason: 'no_tokens' });
+    expect(await system.authorization()).toEqual({ mal: { needed: true, reason: 'no_tokens' } });
     const first = await system.ensureAuthorizationLink();
     expect(first.source).toBe('sent');
     expect(first.link).toBe((await latestAuthorizeLink(system)).url);
@@ -84,8 +84,8 @@ describe('npm start in real mode: the authorization link survives restarts', () 
       intervalMinutes: 15,
       mode: 'MAL_CLIENT_ID is set',
       sandboxSetting: 'auto',
-      auth: { needed: true, reason: 'no_tokens' },
-      link: { source: 'missing', why: 'SES refused the message (throttled by the emulator)' },
+      auth: { mal: { needed: true, reason: 'no_tokens' } },
+      link: { source: 'missing', links: [], why: 'SES refused the message (throttled by the emulator)' },
     });
     expect(text).toContain('not in the local inbox');
     expect(text).toContain('SES refused the message');
@@ -147,10 +147,10 @@ describe('npm start with tokens already stored', () => {
     await approveLatestEmail(system);
     await system.settle();
     const auth = await system.authorization();
-    expect(auth).toMatchObject({ needed: false, malUser: system.mal!.state.user.name });
+    expect(auth).toMatchObject({ mal: { needed: false, user: system.mal!.state.user.name } });
 
     const text = banner(system, { intervalMinutes: 1, mode: 'SANDBOX=true', sandboxSetting: 'true', auth });
-    expect(text).toContain('MyAnimeList is authorized');
+    expect(text).toContain(`MyAnimeList as "${system.mal!.state.user.name}" is authorized.`);
     expect(text).toContain('every 1 minute.');
     expect(text).not.toMatch(/inbox in your browser|Re-authorize/);
 
@@ -172,8 +172,13 @@ describe('the console', () => {
         intervalMinutes: 15,
         mode: 'SANDBOX=true, so your MAL_CLIENT_ID and other real-account settings are ignored',
         sandboxSetting: 'true',
-        auth: { needed: true, reason: 'no_tokens' },
-        link: { source: 'sent', link: 'http://127.0.0.1:1/authorize?state=x', why: 'no email sent before' },
+        auth: { mal: { needed: true, reason: 'no_tokens' } },
+        link: {
+          source: 'sent',
+          links: [{ label: 'MyAnimeList', url: 'http://127.0.0.1:1/authorize?state=x' }],
+          link: 'http://127.0.0.1:1/authorize?state=x',
+          why: 'no email sent before',
+        },
       });
       expect(text).toMatch(/27 entries, 1 private \(hidden without an AniList token\)/);
       expect(text).toContain('needs your authorization');
@@ -189,7 +194,7 @@ describe('the console', () => {
       expect(mail.sent).toBe(true);
       await approveLatestEmail(system);
       await system.settle();
-      expect(system.reports.at(-1)?.fetched).toBe(26);
+      expect(system.reports.at(-1)?.source.fetched).toBe(26);
     } finally {
       await system.close();
     }
@@ -211,17 +216,17 @@ describe('the console', () => {
   });
 
   test('every emailed link is handed to the console with the result that sent it', async () => {
-    const links: (string | undefined)[] = [];
+    const links: (readonly { label: string; url: string }[])[] = [];
     const system = await startLocalSystem({
       local: ephemeralLocalConfig(),
       env: {},
       sandbox: true,
       logger: silentLogger,
-      onMail: (_result, link) => links.push(link),
+      onMail: (_result, sent) => links.push(sent),
     });
     try {
       await system.runMailer();
-      expect(links).toEqual([(await latestAuthorizeLink(system)).url]);
+      expect(links).toEqual([[{ label: 'MyAnimeList', url: (await latestAuthorizeLink(system)).url }]]);
     } finally {
       await system.close();
     }

@@ -1,17 +1,17 @@
 import { type MalSandbox, type MalSandboxOptions, startMalSandbox } from '../../../local/sandbox/mal/server';
 import { ManualClock } from '../../../shared/clock';
-import { NetworkError } from '../../../shared/errors';
-import type { AttemptInfo, RetryPolicy } from '../../../shared/http/policy';
-import { createMalClient, MAL_RETRY_POLICY, type MalClientOptions } from '../../../shared/mal/client';
+import { createMalClient, MAL_RETRY_POLICY, type MalClientOptions } from '../../../shared/destinations/mal/client';
 import {
   MalApiError,
   MalAuthError,
   MalInvalidInputError,
   MalRateLimitError,
   MalResponseError,
-} from '../../../shared/mal/errors';
-import { createMalOAuth } from '../../../shared/mal/oauth';
-import type { MalWriteFields } from '../../../shared/mal/types';
+} from '../../../shared/destinations/mal/errors';
+import { createMalAuth } from '../../../shared/destinations/mal/oauth';
+import type { MalWriteFields } from '../../../shared/destinations/mal/types';
+import { NetworkError } from '../../../shared/errors';
+import type { AttemptInfo, RetryPolicy } from '../../../shared/http/policy';
 import { BrokenRefreshProvider, SandboxTokenProvider } from './helpers';
 
 const CLIENT_ID = 'client-under-test';
@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 function setup(overrides: Partial<MalClientOptions> & { retry?: RetryPolicy } = {}) {
-  const oauth = createMalOAuth({
+  const oauth = createMalAuth({
     oauthUrl: sandbox.oauthUrl,
     apiUrl: sandbox.apiUrl,
     clientId: CLIENT_ID,
@@ -291,9 +291,12 @@ describe('MAL client against the sandbox', () => {
 
   test('a reset connection is retried as a network error', async () => {
     await start();
+    sandbox.state.setList([{ animeId: 21, listStatus: { status: 'watching', num_episodes_watched: 3 } }]);
     sandbox.faults.inject({ route: 'any', times: 1, kind: 'reset' });
     const { client, attempts } = setup();
-    await expect(client.getMe()).resolves.toEqual({ id: 1, name: 'sandbox_user' });
+    await expect(client.listAll()).resolves.toEqual([
+      expect.objectContaining({ animeId: 21, listStatus: expect.objectContaining({ num_episodes_watched: 3 }) }),
+    ]);
     expect(attempts.map((a) => a.status)).toEqual(['network-error', 200]);
   });
 

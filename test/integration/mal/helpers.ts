@@ -1,4 +1,5 @@
-import type { AccessTokenProvider, MalOAuth, MalTokenSet } from '../../../shared/mal/types';
+import type { AuthProvider, TokenSet } from '../../../shared/auth/provider';
+import type { AccessTokenProvider } from '../../../shared/auth/tokens';
 
 /**
  * A minimal AccessTokenProvider for tests: holds one token set and refreshes it through the real
@@ -9,8 +10,8 @@ export class SandboxTokenProvider implements AccessTokenProvider {
   readonly staleTokensSeen: string[] = [];
 
   constructor(
-    private readonly oauth: MalOAuth,
-    public current: MalTokenSet,
+    private readonly oauth: Pick<AuthProvider, 'refresh'>,
+    public current: TokenSet,
   ) {}
 
   async get(): Promise<string> {

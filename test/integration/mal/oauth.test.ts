@@ -1,8 +1,8 @@
 import { type MalSandbox, type MalSandboxOptions, startMalSandbox } from '../../../local/sandbox/mal/server';
+import type { AuthProvider } from '../../../shared/auth/provider';
 import { ManualClock } from '../../../shared/clock';
-import { MalAuthError } from '../../../shared/mal/errors';
-import { createMalOAuth, isInvalidGrant, MalOAuthError } from '../../../shared/mal/oauth';
-import type { MalOAuth } from '../../../shared/mal/types';
+import { MalAuthError } from '../../../shared/destinations/mal/errors';
+import { createMalAuth, isInvalidGrant, MalOAuthError } from '../../../shared/destinations/mal/oauth';
 import { hiddenFields, verifier } from './helpers';
 
 const CLIENT_ID = 'oauth-client';
@@ -22,7 +22,7 @@ async function start(extra: Partial<MalSandboxOptions> = {}) {
     appName: 'AniList Mirror',
     ...extra,
   });
-  const oauth = createMalOAuth({
+  const oauth = createMalAuth({
     oauthUrl: sandbox.oauthUrl,
     apiUrl: sandbox.apiUrl,
     clientId: CLIENT_ID,
@@ -34,7 +34,7 @@ async function start(extra: Partial<MalSandboxOptions> = {}) {
 }
 
 /** Opens the consent page, submits the chosen button like a browser would, returns the redirect target. */
-async function authorize(oauth: MalOAuth, decision: 'approve' | 'deny', codeVerifier: string, state = 'state-123') {
+async function authorize(oauth: AuthProvider, decision: 'approve' | 'deny', codeVerifier: string, state = 'state-123') {
   const url = oauth.authorizeUrl({ state, codeChallenge: codeVerifier, redirectUri: REDIRECT });
   const page = await fetch(url, { redirect: 'manual' });
   expect(page.status).toBe(200);
@@ -73,7 +73,7 @@ describe('MAL OAuth client against the sandbox', () => {
     });
   });
 
-  test('full code flow: approve, exchange, getMe, refresh rotation', async () => {
+  test('full code flow: approve, exchange, whoAmI, refresh rotation', async () => {
     const oauth = await start();
     const codeVerifier = verifier('flow');
     const back = await authorize(oauth, 'approve', codeVerifier);
@@ -100,7 +100,7 @@ describe('MAL OAuth client against the sandbox', () => {
     const tokens = await oauth.exchangeCode({ code, codeVerifier, redirectUri: REDIRECT });
     expect(tokens.tokenType).toBe('Bearer');
     expect(tokens.expiresIn).toBe(3600);
-    await expect(oauth.getMe(tokens.accessToken)).resolves.toEqual({ id: 4242, name: 'mirror_fan' });
+    await expect(oauth.whoAmI(tokens.accessToken)).resolves.toEqual({ id: 4242, name: 'mirror_fan' });
 
     // Codes are single-use.
     const reused = await oauth.exchangeCode({ code, codeVerifier, redirectUri: REDIRECT }).catch((e: unknown) => e);
@@ -109,7 +109,7 @@ describe('MAL OAuth client against the sandbox', () => {
     const rotated = await oauth.refresh(tokens.refreshToken);
     expect(rotated.refreshToken).not.toBe(tokens.refreshToken);
     expect(rotated.accessToken).not.toBe(tokens.accessToken);
-    await expect(oauth.getMe(rotated.accessToken)).resolves.toMatchObject({ name: 'mirror_fan' });
+    await expect(oauth.whoAmI(rotated.accessToken)).resolves.toMatchObject({ name: 'mirror_fan' });
 
     // The old refresh token is dead after rotation: MAL's 401 invalid_request, which means re-authorize.
     const stale = await oauth.refresh(tokens.refreshToken).catch((e: unknown) => e);
@@ -123,9 +123,26 @@ describe('MAL OAuth client against the sandbox', () => {
     expect((stale as Error).message).not.toContain(tokens.refreshToken);
 
     // The access token issued with the rotated refresh token stops working too.
-    await expect(oauth.getMe(tokens.accessToken)).rejects.toBeInstanceOf(MalAuthError);
+    await expect(oauth.whoAmI(tokens.accessToken)).rejects.toBeInstanceOf(MalAuthError);
     await expect(oauth.refresh(rotated.refreshToken)).resolves.toMatchObject({ tokenType: 'Bearer' });
     expect(sandbox.state.tokens()).toMatchObject({ codeExchanges: 1, refreshes: 2 });
+  });
+
+  test('whoAmI (GET /users/@me) retries a reset connection and names the account', async () => {
+    await start();
+    const oauth = createMalAuth({
+      oauthUrl: sandbox.oauthUrl,
+      apiUrl: sandbox.apiUrl,
+      clientId: CLIENT_ID,
+      fetch,
+      timeoutMs: 5_000,
+      // A manual clock: the backoff before the retry is skipped, not slept.
+      clock: new ManualClock(),
+    });
+    const tokens = sandbox.state.issueTokensDirectly();
+    sandbox.faults.inject({ route: 'any', times: 1, kind: 'reset' });
+    await expect(oauth.whoAmI(tokens.accessToken)).resolves.toEqual({ id: 4242, name: 'mirror_fan' });
+    expect(sandbox.faults.pending()).toBe(0);
   });
 
   test('deny redirects back with access_denied and the state', async () => {
@@ -171,7 +188,7 @@ describe('MAL OAuth client against the sandbox', () => {
   test('a "web" app must send its secret; without it the client is refused (not an invalid grant)', async () => {
     const oauthWithSecret = await start({ clientSecret: 'sekret-value' });
     const tokens = sandbox.state.issueTokensDirectly();
-    const withoutSecret = createMalOAuth({ oauthUrl: sandbox.oauthUrl, clientId: CLIENT_ID, fetch, timeoutMs: 5_000 });
+    const withoutSecret = createMalAuth({ oauthUrl: sandbox.oauthUrl, clientId: CLIENT_ID, fetch, timeoutMs: 5_000 });
     const err = await withoutSecret.refresh(tokens.refreshToken).catch((e: unknown) => e);
     expect(err).toMatchObject({ status: 401, oauthError: 'invalid_client' });
     expect(isInvalidGrant(err)).toBe(false);
@@ -183,7 +200,7 @@ describe('MAL OAuth client against the sandbox', () => {
     await start();
     const tokens = sandbox.state.issueTokensDirectly();
     let sentBody = '';
-    const spying = createMalOAuth({
+    const spying = createMalAuth({
       oauthUrl: sandbox.oauthUrl,
       clientId: CLIENT_ID,
       timeoutMs: 5_000,
@@ -202,7 +219,7 @@ describe('MAL OAuth client against the sandbox', () => {
   test('a token endpoint outage is retried; a non-JSON answer is a typed error', async () => {
     await start();
     // A manual clock: the backoff before the retry is skipped, not slept.
-    const oauth = createMalOAuth({
+    const oauth = createMalAuth({
       oauthUrl: sandbox.oauthUrl,
       clientId: CLIENT_ID,
       fetch,

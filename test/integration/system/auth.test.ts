@@ -3,6 +3,7 @@ import { readTokens } from '../../../shared/auth/tokens';
 import { ManualClock } from '../../../shared/clock';
 import { KEYS } from '../../../shared/store/store';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { resultOf } from '../../support/reports';
 
 const HOUR = 3_600_000;
 
@@ -17,7 +18,7 @@ describe('authorization lifecycle against the sandbox services', () => {
     const clock = new ManualClock(Date.now());
     system = await startTestSystem({ clock });
     const first = await system.runMailer();
-    expect(first).toMatchObject({ sent: true, reason: 'no_tokens' });
+    expect(first).toMatchObject({ sent: true, destinations: [{ destination: 'mal', reason: 'no_tokens' }] });
     const mail = (await system.ses.messages())[0]!;
     expect(mail.to).toEqual(['you@example.com']);
     expect(mail.html).toContain('/authorize?');
@@ -51,7 +52,7 @@ describe('authorization lifecycle against the sandbox services', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(await res.text()).toMatch(message);
-    expect((await readTokens(system.store)).tokens).toBeUndefined();
+    expect((await readTokens(system.store, 'mal')).tokens).toBeUndefined();
   });
 
   test('an expired link is refused and stores nothing', async () => {
@@ -62,7 +63,7 @@ describe('authorization lifecycle against the sandbox services', () => {
     const story = await approveLatestEmail(system);
     expect(story.callbackStatus).toBe(400);
     expect(story.callbackPage).toMatch(/expired/i);
-    expect((await readTokens(system.store)).tokens).toBeUndefined();
+    expect((await readTokens(system.store, 'mal')).tokens).toBeUndefined();
   });
 
   test('a replayed callback URL is refused and does not replace the tokens', async () => {
@@ -71,7 +72,7 @@ describe('authorization lifecycle against the sandbox services', () => {
     const story = await approveLatestEmail(system);
     expect(story.callbackStatus).toBe(200);
     expect(story.callbackPage).toContain('Connected to MyAnimeList');
-    const stored = (await system.store.get(KEYS.tokens))!;
+    const stored = (await system.store.get(KEYS.tokens('mal')))!;
     // The same redirect again (e.g. from browser history).
     const { url } = await latestAuthorizeLink(system);
     const state = new URL(url).searchParams.get('state')!;
@@ -81,7 +82,7 @@ describe('authorization lifecycle against the sandbox services', () => {
     const res = await fetch(replay);
     expect(res.status).toBe(400);
     expect(await res.text()).toMatch(/already been used|already used/i);
-    expect((await system.store.get(KEYS.tokens))!.etag).toBe(stored.etag);
+    expect((await system.store.get(KEYS.tokens('mal')))!.etag).toBe(stored.etag);
   });
 
   test('"Deny" on MAL leads to a clear page and stores nothing', async () => {
@@ -90,19 +91,20 @@ describe('authorization lifecycle against the sandbox services', () => {
     const story = await approveLatestEmail(system, 'deny');
     expect(story.callbackStatus).toBe(400);
     expect(story.callbackPage).toMatch(/declined|denied/i);
-    expect((await readTokens(system.store)).tokens).toBeUndefined();
+    expect((await readTokens(system.store, 'mal')).tokens).toBeUndefined();
   });
 
   test('an expired access token is refreshed once and the rotated refresh token is stored', async () => {
     system = await startTestSystem();
     await authorize(system);
-    const before = (await readTokens(system.store)).tokens!;
+    const before = (await readTokens(system.store, 'mal')).tokens!;
     system.mal!.state.expireAccessTokens();
     const entry = system.anilist!.store.entries().find((e) => e.media?.idMal === 5114)!;
     system.anilist!.store.upsertEntry({ id: entry.id, progress: 30 });
     const result = await system.runSync();
-    expect(result).toMatchObject({ status: 'ok', applied: { updated: 1 } });
-    const after = (await readTokens(system.store)).tokens!;
+    expect(result).toMatchObject({ status: 'ok' });
+    expect(resultOf(result)).toMatchObject({ status: 'ok', written: 1 });
+    const after = (await readTokens(system.store, 'mal')).tokens!;
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(after.accessToken).not.toBe(before.accessToken);
     expect(system.mal!.counters.byRoute['POST /v1/oauth2/token']).toBe(2); // code exchange + one refresh
@@ -117,6 +119,7 @@ describe('authorization lifecycle against the sandbox services', () => {
     system.anilist!.store.upsertEntry({ id: entry.id, score: 10 });
     const result = await system.runSync();
     expect(result).toMatchObject({ status: 'reauth_required' });
+    expect(resultOf(result)).toMatchObject({ status: 'reauth_required' });
     await system.settle();
     expect(system.bus.published.map((e) => e.detailType)).toContain('Reauth Required');
     const mails = await system.ses.messages();

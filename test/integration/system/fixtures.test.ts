@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { sectionOf } from '../../support/reports';
 
 const date = (year: number | null, month: number | null, day: number | null) => ({ year, month, day });
 
@@ -100,17 +101,23 @@ describe('seeding the sandboxes from fixture files', () => {
         SANDBOX_MAL_FIXTURE: path.join(dir, 'mal.json'),
       },
     });
-    expect(system.config.ANILIST_USERNAME).toBe('fixtureUser');
+    expect(system.config.base.ANILIST_USERNAME).toBe('fixtureUser');
 
     const report = await authorize(system);
-    expect(report).toMatchObject({ status: 'ok', unchanged: 1, applied: { updated: 1 } });
-    expect(report.writes).toEqual([
+    expect(report.status).toBe('ok');
+    const mal = sectionOf(report);
+    expect(mal).toMatchObject({ status: 'ok', unchanged: 1, applied: { written: 1 } });
+    expect(mal.writes).toEqual([
       expect.objectContaining({
-        malId: 9253,
+        kind: 'put',
+        key: '9253',
+        target: 'MAL 9253',
         fields: { is_rewatching: true, score: 10, num_watched_episodes: 3, num_times_rewatched: 1, comments: 'again' },
       }),
     ]);
-    expect(report.partialDates).toEqual([{ malId: 9253, title: 'Steins;Gate', field: 'start_date' }]);
+    expect(mal.notes).toEqual([
+      { title: 'Steins;Gate', kind: 'partial_date', detail: 'start date is incomplete on AniList' },
+    ]);
     // The partial AniList start date left MAL's own date alone; the MAL-only entry was not touched.
     expect(system.mal!.state.getEntry(9253)?.listStatus.start_date).toBe('2019-05-01');
     expect(system.mal!.state.getEntry(1)?.listStatus).toMatchObject({ status: 'watching', num_episodes_watched: 3 });

@@ -1,8 +1,9 @@
 import { generateAniListEntries } from '../../../local/sandbox/anilist';
 import { KEYS } from '../../../shared/store/store';
-import { loadSyncState } from '../../../shared/sync/state';
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { resultOf, sectionOf } from '../../support/reports';
+import { malState } from '../../support/state';
 
 const DELETE_ROUTE = 'DELETE /v2/anime/:id/my_list_status';
 
@@ -18,7 +19,9 @@ describe('prune against the sandboxes', () => {
       anilistEntries: generateAniListEntries(60, 21),
       env: { PRUNE: 'true', ANILIST_TOKEN: 'sandbox-owner-token' },
     });
-    expect(await authorize(system)).toMatchObject({ mode: 'full', status: 'ok' });
+    const first = await authorize(system);
+    expect(first.status).toBe('ok');
+    expect(sectionOf(first)).toMatchObject({ mode: 'full', status: 'ok' });
   });
   afterEach(async () => {
     await system?.close();
@@ -43,8 +46,9 @@ describe('prune against the sandboxes', () => {
     system.anilist!.resetCounters();
     system.mal!.resetCounters();
 
-    const report = (await system.runSync({ full: true }))!;
-    expect(report).toMatchObject({ mode: 'full', status: 'ok', applied: { deleted: 1 } });
+    const report = await system.runSync({ full: true });
+    expect(report).toMatchObject({ status: 'ok' });
+    expect(resultOf(report)).toMatchObject({ mode: 'full', status: 'ok', removed: 1 });
     expect(system.mal!.counters.byRoute[DELETE_ROUTE]).toBe(1);
     expect(system.mal!.state.getEntry(gone!.media!.idMal!)).toBeUndefined();
     // Made private, not deleted: skipped (MIRROR_PRIVATE is off) and left alone on MAL.
@@ -52,7 +56,7 @@ describe('prune against the sandboxes', () => {
     expect(system.mal!.state.getEntry(handAdded)).toBeDefined();
     // The full read, the MAL list, and one presence check before the delete.
     expect(system.anilist!.counters.byOperation).toMatchObject({ MediaListCollection: 1, Page: 1 });
-    const { state } = (await loadSyncState(system.store))!;
+    const state = await malState(system.store);
     expect(state.mirrored[String(gone!.media!.idMal!)]).toBeUndefined();
     await expectMalMirrorsAniList(system);
   });
@@ -63,23 +67,23 @@ describe('prune against the sandboxes', () => {
     // on the list, and the presence check (Page.mediaList) finds it.
     system.anilist!.store.upsertEntry({ id: unseen!.id, hiddenFromStatusLists: true, customLists: [] });
     system.anilist!.resetCounters();
-    const report = (await system.runSync({ full: true }))!;
-    expect(report.applied.deleted).toBe(0);
+    const report = await system.runSync({ full: true });
+    expect(resultOf(report).removed).toBe(0);
     expect(system.mal!.counters.byRoute[DELETE_ROUTE] ?? 0).toBe(0);
     expect(system.mal!.state.getEntry(unseen!.media!.idMal!)).toBeDefined();
     expect(system.anilist!.counters.byOperation).toMatchObject({ MediaListCollection: 1, Page: 1 });
-    expect(system.reports.at(-1)!.pruneRefused).toMatch(/still on AniList/);
+    expect(sectionOf(system.reports.at(-1)!).pruneRefused).toMatch(/still on AniList/);
   });
 
   test('an entry AniList sends unreadable and unidentifiable blocks pruning for the run', async () => {
     const [gone, broken] = mirrored();
     system.anilist!.store.deleteEntry(gone!.id);
     system.anilist!.faults.corruptEntry(broken!.id, { id: undefined, mediaId: undefined });
-    const report = (await system.runSync({ full: true }))!;
-    expect(report.applied.deleted).toBe(0);
+    const report = await system.runSync({ full: true });
+    expect(resultOf(report).removed).toBe(0);
     expect(system.mal!.state.getEntry(gone!.media!.idMal!)).toBeDefined();
     expect(system.mal!.state.getEntry(broken!.media!.idMal!)).toBeDefined();
-    expect(system.reports.at(-1)!.pruneRefused).toMatch(/could not be read or identified/);
-    expect((await system.store.get(KEYS.syncState))!.body).toContain(`"${gone!.media!.idMal!}"`);
+    expect(sectionOf(system.reports.at(-1)!).pruneRefused).toMatch(/could not be read or identified/);
+    expect((await system.store.get(KEYS.syncState('mal')))!.body).toContain(`"${gone!.media!.idMal!}"`);
   });
 });

@@ -1,5 +1,6 @@
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { resultOf, sectionOf } from '../../support/reports';
 
 /** Sync over real HTTP: handlers ↔ sandbox AniList/MAL, state in s3rver, mail through the SES emulator. */
 describe('sync worker against the sandbox services', () => {
@@ -13,11 +14,13 @@ describe('sync worker against the sandbox services', () => {
 
   test('authorizing triggers a full sync that mirrors the list by the rules, after a backup', async () => {
     const report = await authorize(system);
-    expect(report).toMatchObject({ mode: 'full', status: 'ok' });
-    expect(report.applied.updated).toBeGreaterThan(20);
-    expect(report.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'no_mal_id' })]));
-    expect(report.partialDates.length).toBeGreaterThan(0);
-    expect(await expectMalMirrorsAniList(system)).toBe(report.applied.updated);
+    expect(report).toMatchObject({ status: 'ok', source: { mode: 'full' } });
+    const mal = sectionOf(report);
+    expect(mal).toMatchObject({ mode: 'full', status: 'ok' });
+    expect(mal.applied.written).toBeGreaterThan(20);
+    expect(mal.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'no_mal_id' })]));
+    expect(mal.notes.filter((n) => n.kind === 'partial_date').length).toBeGreaterThan(0);
+    expect(await expectMalMirrorsAniList(system)).toBe(mal.applied.written);
     expect(await system.store.list('backups/')).toHaveLength(1);
   });
 
@@ -26,7 +29,8 @@ describe('sync worker against the sandbox services', () => {
     system.anilist!.resetCounters();
     system.mal!.resetCounters();
     const result = await system.runSync();
-    expect(result).toMatchObject({ mode: 'incremental', status: 'ok', applied: { updated: 0 } });
+    expect(result).toMatchObject({ status: 'ok', source: { mode: 'incremental' } });
+    expect(resultOf(result)).toMatchObject({ mode: 'incremental', status: 'ok', written: 0 });
     expect(system.anilist!.counters.requests).toBe(1);
     expect(system.mal!.counters.requests).toBe(0);
     expect(system.counters.snapshot()).toEqual({ anilist: 1, s3_get: 1 });
@@ -38,10 +42,10 @@ describe('sync worker against the sandbox services', () => {
     system.anilist!.store.upsertEntry({ id: frieren.id, score: 100, notes: 'Best of the decade' });
     system.mal!.resetCounters();
     const result = await system.runSync();
-    expect(result).toMatchObject({ mode: 'incremental', applied: { updated: 1 } });
+    expect(resultOf(result)).toMatchObject({ mode: 'incremental', written: 1 });
     expect(system.mal!.counters.byRoute).toEqual({ 'PATCH /v2/anime/:id/my_list_status': 1 });
     expect(system.mal!.state.getEntry(52991)?.listStatus).toMatchObject({ score: 10, comments: 'Best of the decade' });
-    expect(system.reports.at(-1)?.writes[0]?.fields).toEqual({ score: 10, comments: 'Best of the decade' });
+    expect(sectionOf(system.reports.at(-1)!).writes[0]?.fields).toEqual({ score: 10, comments: 'Best of the decade' });
   });
 
   test('MAL faults: failed writes are retried next run and the list converges, nothing written twice', async () => {
@@ -55,9 +59,11 @@ describe('sync worker against the sandbox services', () => {
     // More consecutive failures than one request's attempts: the first writes fail for good this run.
     system.mal!.faults.inject({ route: 'write', times: 5, kind: 503 });
     const first = await system.runSync();
-    expect(first).toMatchObject({ status: 'partial', failed: 1, retryQueue: 1 });
+    expect(first).toMatchObject({ status: 'partial' });
+    expect(resultOf(first)).toMatchObject({ status: 'partial', failed: 1, retryQueue: 1 });
     const second = await system.runSync();
-    expect(second).toMatchObject({ status: 'ok', retryQueue: 0 });
+    expect(second).toMatchObject({ status: 'ok' });
+    expect(resultOf(second)).toMatchObject({ status: 'ok', retryQueue: 0 });
     await expectMalMirrorsAniList(system);
     // 6 successful PATCHes + 5 injected failures, no extra write.
     expect(system.mal!.counters.byRoute['PATCH /v2/anime/:id/my_list_status']).toBe(6 + 5);
@@ -74,11 +80,14 @@ describe('sync worker against the sandbox services', () => {
     system.bus.route({ onAuthorizationCompleted: async () => {} });
     await approveLatestEmail(system);
     const first = await system.runSync({}, { budgetMs: 1000 });
-    expect(first).toMatchObject({ status: 'partial', stoppedEarly: true });
-    expect(first!.applied.updated).toBeGreaterThan(0);
+    expect(first).toMatchObject({ status: 'partial' });
+    // The Lambda result is the log line; the full report says why the run stopped.
+    expect(sectionOf(system.reports.at(-1)!)).toMatchObject({ status: 'partial', stoppedEarly: true });
+    expect(resultOf(first).written).toBeGreaterThan(0);
     const second = await system.runSync();
-    expect(second).toMatchObject({ status: 'ok', mode: 'full' });
-    const total = first!.applied.updated + second!.applied.updated;
+    expect(second).toMatchObject({ status: 'ok' });
+    expect(resultOf(second)).toMatchObject({ status: 'ok', mode: 'full' });
+    const total = resultOf(first).written + resultOf(second).written;
     expect(system.mal!.counters.byRoute['PATCH /v2/anime/:id/my_list_status']).toBe(total);
     expect(await expectMalMirrorsAniList(system)).toBe(total);
   });

@@ -6,11 +6,11 @@ import { NetworkError } from '../../../shared/errors';
 import { createJsonLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
-import { FakeEvents, FakeMalOAuth, FakeOAuthError, gate, HOUR, isInvalidGrant, storedTokens } from './fakes';
+import { FakeEvents, FakeMalOAuth, FakeOAuthError, gate, HOUR, storedTokens } from './fakes';
 
 const REDIRECT = 'https://cb.example.test/callback';
 
-function setup(overrides: Partial<OAuthCallbackDeps> = {}) {
+function setup(options: { expectedUser?: string } = {}) {
   const store = new MemoryStore();
   const clock = new ManualClock();
   const oauth = new FakeMalOAuth();
@@ -19,17 +19,14 @@ function setup(overrides: Partial<OAuthCallbackDeps> = {}) {
   const deps: OAuthCallbackDeps = {
     store,
     clock,
-    oauth,
+    destinations: { mal: { provider: oauth, ...(options.expectedUser ? { expectedUser: options.expectedUser } : {}) } },
     events,
     redirectUri: REDIRECT,
-    refreshTokenLifetimeDays: 30,
-    isInvalidGrant,
     logger: createJsonLogger({ level: 'debug', write: (l) => logLines.push(l) }),
-    ...overrides,
   };
   /** The mailer's part: a pending authorization and the URL the user would click. */
   const issueLink = async (linkTtlHours = 168) => {
-    const p = await createPendingAuthorization({ store, clock, linkTtlHours });
+    const p = await createPendingAuthorization({ store, clock, linkTtlHours, destination: 'mal', pkceMethod: 'plain' });
     return { ...p, url: oauth.authorizeUrl({ state: p.state, codeChallenge: p.codeChallenge, redirectUri: REDIRECT }) };
   };
   /** Issue a link and approve it on "MAL": returns the redirect's query string. */
@@ -61,9 +58,9 @@ describe('handleOAuthCallback: success', () => {
     expect(res.body).toContain('Connected to MyAnimeList');
     expect(res.body).toContain('<strong>alice</strong>');
     const tokens = storedTokens(store)!;
-    expect(tokens).toMatchObject({ malUser: 'alice', refreshIssuedAt: clock.now() });
+    expect(tokens).toMatchObject({ user: 'alice', refreshIssuedAt: clock.now() });
     expect(tokens.invalid).toBeUndefined();
-    expect(events.completed).toEqual([{ malUser: 'alice', at: new Date(clock.now()).toISOString() }]);
+    expect(events.completed).toEqual([{ destination: 'mal', user: 'alice', at: new Date(clock.now()).toISOString() }]);
     expect(oauth.calls.exchange).toBe(1);
     // No secrets in the page or the logs.
     for (const text of [res.body, ...logLines]) {
@@ -82,16 +79,16 @@ describe('handleOAuthCallback: success', () => {
   });
 
   it('accepts the configured MAL user case-insensitively', async () => {
-    const { store, deps, approvedQuery } = setup();
-    const res = await handleOAuthCallback({ ...deps, expectedMalUser: 'Alice' }, (await approvedQuery('alice')).query);
+    const { store, deps, approvedQuery } = setup({ expectedUser: 'Alice' });
+    const res = await handleOAuthCallback(deps, (await approvedQuery('alice')).query);
     expect(res.statusCode).toBe(200);
-    expect(storedTokens(store)!.malUser).toBe('alice');
+    expect(storedTokens(store)!.user).toBe('alice');
   });
 });
 
 describe('handleOAuthCallback: refusals store nothing', () => {
   async function expectNothingStored(ctx: ReturnType<typeof setup>) {
-    expect(ctx.store.objects.has(KEYS.tokens)).toBe(false);
+    expect(ctx.store.objects.has(KEYS.tokens('mal'))).toBe(false);
     expect(ctx.events.completed).toEqual([]);
   }
 
@@ -131,12 +128,12 @@ describe('handleOAuthCallback: refusals store nothing', () => {
     const ctx = setup();
     const { query } = await ctx.approvedQuery();
     expect((await handleOAuthCallback(ctx.deps, query)).statusCode).toBe(200);
-    const before = ctx.store.objects.get(KEYS.tokens);
+    const before = ctx.store.objects.get(KEYS.tokens('mal'));
     const replay = await handleOAuthCallback(ctx.deps, query);
     expect(replay.statusCode).toBe(400);
     expect(replay.body).toContain('Link already used');
     expect(ctx.oauth.calls.exchange).toBe(1);
-    expect(ctx.store.objects.get(KEYS.tokens)).toBe(before);
+    expect(ctx.store.objects.get(KEYS.tokens('mal'))).toBe(before);
     expect(ctx.events.completed).toHaveLength(1);
   });
 
@@ -207,7 +204,7 @@ describe('handleOAuthCallback: refusals store nothing', () => {
   });
 
   it('MAL_USERNAME mismatch: 403 and nothing stored', async () => {
-    const ctx = setup({ expectedMalUser: 'alice' });
+    const ctx = setup({ expectedUser: 'alice' });
     const res = await handleOAuthCallback(ctx.deps, (await ctx.approvedQuery('mallory<b>')).query);
     expect(res.statusCode).toBe(403);
     expect(res.body).toContain('Wrong MyAnimeList account');
@@ -216,8 +213,8 @@ describe('handleOAuthCallback: refusals store nothing', () => {
   });
 
   it('MAL_USERNAME set but /users/@me fails: nothing stored', async () => {
-    const ctx = setup({ expectedMalUser: 'alice' });
-    ctx.oauth.getMeFailure = new NetworkError('timeout');
+    const ctx = setup({ expectedUser: 'alice' });
+    ctx.oauth.whoAmIFailure = new NetworkError('timeout');
     const res = await handleOAuthCallback(ctx.deps, (await ctx.approvedQuery()).query);
     expect(res.statusCode).toBe(502);
     await expectNothingStored(ctx);

@@ -1,8 +1,10 @@
 import type { MailMessage, MailSender } from '../../../shared/auth/mailer';
+import { pkceChallenge } from '../../../shared/auth/pkce';
+import type { AuthProvider, PkceMethod, TokenSet } from '../../../shared/auth/provider';
 import type { StoredTokens } from '../../../shared/auth/tokens';
 import type { Clock } from '../../../shared/clock';
+import type { MalUser } from '../../../shared/destinations/mal/types';
 import type { AuthorizationCompletedDetail, EventPublisher, ReauthRequiredDetail } from '../../../shared/events';
-import type { MalOAuth, MalTokenSet, MalUser } from '../../../shared/mal/types';
 import type { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
 
@@ -19,23 +21,46 @@ export class FakeOAuthError extends Error {
 export const isInvalidGrant = (err: unknown): boolean => err instanceof FakeOAuthError && err.error === 'invalid_grant';
 
 /**
- * An in-memory MAL OAuth server: codes bound to a plain PKCE challenge and redirect URI, single
- * use; refresh tokens rotate (the old one dies on use), like MAL.
+ * An in-memory MAL OAuth server, as the `AuthProvider` the auth lifecycle uses: codes bound to a
+ * plain PKCE challenge and redirect URI, single use; refresh tokens rotate (the old one dies on
+ * use), like MAL. `provider` plays another destination's OAuth (its key, name and PKCE method).
  */
-export class FakeMalOAuth implements MalOAuth {
-  readonly calls = { exchange: 0, refresh: 0, getMe: 0 };
+export class FakeMalOAuth implements AuthProvider {
+  readonly destination: string;
+  readonly label: string;
+  readonly verbs: { readonly first: string; readonly again: string };
+  readonly pkceMethod: PkceMethod;
+  readonly refreshTokenLifetimeDays = 30;
+  /** Refresh a minute before the access token expires, like MAL's provider. */
+  readonly accessRefreshMarginMs = 60_000;
+  readonly isInvalidGrant = isInvalidGrant;
+  readonly calls = { exchange: 0, refresh: 0, whoAmI: 0 };
   /** Runs at the start of `refresh`/`exchangeCode`, after the call is counted: lets tests interleave other writers. */
   beforeRefresh?: () => Promise<void> | void;
   beforeExchange?: () => Promise<void> | void;
   /** When set, the next calls throw this instead of answering. */
   refreshFailure?: Error;
   exchangeFailure?: Error;
-  getMeFailure?: Error;
+  whoAmIFailure?: Error;
   expiresIn = 3600;
   private counter = 0;
   private readonly codes = new Map<string, { challenge: string; redirectUri: string; user: string }>();
   private readonly liveRefresh = new Map<string, string>();
   private readonly accessUsers = new Map<string, string>();
+
+  constructor(
+    provider: {
+      destination?: string;
+      label?: string;
+      pkceMethod?: PkceMethod;
+      verbs?: { first: string; again: string };
+    } = {},
+  ) {
+    this.destination = provider.destination ?? 'mal';
+    this.label = provider.label ?? 'MyAnimeList';
+    this.pkceMethod = provider.pkceMethod ?? 'plain';
+    this.verbs = provider.verbs ?? { first: 'Authorize', again: 'Re-authorize' };
+  }
 
   authorizeUrl(params: { state: string; codeChallenge: string; redirectUri: string }): string {
     const q = new URLSearchParams({
@@ -44,9 +69,13 @@ export class FakeMalOAuth implements MalOAuth {
       state: params.state,
       redirect_uri: params.redirectUri,
       code_challenge: params.codeChallenge,
-      code_challenge_method: 'plain',
+      code_challenge_method: this.pkceMethod,
     });
-    return `https://myanimelist.net/v1/oauth2/authorize?${q.toString()}`;
+    const host =
+      this.destination === 'mal'
+        ? 'https://myanimelist.net/v1/oauth2'
+        : `https://${this.destination}.example.test/oauth`;
+    return `${host}/authorize?${q.toString()}`;
   }
 
   /** The user approves on MAL: returns the code MAL would put in the redirect. */
@@ -61,9 +90,9 @@ export class FakeMalOAuth implements MalOAuth {
   }
 
   /** Issues a token set for `user` directly, as if an earlier authorization had happened. */
-  mint(user = 'alice'): MalTokenSet {
+  mint(user = 'alice'): TokenSet {
     const n = ++this.counter;
-    const set: MalTokenSet = {
+    const set: TokenSet = {
       accessToken: `access-${n}`,
       refreshToken: `refresh-${n}`,
       expiresIn: this.expiresIn,
@@ -74,19 +103,23 @@ export class FakeMalOAuth implements MalOAuth {
     return set;
   }
 
-  async exchangeCode(params: { code: string; codeVerifier: string; redirectUri: string }): Promise<MalTokenSet> {
+  async exchangeCode(params: { code: string; codeVerifier: string; redirectUri: string }): Promise<TokenSet> {
     this.calls.exchange++;
     await this.beforeExchange?.();
     if (this.exchangeFailure) throw this.exchangeFailure;
     const issued = this.codes.get(params.code);
-    if (!issued || issued.challenge !== params.codeVerifier || issued.redirectUri !== params.redirectUri) {
+    if (
+      !issued ||
+      issued.challenge !== pkceChallenge(params.codeVerifier, this.pkceMethod) ||
+      issued.redirectUri !== params.redirectUri
+    ) {
       throw new FakeOAuthError('invalid_grant', 400);
     }
     this.codes.delete(params.code);
     return this.mint(issued.user);
   }
 
-  async refresh(refreshToken: string): Promise<MalTokenSet> {
+  async refresh(refreshToken: string): Promise<TokenSet> {
     this.calls.refresh++;
     await this.beforeRefresh?.();
     if (this.refreshFailure) throw this.refreshFailure;
@@ -96,9 +129,9 @@ export class FakeMalOAuth implements MalOAuth {
     return this.mint(user);
   }
 
-  async getMe(accessToken: string): Promise<MalUser> {
-    this.calls.getMe++;
-    if (this.getMeFailure) throw this.getMeFailure;
+  async whoAmI(accessToken: string): Promise<MalUser> {
+    this.calls.whoAmI++;
+    if (this.whoAmIFailure) throw this.whoAmIFailure;
     const name = this.accessUsers.get(accessToken);
     if (name === undefined) throw new FakeOAuthError('invalid_token', 401);
     return { id: 1, name };
@@ -132,7 +165,7 @@ export class FakeEvents implements EventPublisher {
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
-/** Stores tokens minted by `oauth` as if an authorization had happened at `clock.now()`. */
+/** Stores tokens minted by `oauth` (under its destination's key) as if an authorization had happened at `clock.now()`. */
 export async function seedTokens(
   store: MemoryStore,
   oauth: FakeMalOAuth,
@@ -148,15 +181,15 @@ export async function seedTokens(
     accessExpiresAt: now + set.expiresIn * 1000,
     refreshIssuedAt: now,
     refreshExpiresAt: now + 30 * DAY,
-    malUser: user,
+    user,
     ...overrides,
   };
-  await store.put(KEYS.tokens, JSON.stringify(tokens));
+  await store.put(KEYS.tokens(oauth.destination), JSON.stringify(tokens));
   return tokens;
 }
 
-export function storedTokens(store: MemoryStore): StoredTokens | undefined {
-  const obj = store.objects.get(KEYS.tokens);
+export function storedTokens(store: MemoryStore, destination = 'mal'): StoredTokens | undefined {
+  const obj = store.objects.get(KEYS.tokens(destination));
   return obj ? (JSON.parse(obj.body) as StoredTokens) : undefined;
 }
 

@@ -5,7 +5,7 @@ import { mailerStateSchema } from '../../../shared/auth/reauth';
 import { ManualClock } from '../../../shared/clock';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
-import { DAY, FakeEvents, FakeMailSender, FakeMalOAuth, gate, HOUR, isInvalidGrant, seedTokens } from './fakes';
+import { DAY, FakeEvents, FakeMailSender, FakeMalOAuth, gate, HOUR, seedTokens } from './fakes';
 
 const REDIRECT = 'https://cb.example.test/callback';
 
@@ -17,7 +17,7 @@ function setup(overrides: Partial<ReauthMailerDeps> = {}) {
   const deps: ReauthMailerDeps = {
     store,
     clock,
-    oauth,
+    destinations: [{ provider: oauth }],
     mail,
     from: 'mirror@example.test',
     to: 'me@example.test',
@@ -30,10 +30,17 @@ function setup(overrides: Partial<ReauthMailerDeps> = {}) {
   return { store, clock, oauth, mail, deps };
 }
 
+/** MyAnimeList's section of the mailer state (version 2: one section per destination). */
 function mailerState(store: MemoryStore) {
   const obj = store.objects.get(KEYS.mailerState);
-  return obj ? mailerStateSchema.parse(JSON.parse(obj.body)) : undefined;
+  if (!obj) return undefined;
+  const memory = JSON.parse(obj.body) as { version: number; destinations: Record<string, unknown> };
+  expect(memory.version).toBe(2);
+  return mailerStateSchema.parse(memory.destinations.mal);
 }
+
+/** A "Reauth Required" event from the worker about MyAnimeList. */
+const NO_TOKENS = { destination: 'mal', reason: 'no_tokens' } as const;
 
 function linkIn(text: string): URL {
   const match = text.match(/https:\/\/myanimelist\.net\/v1\/oauth2\/authorize\?\S+/);
@@ -48,9 +55,15 @@ describe('runReauthCheck', () => {
     const expiresAt = clock.now() + 168 * HOUR;
     expect(result).toMatchObject({
       sent: true,
-      reason: 'no_tokens',
-      reauthPendingHours: 0,
-      linkExpiresAt: new Date(expiresAt).toISOString(),
+      destinations: [
+        {
+          destination: 'mal',
+          label: 'MyAnimeList',
+          reason: 'no_tokens',
+          reauthPendingHours: 0,
+          linkExpiresAt: new Date(expiresAt).toISOString(),
+        },
+      ],
       messageId: 'msg-1',
     });
     expect(mail.sent).toHaveLength(1);
@@ -84,7 +97,7 @@ describe('runReauthCheck', () => {
     const sentAt: number[] = [];
     // Events every 2 hours for three days (e.g. every failing sync run publishes one).
     for (let t = 0; t <= 72; t += 2) {
-      const r = await runReauthCheck(deps, t % 24 === 0 ? 'schedule' : 'event', 'no_tokens');
+      const r = await runReauthCheck(deps, t % 24 === 0 ? 'schedule' : 'event', NO_TOKENS);
       if (r.sent) sentAt.push(t);
       clock.advance(2 * HOUR);
     }
@@ -96,10 +109,10 @@ describe('runReauthCheck', () => {
     const { clock, deps } = setup();
     await runReauthCheck(deps, 'schedule');
     clock.advance(30 * HOUR);
-    expect((await runReauthCheck(deps, 'schedule')).reauthPendingHours).toBe(30);
+    expect((await runReauthCheck(deps, 'schedule')).destinations[0]?.reauthPendingHours).toBe(30);
     clock.advance(HOUR);
-    const throttled = await runReauthCheck(deps, 'event', 'no_tokens');
-    expect(throttled).toMatchObject({ sent: false, reauthPendingHours: 31 });
+    const throttled = await runReauthCheck(deps, 'event', NO_TOKENS);
+    expect(throttled).toMatchObject({ sent: false, destinations: [{ reauthPendingHours: 31 }] });
   });
 
   it('sends a new email at once when the last link was used', async () => {
@@ -108,7 +121,7 @@ describe('runReauthCheck', () => {
     const state = linkIn(mail.sent[0]!.text).searchParams.get('state')!;
     expect((await consumePendingAuthorization({ store, clock }, state)).ok).toBe(true);
     clock.advance(HOUR);
-    const r = await runReauthCheck(deps, 'event', 'no_tokens');
+    const r = await runReauthCheck(deps, 'event', NO_TOKENS);
     expect(r.sent).toBe(true);
     expect(mail.sent).toHaveLength(2);
   });
@@ -120,7 +133,7 @@ describe('runReauthCheck', () => {
     await seedTokens(store, oauth, clock);
     clock.advance(HOUR);
     const r = await runReauthCheck(deps, 'schedule');
-    expect(r).toMatchObject({ sent: false, reason: null, reauthPendingHours: 0 });
+    expect(r).toMatchObject({ sent: false, destinations: [{ reason: null, reauthPendingHours: 0 }] });
     expect(mail.sent).toHaveLength(1);
     expect(mailerState(store)!.problemSince).toBeUndefined();
   });
@@ -132,7 +145,7 @@ describe('runReauthCheck', () => {
     expect((await runReauthCheck(deps, 'schedule')).sent).toBe(false);
     clock.advance(1);
     const r = await runReauthCheck(deps, 'schedule');
-    expect(r).toMatchObject({ sent: true, reason: 'refresh_token_expiring' });
+    expect(r).toMatchObject({ sent: true, destinations: [{ reason: 'refresh_token_expiring' }] });
     expect(mail.sent[0]!.text).toMatch(/as alice/);
   });
 
@@ -143,7 +156,7 @@ describe('runReauthCheck', () => {
     expect(store.objects.has(KEYS.mailerState)).toBe(false);
     expect(await store.list(KEYS.pendingAuthPrefix)).toEqual([]);
     mail.failure = undefined;
-    expect((await runReauthCheck(deps, 'event', 'no_tokens')).sent).toBe(true);
+    expect((await runReauthCheck(deps, 'event', NO_TOKENS)).sent).toBe(true);
   });
 
   it('two concurrent runs send one email', async () => {
@@ -157,7 +170,7 @@ describe('runReauthCheck', () => {
     store.hooks.beforePut = async (key) => {
       if (key === KEYS.mailerState) await bothRead.promise;
     };
-    const results = await Promise.all([runReauthCheck(deps, 'schedule'), runReauthCheck(deps, 'event', 'no_tokens')]);
+    const results = await Promise.all([runReauthCheck(deps, 'schedule'), runReauthCheck(deps, 'event', NO_TOKENS)]);
     expect(results.filter((r) => r.sent)).toHaveLength(1);
     expect(mail.sent).toHaveLength(1);
     expect(results.find((r) => !r.sent)!.why).toMatch(/another mailer run/);
@@ -184,16 +197,68 @@ describe('runReauthCheck', () => {
       {
         store,
         clock,
-        oauth,
+        destinations: { mal: { provider: oauth } },
         events: new FakeEvents(),
         redirectUri: REDIRECT,
-        refreshTokenLifetimeDays: 30,
-        isInvalidGrant,
       },
       `code=${approved.code}&state=${approved.state}`,
     );
     expect(page.statusCode).toBe(200);
     clock.advance(25 * HOUR);
-    expect(await runReauthCheck(deps, 'schedule')).toMatchObject({ sent: false, reason: null });
+    expect(await runReauthCheck(deps, 'schedule')).toMatchObject({ sent: false, destinations: [{ reason: null }] });
+  });
+
+  it('a version 1 token record (`malUser`): the expiring reminder names its account', async () => {
+    const { store, clock, oauth, mail, deps } = setup();
+    const set = oauth.mint('v1_fan');
+    const v1 = {
+      accessToken: set.accessToken,
+      refreshToken: set.refreshToken,
+      accessExpiresAt: clock.now() + HOUR,
+      refreshIssuedAt: clock.now(),
+      refreshExpiresAt: clock.now() + 30 * DAY,
+      malUser: 'v1_fan',
+    };
+    await store.put(KEYS.tokens('mal'), JSON.stringify(v1));
+    clock.set(v1.refreshExpiresAt - 5 * DAY - 1);
+    expect(await runReauthCheck(deps, 'schedule')).toMatchObject({ sent: false, destinations: [{ reason: null }] });
+    clock.advance(1);
+    const r = await runReauthCheck(deps, 'schedule');
+    expect(r).toMatchObject({ sent: true, destinations: [{ reason: 'refresh_token_expiring' }] });
+    expect(mail.sent[0]!.text).toMatch(/as v1_fan/);
+    expect(mail.sent[0]!.html).toContain('as v1_fan');
+  });
+
+  it("a version 1 mailer state (one flat section) is read as MyAnimeList's: its throttle and episode hold", async () => {
+    const { store, clock, mail, deps } = setup();
+    const v1State = {
+      lastSentAt: clock.now() - 2 * HOUR,
+      lastState: 's'.repeat(43),
+      linkExpiresAt: clock.now() + 100 * HOUR,
+      reason: 'no_tokens',
+      problemSince: clock.now() - 50 * HOUR,
+    };
+    await store.put(KEYS.mailerState, JSON.stringify(v1State));
+    const throttled = await runReauthCheck(deps, 'event', NO_TOKENS);
+    expect(throttled).toMatchObject({ sent: false, destinations: [{ reason: 'no_tokens', reauthPendingHours: 50 }] });
+    expect(throttled.why).toMatch(/throttled/);
+    expect(mail.sent).toHaveLength(0);
+
+    clock.advance(22 * HOUR); // 24 h after the version 1 send
+    const sent = await runReauthCheck(deps, 'schedule');
+    expect(sent).toMatchObject({ sent: true, destinations: [{ reauthPendingHours: 72 }] });
+    // Rewritten in the current shape, the episode's start kept.
+    expect(mailerState(store)).toMatchObject({ reason: 'no_tokens', problemSince: v1State.problemSince });
+  });
+
+  it('an event from before there were several destinations (no destination) concerns MyAnimeList', async () => {
+    const { store, clock, oauth, mail, deps } = setup();
+    await seedTokens(store, oauth, clock);
+    // Healthy tokens: only a user mismatch reported by the worker is news.
+    const other = await runReauthCheck(deps, 'event', { destination: 'trakt', reason: 'user_mismatch' });
+    expect(other).toMatchObject({ sent: false, destinations: [{ destination: 'mal', reason: null }] });
+    const legacy = await runReauthCheck(deps, 'event', { reason: 'user_mismatch' });
+    expect(legacy).toMatchObject({ sent: true, destinations: [{ destination: 'mal', reason: 'user_mismatch' }] });
+    expect(mail.sent).toHaveLength(1);
   });
 });

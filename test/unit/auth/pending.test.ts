@@ -13,7 +13,7 @@ import { gate, HOUR } from './fakes';
 function setup() {
   const store = new MemoryStore();
   const clock = new ManualClock();
-  return { store, clock, deps: { store, clock, linkTtlHours: 168 } };
+  return { store, clock, deps: { store, clock, linkTtlHours: 168, destination: 'mal', pkceMethod: 'plain' as const } };
 }
 
 describe('pending authorizations', () => {
@@ -23,6 +23,7 @@ describe('pending authorizations', () => {
     const stored = JSON.parse(store.objects.get(KEYS.pendingAuth(p.state))!.body);
     expect(stored).toEqual({
       state: p.state,
+      destination: 'mal',
       codeVerifier: p.codeVerifier,
       createdAt: clock.now(),
       expiresAt: clock.now() + 168 * HOUR,
@@ -35,6 +36,7 @@ describe('pending authorizations', () => {
     const p = await createPendingAuthorization(deps);
     expect(await consumePendingAuthorization(deps, p.state)).toEqual({
       ok: true,
+      destination: 'mal',
       codeVerifier: p.codeVerifier,
       expiresAt: p.expiresAt,
     });
@@ -59,7 +61,11 @@ describe('pending authorizations', () => {
     const { deps, clock } = setup();
     const p = await createPendingAuthorization(deps);
     clock.set(p.expiresAt - 1);
-    expect(await peekPendingAuthorization(deps, p.state)).toEqual({ ok: true, expiresAt: p.expiresAt });
+    expect(await peekPendingAuthorization(deps, p.state)).toEqual({
+      ok: true,
+      destination: 'mal',
+      expiresAt: p.expiresAt,
+    });
     clock.set(p.expiresAt);
     expect(await consumePendingAuthorization(deps, p.state)).toMatchObject({ ok: false, reason: 'expired' });
   });
@@ -103,5 +109,40 @@ describe('pending authorizations', () => {
     expect(await deleteExpiredPendingAuthorizations(deps)).toEqual({ deleted: 1, kept: 1 });
     expect(store.objects.has(KEYS.pendingAuth(old.state))).toBe(false);
     expect(store.objects.has(KEYS.pendingAuth(fresh.state))).toBe(true);
+  });
+
+  it("a record made before there were several destinations (no `destination`) is MyAnimeList's", async () => {
+    const { deps, store, clock } = setup();
+    const state = createState();
+    const v1 = {
+      state,
+      codeVerifier: 'v'.repeat(64),
+      createdAt: clock.now(),
+      expiresAt: clock.now() + HOUR,
+    };
+    await store.put(KEYS.pendingAuth(state), JSON.stringify(v1));
+    expect(await peekPendingAuthorization(deps, state)).toEqual({
+      ok: true,
+      destination: 'mal',
+      expiresAt: v1.expiresAt,
+    });
+    expect(await consumePendingAuthorization(deps, state)).toEqual({
+      ok: true,
+      destination: 'mal',
+      codeVerifier: v1.codeVerifier,
+      expiresAt: v1.expiresAt,
+    });
+  });
+
+  it('names the destination of an expired or used link, so the page can say which one', async () => {
+    const { deps, clock } = setup();
+    const p = await createPendingAuthorization({ ...deps, destination: 'trakt', pkceMethod: 'S256' });
+    expect(p.codeChallenge).not.toBe(p.codeVerifier);
+    clock.set(p.expiresAt);
+    expect(await consumePendingAuthorization(deps, p.state)).toMatchObject({
+      ok: false,
+      reason: 'expired',
+      destination: 'trakt',
+    });
   });
 });

@@ -3,9 +3,9 @@ import {
   createState,
   isValidPkceVerifier,
   isValidState,
-  PKCE_METHOD,
   pkceChallenge,
 } from '../../../shared/auth/pkce';
+import { createMalAuth } from '../../../shared/destinations/mal/oauth';
 
 describe('PKCE verifier', () => {
   it('is 128 characters from the RFC 7636 unreserved set', () => {
@@ -22,10 +22,16 @@ describe('PKCE verifier', () => {
     expect(seen.size).toBe(200);
   });
 
-  it('uses the plain method: the challenge is the verifier', () => {
+  it('MyAnimeList uses the plain method: the challenge is the verifier', () => {
     const v = createPkceVerifier();
-    expect(PKCE_METHOD).toBe('plain');
-    expect(pkceChallenge(v)).toBe(v);
+    expect(createMalAuth({ clientId: 'c', fetch, timeoutMs: 1000 }).pkceMethod).toBe('plain');
+    expect(pkceChallenge(v, 'plain')).toBe(v);
+  });
+
+  it('S256: the challenge is BASE64URL(SHA-256(verifier)) (RFC 7636 appendix B)', () => {
+    expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', 'S256')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 
   it('rejects verifiers outside the RFC grammar', () => {

@@ -11,12 +11,20 @@ const healthy: StoredTokens = {
   accessExpiresAt: T0 + HOUR,
   refreshIssuedAt: T0,
   refreshExpiresAt: T0 + 30 * DAY,
-  malUser: 'alice',
+  user: 'alice',
 };
 const warnFrom = healthy.refreshExpiresAt - 5 * DAY;
 
 function input(overrides: Partial<ReauthDecisionInput>): ReauthDecisionInput {
-  return { tokens: healthy, mailerState: undefined, now: T0, settings, trigger: 'schedule', ...overrides };
+  return {
+    label: 'MyAnimeList',
+    tokens: healthy,
+    mailerState: undefined,
+    now: T0,
+    settings,
+    trigger: 'schedule',
+    ...overrides,
+  };
 }
 
 function sentAt(at: number, overrides: Partial<MailerState> = {}): MailerState {

@@ -1,5 +1,6 @@
 import {
   createTokenProvider,
+  hasUsableTokens,
   ReauthRequiredError,
   readTokens,
   saveTokensFromAuthorization,
@@ -9,13 +10,13 @@ import { ManualClock } from '../../../shared/clock';
 import { NetworkError } from '../../../shared/errors';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
-import { DAY, FakeMalOAuth, FakeOAuthError, gate, isInvalidGrant, seedTokens, storedTokens } from './fakes';
+import { DAY, FakeMalOAuth, FakeOAuthError, gate, seedTokens, storedTokens } from './fakes';
 
 function setup() {
   const store = new MemoryStore();
   const clock = new ManualClock();
   const oauth = new FakeMalOAuth();
-  const deps = { store, clock, oauth, refreshTokenLifetimeDays: 30, isInvalidGrant };
+  const deps = { store, clock, provider: oauth };
   return { store, clock, oauth, deps, provider: createTokenProvider(deps) };
 }
 
@@ -27,7 +28,7 @@ describe('token provider: get', () => {
     expect(await provider.get()).toBe(seeded.accessToken);
     expect(oauth.calls.refresh).toBe(0);
     expect(store.counters.get).toBe(1);
-    expect(deps.refreshTokenLifetimeDays).toBe(30);
+    expect(deps.provider.refreshTokenLifetimeDays).toBe(30);
   });
 
   it('refreshes first when the access token expires within a minute, storing the rotated refresh token', async () => {
@@ -43,7 +44,7 @@ describe('token provider: get', () => {
     expect(stored.refreshIssuedAt).toBe(clock.now());
     expect(stored.refreshExpiresAt).toBe(clock.now() + 30 * DAY);
     expect(stored.accessExpiresAt).toBe(clock.now() + 3600 * 1000);
-    expect(stored.malUser).toBe('alice');
+    expect(stored.user).toBe('alice');
   });
 
   it('does not refresh with more than a minute left', async () => {
@@ -57,9 +58,9 @@ describe('token provider: get', () => {
   it('throws ReauthRequiredError(no_tokens) when nothing is stored, or the object is unreadable', async () => {
     const { store, provider, deps } = setup();
     await expect(provider.get()).rejects.toMatchObject({ code: 'reauth_required', reason: 'no_tokens' });
-    await store.put(KEYS.tokens, '{"accessToken": 1}');
+    await store.put(KEYS.tokens('mal'), '{"accessToken": 1}');
     await expect(createTokenProvider(deps).get()).rejects.toBeInstanceOf(ReauthRequiredError);
-    expect(store.objects.get(KEYS.tokens)!.body).toBe('{"accessToken": 1}');
+    expect(store.objects.get(KEYS.tokens('mal'))!.body).toBe('{"accessToken": 1}');
   });
 
   it('throws ReauthRequiredError when the tokens are marked invalid', async () => {
@@ -119,13 +120,13 @@ describe('token provider: refresh after 401', () => {
   it('network failure: throws a retryable error and leaves the stored tokens untouched', async () => {
     const { store, oauth, provider, clock } = setup();
     const seeded = await seedTokens(store, oauth, clock);
-    const before = store.objects.get(KEYS.tokens);
+    const before = store.objects.get(KEYS.tokens('mal'));
     oauth.refreshFailure = new NetworkError('socket hang up');
     const err = await provider.refresh(seeded.accessToken).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenRefreshError);
     expect(err).toMatchObject({ code: 'token_refresh_failed', retryable: true });
     expect(err).not.toBeInstanceOf(ReauthRequiredError);
-    expect(store.objects.get(KEYS.tokens)).toBe(before);
+    expect(store.objects.get(KEYS.tokens('mal'))).toBe(before);
     expect(storedTokens(store)!.invalid).toBeUndefined();
   });
 
@@ -153,7 +154,7 @@ describe('token provider: refresh after 401', () => {
     // While MAL refreshes, something rewrites the same tokens (new ETag, same refresh token).
     oauth.beforeRefresh = async () => {
       oauth.beforeRefresh = undefined;
-      await store.put(KEYS.tokens, JSON.stringify(seeded));
+      await store.put(KEYS.tokens('mal'), JSON.stringify(seeded));
     };
     const fresh = await provider.refresh(seeded.accessToken);
     expect(storedTokens(store)!.accessToken).toBe(fresh);
@@ -170,7 +171,7 @@ describe('overlapping writers: worker refresh vs callback', () => {
     const authorized = oauth.mint('alice');
     oauth.beforeRefresh = async () => {
       clock.advance(1000);
-      const saved = await saveTokensFromAuthorization(deps, authorized, 'alice');
+      const saved = await saveTokensFromAuthorization(deps, oauth, authorized, 'alice');
       expect(saved.outcome).toBe('stored');
     };
     const token = await worker.refresh(seeded.accessToken);
@@ -187,13 +188,13 @@ describe('overlapping writers: worker refresh vs callback', () => {
     const authorized = oauth.mint('alice');
     let workerToken: string | undefined;
     store.hooks.beforePut = async (key, body) => {
-      if (key !== KEYS.tokens || !body.includes(authorized.refreshToken) || workerToken) return;
+      if (key !== KEYS.tokens('mal') || !body.includes(authorized.refreshToken) || workerToken) return;
       // The callback has read and is about to write: the worker's refresh completes first.
       store.hooks.beforePut = undefined;
       workerToken = await worker.refresh(seeded.accessToken);
     };
     clock.advance(1000);
-    const saved = await saveTokensFromAuthorization(deps, authorized, 'alice');
+    const saved = await saveTokensFromAuthorization(deps, oauth, authorized, 'alice');
     expect(workerToken).toBeDefined();
     expect(saved.outcome).toBe('stored');
     expect(storedTokens(store)!.refreshToken).toBe(authorized.refreshToken);
@@ -203,26 +204,26 @@ describe('overlapping writers: worker refresh vs callback', () => {
   it('the callback keeps stored tokens that are strictly newer (e.g. another authorization from a clock ahead)', async () => {
     const { store, oauth, clock, deps } = setup();
     const ahead = await seedTokens(store, oauth, clock, { refreshIssuedAt: clock.now() + 60_000 });
-    const saved = await saveTokensFromAuthorization(deps, oauth.mint('alice'), 'alice');
+    const saved = await saveTokensFromAuthorization(deps, oauth, oauth.mint('alice'), 'alice');
     expect(saved.outcome).toBe('kept_newer');
     expect(storedTokens(store)!.refreshToken).toBe(ahead.refreshToken);
   });
 
   it('the callback replaces invalid or unreadable tokens and creates them when none exist', async () => {
     const { store, oauth, clock, deps } = setup();
-    const first = await saveTokensFromAuthorization(deps, oauth.mint('alice'), 'alice');
+    const first = await saveTokensFromAuthorization(deps, oauth, oauth.mint('alice'), 'alice');
     expect(first.outcome).toBe('stored');
-    await store.put(KEYS.tokens, 'garbage');
-    expect((await readTokens(store)).corrupt).toBe(true);
+    await store.put(KEYS.tokens('mal'), 'garbage');
+    expect((await readTokens(store, 'mal')).corrupt).toBe(true);
     const second = oauth.mint('alice');
-    await saveTokensFromAuthorization(deps, second, 'alice');
+    await saveTokensFromAuthorization(deps, oauth, second, 'alice');
     expect(storedTokens(store)!.refreshToken).toBe(second.refreshToken);
     await seedTokens(store, oauth, clock, {
       refreshIssuedAt: clock.now() + DAY,
       invalid: { reason: 'invalid_grant', at: clock.now() },
     });
     const third = oauth.mint('alice');
-    expect((await saveTokensFromAuthorization(deps, third, 'alice')).outcome).toBe('stored');
+    expect((await saveTokensFromAuthorization(deps, oauth, third, 'alice')).outcome).toBe('stored');
     expect(storedTokens(store)!.invalid).toBeUndefined();
   });
 
@@ -234,7 +235,7 @@ describe('overlapping writers: worker refresh vs callback', () => {
     const authorized = oauth.mint('alice');
     const stored = gate();
     oauth.beforeRefresh = async () => {
-      await saveTokensFromAuthorization(deps, authorized, 'alice');
+      await saveTokensFromAuthorization(deps, oauth, authorized, 'alice');
       stored.open();
     };
     oauth.refreshFailure = new FakeOAuthError('invalid_grant', 400);
@@ -242,5 +243,61 @@ describe('overlapping writers: worker refresh vs callback', () => {
     await stored.promise;
     expect(token).toBe(authorized.accessToken);
     expect(storedTokens(store)!.invalid).toBeUndefined();
+  });
+});
+
+describe('version 1 token records (`malUser` instead of `user`)', () => {
+  /** The token object exactly as the first version wrote it. */
+  async function seedV1(store: MemoryStore, oauth: FakeMalOAuth, clock: ManualClock, overrides: object = {}) {
+    const set = oauth.mint('alice');
+    const v1 = {
+      accessToken: set.accessToken,
+      refreshToken: set.refreshToken,
+      accessExpiresAt: clock.now() + 3600 * 1000,
+      refreshIssuedAt: clock.now(),
+      refreshExpiresAt: clock.now() + 30 * DAY,
+      malUser: 'alice',
+      ...overrides,
+    };
+    await store.put(KEYS.tokens('mal'), JSON.stringify(v1));
+    return v1;
+  }
+
+  it('are read with the account as `user`, and are usable', async () => {
+    const { store, oauth, clock } = setup();
+    const v1 = await seedV1(store, oauth, clock);
+    const { malUser: _malUser, ...rest } = v1;
+    expect((await readTokens(store, 'mal')).tokens).toEqual({ ...rest, user: 'alice' });
+    expect(await hasUsableTokens(store, 'mal')).toBe(true);
+  });
+
+  it('a refresh from a version 1 record keeps the account and stores the current shape', async () => {
+    const { store, oauth, clock, provider } = setup();
+    const v1 = await seedV1(store, oauth, clock);
+    clock.set(v1.accessExpiresAt - 60_000);
+    const token = await provider.get();
+    expect(oauth.calls.refresh).toBe(1);
+    const raw = JSON.parse(store.objects.get(KEYS.tokens('mal'))!.body) as Record<string, unknown>;
+    expect(raw).toMatchObject({ accessToken: token, user: 'alice' });
+    expect(raw).not.toHaveProperty('malUser');
+  });
+
+  it('a version 1 record marked invalid asks for a new authorization, and the callback replaces it', async () => {
+    const { store, oauth, clock, provider, deps } = setup();
+    await seedV1(store, oauth, clock, { invalid: { reason: 'invalid_grant', at: clock.now() } });
+    await expect(provider.get()).rejects.toMatchObject({ reason: 'invalid_grant' });
+    expect(await hasUsableTokens(store, 'mal')).toBe(false);
+    const fresh = oauth.mint('alice');
+    expect((await saveTokensFromAuthorization(deps, oauth, fresh, 'alice')).outcome).toBe('stored');
+    expect(storedTokens(store)).toMatchObject({ refreshToken: fresh.refreshToken, user: 'alice' });
+  });
+
+  it('the callback keeps a version 1 record that is strictly newer, naming its account', async () => {
+    const { store, oauth, clock, deps } = setup();
+    const ahead = await seedV1(store, oauth, clock, { refreshIssuedAt: clock.now() + 60_000 });
+    const saved = await saveTokensFromAuthorization(deps, oauth, oauth.mint('alice'), 'alice');
+    expect(saved).toMatchObject({ outcome: 'kept_newer', tokens: { refreshToken: ahead.refreshToken, user: 'alice' } });
+    // Kept as it is: not even rewritten in the current shape.
+    expect(JSON.parse(store.objects.get(KEYS.tokens('mal'))!.body)).toEqual(ahead);
   });
 });

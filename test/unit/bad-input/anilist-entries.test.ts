@@ -1,9 +1,10 @@
 import { parseEntry } from '../../../shared/anilist/parse';
-import { mapEntry, type SkipReason } from '../../../shared/sync/mapping';
+import { mapEntry, type SkipReason } from '../../../shared/destinations/mal/mapping';
 import { formatReport } from '../../../shared/sync/report';
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import { differingMalIds } from '../../support/faults';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { resultOf, sectionOf, skippedOf } from '../../support/reports';
 
 /** One well-formed `MediaList` object as AniList's GraphQL API returns it. */
 const RAW = {
@@ -154,17 +155,18 @@ describe('bad AniList entries in a real run: reported skips, the rest syncs, not
     for (const [id, , fields] of CORRUPTED) system.anilist!.faults.corruptEntry(id, fields);
     const report = await authorize(system);
 
-    expect(report).toMatchObject({ mode: 'full', status: 'ok' });
+    expect(report).toMatchObject({ status: 'ok', source: { mode: 'full' } });
+    expect(sectionOf(report)).toMatchObject({ mode: 'full', status: 'ok' });
     for (const [id, malId, , reason, detail] of CORRUPTED) {
-      expect(report.skipped).toContainEqual(
+      expect(skippedOf(report)).toContainEqual(
         expect.objectContaining({ anilistEntryId: id, reason, detail: expect.stringMatching(detail) }),
       );
       expect(system.mal!.state.getEntry(malId)).toBeUndefined();
     }
     // The rest of the list is exactly what the rules require (the oracle reads AniList as served).
     expect(await differingMalIds(system)).toEqual([]);
-    expect(await expectMalMirrorsAniList(system)).toBe(report.applied.updated);
-    expect(report.applied.updated).toBeGreaterThanOrEqual(12);
+    expect(await expectMalMirrorsAniList(system)).toBe(sectionOf(report).applied.written);
+    expect(sectionOf(report).applied.written).toBeGreaterThanOrEqual(12);
     // The console report says it in plain words.
     const text = formatReport(report, { maxLines: 50 });
     expect(text).toMatch(/skipped: .*\d+ invalid data/);
@@ -174,7 +176,8 @@ describe('bad AniList entries in a real run: reported skips, the rest syncs, not
     system.anilist!.faults.clear();
     for (const [id] of CORRUPTED) system.anilist!.store.upsertEntry({ id });
     const next = await system.runSync();
-    expect(next).toMatchObject({ mode: 'incremental', status: 'ok', applied: { updated: CORRUPTED.length } });
+    expect(next).toMatchObject({ status: 'ok', source: { mode: 'incremental' } });
+    expect(resultOf(next)).toMatchObject({ mode: 'incremental', status: 'ok', written: CORRUPTED.length });
     for (const [, malId] of CORRUPTED) expect(system.mal!.state.getEntry(malId)).toBeDefined();
     expect(await differingMalIds(system)).toEqual([]);
     await expectMalMirrorsAniList(system);

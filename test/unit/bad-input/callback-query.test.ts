@@ -9,7 +9,7 @@ import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
 import { expectEscapedEcho, expectNoInjectedMarkup } from '../../support/html-safety';
 import { startTestSystem, type TestSystem } from '../../support/local-system';
-import { FakeEvents, FakeMalOAuth, isInvalidGrant } from '../auth/fakes';
+import { FakeEvents, FakeMalOAuth } from '../auth/fakes';
 
 const e = encodeURIComponent;
 const FORGED = createState();
@@ -181,24 +181,28 @@ describe('callback query strings at the handler (handleOAuthCallback)', () => {
     const deps: OAuthCallbackDeps = {
       store,
       clock,
-      oauth,
+      destinations: { mal: { provider: oauth } },
       events,
       redirectUri: 'https://cb.example.test/callback',
-      refreshTokenLifetimeDays: 30,
-      isInvalidGrant,
     };
     return { store, oauth, events, deps, clock };
   }
 
   test.each(Object.entries(CASES))('%s', async (_name, c) => {
     const { store, oauth, events, deps, clock } = setup();
-    const link = await createPendingAuthorization({ store, clock, linkTtlHours: 168 });
+    const link = await createPendingAuthorization({
+      store,
+      clock,
+      linkTtlHours: 168,
+      destination: 'mal',
+      pkceMethod: 'plain',
+    });
     const putsBefore = store.counters.put;
     const page = await handleOAuthCallback(deps, c.query(link.state));
     const headers = Object.fromEntries(Object.entries(page.headers).map(([k, v]) => [k.toLowerCase(), v]));
     expectRefusalPage({ status: page.statusCode, headers, body: page.body }, c, link.state);
     expect(store.counters.put).toBe(putsBefore);
-    expect(store.objects.has(KEYS.tokens)).toBe(false);
+    expect(store.objects.has(KEYS.tokens('mal'))).toBe(false);
     expect(JSON.parse(store.objects.get(KEYS.pendingAuth(link.state))!.body).usedAt).toBeUndefined();
     expect(oauth.calls.exchange).toBe(0);
     expect(events.completed).toEqual([]);
@@ -254,7 +258,7 @@ describe('callback query strings through the local HTTP API bridge (system.urls.
   test.each(Object.entries(CASES))('%s', async (_name, c) => {
     const res = await rawGet(system.urls.callback, c.query(state));
     expectRefusalPage(res, c, state);
-    expect((await readTokens(system.store)).tokens).toBeUndefined();
+    expect((await readTokens(system.store, 'mal')).tokens).toBeUndefined();
     expect(system.mal!.counters.byRoute['POST /v1/oauth2/token']).toBeUndefined();
   });
 
@@ -264,7 +268,7 @@ describe('callback query strings through the local HTTP API bridge (system.urls.
     const story = await approveLatestEmail(system);
     expect(story.callbackStatus).toBe(200);
     expect(story.callbackPage).toContain('Connected to MyAnimeList');
-    expect((await readTokens(system.store)).tokens).toBeDefined();
+    expect((await readTokens(system.store, 'mal')).tokens).toBeDefined();
     await system.settle();
   });
 });

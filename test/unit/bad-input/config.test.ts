@@ -1,54 +1,42 @@
-import type * as z from 'zod';
 import { localConfigSchema } from '../../../local/config';
-import {
-  authConfigSchema,
-  callbackConfigSchema,
-  loadConfig,
-  mailerConfigSchema,
-  syncWorkerConfigSchema,
-} from '../../../shared/config';
+import { loadConfig } from '../../../shared/config';
+import { loadCallbackConfig, loadMailerConfig, loadWorkerConfig } from '../../../shared/destinations';
 import { ConfigError } from '../../../shared/errors';
 
-/** The smallest valid environment for each schema (what each Lambda / the local runtime requires). */
-const SCHEMAS: Record<string, { schema: z.core.$ZodType; valid: Record<string, string>; required: string[] }> = {
+type Env = Record<string, string | undefined>;
+
+/**
+ * How each function (and the local runtime) reads its settings, with the smallest valid environment:
+ * the common keys plus those of each enabled destination (DESTINATIONS, default `mal`).
+ */
+const SCHEMAS: Record<string, { load: (env: Env) => unknown; valid: Record<string, string>; required: string[] }> = {
   'sync worker': {
-    schema: syncWorkerConfigSchema,
+    load: loadWorkerConfig,
     valid: { ANILIST_USERNAME: 'alice', MAL_CLIENT_ID: 'client', STATE_BUCKET: 'mirror-state' },
     required: ['ANILIST_USERNAME', 'MAL_CLIENT_ID', 'STATE_BUCKET'],
   },
   mailer: {
-    schema: mailerConfigSchema,
+    load: loadMailerConfig,
     valid: {
       STATE_BUCKET: 'mirror-state',
       MAL_CLIENT_ID: 'client',
-      MAL_REDIRECT_URI: 'https://cb.example.test/callback',
+      CALLBACK_URL: 'https://cb.example.test/callback',
       NOTIFY_EMAIL: 'you@example.test',
       SENDER_EMAIL: 'mirror@example.test',
     },
-    required: ['STATE_BUCKET', 'MAL_CLIENT_ID', 'MAL_REDIRECT_URI', 'NOTIFY_EMAIL', 'SENDER_EMAIL'],
+    required: ['STATE_BUCKET', 'MAL_CLIENT_ID', 'CALLBACK_URL', 'NOTIFY_EMAIL', 'SENDER_EMAIL'],
   },
   callback: {
-    schema: callbackConfigSchema,
+    load: loadCallbackConfig,
     valid: { STATE_BUCKET: 'mirror-state', MAL_CLIENT_ID: 'client' },
     required: ['STATE_BUCKET', 'MAL_CLIENT_ID'],
   },
-  auth: {
-    schema: authConfigSchema,
-    valid: {
-      STATE_BUCKET: 'mirror-state',
-      MAL_CLIENT_ID: 'client',
-      MAL_REDIRECT_URI: 'https://cb.example.test/callback',
-      NOTIFY_EMAIL: 'you@example.test',
-      SENDER_EMAIL: 'mirror@example.test',
-    },
-    required: ['MAL_CLIENT_ID', 'MAL_REDIRECT_URI', 'NOTIFY_EMAIL', 'SENDER_EMAIL', 'STATE_BUCKET'],
-  },
-  local: { schema: localConfigSchema, valid: {}, required: [] },
+  local: { load: (env) => loadConfig(localConfigSchema, env), valid: {}, required: [] },
 };
 
-function issuesOf(schema: z.core.$ZodType, env: Record<string, string | undefined>): string[] {
+function issuesOf(load: (env: Env) => unknown, env: Env): string[] {
   try {
-    loadConfig(schema, env);
+    load(env);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).code).toBe('config_invalid');
@@ -97,13 +85,18 @@ const BAD_VALUES: [string, string, string, string][] = [
   ['sync worker', 'REFRESH_TOKEN_LIFETIME_DAYS', 'a month', 'must be a number'],
   ['mailer', 'NOTIFY_EMAIL', 'you at example', 'must be an email address'],
   ['mailer', 'SENDER_EMAIL', '<script>@x', 'must be an email address'],
-  ['mailer', 'MAL_REDIRECT_URI', '/callback', 'must be an http(s) URL'],
+  ['mailer', 'CALLBACK_URL', '/callback', 'must be an http(s) URL'],
   ['mailer', 'REAUTH_LINK_TTL_HOURS', '0', 'must be above 0'],
   ['mailer', 'REAUTH_THROTTLE_HOURS', '12.5', 'must be a whole number'],
   ['mailer', 'REAUTH_WARN_DAYS', '-1', 'must be above 0'],
-  ['callback', 'MAL_REDIRECT_URI', 'data:text/html,hi', 'must be an http(s) URL'],
+  ['callback', 'CALLBACK_URL', 'data:text/html,hi', 'must be an http(s) URL'],
   ['callback', 'HTTP_TIMEOUT_MS', '2s', 'must be a number'],
-  ['auth', 'MAL_REDIRECT_URI', 'not a url', 'must be an http(s) URL'],
+  ['callback', 'MAL_OAUTH_URL', 'not a url', 'must be an http(s) URL'],
+  // Which destinations a function serves, and where the list comes from.
+  ['sync worker', 'DESTINATIONS', 'netflix', 'unknown: netflix'],
+  ['sync worker', 'DESTINATIONS', 'mal,mal', 'must be a comma list of mal, trakt (each once)'],
+  ['mailer', 'DESTINATIONS', ' , ', 'must be a comma list of mal, trakt'],
+  ['sync worker', 'SOURCE', 'kitsu', 'must be anilist or mal'],
   ['local', 'LOCAL_CALLBACK_PORT', 'http', 'must be a port number'],
   ['local', 'LOCAL_S3_PORT', '70000', 'must be a port number'],
   ['local', 'SANDBOX', 'maybe', 'must be auto, true or false'],
@@ -111,14 +104,19 @@ const BAD_VALUES: [string, string, string, string][] = [
   ['local', 'SYNC_INTERVAL_MINUTES', 'quarter-hourly', 'must be a number'],
 ];
 
+/** The keys the issues name, sorted. */
+function keysOf(issues: readonly string[]): string[] {
+  return issues.map((i) => i.split(' ')[0]!).sort();
+}
+
 describe('loadConfig: every schema refuses bad values with a message naming the key', () => {
-  test.each(Object.entries(SCHEMAS))('%s: the minimal environment is valid', (_name, { schema, valid }) => {
-    expect(() => loadConfig(schema, valid)).not.toThrow();
+  test.each(Object.entries(SCHEMAS))('%s: the minimal environment is valid', (_name, { load, valid }) => {
+    expect(() => load(valid)).not.toThrow();
   });
 
   test.each(BAD_VALUES)('%s: %s=%j → "%s"', (schemaName, key, value, message) => {
-    const { schema, valid } = SCHEMAS[schemaName]!;
-    const issues = issuesOf(schema, { ...valid, [key]: value });
+    const { load, valid } = SCHEMAS[schemaName]!;
+    const issues = issuesOf(load, { ...valid, [key]: value });
     expect(issues).toHaveLength(1);
     expect(issues[0]!.startsWith(`${key} `)).toBe(true);
     expect(issues[0]).toContain(message);
@@ -126,16 +124,19 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
 
   test.each(Object.entries(SCHEMAS).filter(([, s]) => s.required.length > 0))(
     '%s: each missing required key is named, all at once',
-    (_name, { schema, required }) => {
-      expect(issuesOf(schema, {}).sort()).toEqual(required.map((k) => `${k} is required`).sort());
+    (_name, { load, required }) => {
+      expect(keysOf(issuesOf(load, {}))).toEqual([...required].sort());
+      for (const issue of issuesOf(load, {})) expect(issue).toMatch(/^[A-Z_]+ is required(: |$)/);
     },
   );
 
   test.each(Object.entries(SCHEMAS).filter(([, s]) => s.required.length > 0))(
     '%s: empty and blank values count as missing',
-    (_name, { schema, valid, required }) => {
+    (_name, { load, valid, required }) => {
       const blank = Object.fromEntries(required.map((k, i) => [k, i % 2 === 0 ? '' : '   ']));
-      expect(issuesOf(schema, { ...valid, ...blank }).sort()).toEqual(required.map((k) => `${k} is required`).sort());
+      const issues = issuesOf(load, { ...valid, ...blank });
+      expect(keysOf(issues)).toEqual([...required].sort());
+      for (const issue of issues) expect(issue).toMatch(/^[A-Z_]+ is required(: |$)/);
     },
   );
 
@@ -148,8 +149,7 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
       ID_OVERRIDES: '{',
       ANILIST_URL: 'gopher://x',
     };
-    const keys = issuesOf(syncWorkerConfigSchema, env).map((i) => i.split(' ')[0]);
-    expect(keys.sort()).toEqual([
+    expect(keysOf(issuesOf(loadWorkerConfig, env))).toEqual([
       'ANILIST_URL',
       'ANILIST_USERNAME',
       'HTTP_TIMEOUT_MS',
@@ -162,7 +162,7 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
     const secret = 'sk_live_5f2b8e0c9d1a4b7e';
     const err = (() => {
       try {
-        loadConfig(syncWorkerConfigSchema, {
+        loadWorkerConfig({
           ...SCHEMAS['sync worker']!.valid,
           HTTP_TIMEOUT_MS: secret,
           ID_OVERRIDES: secret,
@@ -180,7 +180,7 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
   });
 
   test('unknown keys are ignored and well-formed values are coerced', () => {
-    const config = loadConfig(syncWorkerConfigSchema, {
+    const config = loadWorkerConfig({
       ...SCHEMAS['sync worker']!.valid,
       SOMETHING_ELSE: '<script>',
       HTTP_TIMEOUT_MS: ' 2500 ',
@@ -188,7 +188,9 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
       ANILIST_TOKEN_PARAMETER: '/mirror/anilist-token',
       ID_OVERRIDES: '{"21":21}',
     });
-    expect(config).toMatchObject({ HTTP_TIMEOUT_MS: 2500, MIRROR_PRIVATE: true });
-    expect([...config.ID_OVERRIDES]).toEqual([[21, 21]]);
+    expect(config.base).toMatchObject({ HTTP_TIMEOUT_MS: 2500, MIRROR_PRIVATE: true });
+    expect(config.destinations.map((d) => d.module.key)).toEqual(['mal']);
+    const mal = config.destinations[0]!.config as { ID_OVERRIDES: Map<number, number> };
+    expect([...mal.ID_OVERRIDES]).toEqual([[21, 21]]);
   });
 });

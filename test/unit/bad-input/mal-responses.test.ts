@@ -3,6 +3,7 @@ import { KEYS } from '../../../shared/store/store';
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import { differingMalIds, patchCount } from '../../support/faults';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { resultOf, sectionOf } from '../../support/reports';
 
 const item = (listStatus: Record<string, unknown>, node: Record<string, unknown> = { id: 5114, title: 'FMA' }) => ({
   data: [{ node, list_status: listStatus }],
@@ -77,20 +78,23 @@ describe('bad MAL responses in real runs', () => {
     'animelist read: %s → the full run fails with a specific error and writes nothing; the next run converges',
     async (_name, spec, error) => {
       const malId = editOne();
-      const stateBefore = (await system.store.get(KEYS.syncState))!.body;
+      const stateBefore = (await system.store.get(KEYS.syncState('mal')))!.body;
       const before = patchCount(system);
       system.mal!.faults.inject({ route: 'list', kind: 'body', ...spec });
 
       // The handler throws, as the Lambda would (its Errors alarm), with the report's error.
       await expect(system.runSync({ full: true })).rejects.toThrow(error);
       const failed = system.reports.at(-1)!;
-      expect(failed).toMatchObject({ mode: 'full', status: 'failed', applied: { updated: 0 } });
-      expect(failed.error).toMatch(error);
+      expect(failed.status).toBe('failed');
+      expect(sectionOf(failed)).toMatchObject({ mode: 'full', status: 'failed', applied: { written: 0 } });
+      expect(sectionOf(failed).error).toMatch(error);
       expect(patchCount(system)).toBe(before);
-      expect((await system.store.get(KEYS.syncState))!.body).toBe(stateBefore);
+      expect((await system.store.get(KEYS.syncState('mal')))!.body).toBe(stateBefore);
       expect(system.mal!.faults.pending()).toBe(0);
 
-      expect(await system.runSync({ full: true })).toMatchObject({ status: 'ok', applied: { updated: 1 } });
+      const next = await system.runSync({ full: true });
+      expect(next).toMatchObject({ status: 'ok' });
+      expect(resultOf(next)).toMatchObject({ status: 'ok', written: 1 });
       expect(patchCount(system) - before).toBe(1);
       expect(system.mal!.state.getEntry(malId)?.listStatus.comments).toBe(`edit ${edits}`);
     },
@@ -113,21 +117,30 @@ describe('bad MAL responses in real runs', () => {
     system.mal!.faults.inject({ route: 'write', kind: 'body', ...spec });
 
     const first = await system.runSync();
-    expect(first).toMatchObject({ status: 'partial', failed: 1, applied: { updated: 0 } });
-    const failure = system.reports.at(-1)!.failures[0]!;
-    expect(failure).toMatchObject({ malId, permanent: !transient, error: expect.stringMatching(error) });
+    expect(first).toMatchObject({ status: 'partial' });
+    expect(resultOf(first)).toMatchObject({ status: 'partial', failed: 1, written: 0 });
+    const failure = sectionOf(system.reports.at(-1)!).failures[0]!;
+    expect(failure).toMatchObject({
+      key: String(malId),
+      target: `MAL ${malId}`,
+      permanent: !transient,
+      error: expect.stringMatching(error),
+    });
 
     const second = await system.runSync();
+    expect(second).toMatchObject({ status: 'ok' });
     if (transient) {
       // A reply we could not read is retried by the next run.
-      expect(second).toMatchObject({ status: 'ok', applied: { updated: 1 }, retryQueue: 0 });
+      expect(resultOf(second)).toMatchObject({ status: 'ok', written: 1, retryQueue: 0 });
       expect(patchCount(system) - before).toBe(2);
     } else {
       // A reply with values we do not understand is a permanent failure: reported, not retried in a loop...
-      expect(second).toMatchObject({ status: 'ok', applied: { updated: 0 } });
+      expect(resultOf(second)).toMatchObject({ status: 'ok', written: 0 });
       expect(patchCount(system) - before).toBe(1);
       // ...and the next full reconcile, which reads MAL's real list, repairs the entry.
-      expect(await system.runSync({ full: true })).toMatchObject({ status: 'ok', applied: { updated: 1 } });
+      const repaired = await system.runSync({ full: true });
+      expect(repaired).toMatchObject({ status: 'ok' });
+      expect(resultOf(repaired)).toMatchObject({ status: 'ok', written: 1 });
       expect(patchCount(system) - before).toBe(2);
     }
     expect(system.mal!.state.getEntry(malId)?.listStatus.comments).toBe(`edit ${edits}`);

@@ -1,4 +1,3 @@
-import { NetworkError } from '../../../shared/errors';
 import {
   isInvalidTokenResponse,
   isRetryableMalError,
@@ -8,7 +7,8 @@ import {
   MalRateLimitError,
   malErrorFromResponse,
   parseErrorBody,
-} from '../../../shared/mal/errors';
+} from '../../../shared/destinations/mal/errors';
+import { NetworkError } from '../../../shared/errors';
 
 const NOW = Date.UTC(2026, 0, 1);
 

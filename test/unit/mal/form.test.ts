@@ -1,6 +1,6 @@
-import { MalInvalidInputError } from '../../../shared/mal/errors';
-import { encodeWriteFields, isMalDate } from '../../../shared/mal/form';
-import type { MalWriteFields } from '../../../shared/mal/types';
+import { MalInvalidInputError } from '../../../shared/destinations/mal/errors';
+import { encodeWriteFields, isMalDate } from '../../../shared/destinations/mal/form';
+import type { MalWriteFields } from '../../../shared/destinations/mal/types';
 
 function encoded(fields: MalWriteFields): Record<string, string> {
   return Object.fromEntries(encodeWriteFields(fields));

@@ -1,5 +1,5 @@
+import { isInvalidGrant, MalOAuthError } from '../../../shared/destinations/mal/oauth';
 import { AppError } from '../../../shared/errors';
-import { isInvalidGrant, MalOAuthError } from '../../../shared/mal/oauth';
 
 function oauthError(status: number, oauthError: string, malMessage?: string) {
   return new MalOAuthError('x', {

@@ -1,5 +1,5 @@
-import { MalRateLimitError, MalResponseError } from '../../../shared/mal/errors';
-import { parseJsonBody, parseListItem, parseListPage, parseListStatus } from '../../../shared/mal/parse';
+import { MalRateLimitError, MalResponseError } from '../../../shared/destinations/mal/errors';
+import { parseJsonBody, parseListItem, parseListPage, parseListStatus } from '../../../shared/destinations/mal/parse';
 
 describe('parseListStatus', () => {
   test('fills fields MAL only sends on request, keeps the optional ones it sent', () => {

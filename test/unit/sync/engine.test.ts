@@ -1,23 +1,34 @@
 import { ManualClock } from '../../../shared/clock';
+import { createMalDestination } from '../../../shared/destinations/mal/destination';
+import { type MappingOptions, mapEntry } from '../../../shared/destinations/mal/mapping';
+import type { MalTarget } from '../../../shared/destinations/mal/types';
 import { silentLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { StoreError } from '../../../shared/store/s3-store';
-import { KEYS } from '../../../shared/store/store';
-import { INCREMENTAL_READ_LIMIT, runSync, type SyncSettings } from '../../../shared/sync/engine';
-import { mapEntry } from '../../../shared/sync/mapping';
-import { loadSyncState } from '../../../shared/sync/state';
+import { KEYS, type ObjectStore } from '../../../shared/store/store';
+import { type DestinationRuntime, runSync, type SyncDeps, type SyncSettings } from '../../../shared/sync/engine';
+import type { DestinationReport, RunReport } from '../../../shared/sync/report';
+import { INCREMENTAL_READ_LIMIT } from '../../../shared/sync/source';
+import { type DestinationState, loadDestinationState, saveDestinationState } from '../../../shared/sync/state';
 import { anilistEntry } from '../../support/entries';
 import { FakeAniList, FakeMal, RecordingEvents } from '../../support/fakes';
 
 const settings: SyncSettings = {
   anilistUser: 'alice',
-  mirrorPrivate: false,
-  prune: false,
-  idOverrides: new Map(),
   fullSyncIntervalHours: 24,
   checkpointEveryWrites: 2,
   deadlineSafetyMs: 0,
 };
+
+const mapping: MappingOptions = { mirrorPrivate: false, idOverrides: new Map() };
+
+/** The real MAL destination over a fake MAL: the engine drives the same seam as in production. */
+function malRuntime(mal: MalTarget, prune = false): DestinationRuntime {
+  return {
+    prune,
+    destination: createMalDestination({ mal: () => mal, mapping, authorized: async () => true }),
+  };
+}
 
 function setup(count = 5) {
   const clock = new ManualClock(Date.UTC(2026, 5, 1));
@@ -28,14 +39,39 @@ function setup(count = 5) {
   const mal = new FakeMal();
   const store = new MemoryStore();
   const events = new RecordingEvents();
-  const deps = { anilist, mal: () => mal, store, events, clock, logger: silentLogger };
-  return { clock, anilist, mal, store, events, deps };
+  const options = { prune: false };
+  const deps: SyncDeps = {
+    source: anilist,
+    destinations: () => [malRuntime(mal, options.prune)],
+    store,
+    events,
+    clock,
+    logger: silentLogger,
+  };
+  /** The same system with another MAL client (faults that only a whole client can play). */
+  const withMal = (other: MalTarget): SyncDeps => ({ ...deps, destinations: () => [malRuntime(other, options.prune)] });
+  return { clock, anilist, mal, store, events, deps, options, withMal };
+}
+
+/** The MyAnimeList section of a run's report. */
+function malOf(report: RunReport): DestinationReport {
+  const section = report.destinations.find((d) => d.destination === 'mal');
+  if (!section) throw new Error(`no MyAnimeList section in the report (${report.status}: ${report.error ?? ''})`);
+  return section;
+}
+
+/** MyAnimeList's stored sync state (`sync/mal/state.json`), validated as the worker reads it. */
+async function malState(store: ObjectStore): Promise<DestinationState> {
+  const check = createMalDestination({ mal: () => new FakeMal(), mapping, authorized: async () => true });
+  const loaded = await loadDestinationState(store, 'mal', (s) => check.checkRecordState(s));
+  if (!loaded) throw new Error('no MyAnimeList state stored');
+  return loaded.state;
 }
 
 /** What MAL must hold for an AniList entry, by the mapping rules. */
 function expectMirrored(mal: FakeMal, anilist: FakeAniList) {
   for (const entry of anilist.entries.values()) {
-    const mapped = mapEntry(entry, settings);
+    const mapped = mapEntry(entry, mapping);
     if (mapped.kind !== 'mapped') continue;
     const status = mal.list.get(mapped.malId)?.listStatus;
     expect(status).toMatchObject({
@@ -67,9 +103,10 @@ describe('runSync', () => {
       if (n === 0) backupBeforeFirstWrite = [...store.objects.keys()].some((k) => k.startsWith('backups/'));
     };
     const report = await runSync(deps, settings);
-    expect(report).toMatchObject({ mode: 'full', status: 'ok', applied: { updated: 5 } });
+    expect(report).toMatchObject({ status: 'ok', source: { mode: 'full' } });
+    expect(malOf(report)).toMatchObject({ mode: 'full', status: 'ok', applied: { written: 5 } });
     expect(backupBeforeFirstWrite).toBe(true);
-    const backupKey = report.backupKey!;
+    const backupKey = malOf(report).backupKey!;
     expect(JSON.parse(store.objects.get(backupKey)!.body)).toMatchObject({
       data: [{ node: { id: 100 }, list_status: { status: 'watching', score: 2 } }],
     });
@@ -84,7 +121,8 @@ describe('runSync', () => {
     store.counters.get = 0;
     store.counters.put = 0;
     const report = await runSync(deps, settings);
-    expect(report).toMatchObject({ mode: 'incremental', status: 'ok', applied: { updated: 0 } });
+    expect(report).toMatchObject({ status: 'ok', source: { mode: 'incremental' } });
+    expect(malOf(report)).toMatchObject({ mode: 'incremental', status: 'ok', applied: { written: 0 } });
     expect(anilist.requests).toBe(1);
     expect(mal.requests).toBe(0);
     expect(store.counters).toMatchObject({ get: 1, put: 0 });
@@ -97,7 +135,7 @@ describe('runSync', () => {
     const edited = { ...anilist.entries.get(3)!, score: 95, updatedAt: 5000 };
     anilist.upsert(edited);
     const report = await runSync(deps, settings);
-    expect(report.mode).toBe('incremental');
+    expect(malOf(report).mode).toBe('incremental');
     expect(mal.writes).toEqual([{ animeId: 102, fields: { score: 10 } }]);
   });
 
@@ -111,8 +149,10 @@ describe('runSync', () => {
     };
     const failed = await runSync(deps, settings);
     expect(failed.status).toBe('partial');
-    expect(failed.failures).toEqual([expect.objectContaining({ malId: 100, permanent: false })]);
-    const { state } = (await loadSyncState(store))!;
+    expect(malOf(failed).failures).toEqual([
+      expect.objectContaining({ key: '100', target: 'MAL 100', permanent: false }),
+    ]);
+    const state = await malState(store);
     expect(state.pending.map((p) => p.entry.id)).toEqual([1]);
     expect(state.watermark).toBeLessThan(6000);
 
@@ -122,7 +162,7 @@ describe('runSync', () => {
     expect(retried.status).toBe('ok');
     expect(mal.writes).toEqual([{ animeId: 100, fields: { score: 1 } }]);
     // Every change is applied: the watermark reaches the newest one (AniList's clock is long past it).
-    expect((await loadSyncState(store))!.state).toMatchObject({ pending: [], watermark: 6001 });
+    expect(await malState(store)).toMatchObject({ pending: [], watermark: 6001 });
   });
 
   test('a write MAL rejects as invalid does not block the watermark and is not retried until it changes', async () => {
@@ -133,8 +173,8 @@ describe('runSync', () => {
       throw Object.assign(new Error('bad_request'), { code: 'mal_api_error', retryable: false });
     };
     const report = await runSync(deps, settings);
-    expect(report.failures).toEqual([expect.objectContaining({ permanent: true })]);
-    expect((await loadSyncState(store))!.state.watermark).toBe(6000);
+    expect(malOf(report).failures).toEqual([expect.objectContaining({ permanent: true })]);
+    expect((await malState(store)).watermark).toBe(6000);
     mal.writes = [];
     mal.beforeWrite = undefined;
     await runSync(deps, settings);
@@ -149,9 +189,11 @@ describe('runSync', () => {
     mal.beforeWrite = () => clock.advance(1000);
     const deadline = clock.now() + 3500;
     const first = await runSync(deps, settings, { deadline });
-    expect(first).toMatchObject({ status: 'partial', stoppedEarly: true, applied: { updated: 4 } });
+    expect(first.status).toBe('partial');
+    expect(malOf(first)).toMatchObject({ status: 'partial', stoppedEarly: true, applied: { written: 4 } });
     const second = await runSync(deps, settings);
-    expect(second).toMatchObject({ status: 'ok', mode: 'full', applied: { updated: 6 } });
+    expect(second.status).toBe('ok');
+    expect(malOf(second)).toMatchObject({ status: 'ok', mode: 'full', applied: { written: 6 } });
     const writtenIds = mal.writes.map((w) => w.animeId);
     expect(new Set(writtenIds).size).toBe(writtenIds.length);
     expect(writtenIds).toHaveLength(10);
@@ -166,10 +208,12 @@ describe('runSync', () => {
     };
     const deadline = () => (stopRequested ? clock.now() : clock.now() + 3_600_000);
     const first = await runSync(deps, settings, { deadline });
-    expect(first).toMatchObject({ status: 'partial', stoppedEarly: true, applied: { updated: 3 } });
+    expect(first.status).toBe('partial');
+    expect(malOf(first)).toMatchObject({ status: 'partial', stoppedEarly: true, applied: { written: 3 } });
     mal.beforeWrite = undefined;
     const second = await runSync(deps, settings);
-    expect(second).toMatchObject({ status: 'ok', applied: { updated: 7 } });
+    expect(second.status).toBe('ok');
+    expect(malOf(second)).toMatchObject({ status: 'ok', applied: { written: 7 } });
     const writtenIds = mal.writes.map((w) => w.animeId);
     expect(new Set(writtenIds).size).toBe(10);
     expectMirrored(mal, anilist);
@@ -186,7 +230,7 @@ describe('runSync', () => {
       if (page === 1) anilist.upsert({ ...anilist.entries.get(7)!, progress: 24, updatedAt: 9000 });
     };
     await runSync(deps, settings);
-    expect((await loadSyncState(store))!.state.watermark).toBeLessThan(9000);
+    expect((await malState(store)).watermark).toBeLessThan(9000);
     anilist.afterPage = undefined;
     mal.writes = [];
     await runSync(deps, settings);
@@ -207,7 +251,7 @@ describe('runSync', () => {
       if (page === 1) anilist.entries.delete(1);
     };
     const report = await runSync(deps, settings);
-    expect(report.fetched).toBe(60);
+    expect(report.source.fetched).toBe(60);
     for (let i = 2; i <= 60; i++) expect(mal.list.get(99 + i)?.listStatus.num_episodes_watched).toBe(20);
   });
 
@@ -218,20 +262,21 @@ describe('runSync', () => {
     anilist.requests = 0;
     mal.requests = 0;
     const report = await runSync(deps, settings);
-    expect(report).toMatchObject({ mode: 'incremental', status: 'ok', fetched: 0 });
+    expect(report).toMatchObject({ status: 'ok', source: { mode: 'incremental', fetched: 0 } });
+    expect(malOf(report)).toMatchObject({ mode: 'incremental', status: 'ok' });
     expect({ anilist: anilist.requests, mal: mal.requests }).toEqual({ anilist: 1, mal: 0 });
   });
 
   test('an AniList outage fails the run without losing anything', async () => {
     const { deps, mal, anilist, store } = setup();
     await runSync(deps, settings);
-    const before = (await loadSyncState(store))!.state;
+    const before = await malState(store);
     anilist.upsert({ ...anilist.entries.get(2)!, score: 33, updatedAt: 8000 });
     anilist.failNext = 1;
     const report = await runSync(deps, settings);
     expect(report.status).toBe('failed');
     expect(report.error).toContain('AniList is down');
-    expect((await loadSyncState(store))!.state).toEqual(before);
+    expect(await malState(store)).toEqual(before);
     await runSync(deps, settings);
     expect(mal.list.get(101)?.listStatus.score).toBe(3);
   });
@@ -240,7 +285,9 @@ describe('runSync', () => {
     const { deps, mal, anilist, store } = setup(6);
     let puts = 0;
     store.hooks.beforePut = (key) => {
-      if (key === KEYS.syncState && ++puts === 2) throw Object.assign(new Error('S3 500'), { code: 'store_error' });
+      if (key === KEYS.syncState('mal') && ++puts === 2) {
+        throw Object.assign(new Error('S3 500'), { code: 'store_error' });
+      }
     };
     const crashed = await runSync(deps, settings);
     expect(crashed.status).toBe('failed');
@@ -253,29 +300,38 @@ describe('runSync', () => {
   });
 
   test('missing MAL authorization pauses the run and publishes "reauth required"', async () => {
-    const { deps, events, store } = setup();
+    const { events, store, withMal } = setup();
     const reauth = Object.assign(new Error('no tokens'), { code: 'reauth_required', reason: 'no_tokens' });
     const report = await runSync(
-      {
-        ...deps,
-        mal: () => ({
-          listAll: () => Promise.reject(reauth),
-          update: () => Promise.reject(reauth),
-          remove: () => Promise.reject(reauth),
-        }),
-      },
+      withMal({
+        listAll: () => Promise.reject(reauth),
+        update: () => Promise.reject(reauth),
+        remove: () => Promise.reject(reauth),
+      }),
       settings,
     );
-    expect(report).toMatchObject({ status: 'reauth_required', reauthReason: 'no_tokens' });
-    expect(events.reauth).toEqual([expect.objectContaining({ reason: 'no_tokens' })]);
-    expect(store.objects.has(KEYS.syncState)).toBe(false);
+    expect(report.status).toBe('reauth_required');
+    expect(malOf(report)).toMatchObject({ status: 'reauth_required', reauthReason: 'no_tokens' });
+    expect(events.reauth).toEqual([expect.objectContaining({ destination: 'mal', reason: 'no_tokens' })]);
+    // Nothing of the run is recorded: the state only remembers that MAL waits for the user.
+    expect(await malState(store)).toMatchObject({
+      watermark: 0,
+      lastFullSyncAt: null,
+      fullSyncPending: true,
+      lastBackupAt: null,
+      mirrored: {},
+      pending: [],
+      authBlocked: { reason: 'no_tokens' },
+    });
+    expect([...store.objects.keys()].filter((k) => k.startsWith('backups/'))).toEqual([]);
   });
 
   test('a dry run plans but writes nothing to MAL or the store', async () => {
     const { deps, mal, store } = setup();
     const report = await runSync(deps, settings, { dryRun: true });
-    expect(report).toMatchObject({ status: 'dry_run', planned: { updates: 5 } });
-    expect(report.writes).toHaveLength(5);
+    expect(report.status).toBe('dry_run');
+    expect(malOf(report)).toMatchObject({ status: 'dry_run', planned: { writes: 5 } });
+    expect(malOf(report).writes).toHaveLength(5);
     expect(mal.writes).toHaveLength(0);
     expect(store.counters.put).toBe(0);
   });
@@ -284,10 +340,10 @@ describe('runSync', () => {
     const { deps, mal, clock } = setup();
     await runSync(deps, settings);
     mal.list.set(100, { ...mal.list.get(100)!, listStatus: { ...mal.list.get(100)!.listStatus, score: 1 } });
-    expect((await runSync(deps, settings)).mode).toBe('incremental');
+    expect(malOf(await runSync(deps, settings)).mode).toBe('incremental');
     clock.advance(24 * 3_600_000);
     const report = await runSync(deps, settings);
-    expect(report).toMatchObject({ mode: 'full', applied: { updated: 1 } });
+    expect(malOf(report)).toMatchObject({ mode: 'full', applied: { written: 1 } });
     expect(mal.list.get(100)?.listStatus.score).toBe(7);
   });
 });
@@ -297,27 +353,26 @@ describe('checkpoints', () => {
     const { deps, mal, store, clock, anilist } = setup(12);
     let checkpoints = 0;
     store.hooks.beforePut = (key) => {
-      if (key === KEYS.syncState) checkpoints++;
+      if (key === KEYS.syncState('mal')) checkpoints++;
     };
     // 1 s per write; count allows a checkpoint every 2 writes, time only every 5 s.
     mal.beforeWrite = () => clock.advance(1000);
     const report = await runSync(deps, { ...settings, checkpointIntervalMs: 5000 }, {});
-    expect(report.applied.updated).toBe(12);
+    expect(malOf(report).applied.written).toBe(12);
     // Checkpoints after writes 5 and 10 (≥ 2 writes and ≥ 5 s each), plus the final save.
     expect(checkpoints).toBe(3);
-    const { state } = (await loadSyncState(store))!;
+    const state = await malState(store);
     expect(Object.keys(state.mirrored)).toHaveLength(12);
     expectMirrored(mal, anilist);
   });
 });
 
 describe('prune (PRUNE=true)', () => {
-  const pruning: SyncSettings = { ...settings, prune: true };
-
   /** 12 entries mirrored by this system; then AniList's full reads return `read` instead of its own. */
   async function mirroredTwelve() {
     const ctx = setup(12);
-    await runSync(ctx.deps, pruning);
+    ctx.options.prune = true;
+    await runSync(ctx.deps, settings);
     ctx.mal.writes = [];
     ctx.clock.advance(24 * 3_600_000); // the next run is the daily full reconcile
     return ctx;
@@ -327,8 +382,9 @@ describe('prune (PRUNE=true)', () => {
     const { deps, mal, anilist } = await mirroredTwelve();
     const gone = anilist.entries.get(3)!;
     anilist.entries.delete(3);
-    const report = await runSync(deps, pruning);
-    expect(report).toMatchObject({ mode: 'full', status: 'ok', applied: { deleted: 1 } });
+    const report = await runSync(deps, settings);
+    expect(report.status).toBe('ok');
+    expect(malOf(report)).toMatchObject({ mode: 'full', status: 'ok', applied: { removed: 1 } });
     expect(anilist.presenceChecks).toEqual([[gone.mediaId]]);
     expect(mal.list.has(102)).toBe(false);
     expect(mal.list.size).toBe(11);
@@ -341,9 +397,9 @@ describe('prune (PRUNE=true)', () => {
       const read = await readAll();
       return { ...read, entries: read.entries.filter((e) => e.id !== 3) };
     };
-    const report = await runSync(deps, pruning);
-    expect(report.applied.deleted).toBe(0);
-    expect(report.pruneRefused).toMatch(/not removed from MAL: Anime 3: still on AniList/);
+    const report = await runSync(deps, settings);
+    expect(malOf(report).applied.removed).toBe(0);
+    expect(malOf(report).pruneRefused).toMatch(/not removed from MAL: Anime 3: still on AniList/);
     expect(mal.list.has(102)).toBe(true);
   });
 
@@ -359,9 +415,9 @@ describe('prune (PRUNE=true)', () => {
         invalid: [{ entryId: 3, mediaId: broken.mediaId, location: 'chunk 1', reason: 'progress is "lots"' }],
       };
     };
-    const report = await runSync(deps, pruning);
-    expect(report.applied.deleted).toBe(0);
-    expect(report.orphans).toEqual([]);
+    const report = await runSync(deps, settings);
+    expect(malOf(report).applied.removed).toBe(0);
+    expect(malOf(report).orphans).toEqual([]);
     expect(anilist.presenceChecks).toEqual([]);
     expect(mal.list.has(102)).toBe(true);
   });
@@ -374,9 +430,9 @@ describe('prune (PRUNE=true)', () => {
       ...(await readAll()),
       invalid: [{ entryId: null, mediaId: null, location: 'chunk 1 lists[0].entries[4]', reason: 'not an object' }],
     });
-    const report = await runSync(deps, pruning);
-    expect(report.applied.deleted).toBe(0);
-    expect(report.pruneRefused).toMatch(/could not be read or identified \(chunk 1 lists\[0\]\.entries\[4\]\)/);
+    const report = await runSync(deps, settings);
+    expect(malOf(report).applied.removed).toBe(0);
+    expect(malOf(report).pruneRefused).toMatch(/could not be read or identified \(chunk 1 lists\[0\]\.entries\[4\]\)/);
     expect(mal.list.has(104)).toBe(true);
   });
 
@@ -384,13 +440,13 @@ describe('prune (PRUNE=true)', () => {
     const { deps, mal, anilist, store } = await mirroredTwelve();
     // An entry the user added on MAL by hand, and a record from before media ids were kept.
     mal.list.set(999, { ...mal.list.get(100)!, animeId: 999 });
-    const saved = (await loadSyncState(store))!.state;
-    delete saved.mirrored['101']!.mediaId;
-    await store.put(KEYS.syncState, JSON.stringify(saved));
+    const saved = await malState(store);
+    const { mediaId: _dropped, ...withoutMediaId } = saved.mirrored['101']!;
+    await saveDestinationState(store, { ...saved, mirrored: { ...saved.mirrored, '101': withoutMediaId } });
     anilist.entries.delete(2);
-    const report = await runSync(deps, pruning);
-    expect(report.applied.deleted).toBe(0);
-    expect(report.pruneRefused).toMatch(/Anime 2: its AniList media id is not on record yet/);
+    const report = await runSync(deps, settings);
+    expect(malOf(report).applied.removed).toBe(0);
+    expect(malOf(report).pruneRefused).toMatch(/Anime 2: its AniList media id is not on record yet/);
     expect(mal.list.has(101)).toBe(true);
     expect(mal.list.has(999)).toBe(true);
   });
@@ -401,12 +457,12 @@ describe('run shape', () => {
     const { deps, mal, anilist, store } = setup();
     // MAL already matches, so the first (full) run writes nothing and backs nothing up.
     for (const e of anilist.entries.values()) {
-      const mapped = mapEntry(e, settings);
+      const mapped = mapEntry(e, mapping);
       if (mapped.kind !== 'mapped') continue;
       await mal.update(mapped.malId, mapped.desired);
     }
     mal.writes = [];
-    expect((await runSync(deps, settings)).applied.updated).toBe(0);
+    expect(malOf(await runSync(deps, settings)).applied.written).toBe(0);
     expect([...store.objects.keys()].filter((k) => k.startsWith('backups/'))).toEqual([]);
     anilist.upsert({ ...anilist.entries.get(1)!, score: 95, updatedAt: 5000 });
     let backedUpFirst = false;
@@ -414,9 +470,9 @@ describe('run shape', () => {
       backedUpFirst = [...store.objects.keys()].some((k) => k.startsWith('backups/'));
     };
     const report = await runSync(deps, settings);
-    expect(report).toMatchObject({ mode: 'incremental', applied: { updated: 1 } });
+    expect(malOf(report)).toMatchObject({ mode: 'incremental', applied: { written: 1 } });
     expect(backedUpFirst).toBe(true);
-    expect(report.backupKey).toMatch(/^backups\//);
+    expect(malOf(report).backupKey).toMatch(/^backups\//);
   });
 
   test(`more than ${INCREMENTAL_READ_LIMIT} changes since the last run are read as a full reconcile`, async () => {
@@ -426,30 +482,28 @@ describe('run shape', () => {
     anilist.requests = 0;
     mal.writes = [];
     const report = await runSync(deps, settings);
-    expect(report.mode).toBe('full');
+    expect(report.source.mode).toBe('full');
+    expect(malOf(report).mode).toBe('full');
     // 10 pages of the incremental read, then 2 chunks of the full read.
     expect(anilist.requests).toBe(12);
-    expect(mal.writes.length).toBe(report.applied.updated);
+    expect(mal.writes.length).toBe(malOf(report).applied.written);
     expectMirrored(mal, anilist);
   });
 
   test('a write that fails because S3 could not hand over the tokens stays in the retry list', async () => {
-    const { deps, anilist, store } = setup();
+    const { deps, anilist, store, withMal } = setup();
     await runSync(deps, settings);
     anilist.upsert({ ...anilist.entries.get(1)!, score: 95, updatedAt: 5000 });
     const report = await runSync(
-      {
-        ...deps,
-        mal: () => ({
-          listAll: async () => [],
-          update: () => Promise.reject(new StoreError('Reading s3://bucket/auth/tokens.json failed: InternalError')),
-          remove: async () => {},
-        }),
-      },
+      withMal({
+        listAll: async () => [],
+        update: () => Promise.reject(new StoreError('Reading s3://bucket/auth/tokens.json failed: InternalError')),
+        remove: async () => {},
+      }),
       settings,
     );
-    expect(report.failures).toEqual([expect.objectContaining({ permanent: false })]);
-    const { state } = (await loadSyncState(store))!;
+    expect(malOf(report).failures).toEqual([expect.objectContaining({ permanent: false })]);
+    const state = await malState(store);
     expect(state.pending).toEqual([expect.objectContaining({ permanent: false })]);
     expect(state.watermark).toBeLessThan(5000);
   });

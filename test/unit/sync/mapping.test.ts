@@ -1,4 +1,4 @@
-import { type MappingOptions, mapDate, mapEntry, mapScore } from '../../../shared/sync/mapping';
+import { type MappingOptions, mapDate, mapEntry, mapScore } from '../../../shared/destinations/mal/mapping';
 import { anilistEntry } from '../../support/entries';
 
 const options: MappingOptions = { mirrorPrivate: false, idOverrides: new Map() };

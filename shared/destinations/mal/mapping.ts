@@ -1,6 +1,7 @@
-import type { AniListEntry, AniListStatus, FuzzyDate } from '../anilist/types';
-import { isMalDate } from '../mal/form';
-import type { MalListStatus, MalStatus, MalWriteFields } from '../mal/types';
+import type { AniListStatus, FuzzyDate } from '../../anilist/types';
+import type { SourceEntry } from '../../sync/source';
+import { isMalDate } from './form';
+import type { MalListStatus, MalStatus, MalWriteFields } from './types';
 
 /**
  * The MAL list state an AniList entry should produce. `start_date`/`finish_date`:
@@ -25,10 +26,14 @@ export type ComparableMalState = Omit<DesiredMalState, 'start_date' | 'finish_da
 
 export type SkipReason = 'no_mal_id' | 'private' | 'unknown_status' | 'invalid_entry' | 'duplicate_mal_id';
 
+/** Where an entry's MAL id came from: AniList's `idMal`, ID_OVERRIDES, or the anime id dataset. */
+export type MalIdSource = 'anilist' | 'override' | 'dataset';
+
 export type MappingResult =
   | {
       readonly kind: 'mapped';
       readonly malId: number;
+      readonly idSource: MalIdSource;
       readonly desired: DesiredMalState;
       /** Partial AniList dates that were left untouched on MAL. */
       readonly partialDates: readonly ('start_date' | 'finish_date')[];
@@ -48,6 +53,8 @@ export interface MappingOptions {
   readonly mirrorPrivate: boolean;
   /** AniList media id → MAL id; fixes wrong or missing `idMal`. */
   readonly idOverrides: ReadonlyMap<number, number>;
+  /** AniList media id → MAL id from the anime id dataset, used only where AniList has no `idMal`. */
+  readonly datasetIds?: ReadonlyMap<number, number>;
   /** @default 'leave' */
   readonly partialDates?: PartialDateMode;
 }
@@ -93,12 +100,24 @@ export function mapDate(
   return { value: undefined, partial: true };
 }
 
-export function mapEntry(entry: AniListEntry, options: MappingOptions): MappingResult {
+/** The entry's MAL id and where it came from: ID_OVERRIDES first, then AniList, then the dataset. */
+export function malIdOf(
+  entry: SourceEntry,
+  options: Pick<MappingOptions, 'idOverrides' | 'datasetIds'>,
+): { malId: number; idSource: MalIdSource } | undefined {
   const override = options.idOverrides.get(entry.mediaId);
-  const malId = override ?? entry.idMal;
-  if (malId === null || malId === undefined) {
+  if (override !== undefined) return { malId: override, idSource: 'override' };
+  if (entry.idMal !== null && entry.idMal !== undefined) return { malId: entry.idMal, idSource: 'anilist' };
+  const fromDataset = options.datasetIds?.get(entry.mediaId);
+  return fromDataset === undefined ? undefined : { malId: fromDataset, idSource: 'dataset' };
+}
+
+export function mapEntry(entry: SourceEntry, options: MappingOptions): MappingResult {
+  const id = malIdOf(entry, options);
+  if (id === undefined) {
     return { kind: 'skipped', reason: 'no_mal_id', detail: 'AniList has no MyAnimeList id for this anime' };
   }
+  const { malId, idSource } = id;
   if (!Number.isInteger(malId) || malId <= 0) {
     return { kind: 'skipped', reason: 'invalid_entry', detail: `MAL id ${String(malId)} is not a positive integer` };
   }
@@ -126,6 +145,7 @@ export function mapEntry(entry: AniListEntry, options: MappingOptions): MappingR
   return {
     kind: 'mapped',
     malId,
+    idSource,
     partialDates,
     desired: {
       status: mappedStatus.status,
@@ -140,7 +160,7 @@ export function mapEntry(entry: AniListEntry, options: MappingOptions): MappingR
   };
 }
 
-function validateNumbers(entry: AniListEntry): string | undefined {
+function validateNumbers(entry: SourceEntry): string | undefined {
   if (!Number.isFinite(entry.score) || entry.score < 0 || entry.score > 100) {
     return `score ${entry.score} is outside AniList's 0–100 range`;
   }

@@ -51,7 +51,7 @@ export const MAL_WRITE_FIELD_NAMES = [
   'finish_date',
 ] as const satisfies readonly (keyof MalWriteFields)[];
 
-/** What the sync engine needs from MAL, for one authorised user. */
+/** What the MAL destination needs from MAL's API, for one authorised user. */
 export interface MalTarget {
   /** The authorised user's whole anime list (`/users/@me/animelist`, following `paging.next`). */
   listAll(): Promise<MalListEntry[]>;
@@ -61,32 +61,7 @@ export interface MalTarget {
   remove(animeId: number): Promise<void>;
 }
 
-export interface MalTokenSet {
-  readonly accessToken: string;
-  readonly refreshToken: string;
-  /** Seconds, from the token response. */
-  readonly expiresIn: number;
-  readonly tokenType: string;
-}
-
 export interface MalUser {
   readonly id: number;
   readonly name: string;
-}
-
-/** MAL's OAuth endpoints (authorization code with plain PKCE, refresh). */
-export interface MalOAuth {
-  authorizeUrl(params: { state: string; codeChallenge: string; redirectUri: string }): string;
-  exchangeCode(params: { code: string; codeVerifier: string; redirectUri: string }): Promise<MalTokenSet>;
-  refresh(refreshToken: string): Promise<MalTokenSet>;
-  /** `GET /users/@me` with a bearer token. */
-  getMe(accessToken: string): Promise<MalUser>;
-}
-
-/** Supplies bearer tokens to the MAL client and refreshes them (rotation-safe) on `401 invalid_token`. */
-export interface AccessTokenProvider {
-  /** A current access token; may refresh first when the stored one has expired. */
-  get(): Promise<string>;
-  /** Refreshes after MAL rejected `staleToken`; returns the new access token. */
-  refresh(staleToken: string): Promise<string>;
 }

@@ -1,4 +1,5 @@
-import { systemClock } from '../clock';
+import type { AccessTokenProvider } from '../../auth/tokens';
+import { systemClock } from '../../clock';
 import {
   DEFAULT_RETRY_POLICY,
   type HttpOptions,
@@ -6,11 +7,11 @@ import {
   type RetryPolicy,
   sendWithPolicy,
   type TransportOptions,
-} from '../http/policy';
+} from '../../http/policy';
 import { isInvalidTokenResponse, MalInvalidInputError, MalResponseError, malErrorFromResponse } from './errors';
 import { encodeWriteFields } from './form';
-import { parseJsonBody, parseListItem, parseListPage, parseListStatus, parseUser } from './parse';
-import type { AccessTokenProvider, MalListEntry, MalListStatus, MalTarget, MalUser, MalWriteFields } from './types';
+import { parseJsonBody, parseListItem, parseListPage, parseListStatus } from './parse';
+import type { MalListEntry, MalListStatus, MalTarget, MalWriteFields } from './types';
 
 export const MAL_API_URL = 'https://api.myanimelist.net/v2';
 
@@ -52,8 +53,6 @@ export interface MalRawAnimeList {
 export interface MalClient extends MalTarget {
   /** Every page of `GET /users/@me/animelist` merged, exactly as MAL sent the items. */
   listAllRaw(): Promise<MalRawAnimeList>;
-  /** `GET /users/@me`. */
-  getMe(): Promise<MalUser>;
 }
 
 interface RawResponse {
@@ -194,13 +193,6 @@ export function createMalClient(options: MalClientOptions): MalClient {
       // 404: not on the list, which is what we wanted.
       if (response.status === 404 || (response.status >= 200 && response.status < 300)) return;
       fail(operation, response);
-    },
-
-    async getMe(): Promise<MalUser> {
-      const operation = 'GET /users/@me';
-      const response = await userCall('GET', `${apiUrl}/users/@me`);
-      if (response.status !== 200) fail(operation, response);
-      return parseUser(operation, response.status, parseJsonBody(operation, 200, response.bodyText, response.headers));
     },
   };
 }

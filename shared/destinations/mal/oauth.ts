@@ -1,10 +1,11 @@
-import { type Clock, systemClock } from '../clock';
-import { AppError } from '../errors';
-import { type DeadlineSource, type HttpOptions, type RetryPolicy, sendWithPolicy } from '../http/policy';
+import type { AuthProvider, TokenSet } from '../../auth/provider';
+import { type Clock, systemClock } from '../../clock';
+import { AppError } from '../../errors';
+import { type DeadlineSource, type HttpOptions, type RetryPolicy, sendWithPolicy } from '../../http/policy';
 import { MAL_API_URL, MAL_RETRY_POLICY, trimSlash } from './client';
 import { isInvalidTokenResponse, malErrorFromResponse, parseErrorBody } from './errors';
 import { isRecord, parseJsonBody, parseUser } from './parse';
-import type { MalOAuth, MalTokenSet, MalUser } from './types';
+import type { MalUser } from './types';
 
 export const MAL_OAUTH_URL = 'https://myanimelist.net/v1/oauth2';
 
@@ -26,6 +27,8 @@ export const MAL_OAUTH_RETRY_POLICY: RetryPolicy = {
 };
 
 export interface MalOAuthOptions {
+  /** REFRESH_TOKEN_LIFETIME_DAYS: MAL documents "one month"; responses observed say 31 days. */
+  readonly refreshTokenLifetimeDays?: number;
   readonly oauthUrl?: string;
   readonly apiUrl?: string;
   readonly clientId: string;
@@ -33,7 +36,7 @@ export interface MalOAuthOptions {
   readonly clientSecret?: string;
   readonly fetch: typeof fetch;
   readonly timeoutMs: number;
-  /** Token endpoint policy; `getMe` uses the API policy. */
+  /** Token endpoint policy; `whoAmI` uses the API policy. */
   readonly retry?: RetryPolicy;
   readonly clock?: Clock;
   /** The current invocation's deadline: the callback must answer before API Gateway gives up. */
@@ -83,7 +86,11 @@ export function isInvalidGrant(err: unknown): boolean {
   );
 }
 
-export function createMalOAuth(options: MalOAuthOptions): MalOAuth {
+/** MAL's access tokens live one hour: refresh a minute before, so no request starts with a dying one. */
+const ACCESS_REFRESH_MARGIN_MS = 60_000;
+
+/** MyAnimeList's OAuth (authorization code with `plain` PKCE, rotating refresh tokens) as an `AuthProvider`. */
+export function createMalAuth(options: MalOAuthOptions): AuthProvider {
   const oauthUrl = trimSlash(options.oauthUrl ?? MAL_OAUTH_URL);
   const apiUrl = trimSlash(options.apiUrl ?? MAL_API_URL);
   const clock = options.clock ?? systemClock;
@@ -96,7 +103,7 @@ export function createMalOAuth(options: MalOAuthOptions): MalOAuth {
   };
   const apiHttp: HttpOptions = { ...tokenHttp, retry: MAL_RETRY_POLICY, isFinal: isInvalidTokenResponse };
 
-  async function tokenRequest(grant: string, params: Record<string, string>): Promise<MalTokenSet> {
+  async function tokenRequest(grant: string, params: Record<string, string>): Promise<TokenSet> {
     const form = new URLSearchParams({ client_id: options.clientId });
     if (options.clientSecret !== undefined && options.clientSecret !== '') {
       form.set('client_secret', options.clientSecret);
@@ -120,6 +127,14 @@ export function createMalOAuth(options: MalOAuthOptions): MalOAuth {
   }
 
   return {
+    destination: 'mal',
+    label: 'MyAnimeList',
+    verbs: { first: 'Authorize', again: 'Re-authorize' },
+    pkceMethod: 'plain',
+    refreshTokenLifetimeDays: options.refreshTokenLifetimeDays ?? 30,
+    accessRefreshMarginMs: ACCESS_REFRESH_MARGIN_MS,
+    isInvalidGrant,
+
     authorizeUrl({ state, codeChallenge, redirectUri }) {
       const query = new URLSearchParams({
         response_type: 'code',
@@ -140,7 +155,7 @@ export function createMalOAuth(options: MalOAuthOptions): MalOAuth {
       return tokenRequest('refresh_token', { refresh_token: refreshToken });
     },
 
-    async getMe(accessToken: string): Promise<MalUser> {
+    async whoAmI(accessToken: string): Promise<MalUser> {
       const operation = 'GET /users/@me';
       const response = await sendWithPolicy(
         'mal',
@@ -184,7 +199,7 @@ function oauthErrorFrom(operation: string, status: number, headers: Headers, bod
   });
 }
 
-function parseTokenSet(operation: string, bodyText: string): MalTokenSet {
+function parseTokenSet(operation: string, bodyText: string): TokenSet {
   let body: unknown;
   try {
     body = JSON.parse(bodyText);

@@ -1,5 +1,5 @@
-import { AppError, NetworkError } from '../errors';
-import { retryAfterMs as parseRetryAfter } from '../http/policy';
+import { AppError, NetworkError } from '../../errors';
+import { retryAfterMs as parseRetryAfter } from '../../http/policy';
 
 /**
  * Every failure the MAL client raises says whether trying again later could succeed, so the

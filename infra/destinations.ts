@@ -1,0 +1,124 @@
+import * as z from 'zod';
+import { DESTINATION_MODULES } from '../shared/destinations';
+import { PARTIAL_DATE_MODES } from '../shared/destinations/mal/mapping';
+import { KEYS } from '../shared/store/store';
+import { bool, optionalText, ssmParameterName, text, unsetIfEmpty } from './settings';
+
+/**
+ * One destination as the stack deploys it: its `cdk.json` block, and from that block the
+ * environment of each function, the SSM parameters each reads, and the state it owns. The stack
+ * wires every function from these descriptions; adding a destination adds one entry below.
+ */
+export interface DestinationDescription<Block extends Record<string, unknown> = Record<string, unknown>> {
+  readonly key: string;
+  readonly label: string;
+  /** The `cdk.json` block (`"mal": {…}`). */
+  readonly schema: z.ZodObject<z.ZodRawShape, z.core.$strip>;
+  /** Environment variables per function (names only for secrets). */
+  environment(block: Block): {
+    readonly worker: Record<string, string>;
+    readonly mailer: Record<string, string>;
+    readonly callback: Record<string, string>;
+  };
+  /** SSM SecureString parameters the block names, each with the env key that carries its name. */
+  secrets(block: Block): readonly {
+    readonly id: string;
+    readonly parameterName: string;
+    readonly envKey: string;
+    readonly readers: readonly ('worker' | 'callback')[];
+  }[];
+  /** The key of its tokens in the state bucket (every function touches it). */
+  readonly tokensKey: string;
+  /** Objects only the worker reads and writes for it, beyond `sync/*` (e.g. a dataset cache). */
+  readonly workerPrefixes: readonly string[];
+  /** Where a person registers the callback URL, for the stack's output. */
+  readonly redirectHelp: string;
+}
+
+/** AniList media id → destination id corrections. cdk.json gives an object, `-c` gives JSON text. */
+const idOverrides = (what: string, value: z.ZodType) =>
+  z.preprocess((v) => {
+    const given = unsetIfEmpty(v);
+    if (typeof given !== 'string') return given;
+    try {
+      return JSON.parse(given) as unknown;
+    } catch {
+      return given;
+    }
+  }, z
+    .record(z.string().regex(/^\d+$/), value, { message: `must be a JSON object of AniList media id → ${what}` })
+    .optional());
+
+const malSchema = z.object({
+  /** Client ID of your MAL API app. Not a secret (it appears in every authorization URL). */
+  clientId: text,
+  /** Optional: the callback refuses tokens for any other MAL account. */
+  username: optionalText,
+  /** Name of an SSM SecureString holding the MAL client secret (web-type apps only). */
+  clientSecretParameter: ssmParameterName,
+  /** Delete MAL entries this system wrote whose AniList entry was deleted. Needs `anilistTokenParameter`. */
+  prune: bool(false),
+  /** Partial AniList dates: `leave` MAL's date alone, or `send` them as YYYY / YYYY-MM (MAL support undocumented). */
+  partialDates: z.preprocess(
+    unsetIfEmpty,
+    z.enum(PARTIAL_DATE_MODES, { message: 'must be leave or send' }).default('leave'),
+  ),
+  idOverrides: idOverrides('MAL id, e.g. {"21":21}', z.number().int().positive()),
+});
+type MalBlock = z.infer<typeof malSchema>;
+
+const malSecret = (DESTINATION_MODULES.mal?.secrets ?? [])[0];
+
+const mal: DestinationDescription<MalBlock> = {
+  key: 'mal',
+  label: 'MyAnimeList',
+  schema: malSchema as never,
+  environment: (block) => {
+    const auth = { MAL_CLIENT_ID: block.clientId, ...(block.username ? { MAL_USERNAME: block.username } : {}) };
+    return {
+      worker: {
+        MAL_CLIENT_ID: block.clientId,
+        PRUNE: String(block.prune),
+        PARTIAL_DATES: block.partialDates,
+        ...(block.idOverrides && Object.keys(block.idOverrides).length > 0
+          ? { ID_OVERRIDES: JSON.stringify(block.idOverrides) }
+          : {}),
+      },
+      mailer: auth,
+      callback: auth,
+    };
+  },
+  secrets: (block) =>
+    block.clientSecretParameter && malSecret
+      ? [
+          {
+            id: 'MalClientSecret',
+            parameterName: block.clientSecretParameter,
+            envKey: malSecret.parameter,
+            readers: malSecret.functions,
+          },
+        ]
+      : [],
+  tokensKey: KEYS.tokens('mal'),
+  workerPrefixes: [],
+  redirectHelp: 'the App Redirect URL of your MyAnimeList API app (https://myanimelist.net/apiconfig)',
+};
+
+/** Every destination the stack can deploy, by key. */
+export const DESTINATION_BLOCKS: Readonly<Record<string, DestinationDescription>> = {
+  mal: mal as unknown as DestinationDescription,
+};
+
+export interface DestinationBlocks {
+  readonly mal?: MalBlock;
+}
+
+/** Settings of the first version, which were MyAnimeList's and now live in its block. */
+export const LEGACY_KEYS: Readonly<Record<string, { readonly block: string; readonly field: string }>> = {
+  malClientId: { block: 'mal', field: 'clientId' },
+  malUsername: { block: 'mal', field: 'username' },
+  malClientSecretParameter: { block: 'mal', field: 'clientSecretParameter' },
+  prune: { block: 'mal', field: 'prune' },
+  partialDates: { block: 'mal', field: 'partialDates' },
+  idOverrides: { block: 'mal', field: 'idOverrides' },
+};

@@ -1,0 +1,79 @@
+import type { Construct } from 'constructs';
+import type { MirrorConfig } from './config';
+import { SecureParameter } from './constructs/secure-parameter';
+import { DESTINATION_BLOCKS, type DestinationDescription } from './destinations';
+
+/** What one function needs for the enabled destinations: their variables, secrets and tokens. */
+export interface FunctionWiring {
+  /** Every enabled destination's variables for this function, merged. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The SSM parameters this function reads (granted, with the extension layer). */
+  readonly secureParameters: readonly SecureParameter[];
+  /** The state-bucket keys of the destinations' tokens. */
+  readonly tokenKeys: readonly string[];
+  /** Objects only this function keeps for them (worker: dataset caches). */
+  readonly prefixes: readonly string[];
+  /** The destinations' names, for descriptions (`MyAnimeList and Trakt`). */
+  readonly names: string;
+}
+
+export interface DestinationWiring {
+  readonly worker: FunctionWiring;
+  readonly mailer: FunctionWiring;
+  readonly callback: FunctionWiring;
+  readonly labels: readonly { readonly key: string; readonly label: string; readonly redirectHelp: string }[];
+}
+
+/**
+ * Turns each enabled destination's block into what each function needs, from its description in
+ * `./destinations.ts`. A destination that is only the source (`source: "mal"`) is authorized like
+ * a destination (tokens, email, callback) but the worker reads from it instead of writing.
+ */
+export function wireDestinations(scope: Construct, config: MirrorConfig): DestinationWiring {
+  const keys = [...new Set([...config.destinations, ...(config.source === 'mal' ? ['mal'] : [])])];
+  const enabled = keys.flatMap((key) => {
+    const description = DESTINATION_BLOCKS[key];
+    const block = (config as unknown as Record<string, Record<string, unknown> | undefined>)[key];
+    return description && block ? [{ description, block }] : [];
+  });
+  const parameters = new Map<string, SecureParameter>();
+  const secretsFor = (role: 'worker' | 'callback') =>
+    enabled.flatMap(({ description, block }) =>
+      description.secrets(block).flatMap((secret) => {
+        if (!secret.readers.includes(role)) return [];
+        let parameter = parameters.get(secret.id);
+        if (!parameter) {
+          parameter = new SecureParameter(scope, secret.id, { parameterName: secret.parameterName });
+          parameters.set(secret.id, parameter);
+        }
+        return [{ parameter, envKey: secret.envKey, name: secret.parameterName }];
+      }),
+    );
+  const wire = (role: 'worker' | 'mailer' | 'callback', withSecrets: boolean): FunctionWiring => {
+    const secrets = withSecrets && role !== 'mailer' ? secretsFor(role) : [];
+    const environment: Record<string, string> = {};
+    for (const { description, block } of enabled) Object.assign(environment, description.environment(block)[role]);
+    for (const s of secrets) environment[s.envKey] = s.name;
+    return {
+      environment,
+      secureParameters: secrets.map((s) => s.parameter),
+      tokenKeys: enabled.map(({ description }) => description.tokensKey),
+      prefixes: role === 'worker' ? [...new Set(enabled.flatMap(({ description }) => description.workerPrefixes))] : [],
+      names: names(enabled.map(({ description }) => description)),
+    };
+  };
+  return {
+    worker: wire('worker', true),
+    mailer: wire('mailer', false),
+    callback: wire('callback', true),
+    labels: enabled.map(({ description }) => ({
+      key: description.key,
+      label: description.label,
+      redirectHelp: description.redirectHelp,
+    })),
+  };
+}
+
+function names(descriptions: readonly DestinationDescription[]): string {
+  return descriptions.map((d) => d.label).join(' and ');
+}

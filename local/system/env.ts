@@ -1,0 +1,91 @@
+import { loadCallbackConfig, loadMailerConfig, loadWorkerConfig } from '../../shared/destinations';
+import { ConfigError } from '../../shared/errors';
+import { describeMode, type LocalConfig, LocalConfigError, urlHost } from '../config';
+import { SANDBOX_STAND_INS } from './sandboxes';
+
+export const LOCAL_BUCKET = 'anilist-mal-mirror-local';
+
+export interface EnvOptions {
+  readonly local: LocalConfig;
+  /** Configuration as environment variables (the same keys the Lambdas read). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly sandbox: boolean;
+}
+
+/** What the running servers contribute to the handlers' environment. */
+export interface EnvWiring {
+  readonly callbackUrl: string;
+  readonly bucket: string;
+  /** Sandbox mode: the sandbox AniList, and each sandboxed destination's settings. */
+  readonly sandbox?: {
+    readonly anilistUrl: string;
+    readonly anilistUser: string;
+    readonly destinations: Readonly<Record<string, string | undefined>>;
+  };
+}
+
+/** The environment the three handlers read, from the user's settings and the local wiring. */
+export function handlerEnv(options: EnvOptions, wiring: EnvWiring): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {
+    NOTIFY_EMAIL: 'you@example.com',
+    SENDER_EMAIL: 'mirror@example.com',
+    ...options.env,
+    CALLBACK_URL: wiring.callbackUrl,
+    STATE_BUCKET: wiring.bucket,
+  };
+  if (wiring.sandbox) {
+    Object.assign(env, {
+      DESTINATIONS: sandboxDestinationKeys(options.env).join(','),
+      SOURCE: 'anilist',
+      ANILIST_URL: wiring.sandbox.anilistUrl,
+      // The sandbox serves exactly one user: the fixture's. An ANILIST_TOKEN set in sandbox mode
+      // (any value) is that user's token there, so private entries, MIRROR_PRIVATE and PRUNE can be tried.
+      ANILIST_USERNAME: wiring.sandbox.anilistUser,
+      ANILIST_REQUESTS_PER_MINUTE: options.env.ANILIST_REQUESTS_PER_MINUTE ?? '0',
+      ...wiring.sandbox.destinations,
+    });
+  }
+  return env;
+}
+
+/** The destinations a sandbox run mirrors to: DESTINATIONS when set, otherwise every one with a sandbox. */
+export function sandboxDestinationKeys(env: Readonly<Record<string, string | undefined>>): string[] {
+  const chosen = env.DESTINATIONS?.split(',')
+    .map((k) => k.trim().toLowerCase())
+    .filter(Boolean);
+  return chosen && chosen.length > 0 ? chosen : Object.keys(SANDBOX_STAND_INS);
+}
+
+/**
+ * Validates everything the handlers will read before any server starts or any folder is created,
+ * with stand-ins for what only exists once the servers run (their URLs). Every bad key of the
+ * three handlers is named at once; in real mode the error also says why real mode was chosen.
+ */
+export function checkLocalSystemConfig(options: EnvOptions): void {
+  const { local } = options;
+  const placeholder = 'http://127.0.0.1/';
+  const destinations = Object.assign(
+    {},
+    ...sandboxDestinationKeys(options.env).map((key) => SANDBOX_STAND_INS[key]?.envFor(placeholder, options.env)),
+  ) as Record<string, string | undefined>;
+  const env = handlerEnv(options, {
+    callbackUrl: `http://${urlHost(local.LOCAL_HOST)}:${local.LOCAL_CALLBACK_PORT || 3000}/callback`,
+    bucket: options.env.STATE_BUCKET ?? LOCAL_BUCKET,
+    ...(options.sandbox ? { sandbox: { anilistUrl: placeholder, anilistUser: 'sandbox', destinations } } : {}),
+  });
+  const issues = new Set<string>();
+  for (const load of [loadWorkerConfig, loadMailerConfig, loadCallbackConfig]) {
+    try {
+      load(env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const issue of err.issues) issues.add(issue);
+    }
+  }
+  if (issues.size === 0) return;
+  const note = options.sandbox
+    ? undefined
+    : `Real mode, because ${describeMode(local, options.env)}: these settings are needed to sync your real ` +
+      'accounts (see .env.example). To run the offline sandbox instead, set SANDBOX=true.';
+  throw new LocalConfigError([...issues], note);
+}

@@ -1,0 +1,22 @@
+import type { SentMail } from '../emulators';
+
+/**
+ * The authorization links of a reauth email, one per destination, from its text part: each section
+ * says "… confirm on <label>:" and gives the link on the next non-empty line.
+ */
+export function authorizeLinksOf(mail: Pick<SentMail, 'text'>): { label: string; url: string }[] {
+  const links: { label: string; url: string }[] = [];
+  for (const m of (mail.text ?? '').matchAll(/confirm on ([^\n:]+):\s*\n\s*(https?:\/\/\S+)/g)) {
+    links.push({ label: m[1]!.trim(), url: m[2]! });
+  }
+  return links;
+}
+
+/** The `state` query parameter of an authorization link (it names the pending authorization). */
+export function stateOf(link: string): string | null {
+  try {
+    return new URL(link).searchParams.get('state');
+  } catch {
+    return null;
+  }
+}

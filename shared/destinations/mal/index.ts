@@ -1,0 +1,52 @@
+import { createTokenProvider, hasUsableTokens } from '../../auth/tokens';
+import type { DestinationModule } from '../module';
+import { MAL_CLIENT_SECRET, malAuth, malAuthModule } from './auth';
+import { createMalClient, MAL_RETRY_POLICY } from './client';
+import { type MalCallbackConfig, type MalMailerConfig, type MalWorkerConfig, malWorkerSchema } from './config';
+import { createMalDestination } from './destination';
+
+/** MyAnimeList, wired: settings, secrets, OAuth and the destination. */
+export const malModule: DestinationModule<MalWorkerConfig, MalMailerConfig, MalCallbackConfig> = {
+  ...malAuthModule,
+  workerConfig: malWorkerSchema,
+  pruneSetting: 'PRUNE',
+  pruneEnabled: (config) => config.PRUNE,
+
+  async worker(config, context) {
+    const provider = malAuth(config, context, await context.readSecret(MAL_CLIENT_SECRET, config));
+    return {
+      auth: provider,
+      runtime: () => ({
+        prune: config.PRUNE,
+        destination: createMalDestination({
+          // A fresh token provider per run: tokens are read from the store only when MAL is needed.
+          mal: () =>
+            createMalClient({
+              fetch: context.fetch,
+              timeoutMs: context.timeoutMs,
+              clock: context.clock,
+              ...(context.deadline ? { deadline: context.deadline } : {}),
+              ...(context.onAttempt ? { onAttempt: context.onAttempt } : {}),
+              apiUrl: config.MAL_API_URL,
+              clientId: config.MAL_CLIENT_ID,
+              retry: { ...MAL_RETRY_POLICY, ...context.retryTuning },
+              requestsPerMinute: config.MAL_REQUESTS_PER_MINUTE,
+              tokens: createTokenProvider({
+                store: context.store,
+                provider,
+                clock: context.clock,
+                logger: context.logger,
+              }),
+            }),
+          mapping: {
+            mirrorPrivate: context.base.MIRROR_PRIVATE,
+            idOverrides: config.ID_OVERRIDES,
+            partialDates: config.PARTIAL_DATES,
+          },
+          ...(context.malIdsFromDataset ? { datasetIds: context.malIdsFromDataset } : {}),
+          authorized: () => hasUsableTokens(context.store, 'mal'),
+        }),
+      }),
+    };
+  },
+};

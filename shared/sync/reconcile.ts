@@ -1,0 +1,384 @@
+import { describeError, isReauthRequired } from '../errors';
+import { isReauthReason } from '../events';
+import { KEYS } from '../store/store';
+import type { Destination, DestinationPlan, MirroredRecord, PlannedWrite, WriteOutcome } from './destination';
+import type { SyncDeps, SyncSettings } from './engine';
+import { decidePrune, findOrphans } from './prune';
+import type { DestinationReport, RunStatus } from './report';
+import { mergeNewest, type SourceEntry, type SourceReadResult } from './source';
+import { type DestinationState, type PendingEntry, saveDestinationState } from './state';
+import { nextWatermark } from './watermark';
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** One destination's part of a run. */
+export interface ReconcileInput {
+  readonly deps: SyncDeps;
+  readonly settings: SyncSettings;
+  readonly destination: Destination;
+  readonly prune: boolean;
+  readonly state: DestinationState;
+  /** The state was read from an older layout: save it under the new key even if nothing changed. */
+  readonly migratedFrom?: string | undefined;
+  readonly source: SourceReadResult;
+  /** This destination reconciles against its whole list (its own schedule, or the read escalated). */
+  readonly full: boolean;
+  readonly dryRun: boolean;
+  readonly startedAt: number;
+  /** Epoch ms after which no write starts (this destination's share of the run, minus the safety margin). */
+  readonly stopAt?: (() => number) | undefined;
+}
+
+/**
+ * Plans and applies one destination: the entries it has not seen yet (or the whole list on a full
+ * run) are diffed against what it holds, written with checkpoints, and its state and watermark
+ * saved. Any failure stays inside this destination: it is reported, its stored state is left as it
+ * was for the next run, and the other destinations carry on.
+ */
+export async function reconcileDestination(input: ReconcileInput): Promise<DestinationReport> {
+  const { destination, state } = input;
+  const report = newDestinationReport(destination, input.full, state.watermark);
+  try {
+    await reconcile(input, report);
+  } catch (err) {
+    // Nothing of this run was saved: the stored retry list is still what waits for the next run.
+    report.retryQueue = state.pending.length;
+    if (isReauthRequired(err)) {
+      await signalReauth(input, report, err);
+      if (!input.dryRun) await rememberAuthBlock(input, report);
+    } else {
+      report.status = 'failed';
+      report.error = describeError(err);
+      input.deps.logger.error('destination failed', { destination: destination.key, error: report.error });
+    }
+  }
+  return report;
+}
+
+async function reconcile(input: ReconcileInput, report: DestinationReport): Promise<void> {
+  const { deps, destination, state, source } = input;
+  const entries = input.full ? source.read.entries : entriesToPlan(state, source.read.entries);
+  const list = input.full ? await destination.readList() : undefined;
+  const plan = await destination.plan({
+    entries,
+    full: input.full,
+    mirrored: state.mirrored,
+    ...(list ? { list } : {}),
+    dryRun: input.dryRun,
+  });
+  const baseline = input.full ? rebuildBaseline(state.mirrored, plan) : state.mirrored;
+  const removals = input.full ? await planPrune(input, plan, baseline, report) : [];
+  const writes = [...plan.writes, ...removals];
+  fillPlanReport(report, plan, writes);
+  const maxFetched = [...source.read.entries, ...entries].reduce((m, e) => Math.max(m, e.updatedAt), 0);
+
+  if (input.dryRun) {
+    report.status = 'dry_run';
+    return;
+  }
+
+  const next: DestinationState = { ...structuredClone(state), mirrored: structuredClone(baseline) };
+  delete next.authBlocked;
+  for (const target of plan.unchanged) {
+    next.mirrored[target.key] = record(target.entry, target.state, next.mirrored[target.key]?.written ?? false);
+  }
+
+  if (writes.length > 0 && (state.lastBackupAt === null || (input.full && backupDue(state, input.startedAt)))) {
+    // A first full run that found the destination already matching wrote nothing: the first write can come later.
+    const current = list ?? (await destination.readList());
+    const key = KEYS.backup(destination.key, new Date(input.startedAt).toISOString());
+    await deps.store.put(key, JSON.stringify(current.backupBody()));
+    next.lastBackupAt = input.startedAt;
+    report.backupKey = key;
+  }
+
+  const progress = new ApplyProgress(input, next, entries, writes, report);
+  const result =
+    writes.length > 0
+      ? await destination.apply(writes, {
+          now: () => deps.clock.now(),
+          ...(input.stopAt ? { stopAt: input.stopAt } : {}),
+          onSettled: (write, outcome) => progress.settle(write, outcome, maxFetched),
+        })
+      : {};
+  const stoppedBy = result.stoppedBy;
+  if (stoppedBy === 'reauth_required') await signalReauth(input, report, result.reauthError);
+  if (stoppedBy === 'blocked') report.blockedBy = result.blockedBy;
+
+  const completed = stoppedBy === undefined && report.failures.every((f) => f.permanent);
+  const final = progress.withWatermark(maxFetched, !completed);
+  if (input.full) {
+    final.fullSyncPending = !completed;
+    if (completed) final.lastFullSyncAt = input.startedAt;
+  }
+  if (stoppedBy === 'reauth_required') final.authBlocked = authBlock(report, deps.clock.now());
+  report.stoppedEarly = stoppedBy === 'deadline';
+  report.status = statusOf(stoppedBy, report);
+  report.retryQueue = final.pending.length;
+  report.watermark.after = final.watermark;
+  if (input.migratedFrom !== undefined || canonicalJson(final) !== canonicalJson(state)) {
+    await saveDestinationState(deps.store, final);
+    // The old object goes only once the new one is saved: deleting the new one then starts over for real.
+    if (input.migratedFrom !== undefined) await deps.store.delete(input.migratedFrom);
+  }
+}
+
+/** Incremental runs: what changed since this destination's watermark, plus its retry list. */
+function entriesToPlan(state: DestinationState, read: readonly SourceEntry[]): SourceEntry[] {
+  // Rejected writes are retried only once the entry changes on the source (a newer updatedAt); full
+  // runs re-plan everything, rejections included: a daily second chance costs one request each.
+  const rejected = new Map(state.pending.filter((p) => p.permanent).map((p) => [p.entry.id, p.entry.updatedAt]));
+  return mergeNewest(
+    state.pending.filter((p) => !p.permanent).map((p) => p.entry),
+    read.filter((e) => e.updatedAt > state.watermark && rejected.get(e.id) !== e.updatedAt),
+  );
+}
+
+/**
+ * Full runs rebuild the baseline from the destination's real list: targets removed there by hand
+ * are forgotten, targets still there keep their "written by us" mark (prune needs it).
+ */
+function rebuildBaseline(
+  mirrored: Readonly<Record<string, MirroredRecord>>,
+  plan: DestinationPlan,
+): Record<string, MirroredRecord> {
+  const baseline: Record<string, MirroredRecord> = {};
+  for (const [key, rec] of Object.entries(mirrored)) {
+    if (plan.actual?.has(key)) baseline[key] = { ...rec, state: plan.actual.get(key) };
+  }
+  return baseline;
+}
+
+/**
+ * Full runs: targets this system wrote whose entry is gone. With prune off they are only reported;
+ * with prune on, the ones that pass prune's safety rules are removed.
+ */
+async function planPrune(
+  input: ReconcileInput,
+  plan: DestinationPlan,
+  baseline: Readonly<Record<string, MirroredRecord>>,
+  report: DestinationReport,
+): Promise<PlannedWrite[]> {
+  const { orphans, unknown } = findOrphans(baseline, plan, input.source.read);
+  if (!input.prune || !input.destination.planRemovals) {
+    report.orphans = orphans.map((o) => ({ key: o.key, title: o.record.title }));
+    return [];
+  }
+  const decision = await decidePrune(orphans, {
+    ...(unknown ? { unknown } : {}),
+    writtenCount: Object.values(baseline).filter((r) => r.written).length,
+    source: input.deps.source,
+    user: input.settings.anilistUser,
+    label: input.destination.shortLabel,
+  });
+  if (decision.refused) report.pruneRefused = decision.refused;
+  return decision.confirmed.length > 0 ? input.destination.planRemovals(decision.confirmed) : [];
+}
+
+/**
+ * Follows the writes as they settle: records what was applied, keeps what failed (or was never
+ * attempted) in the retry list, and checkpoints every few writes.
+ */
+class ApplyProgress {
+  private readonly pendingBefore: Map<number, PendingEntry>;
+  private readonly pending = new Map<number, PendingEntry>();
+  /** Writes not settled yet, per entry: an entry is done once all of its writes are. */
+  private readonly open = new Map<number, number>();
+  private sinceCheckpoint = 0;
+  private lastCheckpointAt: number;
+
+  constructor(
+    private readonly input: ReconcileInput,
+    private readonly next: DestinationState,
+    entries: readonly SourceEntry[],
+    private readonly writes: readonly PlannedWrite[],
+    private readonly report: DestinationReport,
+  ) {
+    const { state } = input;
+    this.pendingBefore = new Map(state.pending.map((p) => [p.entry.id, p]));
+    // Entries no longer in the plan's input are settled (full runs re-plan everything from scratch).
+    const planned = new Set(entries.map((e) => e.id));
+    if (!input.full) for (const p of state.pending) if (!planned.has(p.entry.id)) this.pending.set(p.entry.id, p);
+    for (const w of writes) if (w.entry) this.open.set(w.entry.id, (this.open.get(w.entry.id) ?? 0) + 1);
+    this.lastCheckpointAt = input.deps.clock.now();
+  }
+
+  async settle(write: PlannedWrite, outcome: WriteOutcome, maxFetched: number): Promise<void> {
+    const { report, next } = this;
+    if (outcome.result === 'applied') {
+      report.applied[write.kind === 'put' ? 'written' : 'removed']++;
+      if (write.kind === 'remove' && outcome.state === undefined) delete next.mirrored[write.key];
+      else next.mirrored[write.key] = this.recordOf(write, outcome.state);
+    } else {
+      if (outcome.result === 'failed') {
+        report.failures.push({
+          key: write.key,
+          target: write.target,
+          title: write.title,
+          error: outcome.error,
+          permanent: outcome.permanent && write.entry !== undefined,
+        });
+      }
+      if (write.entry) this.keepForRetry(write.entry, outcome);
+    }
+    if (write.entry) this.open.set(write.entry.id, (this.open.get(write.entry.id) ?? 1) - 1);
+    await this.maybeCheckpoint(outcome, maxFetched);
+  }
+
+  /** The state to save, with the watermark held below every change not applied yet. */
+  withWatermark(maxFetched: number, holdForUnsettled: boolean): DestinationState {
+    const pending = [...this.pending.values()];
+    const unsettled = holdForUnsettled
+      ? this.writes.filter((w) => w.entry !== undefined && (this.open.get(w.entry.id) ?? 0) > 0)
+      : [];
+    return {
+      ...this.next,
+      pending,
+      watermark: nextWatermark({
+        before: this.input.state.watermark,
+        maxFetched,
+        ceiling: this.input.source.ceiling,
+        full: this.input.full,
+        pending,
+        unsettled,
+      }),
+    };
+  }
+
+  private recordOf(write: PlannedWrite, state: unknown): MirroredRecord {
+    const entry = write.entry;
+    const prior = this.next.mirrored[write.key];
+    return {
+      title: write.title,
+      anilistEntryId: entry?.id ?? prior?.anilistEntryId ?? 0,
+      ...(entry ? { mediaId: entry.mediaId } : prior?.mediaId !== undefined ? { mediaId: prior.mediaId } : {}),
+      state,
+      written: true,
+    };
+  }
+
+  private keepForRetry(entry: SourceEntry, outcome: Exclude<WriteOutcome, { result: 'applied' }>): void {
+    const prior = this.pending.get(entry.id) ?? this.pendingBefore.get(entry.id);
+    const sameVersion = prior !== undefined && prior.entry.updatedAt === entry.updatedAt;
+    const failed = outcome.result === 'failed';
+    const attempts = (sameVersion ? prior.attempts : 0) + (failed && !this.pending.has(entry.id) ? 1 : 0);
+    const maxAttempts = this.input.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    // Of an entry's writes, a retryable failure wins over a rejection: the entry must be tried again.
+    const alreadyRetryable = this.pending.has(entry.id) && !this.pending.get(entry.id)?.permanent;
+    const permanent = !alreadyRetryable && failed && (outcome.permanent || attempts >= maxAttempts);
+    this.pending.set(entry.id, {
+      entry,
+      attempts,
+      lastError: failed ? outcome.error : 'not attempted before the run stopped',
+      permanent,
+    });
+  }
+
+  private async maybeCheckpoint(outcome: WriteOutcome, maxFetched: number): Promise<void> {
+    const { settings, deps } = this.input;
+    if (outcome.result !== 'applied' || ++this.sinceCheckpoint < settings.checkpointEveryWrites) return;
+    if (deps.clock.now() - this.lastCheckpointAt < (settings.checkpointIntervalMs ?? 0)) return;
+    this.sinceCheckpoint = 0;
+    this.lastCheckpointAt = deps.clock.now();
+    await saveDestinationState(deps.store, this.withWatermark(maxFetched, true));
+  }
+}
+
+function record(entry: SourceEntry, state: unknown, written: boolean): MirroredRecord {
+  return { title: entry.title, anilistEntryId: entry.id, mediaId: entry.mediaId, state, written };
+}
+
+function backupDue(state: DestinationState, now: number): boolean {
+  // One backup before the first write ever, then at most one a day from full reconciles.
+  return state.lastBackupAt === null || now - state.lastBackupAt >= 24 * 3_600_000;
+}
+
+function statusOf(stoppedBy: string | undefined, report: DestinationReport): RunStatus {
+  if (stoppedBy === 'reauth_required') return 'reauth_required';
+  if (stoppedBy === 'blocked') return 'blocked';
+  return report.failures.length > 0 || stoppedBy ? 'partial' : 'ok';
+}
+
+function authBlock(report: DestinationReport, now: number): DestinationState['authBlocked'] {
+  return { reason: report.reauthReason ?? 'no_tokens', since: now };
+}
+
+/**
+ * A destination that needs the user is skipped by the next runs until its tokens work again, so
+ * that it neither costs a read of its list nor decides how the source is read meanwhile.
+ */
+async function rememberAuthBlock(input: ReconcileInput, report: DestinationReport): Promise<void> {
+  const { deps, state } = input;
+  try {
+    await saveDestinationState(deps.store, { ...state, authBlocked: authBlock(report, deps.clock.now()) });
+  } catch (err) {
+    deps.logger.warn('could not remember that the destination needs authorization', { error: describeError(err) });
+  }
+}
+
+async function signalReauth(input: ReconcileInput, report: DestinationReport, err: unknown): Promise<void> {
+  const { deps, destination } = input;
+  const given = (err as { reason?: unknown } | null)?.reason;
+  const reason = isReauthReason(given) ? given : 'no_tokens';
+  report.status = 'reauth_required';
+  report.reauthReason = reason;
+  try {
+    await deps.events.publishReauthRequired({
+      destination: destination.key,
+      reason,
+      at: new Date(deps.clock.now()).toISOString(),
+    });
+  } catch (publishErr) {
+    // The mailer's daily check catches this case too; do not fail the run over it.
+    deps.logger.warn('could not publish the reauth event', { error: describeError(publishErr) });
+  }
+}
+
+export function newDestinationReport(destination: Destination, full: boolean, watermark: number): DestinationReport {
+  return {
+    destination: destination.key,
+    label: destination.label,
+    shortLabel: destination.shortLabel,
+    pruneSetting: destination.pruneSetting,
+    mode: full ? 'full' : 'incremental',
+    status: 'ok',
+    planned: { writes: 0, removals: 0 },
+    applied: { written: 0, removed: 0 },
+    unchanged: 0,
+    writes: [],
+    skipped: [],
+    skipLabels: { ...destination.skipLabels },
+    notes: [],
+    failures: [],
+    orphans: [],
+    retryQueue: 0,
+    stoppedEarly: false,
+    watermark: { before: watermark, after: watermark },
+  };
+}
+
+function fillPlanReport(report: DestinationReport, plan: DestinationPlan, writes: readonly PlannedWrite[]): void {
+  report.planned.writes = writes.filter((w) => w.kind === 'put').length;
+  report.planned.removals = writes.filter((w) => w.kind === 'remove').length;
+  report.unchanged = plan.unchanged.length;
+  report.skipped = plan.skipped.map((s) => ({ ...s }));
+  report.notes = plan.notes.map((n) => ({ ...n }));
+  report.writes = writes.map((w) => ({
+    kind: w.kind,
+    key: w.key,
+    target: w.target,
+    title: w.title,
+    fields: { ...w.fields },
+    reasons: [...w.reasons],
+  }));
+  if (plan.review) report.review = [...plan.review];
+}
+
+/** JSON with sorted keys, so that "did anything change?" does not depend on property order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}

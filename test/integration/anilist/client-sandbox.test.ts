@@ -262,7 +262,7 @@ describe('typed errors', () => {
 
   it('429 that outlasts the retries → AniListRateLimitError with retryAfterMs', async () => {
     const { sandbox, client } = await setup();
-    sandbox.faults.failNext(10, { status: 429, retryAfterSeconds: 2 });
+    sandbox.faults.inject({ route: 'any', times: 10, kind: 429, retryAfterSeconds: 2 });
     const err = await client.fetchAll(USER).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListRateLimitError);
     expect(err).toMatchObject({ retryAfterMs: 2_000, transient: true, status: 429 });
@@ -285,7 +285,11 @@ describe('typed errors', () => {
 
   it('GraphQL errors inside HTTP 200 → AniListGraphQLError', async () => {
     const { sandbox, client } = await setup();
-    sandbox.faults.failNext(1, { status: 'graphql-error', message: 'Something broke' });
+    sandbox.faults.inject({
+      route: 'any',
+      kind: 'body',
+      body: { data: null, errors: [{ message: 'Something broke' }] },
+    });
     const err = await client.fetchChangedSince(USER, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListGraphQLError);
     expect(err).toMatchObject({ status: 200, errors: [{ message: 'Something broke' }] });
@@ -293,7 +297,7 @@ describe('typed errors', () => {
 
   it('an HTML block page → AniListApiError (403 is final, not retried)', async () => {
     const { sandbox, client } = await setup();
-    sandbox.faults.failNext(1, { status: 'html', httpStatus: 403 });
+    sandbox.faults.inject({ route: 'any', kind: 'html', status: 403 });
     const err = await client.fetchAll(USER).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListApiError);
     expect(err).toMatchObject({ code: 'anilist_api_error', status: 403 });
@@ -303,18 +307,23 @@ describe('typed errors', () => {
 
   it('truncated JSON in a 200 → AniListMalformedResponseError', async () => {
     const { sandbox, client } = await setup();
-    sandbox.faults.failNext(1, { status: 'bad-json' });
+    sandbox.faults.inject({
+      route: 'any',
+      kind: 'body',
+      body: '{"data":{"Page":{"pageInfo":{"hasNextPage":tr',
+      contentType: 'application/json; charset=utf-8',
+    });
     await expect(client.fetchChangedSince(USER, 0)).rejects.toBeInstanceOf(AniListMalformedResponseError);
   });
 
   it('an outage in the middle of a paged read is retried; a lasting one fails typed and transient', async () => {
     const { sandbox, client, attempts } = await setup({ entries: generateAniListEntries(1203, 5) });
-    sandbox.faults.failOnChunk(2, { status: 502 }, 1);
+    sandbox.faults.inject({ route: 'chunk:2', times: 1, kind: 502 });
     const entries = await client.fetchAll(USER);
     expect(entries).toHaveLength(publicEntries(sandbox).length);
     expect(attempts.map((a) => a.status)).toEqual([200, 502, 200, 200]);
 
-    sandbox.faults.failOnPage(2, { status: 500 }, 5);
+    sandbox.faults.inject({ route: 'page:2', times: 5, kind: 500 });
     const err = await client.fetchChangedSince(USER, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListApiError);
     expect(err).toMatchObject({ status: 500, transient: true });
@@ -322,12 +331,12 @@ describe('typed errors', () => {
 
   it('connection resets and timeouts are retried; if they persist the NetworkError surfaces', async () => {
     const { sandbox, client } = await setup({}, { timeoutMs: 300 });
-    sandbox.faults.failNext(1, { status: 'reset' });
-    sandbox.faults.failNext(1, { status: 'timeout' });
+    sandbox.faults.inject({ route: 'any', kind: 'reset' });
+    sandbox.faults.inject({ route: 'any', kind: 'timeout' });
     expect((await client.fetchAll(USER)).length).toBeGreaterThan(20);
     expect(sandbox.counters.requests).toBe(3);
 
-    sandbox.faults.failNext(3, { status: 'reset' });
+    sandbox.faults.inject({ route: 'any', times: 3, kind: 'reset' });
     await expect(client.fetchAll(USER)).rejects.toBeInstanceOf(NetworkError);
   });
 });

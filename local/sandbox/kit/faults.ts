@@ -184,7 +184,7 @@ export interface SandboxControl {
   counters(): unknown;
 }
 
-export const CONTROL_PREFIX = '/_sandbox/';
+const CONTROL_PREFIX = '/_sandbox/';
 
 async function injectFromBody(exchange: Exchange, faults: Faults): Promise<Reply> {
   let spec: unknown;

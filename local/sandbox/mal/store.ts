@@ -27,13 +27,9 @@ export class SandboxStore {
     for (const anime of [...DEFAULT_MAL_CATALOGUE, ...options.catalogue]) this.catalogue.set(anime.id, anime);
   }
 
-  now(): number {
-    return this.options.clock.now();
-  }
-
   seed(seeds: readonly SandboxEntrySeed[]): void {
     this.entries.clear();
-    const stamp = malDateTime(this.now());
+    const stamp = malDateTime(this.options.clock.now());
     for (const seed of seeds) {
       this.catalogue.set(seed.node.id, { ...this.catalogue.get(seed.node.id), ...seed.node });
       this.entries.set(seed.node.id, {

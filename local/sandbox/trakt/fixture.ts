@@ -204,11 +204,19 @@ class Uniques {
   }
 }
 
-function parseEpisode(p: Problems, u: Uniques, raw: unknown, path: string, seasonNumber: number): Episode | undefined {
+/** `seasonNumber` is undefined when the season's own number is bad (already reported). */
+function parseEpisode(
+  p: Problems,
+  u: Uniques,
+  raw: unknown,
+  path: string,
+  seasonNumber: number | undefined,
+): Episode | undefined {
   const e = p.record(raw, path);
   if (!e) return undefined;
-  if (e.season !== undefined && e.season !== seasonNumber)
+  if (seasonNumber !== undefined && e.season !== undefined && e.season !== seasonNumber) {
     p.add(`${path}.season`, `must be ${seasonNumber}, its season`);
+  }
   const number = p.whole(e.number, `${path}.number`, 0);
   const ids = p.record(e.ids, `${path}.ids`);
   const trakt = ids && p.whole(ids.trakt, `${path}.ids.trakt`, 1);
@@ -218,7 +226,7 @@ function parseEpisode(p: Problems, u: Uniques, raw: unknown, path: string, seaso
     p.add(`${path}.first_aired`, 'must be an ISO 8601 date-time or null');
   }
   const episode: Episode = {
-    season: seasonNumber,
+    season: seasonNumber ?? 0,
     number: number ?? 0,
     number_abs: p.wholeOrNull(e.number_abs, `${path}.number_abs`, 1),
     title: typeof e.title === 'string' ? e.title : p.textOrNull(e.title, `${path}.title`),
@@ -243,7 +251,7 @@ function parseSeason(p: Problems, u: Uniques, raw: unknown, path: string): Seaso
   u.claim(p, 'season ids.trakt', trakt, `${path}.ids.trakt`);
   const episodes: Episode[] = [];
   p.array(s.episodes, `${path}.episodes`).forEach((item, i) => {
-    const episode = parseEpisode(p, u, item, `${path}.episodes[${i}]`, number ?? -1);
+    const episode = parseEpisode(p, u, item, `${path}.episodes[${i}]`, number);
     if (!episode) return;
     if (episodes.some((other) => other.number === episode.number)) {
       p.add(`${path}.episodes[${i}].number`, `repeats episode ${episode.number} of this season`);

@@ -27,7 +27,7 @@ import { empty, forbidden } from './replies';
  */
 
 /** The redirect URI of apps that show the code to the user instead of redirecting. */
-export const OOB_REDIRECT = 'urn:ietf:wg:oauth:2.0:oob';
+const OOB_REDIRECT = 'urn:ietf:wg:oauth:2.0:oob';
 
 /** Without PKCE from the client (when allowed), the server pairs the code with a challenge of its own. */
 const SERVER_VERIFIER = 'sandbox-server-side-pkce-verifier-for-clients-without-pkce';
@@ -187,8 +187,10 @@ function refreshGrant(ctx: TraktContext, body: Record<string, unknown>, clientId
   if (ctx.apps.isPreMigration(refreshToken)) return empty(400);
   const outcome = ctx.oauth.refresh(refreshToken, clientId);
   if (!outcome.ok) return tokenError(ctx, 'invalid_grant', 'The refresh token is invalid, expired or already used');
+  // The new pair first: between the two the app would look disconnected, and reconnect as the newest.
+  const grant = ctx.apps.record(outcome.grant);
   ctx.apps.retire(refreshToken);
-  return tokenBody(ctx.apps.record(outcome.grant));
+  return tokenBody(grant);
 }
 
 function token(ctx: TraktContext, raw: string): Reply {

@@ -344,6 +344,30 @@ describe('Trakt sandbox connected-app limit', () => {
     expect(h.sandbox.state.tokens().connectedApps).toEqual(['second-app']);
   });
 
+  test('revoke_oldest goes by when an app was connected: refreshing does not make it newer', async () => {
+    const third = { clientId: 'third-app', clientSecret: 'third-secret', redirectUris: [REDIRECT] };
+    const h = await startHarness({
+      otherApps: [second, third],
+      connectedApps: { mode: 'revoke_oldest', vipLimit: 2 },
+      user: { vip: true },
+    });
+    // The main app holds one pair only: the harness's is gone.
+    h.sandbox.state.revokeAllTokens();
+    const first = h.sandbox.state.issueTokensDirectly();
+    h.clock.advance(1000);
+    const secondTokens = h.sandbox.state.issueTokensDirectly('second-app');
+    h.clock.advance(1000);
+    expect((await refresh(h.sandbox, first.refreshToken)).status).toBe(200);
+    h.clock.advance(1000);
+    h.sandbox.state.issueTokensDirectly('third-app');
+    expect(h.sandbox.state.tokens().connectedApps).toEqual(['second-app', 'third-app']);
+    const stillGood = await h.api('GET', '/users/settings', {
+      token: secondTokens.accessToken,
+      headers: { 'trakt-api-key': 'second-app' },
+    });
+    expect(stillGood.status).toBe(200);
+  });
+
   test('a VIP user may connect more apps', async () => {
     const h = await startHarness({ otherApps: [second], connectedApps: { mode: 'refuse' }, user: { vip: true } });
     h.sandbox.state.issueTokensDirectly('second-app');

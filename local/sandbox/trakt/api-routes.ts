@@ -35,7 +35,7 @@ export interface ApiRoute {
 
 const SEGMENT = '([^/]+)';
 
-export const API_ROUTES: readonly ApiRoute[] = [
+const API_ROUTES: readonly ApiRoute[] = [
   {
     method: 'GET',
     pattern: new RegExp(`^/search/${SEGMENT}/${SEGMENT}$`),

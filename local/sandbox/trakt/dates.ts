@@ -1,6 +1,6 @@
 /** Trakt's date-times: ISO 8601 in UTC with whole seconds, e.g. `2014-09-01T09:10:11.000Z`. */
 
-export function floorToSecond(ms: number): number {
+function floorToSecond(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
 }
 

@@ -9,7 +9,7 @@ import type { Play } from './store';
 /** `GET /sync/history[/{type}[/{id}]]` and `GET /sync/watched/{movies|shows}`. */
 
 /** A play's date as history shows it; a play of unknown date as the sandbox is told to show it. */
-export function watchedAtText(ctx: TraktContext, watchedAt: number | null): string | null {
+function watchedAtText(ctx: TraktContext, watchedAt: number | null): string | null {
   if (watchedAt !== null) return traktDateTime(watchedAt);
   return ctx.settings.unknownWatchedAtShownAs === 'epoch' ? traktDateTime(0) : null;
 }

@@ -241,9 +241,9 @@ export interface TraktSettings {
   readonly accountLimits: Required<AccountLimitOptions>;
 }
 
-export const DEFAULT_CLIENT_ID = 'sandbox-trakt-client-id';
-export const DEFAULT_CLIENT_SECRET = 'sandbox-trakt-client-secret';
-export const DEFAULT_REDIRECT_URIS: readonly string[] = ['http://127.0.0.1:3000/callback', 'urn:ietf:wg:oauth:2.0:oob'];
+const DEFAULT_CLIENT_ID = 'sandbox-trakt-client-id';
+const DEFAULT_CLIENT_SECRET = 'sandbox-trakt-client-secret';
+const DEFAULT_REDIRECT_URIS: readonly string[] = ['http://127.0.0.1:3000/callback', 'urn:ietf:wg:oauth:2.0:oob'];
 
 function app(options: TraktAppOptions, fallbackName: string): TraktApp {
   return {

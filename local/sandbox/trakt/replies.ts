@@ -28,18 +28,10 @@ export function accountLimit(limit: number, vip: boolean): Reply {
   return empty(420, { 'X-Account-Limit': String(limit), 'X-VIP-User': String(vip), 'X-Upgrade-URL': UPGRADE_URL });
 }
 
-export function unprocessable(message: string): Reply {
-  return { ...text(422, message), contentType: 'text/plain; charset=utf-8' };
-}
-
-let rayCounter = 0;
-function rayId(): string {
-  rayCounter += 1;
-  return `${(0x8f00_0000 + rayCounter).toString(16)}0000cafe-AMS`;
-}
+/** The CDN's request id on its pages; one fixed value keeps the pages deterministic. */
+const RAY_ID = '8f1e2d3c4b5a6978-AMS';
 
 function edgePage(status: number, title: string, message: string): TraktReply {
-  const ray = rayId();
   const body = `<!DOCTYPE html>
 <html lang="en-US">
 <head><meta charset="UTF-8"><title>${title}</title></head>
@@ -47,11 +39,11 @@ function edgePage(status: number, title: string, message: string): TraktReply {
   <div id="cf-wrapper">
     <h1>${title}</h1>
     <p>${message}</p>
-    <p>Cloudflare Ray ID: <strong>${ray}</strong></p>
+    <p>Cloudflare Ray ID: <strong>${RAY_ID}</strong></p>
   </div>
 </body>
 </html>`;
-  return { ...html(status, body, { Server: 'cloudflare', 'CF-RAY': ray }), edge: true };
+  return { ...html(status, body, { Server: 'cloudflare', 'CF-RAY': RAY_ID }), edge: true };
 }
 
 /** The CDN's "you have been blocked" page (a request without User-Agent, a WAF rule). */

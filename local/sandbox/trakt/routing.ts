@@ -57,7 +57,7 @@ interface Classified {
   readonly match?: ApiMatch;
 }
 
-export function classify(host: TraktHost, method: string, path: string, legacyOAuth: boolean): Classified {
+function classify(host: TraktHost, method: string, path: string, legacyOAuth: boolean): Classified {
   const key = `${method} ${path}`;
   if (host === 'auth') {
     const fault = path === ACTIVATE_PATH ? 'activate' : OAUTH_FAULTS[path];

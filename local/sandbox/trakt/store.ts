@@ -36,7 +36,7 @@ export interface RatingSeed {
 }
 
 /** History ids are 64-bit on Trakt: the sandbox starts past 2^32 so that 32-bit parsing shows. */
-export const FIRST_HISTORY_ID = 9_000_000_001;
+const FIRST_HISTORY_ID = 9_000_000_001;
 
 /** Every `GET /sync/last_activities` field, by group. */
 const ACTIVITY_FIELDS: Readonly<Record<string, readonly string[]>> = {

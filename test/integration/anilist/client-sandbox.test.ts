@@ -301,10 +301,58 @@ describe('typed errors', () => {
     expect(sandbox.counters.requests).toBe(1);
   });
 
+  it('a CDN page served with HTTP 200 → AniListMalformedResponseError naming the status and the page title', async () => {
+    const { sandbox, client } = await setup();
+    sandbox.faults.failNext(1, { status: 'html', httpStatus: 200 });
+    const err = await client.readAll(USER).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AniListMalformedResponseError);
+    expect(err).toMatchObject({ code: 'anilist_malformed_response', status: 200, transient: true });
+    expect((err as Error).message).toContain('text/html');
+    expect((err as Error).message).toContain('Attention Required! | Cloudflare');
+    expect((err as Error).message).not.toContain('<body>');
+    expect(sandbox.counters.requests).toBe(1);
+  });
+
   it('truncated JSON in a 200 → AniListMalformedResponseError', async () => {
     const { sandbox, client } = await setup();
     sandbox.faults.failNext(1, { status: 'bad-json' });
-    await expect(client.fetchChangedSince(USER, 0)).rejects.toBeInstanceOf(AniListMalformedResponseError);
+    const err = await client.readChangedSince(USER, 0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AniListMalformedResponseError);
+    expect(err).toMatchObject({ code: 'anilist_malformed_response', transient: true });
+  });
+
+  it('JSON in a 200 that is not a GraphQL result → AniListMalformedResponseError', async () => {
+    // The sandbox never sends this; a fetch that swaps its answer's body stands in for such a server.
+    const { sandbox } = await setup();
+    const client = createAniListClient({
+      url: sandbox.url,
+      timeoutMs: 5_000,
+      requestsPerMinute: 0,
+      fetch: async (input, init) => {
+        const real = await fetch(input, init);
+        return new Response('[1, 2]', { status: real.status, headers: real.headers });
+      },
+    });
+    const err = await client.readAll(USER).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AniListMalformedResponseError);
+    expect(err).toMatchObject({ code: 'anilist_malformed_response', transient: true });
+  });
+
+  it('a request that cannot be built → AniListApiError, and nothing is sent', async () => {
+    let sent = 0;
+    const client = createAniListClient({
+      url: 'not a url',
+      timeoutMs: 5_000,
+      requestsPerMinute: 0,
+      fetch: async (input, init) => {
+        sent++;
+        return fetch(input, init);
+      },
+    });
+    const err = await client.readAll(USER).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AniListApiError);
+    expect((err as Error).message).toMatch(/^AniList request could not be sent: /);
+    expect(sent).toBe(0);
   });
 
   it('an outage in the middle of a paged read is retried; a lasting one fails typed and transient', async () => {

@@ -16,23 +16,15 @@ import {
   type RawAniListResponse,
 } from './errors';
 import {
-  type InvalidEntryIssue,
   type ParsedEntry,
   parseCollectionEnvelope,
   parseEntry,
   parsePageEnvelope,
-  parseUserEnvelope,
   rawMediaId,
   rawUpdatedAt,
 } from './parse';
-import {
-  CHANGED_SINCE_MORE_QUERY,
-  CHANGED_SINCE_QUERY,
-  FULL_LIST_QUERY,
-  PRESENT_MEDIA_QUERY,
-  USER_QUERY,
-} from './queries';
-import type { AniListEntry, AniListRead, AniListSource, AniListUser, ChangedSinceOptions } from './types';
+import { CHANGED_SINCE_MORE_QUERY, CHANGED_SINCE_QUERY, FULL_LIST_QUERY, PRESENT_MEDIA_QUERY } from './queries';
+import type { AniListEntry, AniListInvalidEntry, AniListRead, AniListSource, ChangedSinceOptions } from './types';
 
 /** AniList signals overload with 429 (+ Retry-After) and outages with 5xx; 400/401/403/404 are final. */
 export const ANILIST_RETRY_POLICY = DEFAULT_RETRY_POLICY;
@@ -43,26 +35,13 @@ export interface AniListClientOptions extends TransportOptions {
   /** Optional bearer token: lets the token owner read their own private entries. */
   readonly token?: string | undefined;
   /** Called for every malformed entry that was skipped (see shared/anilist/parse.ts). */
-  readonly onInvalidEntry?: (issue: InvalidEntryIssue) => void;
+  readonly onInvalidEntry?: (issue: AniListInvalidEntry) => void;
   /** `Page.perPage`; AniList caps it at 50. */
   readonly perPage?: number;
   /** `MediaListCollection.perChunk`; AniList caps it at 500. */
   readonly perChunk?: number;
   /** Safety stop for a server that always claims there is more (11,000-entry lists need 22 chunks). */
   readonly maxRequestsPerRead?: number;
-}
-
-/** A read with its by-products, for run reports. */
-export interface AniListReadResult extends AniListRead {
-  readonly entries: AniListEntry[];
-  /** Malformed entries that were skipped. */
-  readonly invalid: InvalidEntryIssue[];
-  /** Logical GraphQL requests sent (retries are reported through `onAttempt`). */
-  readonly requests: number;
-}
-
-export interface AniListUserInfo extends AniListUser {
-  readonly scoreFormat: string | null;
 }
 
 const MAX_PER_PAGE = 50;
@@ -89,14 +68,6 @@ export class AniListClient implements AniListSource {
     this.maxRequests = options.maxRequestsPerRead ?? 500;
   }
 
-  async fetchChangedSince(userName: string, watermark: number): Promise<AniListEntry[]> {
-    return (await this.readChangedSince(userName, watermark)).entries;
-  }
-
-  async fetchAll(userName: string): Promise<AniListEntry[]> {
-    return (await this.readAll(userName)).entries;
-  }
-
   /**
    * Entries with `updatedAt > watermark`, newest first, stopping at the first entry at or below
    * the watermark, so a quiet list costs exactly one request. Each further request asks for the
@@ -105,17 +76,13 @@ export class AniListClient implements AniListSource {
    * after `serverTime`, which the caller's watermark stays below. With `maxEntries` the read stops
    * early (`truncated`) once that many changes are found: a full read is then cheaper.
    */
-  async readChangedSince(
-    userName: string,
-    watermark: number,
-    options: ChangedSinceOptions = {},
-  ): Promise<AniListReadResult> {
+  async readChangedSince(userName: string, watermark: number, options: ChangedSinceOptions = {}): Promise<AniListRead> {
     const name = checkUserName(userName);
     if (!Number.isFinite(watermark) || watermark < 0) {
       throw new AniListArgumentError(`watermark must be Unix seconds ≥ 0, got ${String(watermark)}`);
     }
     const entries: AniListEntry[] = [];
-    const invalid: InvalidEntryIssue[] = [];
+    const invalid: AniListInvalidEntry[] = [];
     const seenEntries = new Set<number>();
     const seenMedia: number[] = [];
     let serverTime: number | undefined;
@@ -161,10 +128,10 @@ export class AniListClient implements AniListSource {
         );
       }
       if (options.maxEntries !== undefined && seenMedia.length >= options.maxEntries) {
-        return { entries, invalid, requests, truncated: true, ...(serverTime ? { serverTime } : {}) };
+        return { entries, invalid, truncated: true, ...(serverTime ? { serverTime } : {}) };
       }
     }
-    return { entries, invalid, requests, ...(serverTime ? { serverTime } : {}) };
+    return { entries, invalid, ...(serverTime ? { serverTime } : {}) };
   }
 
   /**
@@ -195,10 +162,10 @@ export class AniListClient implements AniListSource {
   }
 
   /** The whole anime list, deduplicated by `MediaList.id`, newest edit first. */
-  async readAll(userName: string): Promise<AniListReadResult> {
+  async readAll(userName: string): Promise<AniListRead> {
     const name = checkUserName(userName);
     const byId = new Map<number, AniListEntry>();
-    const invalid: InvalidEntryIssue[] = [];
+    const invalid: AniListInvalidEntry[] = [];
     const invalidSeen = new Set<string>();
     let requests = 0;
     let serverTime: number | undefined;
@@ -232,17 +199,10 @@ export class AniListClient implements AniListSource {
     const stillInvalid = invalid.filter((i) => i.entryId === null || !byId.has(i.entryId));
     for (const issue of stillInvalid) this.options.onInvalidEntry?.(issue);
     const entries = [...byId.values()].sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
-    return { entries, invalid: stillInvalid, requests, ...(serverTime ? { serverTime } : {}) };
+    return { entries, invalid: stillInvalid, ...(serverTime ? { serverTime } : {}) };
   }
 
-  /** The user's id, canonical name and score format; throws `AniListUserNotFoundError` if unknown. */
-  async fetchUser(userName: string): Promise<AniListUserInfo> {
-    const name = checkUserName(userName);
-    const { data, status } = await this.send(USER_QUERY, { name }, name);
-    return parseUserEnvelope(data, status);
-  }
-
-  private collect(parsed: ParsedEntry, entries: AniListEntry[], invalid: InvalidEntryIssue[]): void {
+  private collect(parsed: ParsedEntry, entries: AniListEntry[], invalid: AniListInvalidEntry[]): void {
     if (parsed.ok) {
       entries.push(parsed.entry);
       return;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { AniListMalformedResponseError } from './errors';
-import type { AniListEntry, FuzzyDate } from './types';
+import type { AniListEntry, AniListInvalidEntry, FuzzyDate } from './types';
 import '../zod-messages';
 
 /**
@@ -10,21 +10,12 @@ import '../zod-messages';
  * where the list ends, so we throw `AniListMalformedResponseError`.
  *
  * Entry problems are NOT fatal. Documented behaviour: a malformed entry is SKIPPED and reported as
- * an `InvalidEntryIssue` naming its entry id (or position when even the id is unusable) and the
+ * an `AniListInvalidEntry` naming its entry id (or position when even the id is unusable) and the
  * reason. The rest of the page is used. Nothing is lost: the entry is reported again on every read
  * until AniList sends it in a usable shape. Values AniList legitimately leaves empty are not
  * malformed: null numbers become 0, null dates become all-null FuzzyDates, null media keeps the
  * entry (idMal null → the planner skips it), and unknown status strings are kept verbatim.
  */
-
-export interface InvalidEntryIssue {
-  /** `MediaList.id`, when it was readable. */
-  readonly entryId: number | null;
-  readonly mediaId: number | null;
-  /** Where the entry sat, e.g. `Page 2 mediaList[7]` or `chunk 1 lists[3].entries[12]`. */
-  readonly location: string;
-  readonly reason: string;
-}
 
 const nullableInt = z.nullish(z.number().check(z.int()));
 const rawFuzzyDateSchema = z.nullish(z.object({ year: nullableInt, month: nullableInt, day: nullableInt }));
@@ -61,7 +52,7 @@ const entrySchema = z.object({
   ),
 });
 
-export type ParsedEntry = { ok: true; entry: AniListEntry } | { ok: false; issue: InvalidEntryIssue };
+export type ParsedEntry = { ok: true; entry: AniListEntry } | { ok: false; issue: AniListInvalidEntry };
 
 /** Normalises one raw `MediaList` object (see the module comment for what counts as malformed). */
 export function parseEntry(raw: unknown, location: string): ParsedEntry {
@@ -167,14 +158,6 @@ const collectionSchema = z.object({
   }),
 });
 
-const userSchema = z.object({
-  User: z.object({
-    id: z.number().check(z.int()),
-    name: z.string(),
-    mediaListOptions: z.nullish(z.object({ scoreFormat: z.nullish(z.string()) })),
-  }),
-});
-
 export interface PageEnvelope {
   readonly hasNextPage: boolean;
   readonly rawEntries: readonly unknown[];
@@ -199,18 +182,6 @@ export function parseCollectionEnvelope(data: unknown, status: number): Collecti
         ? []
         : [{ name: list.name ?? '', isCustomList: list.isCustomList ?? false, rawEntries: list.entries ?? [] }],
     ),
-  };
-}
-
-export function parseUserEnvelope(
-  data: unknown,
-  status: number,
-): { id: number; name: string; scoreFormat: string | null } {
-  const parsed = parseEnvelope(userSchema, data, status, 'User');
-  return {
-    id: parsed.User.id,
-    name: parsed.User.name,
-    scoreFormat: parsed.User.mediaListOptions?.scoreFormat ?? null,
   };
 }
 

@@ -14,7 +14,9 @@ import '../zod-messages';
  * reason. The rest of the page is used. Nothing is lost: the entry is reported again on every read
  * until AniList sends it in a usable shape. Values AniList legitimately leaves empty are not
  * malformed: null numbers become 0, null dates become all-null FuzzyDates, null media keeps the
- * entry (idMal null → the planner skips it), and unknown status strings are kept verbatim.
+ * entry (idMal null → the planner skips it), and unknown status strings are kept verbatim. The
+ * media's `episodes` and `format` only inform later targets, so an unusable value becomes null
+ * rather than costing the entry.
  */
 
 const nullableInt = z.nullish(z.number().check(z.int()));
@@ -48,6 +50,9 @@ const entrySchema = z.object({
       id: z.nullish(z.number().check(z.int())),
       idMal: nullableInt,
       title: z.nullish(z.object({ romaji: nullableString, english: nullableString, userPreferred: nullableString })),
+      // Read leniently in `parseEntry`: never a reason to skip the entry.
+      episodes: z.optional(z.unknown()),
+      format: z.optional(z.unknown()),
     }),
   ),
 });
@@ -93,6 +98,8 @@ export function parseEntry(raw: unknown, location: string): ParsedEntry {
       startedAt: e.startedAt,
       completedAt: e.completedAt,
       updatedAt: e.updatedAt ?? 0,
+      episodes: positiveIntOrNull(e.media?.episodes),
+      format: nonEmptyStringOrNull(e.media?.format),
     },
   };
 }
@@ -124,6 +131,10 @@ function pickTitle(
 
 function positiveIntOrNull(value: unknown): number | null {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : null;
+}
+
+function nonEmptyStringOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
 function describeValue(value: unknown): string {

@@ -23,6 +23,8 @@ fragment MirrorEntry on MediaList {
     id
     idMal
     title { romaji english userPreferred }
+    format
+    episodes
   }
 }
 `;

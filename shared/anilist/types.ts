@@ -30,6 +30,10 @@ export interface AniListEntry {
   readonly completedAt: FuzzyDate;
   /** Unix seconds. */
   readonly updatedAt: number;
+  /** `Media.episodes`: null while unknown (airing) or unusable. */
+  readonly episodes: number | null;
+  /** `Media.format` (`TV`, `MOVIE`, `OVA`, …) verbatim; null when absent or unusable. */
+  readonly format: string | null;
 }
 
 /** An entry AniList sent that could not be understood; it is reported, never guessed at. */

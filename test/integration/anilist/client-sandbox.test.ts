@@ -100,7 +100,12 @@ describe('full read (MediaListCollection, chunked)', () => {
       startedAt: { year: 2016, month: 3, day: 2 },
       completedAt: { year: 2016, month: 4, day: 20 },
       updatedAt: 1747900000,
+      episodes: 64,
+      format: 'TV',
     });
+    // Still airing: AniList does not know the episode count yet.
+    expect(entries.find((e) => e.idMal === 21)).toMatchObject({ title: 'ONE PIECE', episodes: null, format: 'TV' });
+    expect(entries.find((e) => e.idMal === 199)).toMatchObject({ episodes: 1, format: 'MOVIE' });
     expect(entries.find((e) => e.idMal === 1535)!.score).toBe(84);
     expect(entries.find((e) => e.idMal === 30)!.score).toBe(5);
     expect(entries.filter((e) => e.idMal === null)).toHaveLength(1);

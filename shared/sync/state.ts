@@ -26,6 +26,9 @@ const aniListEntrySchema = z.object({
   startedAt: fuzzyDate,
   completedAt: fuzzyDate,
   updatedAt: z.number(),
+  // States saved before entries carried these lack them.
+  episodes: z._default(z.nullable(z.number()), null),
+  format: z._default(z.nullable(z.string()), null),
 });
 
 const comparableSchema = z.object({

@@ -160,7 +160,7 @@ function mediaListQuery(ctx: ResolverContext, args: Args): SandboxEntry[] {
 }
 
 function visibleEntries(ctx: ResolverContext): SandboxEntry[] {
-  // Private entries are only visible to their owner (api-contracts A1).
+  // Private entries are only visible to their owner (docs/apis.md#anilist-auth).
   return ctx.store.entries().filter((e) => ctx.isOwner || !e.private);
 }
 

@@ -38,7 +38,7 @@ import {
 /** Where the bundled sample list and the vendored copy of AniList's schema live. */
 export const SANDBOX_DATA_DIR = path.resolve(__dirname, '../data');
 export const SAMPLE_ANILIST_FIXTURE = path.join(SANDBOX_DATA_DIR, 'sample-anilist.json');
-/** Byte-identical copy of the reference schema (a unit test keeps them equal), so the sandbox runs anywhere. */
+/** Vendored copy of AniList's public schema (provenance in `../data/README.md`), so the sandbox runs anywhere. */
 export const VENDORED_ANILIST_SCHEMA = path.join(SANDBOX_DATA_DIR, 'anilist-schema.graphql');
 
 export type { AniListFaultRoute, AniListFaultSpec, AniListSandboxFaults } from './faults';
@@ -75,7 +75,7 @@ export interface AniListSandboxOptions {
   readonly rateLimitWindowMs?: number;
   /** The owner's token; `Authorization: Bearer <it>` reveals private entries. Any other bearer → 400. */
   readonly validToken?: string;
-  /** Default: `ANILIST_SCHEMA_PATH`, else the vendored copy of the reference schema. */
+  /** Default: `ANILIST_SCHEMA_PATH`, else the vendored copy of AniList's schema. */
   readonly schemaPath?: string;
   readonly clock?: Clock;
   /** AniList's rounding for POINT_10/5/3 is undocumented; replace it here if you know better. */
@@ -138,7 +138,7 @@ function parseBody(raw: string | undefined): GraphQLBody | undefined {
   }
 }
 
-/** A wrong token fails every request, public ones included (api-contracts A1). */
+/** A wrong token fails every request, public ones included (docs/apis.md#anilist-auth). */
 function ownerCheck(req: IncomingMessage, validToken: string | undefined): boolean | 'invalid' {
   const auth = req.headers.authorization;
   if (auth === undefined) return false;
@@ -300,7 +300,7 @@ function handler(service: GraphQLService, clock: Clock, look: FaultLook) {
  * A local stand-in for `https://graphql.anilist.co`: real HTTP, real schema, graphql-js execution,
  * and AniList's quirks (status codes mirrored in `errors[].status`, 404 for unknown users, private
  * entries, "Invalid token", chunked collections, capped pages, rate limiting), with the kit's
- * faults and control endpoints. See /work/shared/reference/api-contracts.md part A.
+ * faults and control endpoints. See docs/apis.md#anilist.
  */
 export async function startAniListSandbox(options: AniListSandboxOptions = {}): Promise<AniListSandbox> {
   const clock = options.clock ?? systemClock;

@@ -1,0 +1,285 @@
+import { AppError } from '../errors';
+import {
+  type AnilistLine,
+  AnimeIdIndex,
+  type ExtractionStats,
+  formatAnilistLine,
+  formatIndex,
+  type IndexHeader,
+} from './anime-id-index';
+import { AnimeIdsFormatError } from './errors';
+import { JsonScanError, TopLevelScanner } from './json-scan';
+import { parseSourceRange, parseTargetRange, type RangePair, type SeasonMapping } from './ranges';
+
+/**
+ * Streaming extraction of what this project needs from anibridge-mappings v3 (`mappings.min.json`, tens of MB):
+ * - `anilist:<id>` → `mal:<id>`, `tmdb_show:<id>:s<N>` (with episode ranges), `tmdb_movie:<id>`;
+ * - `mal:<id>` → `anilist:<id>` (MAL → AniList for lists that live on MAL);
+ * - which AniList media sit on each TMDB show, from `anilist:` → `tmdb_show:` and `tmdb_show:` → `anilist:` keys.
+ * Each wanted top-level value is captured alone and parsed alone; everything else is skipped as it streams by.
+ * Malformed pieces are counted and skipped; only a body that is not an anibridge v3 object at all is an error.
+ */
+
+/** The document ended before its closing brace: a cut-short download. Retrying may help. */
+export class AnimeIdsTruncatedError extends AppError {
+  readonly retryable = true;
+  constructor(message: string) {
+    super('anime_ids_truncated', message);
+  }
+}
+
+/** Bytes in any form the extractors accept: an HTTP body, a file stream, or the whole text. */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array> | string;
+
+const KNOWN_PROVIDERS = new Set([
+  'anidb',
+  'anilist',
+  'mal',
+  'imdb_movie',
+  'imdb_show',
+  'tmdb_movie',
+  'tmdb_show',
+  'tvdb_show',
+  'tvdb_movie',
+]);
+
+const ID = /^\d{1,10}$/;
+const SHOW_SCOPE = /^s(\d{1,4})$/;
+
+function parseId(text: string): number | undefined {
+  if (!ID.test(text)) return undefined;
+  const id = Number(text);
+  return id > 0 && id <= 0x7fffffff ? id : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function addTo(map: Map<number, Set<number>>, key: number, value: number): void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
+}
+
+/** Push chunks in, then `finish()`: the serialised index text plus what was seen. */
+export class AnibridgeExtractor {
+  private readonly stats = { keys: 0, ignored: 0, unknown: 0, malformed: 0, oversized: 0, duplicates: 0 };
+  private readonly anilist = new Map<number, string>();
+  private readonly malToAnilist = new Map<number, Set<number>>();
+  private readonly showToAnilist = new Map<number, Set<number>>();
+  private schemaVersion: string | null = null;
+  private generatedOn: string | null = null;
+  private sawMeta = false;
+  private readonly scanner: TopLevelScanner;
+
+  constructor() {
+    this.scanner = new TopLevelScanner({
+      root: (kind) => {
+        if (kind !== 'object') throw new AnimeIdsFormatError('not an anibridge v3 file: the JSON root is an array');
+      },
+      wantKey: (key) => this.want(key),
+      value: (key, text) => this.take(key!, text),
+      oversized: () => {
+        this.stats.oversized++;
+      },
+    });
+  }
+
+  write(chunk: Uint8Array): void {
+    try {
+      this.scanner.write(chunk);
+    } catch (err) {
+      throw translate(err);
+    }
+  }
+
+  finish(): { text: string; header: IndexHeader } {
+    try {
+      this.scanner.end();
+    } catch (err) {
+      throw translate(err);
+    }
+    if (!this.sawMeta && this.anilist.size === 0 && this.malToAnilist.size === 0 && this.showToAnilist.size === 0) {
+      throw new AnimeIdsFormatError('not an anibridge v3 file: no "$meta" and no anilist/mal/tmdb_show descriptors');
+    }
+    const header: IndexHeader = {
+      schemaVersion: this.schemaVersion,
+      generatedOn: this.generatedOn,
+      stats: { ...this.stats } satisfies ExtractionStats,
+    };
+    return { text: formatIndex(header, this.anilist, this.malToAnilist, this.showToAnilist), header };
+  }
+
+  private want(key: string): boolean {
+    if (key === '$meta') return true;
+    if (key.startsWith('$')) return false;
+    this.stats.keys++;
+    if (key.startsWith('anilist:') || key.startsWith('mal:') || key.startsWith('tmdb_show:')) return true;
+    const colon = key.indexOf(':');
+    if (colon > 0 && KNOWN_PROVIDERS.has(key.slice(0, colon))) this.stats.ignored++;
+    else this.stats.unknown++;
+    return false;
+  }
+
+  private take(key: string, text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      if (key === '$meta') throw new AnimeIdsFormatError('not an anibridge v3 file: "$meta" is not valid JSON');
+      this.stats.malformed++;
+      return;
+    }
+    if (key === '$meta') {
+      this.takeMeta(value);
+      return;
+    }
+    if (!isObject(value)) {
+      this.stats.malformed++;
+      return;
+    }
+    const parts = key.split(':');
+    if (parts[0] === 'anilist' && parts.length === 2) {
+      const id = parseId(parts[1]!);
+      if (id === undefined) this.stats.malformed++;
+      else this.takeAnilist(id, value);
+    } else if (parts[0] === 'mal' && parts.length === 2) {
+      const id = parseId(parts[1]!);
+      if (id === undefined) this.stats.malformed++;
+      else this.takeReverse(value, (anilistId) => addTo(this.malToAnilist, id, anilistId));
+    } else if (parts[0] === 'tmdb_show' && parts.length === 3) {
+      const id = parseId(parts[1]!);
+      if (id === undefined || !SHOW_SCOPE.test(parts[2]!)) this.stats.malformed++;
+      else this.takeReverse(value, (anilistId) => addTo(this.showToAnilist, id, anilistId));
+    } else this.stats.malformed++;
+  }
+
+  private takeMeta(value: unknown): void {
+    this.sawMeta = true;
+    const version = isObject(value) ? value.schema_version : undefined;
+    if (typeof version !== 'string' || !/^3(\.|$)/.test(version)) {
+      throw new AnimeIdsFormatError(
+        `not an anibridge v3 file: $meta.schema_version is ${JSON.stringify(version ?? null)}, expected 3.x`,
+      );
+    }
+    this.schemaVersion = version;
+    const generated = isObject(value) ? value.generated_on : undefined;
+    this.generatedOn = typeof generated === 'string' ? generated : null;
+  }
+
+  private takeAnilist(id: number, targets: Record<string, unknown>): void {
+    const mal = new Set<number>();
+    const movies = new Set<number>();
+    const shows: SeasonMapping[] = [];
+    for (const [target, ranges] of Object.entries(targets)) {
+      const parts = target.split(':');
+      const provider = parts[0]!;
+      if (provider === 'mal' || provider === 'tmdb_movie') {
+        const targetId = parts.length === 2 ? parseId(parts[1]!) : undefined;
+        if (targetId === undefined || !isObject(ranges)) {
+          this.stats.malformed++;
+          continue;
+        }
+        if (provider === 'mal') {
+          mal.add(targetId);
+          addTo(this.malToAnilist, targetId, id);
+        } else movies.add(targetId);
+      } else if (provider === 'tmdb_show') {
+        const showId = parts.length === 3 ? parseId(parts[1]!) : undefined;
+        const season = SHOW_SCOPE.exec(parts[2] ?? '');
+        const pairs = isObject(ranges) ? this.pairs(ranges) : undefined;
+        if (showId === undefined || !season || !pairs || pairs.length === 0) {
+          if (!pairs || showId === undefined || !season) this.stats.malformed++;
+          continue;
+        }
+        shows.push({ tmdbShowId: showId, season: Number(season[1]), ranges: pairs });
+        addTo(this.showToAnilist, showId, id);
+      }
+    }
+    shows.sort((a, b) => a.tmdbShowId - b.tmdbShowId || a.season - b.season);
+    const line: AnilistLine = {
+      mal: [...mal].sort((a, b) => a - b),
+      shows,
+      movies: [...movies].sort((a, b) => a - b),
+    };
+    if (this.anilist.has(id)) this.stats.duplicates++;
+    this.anilist.set(id, formatAnilistLine(line));
+  }
+
+  /**
+   * Valid pairs of a range map, by source start (`JSON.parse` puts integer-like keys such as "12" first, so
+   * the file's order is lost anyway); each bad pair is counted and left out.
+   */
+  private pairs(ranges: Record<string, unknown>): RangePair[] {
+    const out: { pair: RangePair; start: number }[] = [];
+    for (const [source, target] of Object.entries(ranges)) {
+      const span = parseSourceRange(source);
+      const ok = span && (target === null || (typeof target === 'string' && parseTargetRange(target) !== undefined));
+      if (ok) out.push({ pair: { source, target: target as string | null }, start: span.start });
+      else this.stats.malformed++;
+    }
+    return out.sort((a, b) => a.start - b.start).map((p) => p.pair);
+  }
+
+  private takeReverse(targets: Record<string, unknown>, add: (anilistId: number) => void): void {
+    for (const target of Object.keys(targets)) {
+      if (!target.startsWith('anilist:')) continue;
+      const anilistId = parseId(target.slice('anilist:'.length));
+      if (anilistId === undefined) this.stats.malformed++;
+      else add(anilistId);
+    }
+  }
+}
+
+function translate(err: unknown): unknown {
+  if (!(err instanceof JsonScanError)) return err;
+  if (err.problem === 'truncated') return new AnimeIdsTruncatedError(`anibridge file cut short: ${err.message}`);
+  return new AnimeIdsFormatError(`not an anibridge v3 file: ${err.message}`);
+}
+
+/** Feeds any byte source to `write`, chunk by chunk. */
+export async function pump(source: ByteSource, write: (chunk: Uint8Array) => void): Promise<void> {
+  if (typeof source === 'string') {
+    write(new TextEncoder().encode(source));
+    return;
+  }
+  if (isReadableStream(source)) {
+    const reader = source.getReader();
+    let done = false;
+    try {
+      for (;;) {
+        const next = await reader.read();
+        if (next.done) {
+          done = true;
+          return;
+        }
+        write(next.value);
+      }
+    } finally {
+      if (!done) await reader.cancel().catch(() => {});
+      reader.releaseLock();
+    }
+  }
+  for await (const chunk of source as AsyncIterable<Uint8Array>) write(chunk);
+}
+
+function isReadableStream(source: ByteSource): source is ReadableStream<Uint8Array> {
+  return typeof (source as ReadableStream<Uint8Array>).getReader === 'function';
+}
+
+/** Extracts the index from a whole anibridge v3 file: HTTP body, file stream or text. */
+export async function extractAnibridge(source: ByteSource): Promise<{ text: string; header: IndexHeader }> {
+  const extractor = new AnibridgeExtractor();
+  await pump(source, (chunk) => extractor.write(chunk));
+  return extractor.finish();
+}
+
+/** An index straight from an anibridge v3 file (tests, the sandbox, a local copy). */
+export async function animeIdsFrom(source: ByteSource): Promise<AnimeIdIndex> {
+  const { text } = await extractAnibridge(source);
+  return AnimeIdIndex.parse(text);
+}

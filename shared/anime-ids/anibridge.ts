@@ -8,7 +8,7 @@ import {
   type IndexHeader,
 } from './anime-id-index';
 import { AnimeIdsFormatError } from './errors';
-import { JsonScanError, TopLevelScanner } from './json-scan';
+import { type Entries, JsonScanError, parseTwoLevel, TopLevelScanner } from './json-scan';
 import { parseSourceRange, parseTargetRange, type RangePair, type SeasonMapping } from './ranges';
 
 /**
@@ -126,19 +126,18 @@ export class AnibridgeExtractor {
   }
 
   private take(key: string, text: string): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      if (key === '$meta') throw new AnimeIdsFormatError('not an anibridge v3 file: "$meta" is not valid JSON');
-      this.stats.malformed++;
-      return;
-    }
     if (key === '$meta') {
-      this.takeMeta(value);
+      let meta: unknown;
+      try {
+        meta = JSON.parse(text);
+      } catch {
+        throw new AnimeIdsFormatError('not an anibridge v3 file: "$meta" is not valid JSON');
+      }
+      this.takeMeta(meta);
       return;
     }
-    if (!isObject(value)) {
+    const targets = targetsOf(text);
+    if (!targets) {
       this.stats.malformed++;
       return;
     }
@@ -146,15 +145,15 @@ export class AnibridgeExtractor {
     if (parts[0] === 'anilist' && parts.length === 2) {
       const id = parseId(parts[1]!);
       if (id === undefined) this.stats.malformed++;
-      else this.takeAnilist(id, value);
+      else this.takeAnilist(id, targets);
     } else if (parts[0] === 'mal' && parts.length === 2) {
       const id = parseId(parts[1]!);
       if (id === undefined) this.stats.malformed++;
-      else this.takeReverse(value, (anilistId) => addTo(this.malToAnilist, id, anilistId));
+      else this.takeReverse(targets, (anilistId) => addTo(this.malToAnilist, id, anilistId));
     } else if (parts[0] === 'tmdb_show' && parts.length === 3) {
       const id = parseId(parts[1]!);
       if (id === undefined || !SHOW_SCOPE.test(parts[2]!)) this.stats.malformed++;
-      else this.takeReverse(value, (anilistId) => addTo(this.showToAnilist, id, anilistId));
+      else this.takeReverse(targets, (anilistId) => addTo(this.showToAnilist, id, anilistId));
     } else this.stats.malformed++;
   }
 
@@ -171,16 +170,16 @@ export class AnibridgeExtractor {
     this.generatedOn = typeof generated === 'string' ? generated : null;
   }
 
-  private takeAnilist(id: number, targets: Record<string, unknown>): void {
+  private takeAnilist(id: number, targets: Targets): void {
     const mal = new Set<number>();
     const movies = new Set<number>();
     const shows: SeasonMapping[] = [];
-    for (const [target, ranges] of Object.entries(targets)) {
+    for (const [target, ranges] of targets) {
       const parts = target.split(':');
       const provider = parts[0]!;
       if (provider === 'mal' || provider === 'tmdb_movie') {
         const targetId = parts.length === 2 ? parseId(parts[1]!) : undefined;
-        if (targetId === undefined || !isObject(ranges)) {
+        if (targetId === undefined || !ranges) {
           this.stats.malformed++;
           continue;
         }
@@ -191,7 +190,7 @@ export class AnibridgeExtractor {
       } else if (provider === 'tmdb_show') {
         const showId = parts.length === 3 ? parseId(parts[1]!) : undefined;
         const season = SHOW_SCOPE.exec(parts[2] ?? '');
-        const pairs = isObject(ranges) ? this.pairs(ranges) : undefined;
+        const pairs = ranges ? this.pairs(ranges) : undefined;
         if (showId === undefined || !season || !pairs || pairs.length === 0) {
           if (!pairs || showId === undefined || !season) this.stats.malformed++;
           continue;
@@ -211,12 +210,13 @@ export class AnibridgeExtractor {
   }
 
   /**
-   * Valid pairs of a range map, by source start (`JSON.parse` puts integer-like keys such as "12" first, so
-   * the file's order is lost anyway); each bad pair is counted and left out.
+   * Valid pairs of a range map, by source start (the order does not matter, and `JSON.parse`, for a value read
+   * through the fallback, would have put integer-like keys such as "12" first); each bad pair is counted and
+   * left out.
    */
-  private pairs(ranges: Record<string, unknown>): RangePair[] {
+  private pairs(ranges: Entries): RangePair[] {
     const out: { pair: RangePair; start: number }[] = [];
-    for (const [source, target] of Object.entries(ranges)) {
+    for (const [source, target] of ranges) {
       const span = parseSourceRange(source);
       const ok = span && (target === null || (typeof target === 'string' && parseTargetRange(target) !== undefined));
       if (ok) out.push({ pair: { source, target: target as string | null }, start: span.start });
@@ -225,14 +225,34 @@ export class AnibridgeExtractor {
     return out.sort((a, b) => a.start - b.start).map((p) => p.pair);
   }
 
-  private takeReverse(targets: Record<string, unknown>, add: (anilistId: number) => void): void {
-    for (const target of Object.keys(targets)) {
+  private takeReverse(targets: Targets, add: (anilistId: number) => void): void {
+    for (const [target] of targets) {
       if (!target.startsWith('anilist:')) continue;
       const anilistId = parseId(target.slice('anilist:'.length));
       if (anilistId === undefined) this.stats.malformed++;
       else add(anilistId);
     }
   }
+}
+
+/** A source's targets: each with its range entries, or undefined when its value is not an object. */
+type Targets = [string, Entries | undefined][];
+
+/** The fast path for the usual shape, `JSON.parse` for anything else; undefined when not an object at all. */
+function targetsOf(text: string): Targets | undefined {
+  const fast = parseTwoLevel(text);
+  if (fast) return fast;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value)) return undefined;
+  return Object.entries(value).map(([target, ranges]) => [
+    target,
+    isObject(ranges) ? Object.entries(ranges) : undefined,
+  ]);
 }
 
 function translate(err: unknown): unknown {

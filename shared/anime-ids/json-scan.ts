@@ -389,3 +389,92 @@ function describeByte(b: number): string {
   if (b >= 0x21 && b <= 0x7e) return `"${String.fromCharCode(b)}"`;
   return `byte 0x${b.toString(16).padStart(2, '0')}`;
 }
+
+/** `[key, value]` pairs of an object, in document order (duplicates kept). */
+export type Entries = [string, unknown][];
+
+/**
+ * Parses `{"<key>": {"<key>": "<string>" | null, …}, …}` (anibridge's value shape) into entries, without
+ * creating objects keyed by the data's names. `JSON.parse` gives every distinct set of keys its own hidden
+ * class, and a mapping file has hundreds of thousands of distinct keys: parsing that way is several times
+ * slower and leaves the engine's shape tables grown. Undefined when the text has another shape (the caller
+ * then falls back on `JSON.parse`); whitespace and string escapes are handled.
+ */
+export function parseTwoLevel(text: string): [string, Entries][] | undefined {
+  const n = text.length;
+  let i = 0;
+  const space = () => {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+  };
+  const string = (): string | undefined => {
+    if (text.charCodeAt(i) !== QUOTE) return undefined;
+    const start = ++i;
+    let escaped = false;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH) {
+        escaped = true;
+        i += 2;
+      } else if (c === QUOTE) break;
+      else i++;
+    }
+    if (i >= n) return undefined;
+    const raw = text.slice(start, i++);
+    if (!escaped) return raw;
+    try {
+      return JSON.parse(`"${raw}"`) as string;
+    } catch {
+      return undefined;
+    }
+  };
+  /** After a member: true at `,`, false at the closing brace, undefined otherwise. */
+  const more = (): boolean | undefined => {
+    space();
+    const c = text.charCodeAt(i++);
+    return c === COMMA ? true : c === RBRACE ? false : undefined;
+  };
+  const member = (): string | undefined => {
+    space();
+    const key = string();
+    space();
+    if (key === undefined || text.charCodeAt(i++) !== COLON) return undefined;
+    space();
+    return key;
+  };
+  const out: [string, Entries][] = [];
+  space();
+  if (text.charCodeAt(i++) !== LBRACE) return undefined;
+  space();
+  let go: boolean | undefined = text.charCodeAt(i) !== RBRACE;
+  if (!go) i++;
+  while (go) {
+    const key = member();
+    if (key === undefined || text.charCodeAt(i++) !== LBRACE) return undefined;
+    const inner: Entries = [];
+    space();
+    let innerGo: boolean | undefined = text.charCodeAt(i) !== RBRACE;
+    if (!innerGo) i++;
+    while (innerGo) {
+      const k = member();
+      if (k === undefined) return undefined;
+      let v: string | null | undefined;
+      if (text.startsWith('null', i)) {
+        v = null;
+        i += 4;
+      } else v = string();
+      if (v === undefined) return undefined;
+      inner.push([k, v]);
+      innerGo = more();
+      if (innerGo === undefined) return undefined;
+    }
+    out.push([key, inner]);
+    go = more();
+    if (go === undefined) return undefined;
+  }
+  space();
+  return i === n ? out : undefined;
+}

@@ -128,6 +128,10 @@ describe('anibridge v3 extraction', () => {
     expect(oneByOne.finish().text).toBe(whole);
   });
 
+  test('pretty-printed or minified, the same index', async () => {
+    expect((await extractAnibridge(JSON.stringify(DOC, null, 2))).text).toBe((await extractAnibridge(TEXT)).text);
+  });
+
   test('a repeated source key: the last one wins and is counted', async () => {
     const text = '{"$meta":{"schema_version":"3.0.0"},"anilist:1":{"mal:1":{"1":"1"}},"anilist:1":{"mal:2":{"1":"1"}}}';
     const repeated = await animeIdsFrom(text);

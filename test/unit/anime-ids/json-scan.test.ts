@@ -1,4 +1,4 @@
-import { JsonScanError, TopLevelScanner } from '../../../shared/anime-ids/json-scan';
+import { JsonScanError, parseTwoLevel, TopLevelScanner } from '../../../shared/anime-ids/json-scan';
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -134,5 +134,50 @@ describe('TopLevelScanner', () => {
   test('nesting deeper than the limit is an error, not a stack overflow', () => {
     const scanner = new TopLevelScanner({ value: () => {} }, { maxDepth: 10 });
     expect(() => scanner.write(encode(`{"a":${'['.repeat(20)}`))).toThrow(/nesting deeper than 10/);
+  });
+});
+
+describe('parseTwoLevel', () => {
+  test('reads the anibridge value shape in document order, whitespace, escapes, nulls and duplicates included', () => {
+    expect(parseTwoLevel('{"mal:1":{"1-3":"1-3"},"tmdb_show:2:s1":{"12":null,"1-11":"1-11"}}')).toEqual([
+      ['mal:1', [['1-3', '1-3']]],
+      [
+        'tmdb_show:2:s1',
+        [
+          ['12', null],
+          ['1-11', '1-11'],
+        ],
+      ],
+    ]);
+    expect(parseTwoLevel(' {\n "a\\"b" : { "x\\u00e9" : "y" , "z":null } ,"c":{} }\n')).toEqual([
+      [
+        'a"b',
+        [
+          ['xé', 'y'],
+          ['z', null],
+        ],
+      ],
+      ['c', []],
+    ]);
+    expect(parseTwoLevel('{}')).toEqual([]);
+    expect(parseTwoLevel('{"a":{"1":"1"},"a":{"2":"2"}}')).toEqual([
+      ['a', [['1', '1']]],
+      ['a', [['2', '2']]],
+    ]);
+  });
+
+  test.each([
+    '[]',
+    '{"a":1}',
+    '{"a":{"1":1}}',
+    '{"a":{"1":["x"]}}',
+    '{"a":{"1":"1"}',
+    '{"a":{"1":"1"}} x',
+    '{"a":{"1":"1",}}',
+    '{"a" {"1":"1"}}',
+    '{"a":{"1":"\\q"}}',
+    '{"a":{"1":nul}}',
+  ])('anything else is undefined: %j', (text) => {
+    expect(parseTwoLevel(text)).toBeUndefined();
   });
 });

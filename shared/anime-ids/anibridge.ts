@@ -5,6 +5,8 @@ import {
   type ExtractionStats,
   formatAnilistLine,
   formatIndex,
+  IdLines,
+  IdPairs,
   type IndexHeader,
 } from './anime-id-index';
 import { AnimeIdsFormatError } from './errors';
@@ -56,21 +58,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function addTo(map: Map<number, Set<number>>, key: number, value: number): void {
-  let set = map.get(key);
-  if (!set) {
-    set = new Set();
-    map.set(key, set);
-  }
-  set.add(value);
-}
-
 /** Push chunks in, then `finish()`: the serialised index text plus what was seen. */
 export class AnibridgeExtractor {
-  private readonly stats = { keys: 0, ignored: 0, unknown: 0, malformed: 0, oversized: 0, duplicates: 0 };
-  private readonly anilist = new Map<number, string>();
-  private readonly malToAnilist = new Map<number, Set<number>>();
-  private readonly showToAnilist = new Map<number, Set<number>>();
+  private readonly stats = { keys: 0, ignored: 0, unknown: 0, malformed: 0, oversized: 0 };
+  private readonly anilist = new IdLines();
+  private readonly malToAnilist = new IdPairs();
+  private readonly showToAnilist = new IdPairs();
   private schemaVersion: string | null = null;
   private generatedOn: string | null = null;
   private sawMeta = false;
@@ -103,15 +96,19 @@ export class AnibridgeExtractor {
     } catch (err) {
       throw translate(err);
     }
-    if (!this.sawMeta && this.anilist.size === 0 && this.malToAnilist.size === 0 && this.showToAnilist.size === 0) {
+    if (!this.sawMeta && this.anilist.length + this.malToAnilist.length + this.showToAnilist.length === 0) {
       throw new AnimeIdsFormatError('not an anibridge v3 file: no "$meta" and no anilist/mal/tmdb_show descriptors');
     }
+    const { lines, duplicates } = this.anilist.sorted();
     const header: IndexHeader = {
       schemaVersion: this.schemaVersion,
       generatedOn: this.generatedOn,
-      stats: { ...this.stats } satisfies ExtractionStats,
+      stats: { ...this.stats, duplicates } satisfies ExtractionStats,
     };
-    return { text: formatIndex(header, this.anilist, this.malToAnilist, this.showToAnilist), header };
+    return {
+      text: formatIndex(header, lines, this.malToAnilist.lines(), this.showToAnilist.lines()),
+      header,
+    };
   }
 
   private want(key: string): boolean {
@@ -149,11 +146,11 @@ export class AnibridgeExtractor {
     } else if (parts[0] === 'mal' && parts.length === 2) {
       const id = parseId(parts[1]!);
       if (id === undefined) this.stats.malformed++;
-      else this.takeReverse(targets, (anilistId) => addTo(this.malToAnilist, id, anilistId));
+      else this.takeReverse(targets, (anilistId) => this.malToAnilist.push(id, anilistId));
     } else if (parts[0] === 'tmdb_show' && parts.length === 3) {
       const id = parseId(parts[1]!);
       if (id === undefined || !SHOW_SCOPE.test(parts[2]!)) this.stats.malformed++;
-      else this.takeReverse(targets, (anilistId) => addTo(this.showToAnilist, id, anilistId));
+      else this.takeReverse(targets, (anilistId) => this.showToAnilist.push(id, anilistId));
     } else this.stats.malformed++;
   }
 
@@ -185,7 +182,7 @@ export class AnibridgeExtractor {
         }
         if (provider === 'mal') {
           mal.add(targetId);
-          addTo(this.malToAnilist, targetId, id);
+          this.malToAnilist.push(targetId, id);
         } else movies.add(targetId);
       } else if (provider === 'tmdb_show') {
         const showId = parts.length === 3 ? parseId(parts[1]!) : undefined;
@@ -196,7 +193,7 @@ export class AnibridgeExtractor {
           continue;
         }
         shows.push({ tmdbShowId: showId, season: Number(season[1]), ranges: pairs });
-        addTo(this.showToAnilist, showId, id);
+        this.showToAnilist.push(showId, id);
       }
     }
     shows.sort((a, b) => a.tmdbShowId - b.tmdbShowId || a.season - b.season);
@@ -205,8 +202,7 @@ export class AnibridgeExtractor {
       shows,
       movies: [...movies].sort((a, b) => a - b),
     };
-    if (this.anilist.has(id)) this.stats.duplicates++;
-    this.anilist.set(id, formatAnilistLine(line));
+    this.anilist.push(id, formatAnilistLine(line));
   }
 
   /**

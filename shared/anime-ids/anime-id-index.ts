@@ -271,25 +271,104 @@ export function formatAnilistLine(line: AnilistLine): string {
   return `${line.mal.join(',')}\t${seasons}\t${line.movies.join(',')}`;
 }
 
-/** The serialised index from its three sections (any order; sorted here). */
+/** The serialised index from its three sections' lines (`<id>\t…`, ids ascending). */
 export function formatIndex(
   header: IndexHeader,
-  anilist: ReadonlyMap<number, string>,
-  malToAnilist: ReadonlyMap<number, Iterable<number>>,
-  showToAnilist: ReadonlyMap<number, Iterable<number>>,
+  anilist: readonly string[],
+  malToAnilist: readonly string[],
+  showToAnilist: readonly string[],
 ): string {
-  const parts: string[] = [`${INDEX_FORMAT}\t${JSON.stringify(header)}`];
-  const byId = (a: number, b: number) => a - b;
-  parts.push(`A\t${anilist.size}`);
-  for (const id of [...anilist.keys()].sort(byId)) parts.push(`${id}\t${anilist.get(id)}`);
-  for (const [name, map] of [
-    ['M', malToAnilist],
-    ['T', showToAnilist],
-  ] as const) {
-    parts.push(`${name}\t${map.size}`);
-    for (const id of [...map.keys()].sort(byId)) {
-      parts.push(`${id}\t${[...new Set(map.get(id))].sort(byId).join(',')}`);
-    }
+  return [
+    `${INDEX_FORMAT}\t${JSON.stringify(header)}`,
+    `A\t${anilist.length}`,
+    ...anilist,
+    `M\t${malToAnilist.length}`,
+    ...malToAnilist,
+    `T\t${showToAnilist.length}`,
+    ...showToAnilist,
+    '',
+  ].join('\n');
+}
+
+function grow(array: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
+  if (length < array.length) return array;
+  const next = new Int32Array(array.length * 2);
+  next.set(array);
+  return next;
+}
+
+/**
+ * Growable (key, value) id pairs: the extractor's reverse maps (MAL → AniList, TMDB show → AniList) as two
+ * flat arrays instead of a `Map` of `Set`s (an object and a hash table per key: several times the memory).
+ */
+export class IdPairs {
+  private keys = new Int32Array(1024);
+  private values = new Int32Array(1024);
+  private count = 0;
+
+  get length(): number {
+    return this.count;
   }
-  return `${parts.join('\n')}\n`;
+
+  push(key: number, value: number): void {
+    this.keys = grow(this.keys, this.count);
+    this.values = grow(this.values, this.count);
+    this.keys[this.count] = key;
+    this.values[this.count++] = value;
+  }
+
+  /** `<key>\t<values>` lines: keys ascending, each key's values ascending and distinct. */
+  lines(): string[] {
+    const { keys, values } = this;
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => keys[a]! - keys[b]! || values[a]! - values[b]!);
+    const out: string[] = [];
+    let i = 0;
+    while (i < order.length) {
+      const key = keys[order[i]!]!;
+      const list: number[] = [];
+      for (; i < order.length && keys[order[i]!] === key; i++) {
+        const value = values[order[i]!]!;
+        if (list[list.length - 1] !== value) list.push(value);
+      }
+      out.push(`${key}\t${list.join(',')}`);
+    }
+    return out;
+  }
+}
+
+/** AniList lines as they are extracted (any order, repeats possible), sorted at the end. */
+export class IdLines {
+  private ids = new Int32Array(1024);
+  private readonly texts: string[] = [];
+
+  get length(): number {
+    return this.texts.length;
+  }
+
+  push(id: number, line: string): void {
+    this.ids = grow(this.ids, this.texts.length);
+    this.ids[this.texts.length] = id;
+    this.texts.push(line);
+  }
+
+  /** `<id>\t<line>`, ids ascending; of a repeated id the last one pushed (as `JSON.parse` keeps the last key). */
+  sorted(): { lines: string[]; duplicates: number } {
+    const { ids } = this;
+    const order = new Uint32Array(this.texts.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => ids[a]! - ids[b]! || a - b);
+    const lines: string[] = [];
+    let duplicates = 0;
+    for (let i = 0; i < order.length; i++) {
+      const at = order[i]!;
+      if (i + 1 < order.length && ids[order[i + 1]!] === ids[at]) {
+        duplicates++;
+        continue;
+      }
+      lines.push(`${ids[at]}\t${this.texts[at]}`);
+    }
+    return { lines, duplicates };
+  }
 }

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { type ByteSource, pump } from './anibridge';
 import { ANIME_IDS_KEYS, type CacheOptions, type DatasetPart, loadDataset, type PartOutcome } from './cache';
 import { AnimeIdsFormatError } from './errors';
@@ -258,4 +259,9 @@ export async function rensetsuFrom(tv: ByteSource, movies: ByteSource): Promise<
     tv: none,
     movies: none,
   });
+}
+
+/** The fallback index from the two local files, streamed (the sandbox, a downloaded copy). */
+export function loadRensetsuFromFiles(tvPath: string, moviesPath: string): Promise<RensetsuIndex> {
+  return rensetsuFrom(createReadStream(tvPath), createReadStream(moviesPath));
 }

@@ -16,7 +16,7 @@ import { extractAnibridge } from '../../../shared/anime-ids/anibridge';
 import type { AnimeIdIndex } from '../../../shared/anime-ids/anime-id-index';
 import { loadAnimeIdsFromFile } from '../../../shared/anime-ids/load';
 import { placeEpisodes } from '../../../shared/anime-ids/ranges';
-import { rensetsuFrom } from '../../../shared/anime-ids/rensetsu';
+import { loadRensetsuFromFiles } from '../../../shared/anime-ids/rensetsu';
 
 const span = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const trakt = JSON.parse(readFileSync(TRAKT_SAMPLE_FILE, 'utf8')) as TraktSample;
@@ -179,10 +179,7 @@ describe('sandbox id datasets', () => {
   });
 
   test('the rensetsu subsets agree with the sandbox Trakt, wrong hints included', async () => {
-    const rensetsu = await rensetsuFrom(
-      readFileSync(RENSETSU_TV_SAMPLE_FILE, 'utf8'),
-      readFileSync(RENSETSU_MOVIES_SAMPLE_FILE, 'utf8'),
-    );
+    const rensetsu = await loadRensetsuFromFiles(RENSETSU_TV_SAMPLE_FILE, RENSETSU_MOVIES_SAMPLE_FILE);
     expect(rensetsu.meta).toMatchObject({ tv: { shows: 11 }, movies: { movies: 4 } });
     expect(rensetsu.show(51009)).toEqual({
       traktShowId: 158594,

@@ -175,7 +175,7 @@ describe('the console', () => {
         auth: { needed: true, reason: 'no_tokens' },
         link: { source: 'sent', link: 'http://127.0.0.1:1/authorize?state=x', why: 'no email sent before' },
       });
-      expect(text).toMatch(/27 entries, 1 private \(hidden without an AniList token\)/);
+      expect(text).toMatch(/31 entries, 1 private \(hidden without an AniList token\)/);
       expect(text).toContain('needs your authorization');
       expect(text).not.toContain('again');
       expect(text).not.toContain('no MAL credentials are configured');
@@ -189,7 +189,7 @@ describe('the console', () => {
       expect(mail.sent).toBe(true);
       await approveLatestEmail(system);
       await system.settle();
-      expect(system.reports.at(-1)?.fetched).toBe(26);
+      expect(system.reports.at(-1)?.fetched).toBe(30);
     } finally {
       await system.close();
     }

@@ -1,4 +1,4 @@
-import { GraphQLClient } from 'graphql-request';
+import { ClientError, GraphQLClient } from 'graphql-request';
 import { type Clock, systemClock } from '../clock';
 import { AppError } from '../errors';
 import {
@@ -16,23 +16,15 @@ import {
   type RawAniListResponse,
 } from './errors';
 import {
-  type InvalidEntryIssue,
   type ParsedEntry,
   parseCollectionEnvelope,
   parseEntry,
   parsePageEnvelope,
-  parseUserEnvelope,
   rawMediaId,
   rawUpdatedAt,
 } from './parse';
-import {
-  CHANGED_SINCE_MORE_QUERY,
-  CHANGED_SINCE_QUERY,
-  FULL_LIST_QUERY,
-  PRESENT_MEDIA_QUERY,
-  USER_QUERY,
-} from './queries';
-import type { AniListEntry, AniListRead, AniListSource, AniListUser, ChangedSinceOptions } from './types';
+import { CHANGED_SINCE_MORE_QUERY, CHANGED_SINCE_QUERY, FULL_LIST_QUERY, PRESENT_MEDIA_QUERY } from './queries';
+import type { AniListEntry, AniListInvalidEntry, AniListRead, AniListSource, ChangedSinceOptions } from './types';
 
 /** AniList signals overload with 429 (+ Retry-After) and outages with 5xx; 400/401/403/404 are final. */
 export const ANILIST_RETRY_POLICY = DEFAULT_RETRY_POLICY;
@@ -43,7 +35,7 @@ export interface AniListClientOptions extends TransportOptions {
   /** Optional bearer token: lets the token owner read their own private entries. */
   readonly token?: string | undefined;
   /** Called for every malformed entry that was skipped (see shared/anilist/parse.ts). */
-  readonly onInvalidEntry?: (issue: InvalidEntryIssue) => void;
+  readonly onInvalidEntry?: (issue: AniListInvalidEntry) => void;
   /** `Page.perPage`; AniList caps it at 50. */
   readonly perPage?: number;
   /** `MediaListCollection.perChunk`; AniList caps it at 500. */
@@ -52,29 +44,16 @@ export interface AniListClientOptions extends TransportOptions {
   readonly maxRequestsPerRead?: number;
 }
 
-/** A read with its by-products, for run reports. */
-export interface AniListReadResult extends AniListRead {
-  readonly entries: AniListEntry[];
-  /** Malformed entries that were skipped. */
-  readonly invalid: InvalidEntryIssue[];
-  /** Logical GraphQL requests sent (retries are reported through `onAttempt`). */
-  readonly requests: number;
-}
-
-export interface AniListUserInfo extends AniListUser {
-  readonly scoreFormat: string | null;
-}
-
 const MAX_PER_PAGE = 50;
 const MAX_PER_CHUNK = 500;
 
 /**
- * Reads a user's anime list from AniList. GraphQL goes through graphql-request, whose `fetch` is
- * routed through `sendWithPolicy`, so pacing, timeouts, retries and `Retry-After` apply to every
+ * Reads a user's anime list from AniList through one graphql-request client, whose `fetch` is
+ * `sendWithPolicy`, so pacing, timeouts, retries, `Retry-After` and the deadline apply to every
  * request. Failures surface as the typed errors in `./errors`.
  */
 export class AniListClient implements AniListSource {
-  private readonly http: HttpOptions;
+  private readonly graphql: GraphQLClient;
   private readonly clock: Clock;
   private readonly perPage: number;
   private readonly perChunk: number;
@@ -82,18 +61,11 @@ export class AniListClient implements AniListSource {
 
   constructor(private readonly options: AniListClientOptions) {
     this.clock = options.clock ?? systemClock;
-    this.http = httpOptionsFrom(options, { retry: ANILIST_RETRY_POLICY, requestsPerMinute: 30 }, this.clock);
+    const http = httpOptionsFrom(options, { retry: ANILIST_RETRY_POLICY, requestsPerMinute: 30 }, this.clock);
+    this.graphql = new GraphQLClient(options.url, { headers: requestHeaders(options.token), fetch: policyFetch(http) });
     this.perPage = clampInt(options.perPage ?? MAX_PER_PAGE, 1, MAX_PER_PAGE);
     this.perChunk = clampInt(options.perChunk ?? MAX_PER_CHUNK, 1, MAX_PER_CHUNK);
     this.maxRequests = options.maxRequestsPerRead ?? 500;
-  }
-
-  async fetchChangedSince(userName: string, watermark: number): Promise<AniListEntry[]> {
-    return (await this.readChangedSince(userName, watermark)).entries;
-  }
-
-  async fetchAll(userName: string): Promise<AniListEntry[]> {
-    return (await this.readAll(userName)).entries;
   }
 
   /**
@@ -104,17 +76,13 @@ export class AniListClient implements AniListSource {
    * after `serverTime`, which the caller's watermark stays below. With `maxEntries` the read stops
    * early (`truncated`) once that many changes are found: a full read is then cheaper.
    */
-  async readChangedSince(
-    userName: string,
-    watermark: number,
-    options: ChangedSinceOptions = {},
-  ): Promise<AniListReadResult> {
+  async readChangedSince(userName: string, watermark: number, options: ChangedSinceOptions = {}): Promise<AniListRead> {
     const name = checkUserName(userName);
     if (!Number.isFinite(watermark) || watermark < 0) {
       throw new AniListArgumentError(`watermark must be Unix seconds ≥ 0, got ${String(watermark)}`);
     }
     const entries: AniListEntry[] = [];
-    const invalid: InvalidEntryIssue[] = [];
+    const invalid: AniListInvalidEntry[] = [];
     const seenEntries = new Set<number>();
     const seenMedia: number[] = [];
     let serverTime: number | undefined;
@@ -160,10 +128,10 @@ export class AniListClient implements AniListSource {
         );
       }
       if (options.maxEntries !== undefined && seenMedia.length >= options.maxEntries) {
-        return { entries, invalid, requests, truncated: true, ...(serverTime ? { serverTime } : {}) };
+        return { entries, invalid, truncated: true, ...(serverTime ? { serverTime } : {}) };
       }
     }
-    return { entries, invalid, requests, ...(serverTime ? { serverTime } : {}) };
+    return { entries, invalid, ...(serverTime ? { serverTime } : {}) };
   }
 
   /**
@@ -194,10 +162,10 @@ export class AniListClient implements AniListSource {
   }
 
   /** The whole anime list, deduplicated by `MediaList.id`, newest edit first. */
-  async readAll(userName: string): Promise<AniListReadResult> {
+  async readAll(userName: string): Promise<AniListRead> {
     const name = checkUserName(userName);
     const byId = new Map<number, AniListEntry>();
-    const invalid: InvalidEntryIssue[] = [];
+    const invalid: AniListInvalidEntry[] = [];
     const invalidSeen = new Set<string>();
     let requests = 0;
     let serverTime: number | undefined;
@@ -231,17 +199,10 @@ export class AniListClient implements AniListSource {
     const stillInvalid = invalid.filter((i) => i.entryId === null || !byId.has(i.entryId));
     for (const issue of stillInvalid) this.options.onInvalidEntry?.(issue);
     const entries = [...byId.values()].sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
-    return { entries, invalid: stillInvalid, requests, ...(serverTime ? { serverTime } : {}) };
+    return { entries, invalid: stillInvalid, ...(serverTime ? { serverTime } : {}) };
   }
 
-  /** The user's id, canonical name and score format; throws `AniListUserNotFoundError` if unknown. */
-  async fetchUser(userName: string): Promise<AniListUserInfo> {
-    const name = checkUserName(userName);
-    const { data, status } = await this.send(USER_QUERY, { name }, name);
-    return parseUserEnvelope(data, status);
-  }
-
-  private collect(parsed: ParsedEntry, entries: AniListEntry[], invalid: InvalidEntryIssue[]): void {
+  private collect(parsed: ParsedEntry, entries: AniListEntry[], invalid: AniListInvalidEntry[]): void {
     if (parsed.ok) {
       entries.push(parsed.entry);
       return;
@@ -258,35 +219,76 @@ export class AniListClient implements AniListSource {
     }
   }
 
-  /** One GraphQL request through graphql-request + sendWithPolicy; returns `data` or throws a typed error. */
+  /** One GraphQL request: its `data`, HTTP status and server time, or a typed error. */
   private async send(
     document: string,
     variables: Record<string, unknown>,
     userName: string,
   ): Promise<{ data: unknown; status: number; date: number | undefined }> {
-    let captured: RawAniListResponse | undefined;
-    const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json' };
-    if (this.options.token) headers.Authorization = `Bearer ${this.options.token}`;
-    const client = new GraphQLClient(this.options.url, {
-      headers,
-      fetch: async (input, init) => {
-        const url = input instanceof Request ? input.url : String(input);
-        const response = await sendWithPolicy('anilist', url, init ?? {}, this.http);
-        captured = { status: response.status, headers: response.headers, bodyText: await response.clone().text() };
-        return response;
-      },
-    });
     try {
-      const result = await client.rawRequest<unknown>(document, variables);
-      return { data: result.data, status: result.status, date: httpDate(captured?.headers.get('date')) };
+      const { data, status, headers } = await this.graphql.rawRequest<unknown>(document, variables);
+      return { data, status, date: httpDate(headers.get('date')) };
     } catch (err) {
-      if (err instanceof AppError) throw err;
-      if (captured === undefined) {
-        throw new AniListApiError(`AniList request could not be sent: ${errorMessage(err)}`, { cause: err });
-      }
-      throw errorFromResponse(captured, { nowMs: this.clock.now(), userName, cause: err });
+      throw this.failure(err, userName);
     }
   }
+
+  /** What a failed `rawRequest` means, as one of the typed errors in `./errors`. */
+  private failure(err: unknown, userName: string): Error {
+    // NetworkError and OutOfTimeError from sendWithPolicy: graphql-request lets `fetch` errors through.
+    if (err instanceof AppError) return err;
+    const context = { nowMs: this.clock.now(), userName, cause: err };
+    // Any non-2xx answer, and a 2xx one whose `errors` is not empty, whatever the body holds.
+    if (err instanceof ClientError) {
+      const { status, headers, body } = err.response;
+      return errorFromResponse({ status, headers, bodyText: body }, context);
+    }
+    if (err instanceof NotJsonAnswer) return errorFromResponse(err.response, context);
+    // graphql-request's own errors: after an answer, only for a 2xx JSON body it cannot read (JSON's
+    // SyntaxError, or its check that the body is a GraphQL result); before one, for a request it
+    // cannot build (a malformed `url`). Neither carries the status.
+    if (err instanceof SyntaxError || /execution result/i.test(errorMessage(err))) {
+      const what = `a 2xx body that is not a GraphQL response (${errorMessage(err)})`;
+      return new AniListMalformedResponseError(what, { cause: err });
+    }
+    return new AniListApiError(`AniList request could not be sent: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+/**
+ * A 2xx answer that is not JSON (a CDN page served with 200), caught by `policyFetch`. graphql-request
+ * cannot report such a body with its status: for a 2xx it throws a bare parse error that carries
+ * neither status nor headers (and, for HTML, quotes the whole page). Its supported extension point
+ * is the `fetch` it is given, whose errors it passes through unchanged, so `policyFetch` throws this
+ * with the response in hand and `failure` maps it like any other answer.
+ */
+class NotJsonAnswer extends Error {
+  constructor(readonly response: RawAniListResponse) {
+    super(`AniList answered HTTP ${response.status} with a non-JSON body`);
+  }
+}
+
+/** The `fetch` graphql-request sends with: the retry/pacing policy, and no 2xx answer that is not JSON. */
+function policyFetch(http: HttpOptions): typeof fetch {
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const response = await sendWithPolicy('anilist', url, init ?? {}, http);
+    if (response.ok && !isJsonType(response.headers.get('content-type'))) {
+      throw new NotJsonAnswer({ status: response.status, headers: response.headers, bodyText: await response.text() });
+    }
+    return response;
+  };
+}
+
+/** The content types graphql-request parses as JSON; it reads anything else as a non-GraphQL body. */
+function isJsonType(contentType: string | null): boolean {
+  return contentType !== null && /application\/(graphql-response\+)?json/i.test(contentType);
+}
+
+function requestHeaders(token: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return headers;
 }
 
 export function createAniListClient(options: AniListClientOptions): AniListClient {

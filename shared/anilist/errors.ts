@@ -160,7 +160,7 @@ export function errorFromResponse(
   }
   // 5xx and 403 (API disabled, blocked) are service conditions, not problems with our query.
   if (status >= 500 || status === 403 || statuses.some((s) => s >= 500)) {
-    // "The API has been temporarily disabled" (api-contracts A2) passes; a block does not.
+    // "The API has been temporarily disabled" (docs/apis.md#anilist-errors) passes; a block does not.
     const temporary = errors.some((e) => /temporarily disabled/i.test(e.message));
     return new AniListApiError(`AniList answered HTTP ${status}: ${summarise(errors)}`, {
       status,

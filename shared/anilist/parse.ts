@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { AniListMalformedResponseError } from './errors';
-import type { AniListEntry, FuzzyDate } from './types';
+import type { AniListEntry, AniListInvalidEntry, FuzzyDate } from './types';
 import '../zod-messages';
 
 /**
@@ -10,21 +10,14 @@ import '../zod-messages';
  * where the list ends, so we throw `AniListMalformedResponseError`.
  *
  * Entry problems are NOT fatal. Documented behaviour: a malformed entry is SKIPPED and reported as
- * an `InvalidEntryIssue` naming its entry id (or position when even the id is unusable) and the
+ * an `AniListInvalidEntry` naming its entry id (or position when even the id is unusable) and the
  * reason. The rest of the page is used. Nothing is lost: the entry is reported again on every read
  * until AniList sends it in a usable shape. Values AniList legitimately leaves empty are not
  * malformed: null numbers become 0, null dates become all-null FuzzyDates, null media keeps the
- * entry (idMal null → the planner skips it), and unknown status strings are kept verbatim.
+ * entry (idMal null → the planner skips it), and unknown status strings are kept verbatim. The
+ * media's `episodes` and `format` only inform later targets, so an unusable value becomes null
+ * rather than costing the entry.
  */
-
-export interface InvalidEntryIssue {
-  /** `MediaList.id`, when it was readable. */
-  readonly entryId: number | null;
-  readonly mediaId: number | null;
-  /** Where the entry sat, e.g. `Page 2 mediaList[7]` or `chunk 1 lists[3].entries[12]`. */
-  readonly location: string;
-  readonly reason: string;
-}
 
 const nullableInt = z.nullish(z.number().check(z.int()));
 const rawFuzzyDateSchema = z.nullish(z.object({ year: nullableInt, month: nullableInt, day: nullableInt }));
@@ -57,11 +50,14 @@ const entrySchema = z.object({
       id: z.nullish(z.number().check(z.int())),
       idMal: nullableInt,
       title: z.nullish(z.object({ romaji: nullableString, english: nullableString, userPreferred: nullableString })),
+      // Read leniently in `parseEntry`: never a reason to skip the entry.
+      episodes: z.optional(z.unknown()),
+      format: z.optional(z.unknown()),
     }),
   ),
 });
 
-export type ParsedEntry = { ok: true; entry: AniListEntry } | { ok: false; issue: InvalidEntryIssue };
+export type ParsedEntry = { ok: true; entry: AniListEntry } | { ok: false; issue: AniListInvalidEntry };
 
 /** Normalises one raw `MediaList` object (see the module comment for what counts as malformed). */
 export function parseEntry(raw: unknown, location: string): ParsedEntry {
@@ -102,6 +98,8 @@ export function parseEntry(raw: unknown, location: string): ParsedEntry {
       startedAt: e.startedAt,
       completedAt: e.completedAt,
       updatedAt: e.updatedAt ?? 0,
+      episodes: positiveIntOrNull(e.media?.episodes),
+      format: nonEmptyStringOrNull(e.media?.format),
     },
   };
 }
@@ -133,6 +131,10 @@ function pickTitle(
 
 function positiveIntOrNull(value: unknown): number | null {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : null;
+}
+
+function nonEmptyStringOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
 function describeValue(value: unknown): string {
@@ -167,14 +169,6 @@ const collectionSchema = z.object({
   }),
 });
 
-const userSchema = z.object({
-  User: z.object({
-    id: z.number().check(z.int()),
-    name: z.string(),
-    mediaListOptions: z.nullish(z.object({ scoreFormat: z.nullish(z.string()) })),
-  }),
-});
-
 export interface PageEnvelope {
   readonly hasNextPage: boolean;
   readonly rawEntries: readonly unknown[];
@@ -199,18 +193,6 @@ export function parseCollectionEnvelope(data: unknown, status: number): Collecti
         ? []
         : [{ name: list.name ?? '', isCustomList: list.isCustomList ?? false, rawEntries: list.entries ?? [] }],
     ),
-  };
-}
-
-export function parseUserEnvelope(
-  data: unknown,
-  status: number,
-): { id: number; name: string; scoreFormat: string | null } {
-  const parsed = parseEnvelope(userSchema, data, status, 'User');
-  return {
-    id: parsed.User.id,
-    name: parsed.User.name,
-    scoreFormat: parsed.User.mediaListOptions?.scoreFormat ?? null,
   };
 }
 

@@ -1,12 +1,12 @@
 /**
- * Every GraphQL document the mirror sends to AniList. They are validated against the real schema
- * in test/unit/anilist/queries-schema.test.ts, so a typo fails CI instead of failing at 3 a.m.
+ * Every GraphQL document the mirror sends to AniList. test/unit/anilist/queries-schema.test.ts
+ * validates each exported one against AniList's schema, so a typo fails CI instead of failing at 3 a.m.
  *
  * Scores are always requested as POINT_100 so the mirror never depends on the user's display
  * format or on AniList's undocumented rounding for the coarser formats.
  */
 
-export const MEDIA_LIST_ENTRY_FRAGMENT = /* GraphQL */ `
+const MEDIA_LIST_ENTRY_FRAGMENT = /* GraphQL */ `
 fragment MirrorEntry on MediaList {
   id
   mediaId
@@ -23,6 +23,8 @@ fragment MirrorEntry on MediaList {
     id
     idMal
     title { romaji english userPreferred }
+    format
+    episodes
   }
 }
 `;
@@ -97,27 +99,3 @@ query MirrorFullList($userName: String!, $chunk: Int!, $perChunk: Int!) {
   }
 }
 ${MEDIA_LIST_ENTRY_FRAGMENT}`;
-
-/** Checks that a user exists and is readable (setup, health checks). */
-export const USER_QUERY = /* GraphQL */ `
-query MirrorUser($name: String!) {
-  User(name: $name) {
-    id
-    name
-    mediaListOptions { scoreFormat }
-  }
-}
-`;
-
-export interface NamedQuery {
-  readonly name: string;
-  readonly document: string;
-}
-
-export const ALL_ANILIST_QUERIES: readonly NamedQuery[] = [
-  { name: 'MirrorChangedSince', document: CHANGED_SINCE_QUERY },
-  { name: 'MirrorChangedSinceMore', document: CHANGED_SINCE_MORE_QUERY },
-  { name: 'MirrorPresentMedia', document: PRESENT_MEDIA_QUERY },
-  { name: 'MirrorFullList', document: FULL_LIST_QUERY },
-  { name: 'MirrorUser', document: USER_QUERY },
-];

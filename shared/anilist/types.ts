@@ -30,18 +30,17 @@ export interface AniListEntry {
   readonly completedAt: FuzzyDate;
   /** Unix seconds. */
   readonly updatedAt: number;
-}
-
-export interface AniListUser {
-  readonly id: number;
-  readonly name: string;
+  /** `Media.episodes`: null while unknown (airing) or unusable. */
+  readonly episodes: number | null;
+  /** `Media.format` (`TV`, `MOVIE`, `OVA`, …) verbatim; null when absent or unusable. */
+  readonly format: string | null;
 }
 
 /** An entry AniList sent that could not be understood; it is reported, never guessed at. */
 export interface AniListInvalidEntry {
   readonly entryId: number | null;
   readonly mediaId: number | null;
-  /** Where the entry sat, e.g. `Page 2 mediaList[7]`. */
+  /** Where the entry sat, e.g. `Page 2 mediaList[7]` or `chunk 1 lists[3] "Watching" entries[12]`. */
   readonly location: string;
   readonly reason: string;
 }

@@ -31,9 +31,9 @@ const sourceEntrySchema = z.object({
   startedAt: fuzzyDate,
   completedAt: fuzzyDate,
   updatedAt: z.number(),
-  // Added with Trakt; absent in entries stored by older versions.
-  episodes: z.optional(z.nullable(z.number())),
-  format: z.optional(z.nullable(z.string())),
+  // States saved before entries carried these lack them.
+  episodes: z._default(z.nullable(z.number()), null),
+  format: z._default(z.nullable(z.string()), null),
 });
 
 const mirroredSchema = z.object({

@@ -21,6 +21,8 @@ export function anilistEntry(overrides: Partial<AniListEntry> = {}): AniListEntr
     startedAt: NO_DATE,
     completedAt: NO_DATE,
     updatedAt: 1_700_000_000,
+    episodes: 12,
+    format: 'TV',
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { FuzzyDate } from '../../../shared/anilist/types';
+import type { AniListFaultRoute } from './faults';
 import {
   type AniListSandboxStore,
   groupEntries,
@@ -27,8 +28,8 @@ export interface ResolverContext {
   readonly isOwner: boolean;
   readonly convertScore: ScoreConverter;
   readonly perChunkOverflow: 'clamp' | 'error';
-  /** Throws a `FaultSignal` when a test scheduled a fault for this page / chunk. */
-  readonly checkFault: (where: { page?: number; chunk?: number }) => void;
+  /** Meets a fault queued for this page / chunk; most end the request at once (by throwing). */
+  readonly checkFault: (route: AniListFaultRoute) => void;
 }
 
 /** Resolver errors carry the HTTP status AniList would answer with. */
@@ -76,7 +77,7 @@ export const rootValue = {
     const user = findUser(ctx, args.userId, args.userName);
     const chunked = args.chunk !== undefined || args.perChunk !== undefined;
     const chunk = Math.max(1, toInt(args.chunk, 1));
-    ctx.checkFault({ chunk });
+    ctx.checkFault(`chunk:${chunk}`);
 
     let entries = args.type === 'ANIME' ? visibleEntries(ctx) : [];
     entries = filterByStatus(entries, args);
@@ -123,7 +124,7 @@ export const rootValue = {
     // A read that excludes what it has seen (`mediaId_not_in`) always asks for page 1; for fault
     // scheduling, its logical page is the one after the entries it already read.
     const excluded = Array.isArray(firstArgs.mediaId_not_in) ? firstArgs.mediaId_not_in.length : 0;
-    ctx.checkFault({ page: page + Math.ceil(excluded / perPage) });
+    ctx.checkFault(`page:${page + Math.ceil(excluded / perPage)}`);
     const computeList = (listArgs: Args) => {
       const all = mediaListQuery(ctx, listArgs);
       const start = (page - 1) * perPage;
@@ -159,7 +160,7 @@ function mediaListQuery(ctx: ResolverContext, args: Args): SandboxEntry[] {
 }
 
 function visibleEntries(ctx: ResolverContext): SandboxEntry[] {
-  // Private entries are only visible to their owner (api-contracts A1).
+  // Private entries are only visible to their owner (docs/apis.md#anilist-auth).
   return ctx.store.entries().filter((e) => ctx.isOwner || !e.private);
 }
 

@@ -71,7 +71,7 @@ export const DEFAULT_SANDBOX_USER: SandboxUser = {
 export type ScoreConverter = (point100: number, format: ScoreFormat) => number;
 
 /**
- * AniList's own rounding for the coarse formats is undocumented (api-contracts A4: UNCERTAIN), so
+ * AniList's own rounding for the coarse formats is undocumented (UNCERTAIN, docs/apis.md#anilist-scores), so
  * this follows the conversion well-used clients apply (MALSync: round, never below 1 when scored)
  * and the sandbox accepts a replacement through `scoreConverter`.
  */

@@ -1,70 +1,51 @@
-/** Which requests a fault applies to. */
-export type MalFaultRoute = 'list' | 'write' | 'delete' | 'token' | 'me' | 'authorize' | 'any';
+import type { FaultLook, FaultSpec, Faults } from '../kit/faults';
+import { html, json, type Reply } from '../kit/http';
+import { malError } from './replies';
+
+/** Which requests a fault applies to (besides `'any'`). */
+export type MalFaultRoute = 'list' | 'write' | 'delete' | 'token' | 'me' | 'authorize';
+
+const ROUTES: ReadonlySet<string> = new Set<MalFaultRoute>(['list', 'write', 'delete', 'token', 'me', 'authorize']);
+
+export function isMalFaultRoute(route: string): route is MalFaultRoute {
+  return ROUTES.has(route);
+}
 
 /**
- * - `429`: `Retry-After: retryAfterSeconds` (default 1) and a JSON body.
- * - `403`: MAL's throttling answer `{"message":"","error":"forbidden"}` (Retry-After only if given).
- * - `500`/`502`/`503`: an outage; 502/503 come as a gateway's HTML page, as proxies send them.
- * - `'html'`: MAL's "Request blocked" HTML page, with `status` (default 403).
- * - `'timeout'`: never answers; the connection stays open until the client gives up.
- * - `'reset'`: the socket is destroyed without an answer.
- * - `'body'`: answers `status` (default 200) with `body` verbatim (an object is sent as JSON), to feed
- *   clients the malformed or surprising payloads the sandbox itself would never produce.
+ * The kit's fault spec on MAL's routes. Status kinds look like MAL:
+ * - `429`: `Retry-After: retryAfterSeconds` (default 1) and a JSON body;
+ * - `403`: MAL's throttling answer `{"error":"forbidden","message":""}`;
+ * - `502`/`503`/`504`: a gateway's HTML page, as proxies send them;
+ * - any other status: MAL's JSON error `{"error", "message"}`.
+ * `'html'` is MAL's "Request blocked" page (default status 403).
  */
-export type MalFaultKind = 429 | 403 | 500 | 502 | 503 | 'html' | 'timeout' | 'reset' | 'body';
+export type MalFaultSpec = FaultSpec<MalFaultRoute>;
+export type MalFaults = Faults<MalFaultRoute>;
 
-export interface MalFaultSpec {
-  readonly route?: MalFaultRoute;
-  /** How many matching requests fail (default 1). */
-  readonly times?: number;
-  readonly kind: MalFaultKind;
-  readonly retryAfterSeconds?: number;
-  /** Status of an `'html'` page or a `'body'` answer. */
-  readonly status?: number;
-  /** For `'body'`: a string is sent as is, anything else as JSON. */
-  readonly body?: unknown;
-  /** For `'body'`: default `application/json` (objects) or `text/plain` (strings). */
-  readonly contentType?: string;
+const GATEWAY_TITLES: Readonly<Record<number, string>> = {
+  502: '502 Bad Gateway',
+  503: '503 Service Temporarily Unavailable',
+  504: '504 Gateway Time-out',
+};
+
+function malStatusReply(status: number, fault: FaultSpec): Reply {
+  const gateway = GATEWAY_TITLES[status];
+  if (gateway) {
+    return html(status, `<html><head><title>${gateway}</title></head><body><h1>${gateway}</h1></body></html>`);
+  }
+  if (status === 429) {
+    return json(
+      429,
+      { error: 'too_many_requests', message: fault.message ?? 'Too Many Requests' },
+      { 'Retry-After': String(fault.retryAfterSeconds ?? 1) },
+    );
+  }
+  return malError(status, fault.message);
 }
 
-export interface MalFaults {
-  /** Queues a fault; faults are consumed in the order injected, one per matching request. */
-  inject(spec: MalFaultSpec): void;
-  clear(): void;
-  /** Failures still queued. */
-  pending(): number;
-}
-
-interface QueuedFault {
-  readonly spec: MalFaultSpec;
-  remaining: number;
-}
-
-export interface FaultQueue extends MalFaults {
-  /** Takes the next fault matching `route`, if any. Deterministic: first injected, first used. */
-  take(route: Exclude<MalFaultRoute, 'any'> | 'other'): MalFaultSpec | undefined;
-}
-
-export function createFaultQueue(): FaultQueue {
-  let queue: QueuedFault[] = [];
-  return {
-    inject(spec) {
-      const times = spec.times ?? 1;
-      if (!Number.isInteger(times) || times < 1) throw new Error(`fault "times" must be a whole number ≥ 1`);
-      queue.push({ spec, remaining: times });
-    },
-    clear() {
-      queue = [];
-    },
-    pending() {
-      return queue.reduce((sum, f) => sum + f.remaining, 0);
-    },
-    take(route) {
-      const fault = queue.find((f) => (f.spec.route ?? 'any') === 'any' || f.spec.route === route);
-      if (!fault) return undefined;
-      fault.remaining -= 1;
-      if (fault.remaining <= 0) queue = queue.filter((f) => f !== fault);
-      return fault.spec;
-    },
-  };
-}
+export const MAL_FAULT_LOOK: FaultLook = {
+  statusReply: malStatusReply,
+  blockPage:
+    '<!DOCTYPE html><html><head><title>Request blocked</title></head><body><h1>Request blocked</h1>' +
+    '<p>Your request has been blocked. If you believe this is an error, please contact support.</p></body></html>',
+};

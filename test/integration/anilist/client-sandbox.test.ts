@@ -14,7 +14,7 @@ import {
   AniListRateLimitError,
   AniListUserNotFoundError,
 } from '../../../shared/anilist/errors';
-import type { InvalidEntryIssue } from '../../../shared/anilist/parse';
+import type { AniListInvalidEntry } from '../../../shared/anilist/types';
 import { ManualClock } from '../../../shared/clock';
 import { NetworkError } from '../../../shared/errors';
 import { type AttemptInfo, DEFAULT_RETRY_POLICY } from '../../../shared/http/policy';
@@ -32,7 +32,7 @@ async function setup(sandboxOptions: AniListSandboxOptions = {}, clientOptions: 
   const sandbox = await startAniListSandbox({ clock, validToken: TOKEN, ...sandboxOptions });
   open.push(sandbox);
   const attempts: AttemptInfo[] = [];
-  const issues: InvalidEntryIssue[] = [];
+  const issues: AniListInvalidEntry[] = [];
   const client = createAniListClient({
     url: sandbox.url,
     fetch,
@@ -72,7 +72,6 @@ describe('full read (MediaListCollection, chunked)', () => {
     sandbox.resetCounters();
 
     const result = await client.readAll(USER);
-    expect(result.requests).toBe(3);
     expect(sandbox.counters).toEqual({ requests: 3, byOperation: { MediaListCollection: 3 } });
     expect(result.invalid).toEqual([]);
     expect(result.entries.map((e) => e.id).sort((a, b) => a - b)).toEqual(visible.map((e) => e.id));
@@ -85,7 +84,7 @@ describe('full read (MediaListCollection, chunked)', () => {
   it('normalises fields and always reads POINT_100 scores, whatever the user format', async () => {
     const { sandbox, client } = await setup();
     expect(sandbox.store.user.scoreFormat).toBe('POINT_10_DECIMAL');
-    const entries = await client.fetchAll(USER);
+    const { entries } = await client.readAll(USER);
     const fmab = entries.find((e) => e.idMal === 5114)!;
     expect(fmab).toEqual({
       id: 4001,
@@ -101,10 +100,21 @@ describe('full read (MediaListCollection, chunked)', () => {
       startedAt: { year: 2016, month: 3, day: 2 },
       completedAt: { year: 2016, month: 4, day: 20 },
       updatedAt: 1747900000,
+      episodes: 64,
+      format: 'TV',
     });
+    // Still airing: AniList does not know the episode count yet.
+    expect(entries.find((e) => e.idMal === 21)).toMatchObject({ title: 'ONE PIECE', episodes: null, format: 'TV' });
+    expect(entries.find((e) => e.idMal === 199)).toMatchObject({ episodes: 1, format: 'MOVIE' });
     expect(entries.find((e) => e.idMal === 1535)!.score).toBe(84);
     expect(entries.find((e) => e.idMal === 30)!.score).toBe(5);
-    expect(entries.filter((e) => e.idMal === null)).toHaveLength(1);
+    // The sample's two media without a MAL id: the fictional one, and one only the id dataset knows the MAL id of.
+    expect(
+      entries
+        .filter((e) => e.idMal === null)
+        .map((e) => e.mediaId)
+        .sort((a, b) => a - b),
+    ).toEqual([99147, 900001]);
   });
 });
 
@@ -115,11 +125,11 @@ describe('incremental read (Page.mediaList, UPDATED_TIME_DESC)', () => {
 
     const none = await client.readChangedSince(USER, sorted[0]!.updatedAt);
     // serverTime: the sandbox's Date header, which follows its clock (second resolution).
-    expect(none).toEqual({ entries: [], invalid: [], requests: 1, serverTime: Date.UTC(2026, 0, 1) });
+    expect(none).toEqual({ entries: [], invalid: [], serverTime: Date.UTC(2026, 0, 1) });
     expect(sandbox.counters).toEqual({ requests: 1, byOperation: { Page: 1 } });
 
     sandbox.resetCounters();
-    const one = await client.fetchChangedSince(USER, sorted[1]!.updatedAt);
+    const { entries: one } = await client.readChangedSince(USER, sorted[1]!.updatedAt);
     expect(one.map((e) => e.id)).toEqual([sorted[0]!.id]);
     expect(sandbox.counters.requests).toBe(1);
   });
@@ -134,28 +144,27 @@ describe('incremental read (Page.mediaList, UPDATED_TIME_DESC)', () => {
 
     const result = await client.readChangedSince(USER, watermark);
     expect(result.entries.map((e) => e.id)).toEqual(expected.map((e) => e.id));
-    expect(result.requests).toBe(Math.ceil((expected.length + 1) / 50));
-    expect(sandbox.counters.byOperation).toEqual({ Page: result.requests });
+    expect(sandbox.counters.byOperation).toEqual({ Page: Math.ceil((expected.length + 1) / 50) });
   });
 
   it('stops when there is no next page', async () => {
     const { sandbox, client } = await setup();
     const result = await client.readChangedSince(USER, 0);
     expect(result.entries).toHaveLength(publicEntries(sandbox).length);
-    expect(result.requests).toBe(1);
+    expect(sandbox.counters.requests).toBe(1);
   });
 
   it('an edit (score, notes or dates) shows up in the next incremental read', async () => {
     const { sandbox, client, clock } = await setup();
     const watermark = Math.max(...sandbox.store.entries().map((e) => e.updatedAt));
     clock.set((watermark + 3600) * 1000);
-    expect(await client.fetchChangedSince(USER, watermark)).toEqual([]);
+    expect((await client.readChangedSince(USER, watermark)).entries).toEqual([]);
 
     clock.advance(60_000);
     sandbox.store.upsertEntry({ id: 4005, score: 90 });
     clock.advance(60_000);
     sandbox.store.upsertEntry({ id: 4020, completedAt: { year: null, month: null, day: null } });
-    const changed = await client.fetchChangedSince(USER, watermark);
+    const { entries: changed } = await client.readChangedSince(USER, watermark);
     expect(changed.map((e) => [e.id, e.score])).toEqual([
       [4020, 86],
       [4005, 90],
@@ -164,7 +173,7 @@ describe('incremental read (Page.mediaList, UPDATED_TIME_DESC)', () => {
 
     const next = Math.max(...changed.map((e) => e.updatedAt));
     sandbox.resetCounters();
-    expect(await client.fetchChangedSince(USER, next)).toEqual([]);
+    expect((await client.readChangedSince(USER, next)).entries).toEqual([]);
     expect(sandbox.counters.requests).toBe(1);
   });
 });
@@ -174,7 +183,8 @@ describe('bounded reads and prune checks', () => {
     const { sandbox, client } = await setup({ entries: generateAniListEntries(300, 6) });
     const sorted = newestFirst(publicEntries(sandbox));
     const result = await client.readChangedSince(USER, sorted[200]!.updatedAt, { maxEntries: 100 });
-    expect(result).toMatchObject({ truncated: true, requests: 2 });
+    expect(result.truncated).toBe(true);
+    expect(sandbox.counters.requests).toBe(2);
     expect(result.entries.map((e) => e.id)).toEqual(sorted.slice(0, 100).map((e) => e.id));
   });
 
@@ -206,17 +216,17 @@ describe('private entries and tokens', () => {
       .map((e) => e.id);
     expect(privateIds).toEqual([4017]);
 
-    expect((await client.fetchAll(USER)).some((e) => e.id === 4017)).toBe(false);
-    expect((await client.fetchChangedSince(USER, 0)).some((e) => e.id === 4017)).toBe(false);
-    const all = await withToken.fetchAll(USER);
+    expect((await client.readAll(USER)).entries.some((e) => e.id === 4017)).toBe(false);
+    expect((await client.readChangedSince(USER, 0)).entries.some((e) => e.id === 4017)).toBe(false);
+    const { entries: all } = await withToken.readAll(USER);
     expect(all.find((e) => e.id === 4017)).toMatchObject({ private: true, idMal: 44511 });
-    expect((await withToken.fetchChangedSince(USER, 0)).some((e) => e.id === 4017)).toBe(true);
+    expect((await withToken.readChangedSince(USER, 0)).entries.some((e) => e.id === 4017)).toBe(true);
   });
 
   it('an invalid token fails even public reads, without retries', async () => {
     const { sandbox, client, attempts } = await setup({}, { token: 'revoked-token' });
-    await expect(client.fetchAll(USER)).rejects.toBeInstanceOf(AniListInvalidTokenError);
-    await expect(client.fetchChangedSince(USER, 0)).rejects.toMatchObject({
+    await expect(client.readAll(USER)).rejects.toBeInstanceOf(AniListInvalidTokenError);
+    await expect(client.readChangedSince(USER, 0)).rejects.toMatchObject({
       code: 'anilist_invalid_token',
       status: 400,
     });
@@ -226,7 +236,7 @@ describe('private entries and tokens', () => {
 
   it('the token never appears in errors', async () => {
     const { client } = await setup({}, { token: 'revoked-token' });
-    const err = (await client.fetchAll(USER).then(
+    const err = (await client.readAll(USER).then(
       () => undefined,
       (e: unknown) => e,
     )) as Error;
@@ -236,25 +246,24 @@ describe('private entries and tokens', () => {
 });
 
 describe('typed errors', () => {
-  it('unknown user → AniListUserNotFoundError from both reads and fetchUser', async () => {
-    const { client } = await setup();
-    await expect(client.fetchAll('nobody-here')).rejects.toBeInstanceOf(AniListUserNotFoundError);
-    await expect(client.fetchChangedSince('nobody-here', 0)).rejects.toMatchObject({
+  it('unknown user → AniListUserNotFoundError from both reads; names match case-insensitively', async () => {
+    const { sandbox, client } = await setup();
+    await expect(client.readAll('nobody-here')).rejects.toBeInstanceOf(AniListUserNotFoundError);
+    await expect(client.readChangedSince('nobody-here', 0)).rejects.toMatchObject({
       code: 'anilist_user_not_found',
       userName: 'nobody-here',
       status: 404,
     });
-    await expect(client.fetchUser('nobody-here')).rejects.toBeInstanceOf(AniListUserNotFoundError);
-    expect(await client.fetchUser('mirrorsample')).toEqual({ id: 123456, name: USER, scoreFormat: 'POINT_10_DECIMAL' });
+    expect((await client.readAll('mirrorsample')).entries).toHaveLength(publicEntries(sandbox).length);
   });
 
   it('429 with Retry-After: the client waits and retries, then succeeds', async () => {
     const { sandbox, client, clock, attempts } = await setup({ rateLimitPerMinute: 2 });
     const before = clock.now();
-    await client.fetchChangedSince(USER, 0);
-    await client.fetchAll(USER);
-    const result = await client.fetchAll(USER);
-    expect(result.length).toBeGreaterThan(20);
+    await client.readChangedSince(USER, 0);
+    await client.readAll(USER);
+    const { entries } = await client.readAll(USER);
+    expect(entries.length).toBeGreaterThan(20);
     expect(attempts.map((a) => a.status)).toEqual([200, 200, 429, 200]);
     expect(clock.now() - before).toBeGreaterThanOrEqual(60_000);
     expect(sandbox.counters.requests).toBe(4);
@@ -262,8 +271,8 @@ describe('typed errors', () => {
 
   it('429 that outlasts the retries → AniListRateLimitError with retryAfterMs', async () => {
     const { sandbox, client } = await setup();
-    sandbox.faults.failNext(10, { status: 429, retryAfterSeconds: 2 });
-    const err = await client.fetchAll(USER).catch((e: unknown) => e);
+    sandbox.faults.inject({ route: 'any', times: 10, kind: 429, retryAfterSeconds: 2 });
+    const err = await client.readAll(USER).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListRateLimitError);
     expect(err).toMatchObject({ retryAfterMs: 2_000, transient: true, status: 429 });
     expect(sandbox.counters.requests).toBe(3);
@@ -274,9 +283,9 @@ describe('typed errors', () => {
       { rateLimitPerMinute: 1, rateLimitWindowMs: 60_000 },
       { retry: { ...DEFAULT_RETRY_POLICY, maxRetryAfterMs: 1_000 } },
     );
-    await client.fetchAll(USER);
+    await client.readAll(USER);
     const before = clock.now();
-    const err = await client.fetchAll(USER).catch((e: unknown) => e);
+    const err = await client.readAll(USER).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListRateLimitError);
     expect((err as AniListRateLimitError).retryAfterMs).toBe(60_000);
     expect(clock.now()).toBe(before);
@@ -285,50 +294,107 @@ describe('typed errors', () => {
 
   it('GraphQL errors inside HTTP 200 → AniListGraphQLError', async () => {
     const { sandbox, client } = await setup();
-    sandbox.faults.failNext(1, { status: 'graphql-error', message: 'Something broke' });
-    const err = await client.fetchChangedSince(USER, 0).catch((e: unknown) => e);
+    sandbox.faults.inject({
+      route: 'any',
+      kind: 'body',
+      body: { data: null, errors: [{ message: 'Something broke' }] },
+    });
+    const err = await client.readChangedSince(USER, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListGraphQLError);
     expect(err).toMatchObject({ status: 200, errors: [{ message: 'Something broke' }] });
   });
 
   it('an HTML block page → AniListApiError (403 is final, not retried)', async () => {
     const { sandbox, client } = await setup();
-    sandbox.faults.failNext(1, { status: 'html', httpStatus: 403 });
-    const err = await client.fetchAll(USER).catch((e: unknown) => e);
+    sandbox.faults.inject({ route: 'any', kind: 'html', status: 403 });
+    const err = await client.readAll(USER).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListApiError);
     expect(err).toMatchObject({ code: 'anilist_api_error', status: 403 });
     expect((err as Error).message).toContain('Cloudflare');
     expect(sandbox.counters.requests).toBe(1);
   });
 
+  it('a CDN page served with HTTP 200 → AniListMalformedResponseError naming the status and the page title', async () => {
+    const { sandbox, client } = await setup();
+    sandbox.faults.inject({ route: 'any', kind: 'html', status: 200 });
+    const err = await client.readAll(USER).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AniListMalformedResponseError);
+    expect(err).toMatchObject({ code: 'anilist_malformed_response', status: 200, transient: true });
+    expect((err as Error).message).toContain('text/html');
+    expect((err as Error).message).toContain('Attention Required! | Cloudflare');
+    expect((err as Error).message).not.toContain('<body>');
+    expect(sandbox.counters.requests).toBe(1);
+  });
+
   it('truncated JSON in a 200 → AniListMalformedResponseError', async () => {
     const { sandbox, client } = await setup();
-    sandbox.faults.failNext(1, { status: 'bad-json' });
-    await expect(client.fetchChangedSince(USER, 0)).rejects.toBeInstanceOf(AniListMalformedResponseError);
+    sandbox.faults.inject({
+      route: 'any',
+      kind: 'body',
+      body: '{"data":{"Page":{"pageInfo":{"hasNextPage":tr',
+      contentType: 'application/json; charset=utf-8',
+    });
+    const err = await client.readChangedSince(USER, 0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AniListMalformedResponseError);
+    expect(err).toMatchObject({ code: 'anilist_malformed_response', transient: true });
+  });
+
+  it('JSON in a 200 that is not a GraphQL result → AniListMalformedResponseError', async () => {
+    // The sandbox never sends this; a fetch that swaps its answer's body stands in for such a server.
+    const { sandbox } = await setup();
+    const client = createAniListClient({
+      url: sandbox.url,
+      timeoutMs: 5_000,
+      requestsPerMinute: 0,
+      fetch: async (input, init) => {
+        const real = await fetch(input, init);
+        return new Response('[1, 2]', { status: real.status, headers: real.headers });
+      },
+    });
+    const err = await client.readAll(USER).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AniListMalformedResponseError);
+    expect(err).toMatchObject({ code: 'anilist_malformed_response', transient: true });
+  });
+
+  it('a request that cannot be built → AniListApiError, and nothing is sent', async () => {
+    let sent = 0;
+    const client = createAniListClient({
+      url: 'not a url',
+      timeoutMs: 5_000,
+      requestsPerMinute: 0,
+      fetch: async (input, init) => {
+        sent++;
+        return fetch(input, init);
+      },
+    });
+    const err = await client.readAll(USER).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AniListApiError);
+    expect((err as Error).message).toMatch(/^AniList request could not be sent: /);
+    expect(sent).toBe(0);
   });
 
   it('an outage in the middle of a paged read is retried; a lasting one fails typed and transient', async () => {
     const { sandbox, client, attempts } = await setup({ entries: generateAniListEntries(1203, 5) });
-    sandbox.faults.failOnChunk(2, { status: 502 }, 1);
-    const entries = await client.fetchAll(USER);
+    sandbox.faults.inject({ route: 'chunk:2', times: 1, kind: 502 });
+    const { entries } = await client.readAll(USER);
     expect(entries).toHaveLength(publicEntries(sandbox).length);
     expect(attempts.map((a) => a.status)).toEqual([200, 502, 200, 200]);
 
-    sandbox.faults.failOnPage(2, { status: 500 }, 5);
-    const err = await client.fetchChangedSince(USER, 0).catch((e: unknown) => e);
+    sandbox.faults.inject({ route: 'page:2', times: 5, kind: 500 });
+    const err = await client.readChangedSince(USER, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListApiError);
     expect(err).toMatchObject({ status: 500, transient: true });
   });
 
   it('connection resets and timeouts are retried; if they persist the NetworkError surfaces', async () => {
     const { sandbox, client } = await setup({}, { timeoutMs: 300 });
-    sandbox.faults.failNext(1, { status: 'reset' });
-    sandbox.faults.failNext(1, { status: 'timeout' });
-    expect((await client.fetchAll(USER)).length).toBeGreaterThan(20);
+    sandbox.faults.inject({ route: 'any', kind: 'reset' });
+    sandbox.faults.inject({ route: 'any', kind: 'timeout' });
+    expect((await client.readAll(USER)).entries.length).toBeGreaterThan(20);
     expect(sandbox.counters.requests).toBe(3);
 
-    sandbox.faults.failNext(3, { status: 'reset' });
-    await expect(client.fetchAll(USER)).rejects.toBeInstanceOf(NetworkError);
+    sandbox.faults.inject({ route: 'any', times: 3, kind: 'reset' });
+    await expect(client.readAll(USER)).rejects.toBeInstanceOf(NetworkError);
   });
 });
 
@@ -361,7 +427,7 @@ describe('malformed entries (documented: skipped and reported, the rest is used)
     expect(result.entries.map((e) => e.id)).toEqual([sorted[1]!.id, sorted[2]!.id]);
     expect(result.invalid.map((i) => i.entryId)).toEqual([sorted[0]!.id]);
     expect(issues).toHaveLength(1);
-    expect(result.requests).toBe(1);
+    expect(sandbox.counters.requests).toBe(1);
   });
 });
 
@@ -433,7 +499,7 @@ describe('list changing during a paged read', () => {
     // The edit happened after the read began, so it is newer than the read's server time: a
     // watermark kept below that time reads it next.
     expect(result.serverTime).toBe((sorted[0]!.updatedAt + 30) * 1000);
-    const next = await client.fetchChangedSince(USER, Math.floor(result.serverTime! / 1000));
+    const { entries: next } = await client.readChangedSince(USER, Math.floor(result.serverTime! / 1000));
     expect(next).toEqual([expect.objectContaining({ id: moved.id, progress: moved.progress + 1 })]);
   });
 });

@@ -230,7 +230,7 @@ describe('AniList sandbox protocol', () => {
 
   it('close() ends requests held open by a timeout fault', async () => {
     const { sandbox } = await start();
-    sandbox.faults.failNext(1, { status: 'timeout' });
+    sandbox.faults.inject({ route: 'any', kind: 'timeout' });
     const pending = fetch(sandbox.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

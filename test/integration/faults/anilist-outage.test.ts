@@ -1,4 +1,4 @@
-import { type AniListFault, generateAniListEntries } from '../../../local/sandbox/anilist';
+import { type AniListFaultSpec, generateAniListEntries } from '../../../local/sandbox/anilist';
 import { KEYS } from '../../../shared/store/store';
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import { differingMalIds, patchCount, preMirrorOntoMal } from '../../support/faults';
@@ -35,12 +35,22 @@ describe('AniList outage on page 2 of an incremental read (> 50 changed entries)
     return differing;
   }
 
-  test.each<[string, AniListFault]>([
-    ['HTTP 503', { status: 503 }],
-    ['a CDN HTML page', { status: 'html', httpStatus: 502 }],
-    ['connection resets', { status: 'reset' }],
-    ['truncated JSON', { status: 'bad-json' }],
-    ['a GraphQL error inside HTTP 200', { status: 'graphql-error', errorStatus: 500 }],
+  test.each<[string, Omit<AniListFaultSpec, 'route' | 'times'>]>([
+    ['HTTP 503', { kind: 503 }],
+    ['a CDN HTML page', { kind: 'html', status: 502 }],
+    ['connection resets', { kind: 'reset' }],
+    [
+      'truncated JSON',
+      {
+        kind: 'body',
+        body: '{"data":{"Page":{"pageInfo":{"hasNextPage":tr',
+        contentType: 'application/json; charset=utf-8',
+      },
+    ],
+    [
+      'a GraphQL error inside HTTP 200',
+      { kind: 'body', body: { data: null, errors: [{ message: 'Internal Server Error', status: 500 }] } },
+    ],
   ])(
     'page 2 failing with %s: the run fails, writes nothing, keeps its state; the next run applies every change once',
     async (name, fault) => {
@@ -48,7 +58,7 @@ describe('AniList outage on page 2 of an incremental read (> 50 changed entries)
       const stateBefore = (await system.store.get(KEYS.syncState('mal')))!.body;
       const before = patchCount(system);
       const reportsBefore = system.reports.length;
-      system.anilist!.faults.failOnPage(2, fault, 100);
+      system.anilist!.faults.inject({ ...fault, route: 'page:2', times: 100 });
       system.anilist!.resetCounters();
 
       // The handler throws, as the Lambda would (the Errors alarm sees it); the report says why.
@@ -76,7 +86,7 @@ describe('AniList outage on page 2 of an incremental read (> 50 changed entries)
   test('a short blip on page 2 (one 502) is retried inside the run, which completes', async () => {
     const differing = await editFiftyFive('blip');
     const before = patchCount(system);
-    system.anilist!.faults.failOnPage(2, { status: 502 }, 1);
+    system.anilist!.faults.inject({ route: 'page:2', times: 1, kind: 502 });
     const result = await system.runSync();
     expect(result).toMatchObject({ status: 'ok' });
     expect(resultOf(result)).toMatchObject({ status: 'ok', written: differing.length });
@@ -97,7 +107,7 @@ describe('AniList outage on chunk 2 of a full read (> 500 entries)', () => {
     await preMirrorOntoMal(system, 25);
     const differing = await differingMalIds(system);
     expect(differing).toHaveLength(25);
-    system.anilist!.faults.failOnChunk(2, { status: 500 }, 100);
+    system.anilist!.faults.inject({ route: 'chunk:2', times: 100, kind: 500 });
 
     const crashed = await authorize(system);
     expect(crashed.status).toBe('failed');

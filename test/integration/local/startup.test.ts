@@ -180,7 +180,7 @@ describe('the console', () => {
           why: 'no email sent before',
         },
       });
-      expect(text).toMatch(/27 entries, 1 private \(hidden without an AniList token\)/);
+      expect(text).toMatch(/31 entries, 1 private \(hidden without an AniList token\)/);
       expect(text).toContain('needs your authorization');
       expect(text).not.toContain('again');
       expect(text).not.toContain('no MAL credentials are configured');
@@ -194,7 +194,7 @@ describe('the console', () => {
       expect(mail.sent).toBe(true);
       await approveLatestEmail(system);
       await system.settle();
-      expect(system.reports.at(-1)?.source.fetched).toBe(26);
+      expect(system.reports.at(-1)?.source.fetched).toBe(30);
     } finally {
       await system.close();
     }

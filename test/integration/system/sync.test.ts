@@ -96,7 +96,7 @@ describe('sync worker against the sandbox services', () => {
     await authorize(system);
     const target = system.anilist!.store.entries().find((e) => e.media?.idMal === 9253)!;
     system.anilist!.store.upsertEntry({ id: target.id, score: 40 });
-    system.anilist!.faults.failNext(10, { status: 502 });
+    system.anilist!.faults.inject({ route: 'any', times: 10, kind: 502 });
     await expect(system.runSync()).resolves.toBeUndefined();
     expect(system.errors).toHaveLength(1);
     expect(system.reports.at(-1)).toMatchObject({ status: 'failed' });

@@ -13,7 +13,13 @@ const full = {
   startedAt: { year: 2016, month: 3, day: 2 },
   completedAt: { year: 2016, month: 4, day: null },
   updatedAt: 1_700_000_000,
-  media: { id: 5114, idMal: 5114, title: { romaji: 'Hagane', english: 'FMA:B', userPreferred: 'Preferred' } },
+  media: {
+    id: 5114,
+    idMal: 5114,
+    title: { romaji: 'Hagane', english: 'FMA:B', userPreferred: 'Preferred' },
+    format: 'TV',
+    episodes: 64,
+  },
 };
 
 function ok(raw: unknown) {
@@ -44,7 +50,25 @@ describe('parseEntry normalisation', () => {
       startedAt: { year: 2016, month: 3, day: 2 },
       completedAt: { year: 2016, month: 4, day: null },
       updatedAt: 1_700_000_000,
+      episodes: 64,
+      format: 'TV',
     });
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['absent', {}],
+    ['null', { episodes: null, format: null }],
+    ['zero episodes, empty format', { episodes: 0, format: '  ' }],
+    ['negative or fractional episodes', { episodes: -1, format: 42 }],
+    ['fractional episodes, format an object', { episodes: 12.5, format: { name: 'TV' } }],
+    ['episodes as text', { episodes: '12', format: [] }],
+  ])('media episodes and format %s: null, and the entry is kept', (_name, values) => {
+    const { episodes: _e, format: _f, ...media } = full.media;
+    expect(ok({ ...full, media: { ...media, ...values } })).toMatchObject({ id: 11, episodes: null, format: null });
+  });
+
+  it('keeps a format AniList adds tomorrow verbatim', () => {
+    expect(ok({ ...full, media: { ...full.media, format: 'TV_SPECIAL' } }).format).toBe('TV_SPECIAL');
   });
 
   it('falls back userPreferred → romaji → english → "AniList #<mediaId>"', () => {

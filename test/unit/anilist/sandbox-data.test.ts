@@ -40,13 +40,14 @@ describe('bundled sample list', () => {
     expect(byMal(11061).score).toBe(0);
   });
 
-  it('has full, partial and cleared dates, notes, a private entry and one without a MAL id', () => {
+  it('has full, partial and cleared dates, notes, a private entry and two without a MAL id', () => {
     expect(byMal(5114).startedAt).toEqual({ year: 2016, month: 3, day: 2 });
     expect(byMal(21).startedAt).toEqual({ year: 2015, month: null, day: null });
     expect(byMal(1535).completedAt).toEqual({ year: 2012, month: 8, day: null });
     expect(byMal(32281).completedAt).toEqual({ year: null, month: null, day: null });
     expect(sample.entries.filter((e) => e.private).map((e) => e.media?.idMal)).toEqual([44511]);
-    expect(sample.entries.filter((e) => e.media?.idMal === null)).toHaveLength(1);
+    // The fictional one, and a real one whose MAL id only the id dataset knows.
+    expect(sample.entries.filter((e) => e.media?.idMal === null).map((e) => e.mediaId)).toEqual([900001, 99147]);
     expect(sample.entries.some((e) => e.notes !== null)).toBe(true);
   });
 

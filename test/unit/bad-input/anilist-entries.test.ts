@@ -90,6 +90,8 @@ const CASES: [string, Record<string, unknown>, Outcome][] = [
     'mapped',
   ],
   ['notes at exactly the limit', { notes: 'x'.repeat(20_000) }, 'mapped'],
+  ['media.episodes is text (read as unknown)', { media: { ...RAW.media, episodes: 'twelve' } }, 'mapped'],
+  ['media.format is a number (read as unknown)', { media: { ...RAW.media, format: 7 } }, 'mapped'],
   ['HTML in notes (copied verbatim as text)', { notes: '<script>alert(1)</script>' }, 'mapped'],
 ];
 

@@ -1,3 +1,4 @@
+import type { AniListEntry } from '../../../shared/anilist/types';
 import { ManualClock } from '../../../shared/clock';
 import { createMalDestination } from '../../../shared/destinations/mal/destination';
 import { silentLogger } from '../../../shared/log';
@@ -67,6 +68,9 @@ const entry103 = {
   updatedAt: 1_700_000_800,
 };
 
+/** The same entries read from AniList today, which also gives each media's episode count and format. */
+const asReadToday = (entry: Omit<AniListEntry, 'episodes' | 'format'>): AniListEntry => ({ ...entry, episodes: null, format: null });
+
 /** A version 1 `sync/state.json`, written by hand in its exact shape. */
 const V1 = {
   version: 1,
@@ -101,33 +105,35 @@ const settings: SyncSettings = {
 /** AniList as it is now (entries 1–4 as mirrored, entry 3 still at the version waiting), and MAL as the v1 state knew it. */
 function setup() {
   const clock = new ManualClock(NOW);
-  const anilist = new FakeAniList([
-    {
-      ...entry102,
-      id: 1,
-      mediaId: 50_001,
-      idMal: 100,
-      title: 'Anime 1',
-      status: 'COMPLETED',
-      score: 80,
-      progress: 12,
-      startedAt: { year: 2024, month: 1, day: 5 },
-      completedAt: { year: 2024, month: 2, day: 1 },
-      updatedAt: 1_700_000_100,
-    },
-    {
-      ...entry102,
-      id: 2,
-      mediaId: 50_002,
-      idMal: 101,
-      title: 'Anime 2',
-      progress: 3,
-      notes: 'from AniList',
-      updatedAt: 1_700_000_200,
-    },
-    entry102,
-    entry103,
-  ]);
+  const anilist = new FakeAniList(
+    [
+      {
+        ...entry102,
+        id: 1,
+        mediaId: 50_001,
+        idMal: 100,
+        title: 'Anime 1',
+        status: 'COMPLETED',
+        score: 80,
+        progress: 12,
+        startedAt: { year: 2024, month: 1, day: 5 },
+        completedAt: { year: 2024, month: 2, day: 1 },
+        updatedAt: 1_700_000_100,
+      },
+      {
+        ...entry102,
+        id: 2,
+        mediaId: 50_002,
+        idMal: 101,
+        title: 'Anime 2',
+        progress: 3,
+        notes: 'from AniList',
+        updatedAt: 1_700_000_200,
+      },
+      entry102,
+      entry103,
+    ].map(asReadToday),
+  );
   anilist.now = () => clock.now();
   const reads: { full: number; since: number[] } = { full: 0, since: [] };
   const readAll = anilist.readAll.bind(anilist);

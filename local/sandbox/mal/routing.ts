@@ -1,0 +1,90 @@
+import { type FaultQueue, serveWithFault } from '../kit/faults';
+import { BodyTooLargeError, type Exchange, type Handler, type Reply, readBody, write } from '../kit/http';
+import { apiReply, LIST_PATH, ME_PATH } from './api-routes';
+import type { MalContext } from './context';
+import { MAL_FAULT_LOOK, type MalFaultRoute } from './faults';
+import { listPagePath, publicListPage } from './list-page';
+import { AUTHORIZE_PATH, oauthReply, TOKEN_PATH } from './oauth-routes';
+import { malError, notFound } from './replies';
+
+export interface MalSandboxCounters {
+  requests: number;
+  api: number;
+  oauth: number;
+  /** Keyed like `PATCH /v2/anime/:id/my_list_status`. */
+  byRoute: Record<string, number>;
+}
+
+const MAX_BODY_BYTES = 1_000_000;
+
+/** What a request is, for counting, fault matching and dispatch. */
+interface Route {
+  readonly key: string;
+  readonly area: 'api' | 'oauth' | 'other';
+  readonly fault?: MalFaultRoute;
+  /** For `/v2/anime/:id/my_list_status`: the id, NaN when it is not one. */
+  readonly animeId?: number;
+}
+
+function writeFault(method: string): MalFaultRoute | undefined {
+  if (method === 'DELETE') return 'delete';
+  return method === 'PATCH' || method === 'PUT' ? 'write' : undefined;
+}
+
+export function classify(method: string, path: string): Route {
+  const key = `${method} ${path}`;
+  if (path === AUTHORIZE_PATH) return { key, area: 'oauth', fault: 'authorize' };
+  if (path === TOKEN_PATH) return { key, area: 'oauth', fault: 'token' };
+  if (path.startsWith('/v1/oauth2/')) return { key, area: 'oauth' };
+  if (path === ME_PATH) return { key, area: 'api', fault: 'me' };
+  if (path === LIST_PATH) return { key, area: 'api', fault: 'list' };
+  const write = /^\/v2\/anime\/([^/]+)\/my_list_status$/.exec(path);
+  if (write) {
+    const animeId = /^[1-9]\d{0,9}$/.test(write[1]!) ? Number(write[1]) : Number.NaN;
+    return { key: `${method} /v2/anime/:id/my_list_status`, area: 'api', fault: writeFault(method), animeId };
+  }
+  return { key, area: path.startsWith('/v2/') ? 'api' : 'other' };
+}
+
+export function emptyCounters(): MalSandboxCounters {
+  return { requests: 0, api: 0, oauth: 0, byRoute: {} };
+}
+
+export function resetCounters(counters: MalSandboxCounters): void {
+  counters.requests = 0;
+  counters.api = 0;
+  counters.oauth = 0;
+  for (const key of Object.keys(counters.byRoute)) delete counters.byRoute[key];
+}
+
+function count(counters: MalSandboxCounters, route: Route): void {
+  counters.requests += 1;
+  if (route.area === 'api') counters.api += 1;
+  if (route.area === 'oauth') counters.oauth += 1;
+  counters.byRoute[route.key] = (counters.byRoute[route.key] ?? 0) + 1;
+}
+
+function dispatch(ctx: MalContext, exchange: Exchange, route: Route, body: string): Reply {
+  if (route.area === 'oauth') return oauthReply(ctx, exchange, body);
+  if (route.area === 'api') return apiReply(ctx, exchange, route.animeId, body);
+  const isListPage = exchange.url.pathname === listPagePath(ctx.user.name) && exchange.method === 'GET';
+  return isListPage ? publicListPage(ctx) : notFound();
+}
+
+/** Every MAL request: counted, its body read, then faulted or dispatched. */
+export function malHandler(ctx: MalContext, faults: FaultQueue<MalFaultRoute>, counters: MalSandboxCounters): Handler {
+  return async (exchange) => {
+    const route = classify(exchange.method, exchange.url.pathname);
+    count(counters, route);
+    let body: string;
+    try {
+      body = await readBody(exchange.req, MAX_BODY_BYTES);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
+      write(exchange.res, malError(413, 'request body too large'));
+      return;
+    }
+    const fault = faults.take(route.fault ? [route.fault] : []);
+    await serveWithFault(exchange, fault, MAL_FAULT_LOOK, () => dispatch(ctx, exchange, route, body));
+  };
+}

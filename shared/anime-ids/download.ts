@@ -1,0 +1,188 @@
+import { systemClock } from '../clock';
+import { AppError, NetworkError } from '../errors';
+import {
+  DEFAULT_RETRY_POLICY,
+  OutOfTimeError,
+  type RetryPolicy,
+  retryAfterMs,
+  type TransportOptions,
+} from '../http/policy';
+import { AnimeIdsFormatError, safeUrl } from './errors';
+
+/**
+ * A streaming conditional GET under the house retry policy. `sendWithPolicy` buffers whole bodies, which a
+ * tens-of-MB dataset in a 128 MB function cannot afford, so this sends the same way (per-attempt timeout,
+ * backoff honouring `Retry-After`, overall budget, the invocation's deadline) but hands the body to `consume`
+ * as it arrives. The timeout is an idle timeout while the body streams: it restarts with every chunk, and is
+ * never allowed past the deadline. Redirects (GitHub release assets answer 302 to another host) are followed.
+ */
+
+/** A daily download: fewer, shorter retries than an API call, the next run tries again anyway. */
+export const ANIME_IDS_RETRY_POLICY: RetryPolicy = {
+  ...DEFAULT_RETRY_POLICY,
+  maxAttempts: 3,
+  maxRetryAfterMs: 30_000,
+  budgetMs: 60_000,
+};
+
+export const ANIME_IDS_SERVICE = 'anime-ids';
+
+/** The server answered with a status that is neither 200 nor 304. */
+export class DownloadStatusError extends AppError {
+  readonly retryable = true;
+  readonly status: number;
+  constructor(url: string, status: number) {
+    super('anime_ids_http_status', `GET ${safeUrl(url)} answered HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+export interface Validators {
+  readonly etag?: string | null;
+  readonly lastModified?: string | null;
+}
+
+export type DownloadOutcome<T> =
+  | {
+      readonly kind: 'downloaded';
+      readonly value: T;
+      readonly etag: string | null;
+      readonly lastModified: string | null;
+    }
+  | { readonly kind: 'not_modified' };
+
+/** Errors that another attempt cannot fix: they go straight back. */
+function isFinal(err: unknown): boolean {
+  return err instanceof DownloadStatusError || err instanceof AnimeIdsFormatError || err instanceof OutOfTimeError;
+}
+
+export async function downloadStreaming<T>(
+  url: string,
+  validators: Validators | undefined,
+  transport: TransportOptions,
+  consume: (body: AsyncIterable<Uint8Array>) => Promise<T>,
+): Promise<DownloadOutcome<T>> {
+  const clock = transport.clock ?? systemClock;
+  const random = transport.random ?? Math.random;
+  const policy = transport.retry ?? ANIME_IDS_RETRY_POLICY;
+  const shownUrl = safeUrl(url);
+  const what = `${ANIME_IDS_SERVICE} GET ${shownUrl}`;
+  const headers: Record<string, string> = { accept: 'application/json, */*;q=0.5' };
+  if (validators?.etag) headers['if-none-match'] = validators.etag;
+  if (validators?.lastModified) headers['if-modified-since'] = validators.lastModified;
+  const conditional = headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined;
+  const started = clock.now();
+  let lastError: unknown;
+
+  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    const deadline = transport.deadline?.();
+    const attemptStarted = clock.now();
+    if (deadline !== undefined && attemptStarted >= deadline) {
+      throw new OutOfTimeError(
+        attempt === 1 ? `${what} not sent: no time left in this run` : `${what} gave up: no time left in this run`,
+        lastError === undefined ? undefined : { cause: lastError },
+      );
+    }
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      const limit = transport.deadline?.();
+      const ms = limit === undefined ? transport.timeoutMs : Math.min(transport.timeoutMs, limit - clock.now());
+      timer = setTimeout(() => controller.abort(new Error(`no data for ${Math.max(0, ms)} ms`)), Math.max(0, ms));
+    };
+    let answered = false;
+    let waitMs = 0;
+    arm();
+    try {
+      const response = await transport.fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
+      answered = true;
+      transport.onAttempt?.({
+        service: ANIME_IDS_SERVICE,
+        method: 'GET',
+        url: shownUrl,
+        status: response.status,
+        attempt,
+        elapsedMs: clock.now() - attemptStarted,
+      });
+      if (response.status === 200 && response.body) {
+        const value = await consume(chunks(response.body, arm));
+        return {
+          kind: 'downloaded',
+          value,
+          etag: response.headers.get('etag'),
+          lastModified: response.headers.get('last-modified'),
+        };
+      }
+      await response.body?.cancel().catch(() => {});
+      if (response.status === 304 && conditional) return { kind: 'not_modified' };
+      const error = new DownloadStatusError(url, response.status);
+      const retryable = policy.retryOn.includes(response.status) && !policy.doNotRetry.includes(response.status);
+      if (!retryable || attempt === policy.maxAttempts) throw error;
+      const hinted = retryAfterMs(response.headers, clock.now());
+      if (hinted !== undefined && hinted > policy.maxRetryAfterMs) throw error;
+      waitMs = hinted ?? backoff(policy, attempt, random);
+      lastError = error;
+      if (!roomToWait(clock.now(), waitMs, started, policy, deadline)) throw error;
+    } catch (err) {
+      if (isFinal(err)) throw err;
+      if (!answered) {
+        transport.onAttempt?.({
+          service: ANIME_IDS_SERVICE,
+          method: 'GET',
+          url: shownUrl,
+          status: 'network-error',
+          attempt,
+          elapsedMs: clock.now() - attemptStarted,
+        });
+      }
+      // A network failure before or during the body, a stalled body, a cut-short document: worth another try.
+      lastError = err;
+      if (!policy.retryNetworkErrors || attempt === policy.maxAttempts) break;
+      waitMs = backoff(policy, attempt, random);
+      if (!roomToWait(clock.now(), waitMs, started, policy, deadline)) break;
+    } finally {
+      clearTimeout(timer);
+    }
+    await clock.sleep(waitMs);
+  }
+  throw new NetworkError(`${what} failed: ${describe(lastError)}`, { cause: lastError });
+}
+
+/** The body's chunks; `onChunk` runs before each (it restarts the idle timeout). Cancels the body if left early. */
+async function* chunks(body: ReadableStream<Uint8Array>, onChunk: () => void): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      onChunk();
+      yield next.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+function roomToWait(now: number, waitMs: number, started: number, policy: RetryPolicy, deadline: number | undefined) {
+  if (now + waitMs - started > policy.budgetMs) return false;
+  return deadline === undefined || now + waitMs < deadline;
+}
+
+function backoff(policy: RetryPolicy, attempt: number, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
+  }
+  return String(err ?? 'unknown error');
+}

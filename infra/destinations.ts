@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { DESTINATION_MODULES } from '../shared/destinations';
 import { PARTIAL_DATE_MODES } from '../shared/destinations/mal/mapping';
 import { KEYS } from '../shared/store/store';
-import { bool, optionalText, ssmParameterName, text, unsetIfEmpty } from './settings';
+import { bool, optionalText, requiredSsmParameterName, ssmParameterName, text, unsetIfEmpty } from './settings';
 
 /**
  * One destination as the stack deploys it: its `cdk.json` block, and from that block the
@@ -104,13 +104,91 @@ const mal: DestinationDescription<MalBlock> = {
   redirectHelp: 'the App Redirect URL of your MyAnimeList API app (https://myanimelist.net/apiconfig)',
 };
 
+const traktOverride = z.union([
+  z.null(),
+  z.object({ movie: z.number().int().positive() }).strict(),
+  z
+    .object({
+      show: z.number().int().positive(),
+      season: z.number().int().min(0),
+      episodes: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/),
+    })
+    .strict(),
+]);
+
+const traktSchema = z.object({
+  /** Client ID of your Trakt API app (creating one needs a Trakt VIP account). Not a secret. */
+  clientId: text,
+  /** Name of the SSM SecureString holding the app's client secret: Trakt requires it for every token request. */
+  clientSecretParameter: requiredSsmParameterName,
+  /** Optional: the callback refuses tokens for any other Trakt account. */
+  username: optionalText,
+  /** Remove plays this system added when their AniList entry leaves COMPLETED or is deleted. Needs `anilistTokenParameter`. */
+  prune: bool(false),
+  /** No full completion date: Trakt's `unknown` (default), `release` (the air date), or `skip` the entry. Never "now". */
+  unknownDate: z.preprocess(
+    unsetIfEmpty,
+    z.enum(['unknown', 'release', 'skip'], { message: 'must be unknown, release or skip' }).default('unknown'),
+  ),
+  /** Also add plays for episodes 1..progress of CURRENT, PAUSED and DROPPED entries. */
+  progress: bool(false),
+  /** A rewatch count adds that many more plays of each episode. */
+  rewatches: bool(false),
+  idOverrides: idOverrides(
+    '{"show": <Trakt id>, "season": <n>, "episodes": "<a-b>"}, {"movie": <Trakt id>} or null',
+    traktOverride,
+  ),
+});
+type TraktBlock = z.infer<typeof traktSchema>;
+
+const traktSecret = (DESTINATION_MODULES.trakt?.secrets ?? [])[0];
+
+const trakt: DestinationDescription<TraktBlock> = {
+  key: 'trakt',
+  label: 'Trakt',
+  schema: traktSchema as never,
+  environment: (block) => {
+    const auth = { TRAKT_CLIENT_ID: block.clientId, ...(block.username ? { TRAKT_USERNAME: block.username } : {}) };
+    return {
+      worker: {
+        TRAKT_CLIENT_ID: block.clientId,
+        TRAKT_PRUNE: String(block.prune),
+        TRAKT_UNKNOWN_DATE: block.unknownDate,
+        TRAKT_PROGRESS: String(block.progress),
+        TRAKT_REWATCHES: String(block.rewatches),
+        ...(block.idOverrides && Object.keys(block.idOverrides).length > 0
+          ? { TRAKT_ID_OVERRIDES: JSON.stringify(block.idOverrides) }
+          : {}),
+      },
+      mailer: auth,
+      callback: auth,
+    };
+  },
+  secrets: (block) =>
+    traktSecret
+      ? [
+          {
+            id: 'TraktClientSecret',
+            parameterName: block.clientSecretParameter,
+            envKey: traktSecret.parameter,
+            readers: traktSecret.functions,
+          },
+        ]
+      : [],
+  tokensKey: KEYS.tokens('trakt'),
+  workerPrefixes: [],
+  redirectHelp: 'the Redirect URI of your Trakt API app (https://trakt.tv/oauth/applications)',
+};
+
 /** Every destination the stack can deploy, by key. */
 export const DESTINATION_BLOCKS: Readonly<Record<string, DestinationDescription>> = {
   mal: mal as unknown as DestinationDescription,
+  trakt: trakt as unknown as DestinationDescription,
 };
 
 export interface DestinationBlocks {
   readonly mal?: MalBlock;
+  readonly trakt?: TraktBlock;
 }
 
 /** Settings of the first version, which were MyAnimeList's and now live in its block. */

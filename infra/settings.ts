@@ -41,15 +41,13 @@ export const wholeNumber = (min: number, max: number, fallback: number) =>
   );
 
 /** SSM parameter names: plain (`name`) or hierarchical (`/a/b`); the value is never part of config. */
-export const ssmParameterName = z.preprocess(
-  unsetIfEmpty,
-  z
-    .string({ message: 'must be an SSM parameter name' })
-    .trim()
-    .max(1011, 'is too long for an SSM parameter name')
-    .regex(
-      /^(?:(?:\/[A-Za-z0-9_.-]+)+|[A-Za-z0-9_.-]+)$/,
-      'must be an SSM parameter name such as /anilist-mal-mirror/mal-client-secret (the NAME, never the secret itself)',
-    )
-    .optional(),
-);
+const parameterName = z
+  .string({ message: 'is required: the NAME of an SSM SecureString parameter' })
+  .trim()
+  .max(1011, 'is too long for an SSM parameter name')
+  .regex(
+    /^(?:(?:\/[A-Za-z0-9_.-]+)+|[A-Za-z0-9_.-]+)$/,
+    'must be an SSM parameter name such as /anilist-mal-mirror/mal-client-secret (the NAME, never the secret itself)',
+  );
+export const ssmParameterName = z.preprocess(unsetIfEmpty, parameterName.optional());
+export const requiredSsmParameterName = z.preprocess(unsetIfEmpty, parameterName);

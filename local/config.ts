@@ -54,12 +54,18 @@ export const localConfigSchema = z.object({
   LOCAL_SES_PORT: port.default(8005),
   SANDBOX_ANILIST_PORT: port.default(4100),
   SANDBOX_MAL_PORT: port.default(4200),
+  /** The sandbox Trakt's API host; its OAuth host listens on the next port. */
+  SANDBOX_TRAKT_PORT: port.default(4300),
   SYNC_INTERVAL_MINUTES: syncIntervalMinutes.default(15),
   LOCAL_DATA_DIR: z.string().default('.local-data'),
   /** `auto`: sandbox unless a real destination (MAL_CLIENT_ID, TRAKT_CLIENT_ID) is configured. */
   SANDBOX: z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }).default('auto'),
   SANDBOX_ANILIST_FIXTURE: z.string().optional(),
   SANDBOX_MAL_FIXTURE: z.string().optional(),
+  /** `{"shows":[...],"movies":[...],"history":[...],"ratings":[...]}`: the sandbox Trakt's catalogue and the user's plays. */
+  SANDBOX_TRAKT_FIXTURE: z.string().optional(),
+  /** An anibridge v3 mapping file served in place of the bundled sample. */
+  SANDBOX_ANIME_IDS_FIXTURE: z.string().optional(),
 });
 
 export type LocalConfig = z.infer<typeof localConfigSchema>;
@@ -71,6 +77,7 @@ export const PORT_KEYS = [
   'LOCAL_SES_PORT',
   'SANDBOX_ANILIST_PORT',
   'SANDBOX_MAL_PORT',
+  'SANDBOX_TRAKT_PORT',
 ] as const;
 export type PortKey = (typeof PORT_KEYS)[number];
 

@@ -10,7 +10,6 @@ import { DEFAULTS } from '../defaults';
 import { acknowledge } from '../nag';
 import type { FunctionWiring } from '../wiring';
 import { MirrorFunction } from './mirror-function';
-import type { SecureParameter } from './secure-parameter';
 import type { StateStorage } from './state-storage';
 
 export interface OAuthCallbackProps {

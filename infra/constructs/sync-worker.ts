@@ -101,7 +101,8 @@ export class SyncWorker extends Construct {
 
     const { storage } = props;
     const { tokenKeys, prefixes } = props.destinations;
-    const owned = [`${PREFIXES.sync}*`, ...tokenKeys, ...prefixes];
+    // sync/* holds every destination's state; cache/* the id datasets and Trakt's public catalogue.
+    const owned = [`${PREFIXES.sync}*`, `${PREFIXES.cache}*`, ...tokenKeys, ...prefixes];
     storage.grantReadObjects(fn, ...owned);
     storage.grantWriteObjects(fn, ...owned, `${KEYS.backupPrefix}*`);
     // Version 1's state object is deleted once migrated (shared/sync/state.ts).

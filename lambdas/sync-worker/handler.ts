@@ -4,6 +4,7 @@ import { ANILIST_RETRY_POLICY, createAniListClient } from '../../shared/anilist/
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
 import { resolveSecret } from '../../shared/aws/parameters';
 import { loadWorkerConfig, type WorkerConfig } from '../../shared/destinations';
+import { createDatasetLoader } from '../../shared/destinations/datasets';
 import type { SecretSetting, WorkerContext } from '../../shared/destinations/module';
 import { RequestDeadline } from '../../shared/http/policy';
 import { type RunOptions, runLogLine, runSync, type SyncDeps, type SyncSettings } from '../../shared/sync/engine';
@@ -72,23 +73,37 @@ export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platfo
     base,
     readSecret,
     retryTuning: { maxAttempts: base.HTTP_MAX_ATTEMPTS, baseDelayMs: base.HTTP_RETRY_BASE_DELAY_MS },
+    datasets: createDatasetLoader({
+      store: platform.store,
+      fetch: platform.fetch,
+      timeoutMs: base.HTTP_TIMEOUT_MS,
+      clock: platform.clock,
+      deadline: requestDeadline.get,
+      onAttempt: platform.counters.onAttempt,
+      animeIdsUrl: base.ANIME_IDS_URL,
+      logger: platform.logger,
+    }),
   };
-  const source = createAniListClient({
-    fetch: platform.fetch,
-    timeoutMs: base.HTTP_TIMEOUT_MS,
-    clock: platform.clock,
-    deadline: requestDeadline.get,
-    retry: { ...ANILIST_RETRY_POLICY, ...context.retryTuning },
-    url: base.ANILIST_URL,
-    ...(anilistToken ? { token: anilistToken } : {}),
-    requestsPerMinute: base.ANILIST_REQUESTS_PER_MINUTE,
-    onAttempt: platform.counters.onAttempt,
-  });
+  const fromDestination = config.auth.find((d) => d.module.key === base.SOURCE);
+  const source = fromDestination?.module.source
+    ? await fromDestination.module.source(fromDestination.config, context)
+    : createAniListClient({
+        fetch: platform.fetch,
+        timeoutMs: base.HTTP_TIMEOUT_MS,
+        clock: platform.clock,
+        deadline: requestDeadline.get,
+        retry: { ...ANILIST_RETRY_POLICY, ...context.retryTuning },
+        url: base.ANILIST_URL,
+        ...(anilistToken ? { token: anilistToken } : {}),
+        requestsPerMinute: base.ANILIST_REQUESTS_PER_MINUTE,
+        onAttempt: platform.counters.onAttempt,
+      });
   const wirings = await Promise.all(config.destinations.map((d) => d.module.worker(d.config, context)));
   return {
     settings: {
       sourceKind: base.SOURCE,
-      anilistUser: base.ANILIST_USERNAME ?? '',
+      // The source account: state from another account is not diffed against (a MAL list is the token's own).
+      anilistUser: base.SOURCE === 'anilist' ? (base.ANILIST_USERNAME ?? '') : `${base.SOURCE}:@me`,
       fullSyncIntervalHours: base.FULL_SYNC_INTERVAL_HOURS,
       checkpointEveryWrites: base.CHECKPOINT_EVERY_WRITES,
       checkpointIntervalMs: base.CHECKPOINT_INTERVAL_MS,

@@ -21,6 +21,8 @@ export interface EnvWiring {
     readonly anilistUrl: string;
     readonly anilistUser: string;
     readonly destinations: Readonly<Record<string, string | undefined>>;
+    /** The dataset server's URLs (anime ids, Trakt's fallback). */
+    readonly datasets?: { readonly animeIds: string; readonly fallbackTv: string; readonly fallbackMovies: string };
   };
 }
 
@@ -42,6 +44,13 @@ export function handlerEnv(options: EnvOptions, wiring: EnvWiring): Record<strin
       // (any value) is that user's token there, so private entries, MIRROR_PRIVATE and PRUNE can be tried.
       ANILIST_USERNAME: wiring.sandbox.anilistUser,
       ANILIST_REQUESTS_PER_MINUTE: options.env.ANILIST_REQUESTS_PER_MINUTE ?? '0',
+      ...(wiring.sandbox.datasets
+        ? {
+            ANIME_IDS_URL: wiring.sandbox.datasets.animeIds,
+            TRAKT_FALLBACK_TV_URL: wiring.sandbox.datasets.fallbackTv,
+            TRAKT_FALLBACK_MOVIES_URL: wiring.sandbox.datasets.fallbackMovies,
+          }
+        : {}),
       ...wiring.sandbox.destinations,
     });
   }

@@ -19,7 +19,9 @@ import type { LocalConfig } from '../config';
 import type { S3Emulator, SesEmulator } from '../emulators';
 import { LocalEventBus } from '../event-bus';
 import type { AniListSandbox, SandboxEntry } from '../sandbox/anilist';
+import type { DatasetServer } from '../sandbox/datasets';
 import type { MalSandbox } from '../sandbox/mal/server';
+import type { TraktSandbox } from '../sandbox/trakt';
 import { IntervalScheduler } from '../scheduler';
 import {
   type AuthorizationLink,
@@ -80,6 +82,9 @@ export interface LocalSystem {
   readonly urls: { inbox: string; callback: string; anilist: string; s3: string; malApi?: string };
   readonly anilist?: AniListSandbox;
   readonly mal?: MalSandbox;
+  readonly trakt?: TraktSandbox;
+  /** The id dataset server (sandbox mode). */
+  readonly datasets?: DatasetServer;
   /** Where each sandboxed destination's stand-in listens, by destination key. */
   readonly sandboxUrls: Readonly<Record<string, string>>;
   readonly s3: S3Emulator;
@@ -154,6 +159,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
               anilistUrl: servers.anilistUrl,
               anilistUser: servers.anilist.store.user.name,
               destinations: standInEnv,
+              ...(servers.datasets ? { datasets: servers.datasets.urls } : {}),
             },
           }
         : {}),
@@ -237,6 +243,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       ...(provider.verbs ? { verbs: provider.verbs } : {}),
     }));
     const mal = servers.standIns.mal?.handle as MalSandbox | undefined;
+    const trakt = servers.standIns.trakt?.handle as TraktSandbox | undefined;
 
     return {
       sandbox: options.sandbox,
@@ -253,6 +260,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       },
       ...(servers.anilist ? { anilist: servers.anilist } : {}),
       ...(mal ? { mal } : {}),
+      ...(trakt ? { trakt } : {}),
+      ...(servers.datasets ? { datasets: servers.datasets } : {}),
       sandboxUrls: Object.fromEntries(Object.entries(servers.standIns).map(([key, s]) => [key, s.url])),
       s3,
       ses,

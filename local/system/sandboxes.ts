@@ -4,6 +4,7 @@ import type { LocalConfig, PortKey } from '../config';
 import { listeningAs } from '../net/ports';
 import type { SandboxEntry } from '../sandbox/anilist';
 import { type MalSandbox, startMalSandbox } from '../sandbox/mal/server';
+import { startTraktSandbox, type TraktSandbox } from '../sandbox/trakt';
 
 export const SANDBOX_MAL_CLIENT_ID = 'sandbox-mal-client';
 
@@ -77,9 +78,54 @@ const malStandIn: StandIn<MalSandbox> = {
   },
 };
 
+export const SANDBOX_TRAKT_CLIENT_ID = 'sandbox-trakt-client-id';
+export const SANDBOX_TRAKT_CLIENT_SECRET = 'sandbox-trakt-client-secret';
+
+/**
+ * Trakt's stand-in: the API host on SANDBOX_TRAKT_PORT and its OAuth host (auth.trakt.tv) on the
+ * next port. Its rate limits are Trakt's own, so the worker paces its POSTs as against the real
+ * one (1 a second); GETs are not paced, the sandbox's 1,000 per 5 minutes being far away.
+ */
+const traktStandIn: StandIn<TraktSandbox> = {
+  label: 'Trakt',
+  portSetting: 'SANDBOX_TRAKT_PORT',
+  envFor: (url, env) => ({
+    TRAKT_CLIENT_ID: SANDBOX_TRAKT_CLIENT_ID,
+    TRAKT_CLIENT_SECRET: SANDBOX_TRAKT_CLIENT_SECRET,
+    TRAKT_CLIENT_SECRET_PARAMETER: undefined,
+    TRAKT_API_URL: url,
+    TRAKT_AUTH_URL: url,
+    TRAKT_GETS_PER_MINUTE: env.TRAKT_GETS_PER_MINUTE ?? '0',
+  }),
+  async start(context) {
+    const port = context.local.SANDBOX_TRAKT_PORT;
+    const sandbox = await listeningAs('SANDBOX_TRAKT_PORT', context.host, port, () =>
+      startTraktSandbox({
+        host: context.host,
+        apiPort: port,
+        authPort: port === 0 ? 0 : port + 1,
+        clientId: SANDBOX_TRAKT_CLIENT_ID,
+        clientSecret: SANDBOX_TRAKT_CLIENT_SECRET,
+        redirectUris: [context.callbackUrl, 'urn:ietf:wg:oauth:2.0:oob'],
+        appName: 'AniList → Trakt mirror (local)',
+        ...(context.local.SANDBOX_TRAKT_FIXTURE ? { fixture: context.local.SANDBOX_TRAKT_FIXTURE } : {}),
+        ...(context.clock ? { clock: context.clock } : {}),
+      }),
+    );
+    return {
+      handle: sandbox,
+      issueTokens: () => ({ tokens: sandbox.state.issueTokensDirectly(), user: sandbox.state.user.username }),
+      url: sandbox.apiUrl,
+      env: { ...traktStandIn.envFor(sandbox.apiUrl, context.env), TRAKT_AUTH_URL: sandbox.authUrl },
+      close: () => sandbox.close(),
+    };
+  },
+};
+
 /** Every destination that has an offline stand-in, by destination key. */
 export const SANDBOX_STAND_INS: Readonly<Record<string, StandIn<unknown>>> = {
   mal: malStandIn as StandIn<unknown>,
+  trakt: traktStandIn as StandIn<unknown>,
 };
 
 function malCatalogueFrom(entries: readonly SandboxEntry[]) {

@@ -7,6 +7,7 @@ import { type S3Emulator, type SesEmulator, startS3Emulator, startSesEmulator } 
 import { type HttpApiHandler, startHttpApiBridge } from '../http-api-bridge';
 import { listeningAs } from '../net/ports';
 import { type AniListSandbox, type SandboxEntry, startAniListSandbox } from '../sandbox/anilist';
+import { type DatasetServer, startDatasetServer } from '../sandbox/datasets';
 import { LOCAL_BUCKET, sandboxDestinationKeys } from './env';
 import { SANDBOX_STAND_INS, type StartedStandIn } from './sandboxes';
 
@@ -28,6 +29,8 @@ export interface Servers {
   readonly s3: S3Emulator;
   readonly ses: SesEmulator;
   readonly anilist?: AniListSandbox;
+  /** Serves the id datasets the worker downloads (sandbox mode). */
+  readonly datasets?: DatasetServer;
   /** The sandboxed destinations' stand-ins, by destination key. */
   readonly standIns: Readonly<Record<string, StartedStandIn<unknown>>>;
   readonly anilistUrl?: string;
@@ -85,6 +88,11 @@ export async function startServers(options: ServerOptions, cleanups: (() => Prom
     }),
   );
   cleanups.push(() => anilist.close());
+  const datasets = await startDatasetServer({
+    host,
+    ...(local.SANDBOX_ANIME_IDS_FIXTURE ? { animeIds: local.SANDBOX_ANIME_IDS_FIXTURE } : {}),
+  });
+  cleanups.push(() => datasets.close());
   const standIns: Record<string, StartedStandIn<unknown>> = {};
   for (const key of sandboxDestinationKeys(options.env)) {
     const standIn = SANDBOX_STAND_INS[key];
@@ -106,6 +114,7 @@ export async function startServers(options: ServerOptions, cleanups: (() => Prom
     s3,
     ses,
     anilist,
+    datasets,
     standIns,
     // Built here rather than taken from the sandbox, which does not bracket an IPv6 host.
     anilistUrl: `http://${urlHost(host)}:${anilist.port}/`,

@@ -187,9 +187,7 @@ export async function runReauthCheck(
 ): Promise<ReauthCheckResult> {
   const logger = deps.logger ?? silentLogger;
   const mailer = await readMailerMemory(deps.store, logger);
-  const decided = await Promise.all(
-    deps.destinations.map((d) => decide(deps, d, mailer.memory, trigger, event, options)),
-  );
+  const decided = await Promise.all(deps.destinations.map((d) => decide(deps, d, mailer.memory, event, options)));
   const checks = decided.map(({ target, decision }) => check(target, decision));
   const due = decided.filter((d) => d.decision.send);
   if (due.length === 0) {
@@ -209,7 +207,6 @@ async function decide(
   deps: ReauthMailerDeps,
   target: MailerDestination,
   memory: MailerMemory,
-  trigger: ReauthTrigger,
   event: { readonly destination?: string; readonly reason?: ReauthReason } | undefined,
   options: { readonly force?: boolean },
 ): Promise<Decided> {

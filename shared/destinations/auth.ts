@@ -10,6 +10,7 @@ import { ConfigError } from '../errors';
 import { composeConfig, type FunctionConfig } from './compose';
 import { malAuthModule } from './mal/auth';
 import type { AuthModule } from './module';
+import { traktAuthModule } from './trakt/auth';
 
 /**
  * Every destination's auth side, by key: what the mailer and the callback are built from. One line
@@ -18,6 +19,7 @@ import type { AuthModule } from './module';
 // biome-ignore lint/suspicious/noExplicitAny: each module's config types are its own
 export const AUTH_MODULES: Readonly<Partial<Record<DestinationKey, AuthModule<any, any>>>> = {
   mal: malAuthModule,
+  trakt: traktAuthModule,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: see AUTH_MODULES

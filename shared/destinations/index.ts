@@ -3,6 +3,7 @@ import { ConfigError } from '../errors';
 import { composeConfig, type FunctionConfig } from './compose';
 import { malModule } from './mal';
 import type { DestinationModule } from './module';
+import { traktModule } from './trakt';
 
 export { type CallbackConfig, loadCallbackConfig, loadMailerConfig, type MailerConfig } from './auth';
 
@@ -14,6 +15,7 @@ export { type CallbackConfig, loadCallbackConfig, loadMailerConfig, type MailerC
 // biome-ignore lint/suspicious/noExplicitAny: each module's config types are its own
 export const DESTINATION_MODULES: Readonly<Partial<Record<DestinationKey, DestinationModule<any, any, any>>>> = {
   mal: malModule,
+  trakt: traktModule,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: see DESTINATION_MODULES

@@ -8,6 +8,8 @@ import type { AttemptInfo, DeadlineSource } from '../http/policy';
 import type { Logger } from '../log';
 import type { ObjectStore } from '../store/store';
 import type { DestinationRuntime } from '../sync/engine';
+import type { SourceReader } from '../sync/source';
+import type { DatasetRequest, IdDatasets } from './datasets';
 
 /**
  * What the mailer and the callback need from one destination: its settings for them, its secrets,
@@ -42,6 +44,8 @@ export interface DestinationModule<Worker = unknown, Mailer = unknown, Callback 
   pruneEnabled(config: Worker): boolean;
   /** The worker's side, built once per cold start. */
   worker(config: Worker, context: WorkerContext): Promise<WorkerWiring>;
+  /** For a destination whose list can also be the source (SOURCE=mal): that list, read. */
+  source?(config: Worker, context: WorkerContext): Promise<SourceReader>;
 }
 
 export interface SecretSetting {
@@ -74,8 +78,8 @@ export interface WorkerContext extends TransportContext, SecretContext {
   readonly base: SyncBaseConfig;
   /** Retry tuning from HTTP_MAX_ATTEMPTS / HTTP_RETRY_BASE_DELAY_MS. */
   readonly retryTuning: { readonly maxAttempts: number; readonly baseDelayMs: number };
-  /** AniList media id → MAL id from the anime id dataset (loaded on first use, cached). */
-  readonly malIdsFromDataset?: (mediaIds: readonly number[]) => Promise<ReadonlyMap<number, number>>;
+  /** The id datasets (anime ids, and the Trakt fallback when asked), loaded on first use and cached. */
+  readonly datasets: (request?: DatasetRequest) => Promise<IdDatasets>;
 }
 
 export interface WorkerWiring {

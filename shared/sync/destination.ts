@@ -65,6 +65,8 @@ export interface PlanRequest<List extends DestinationList = DestinationList> {
   /** Full runs: the destination's list, read just before. */
   readonly list?: List;
   readonly dryRun: boolean;
+  /** Epoch ms after which planning should stop looking things up (see `DestinationPlan.deferred`). */
+  readonly stopAt?: () => number;
 }
 
 /** A write the core asks a destination to apply. `payload` is the destination's own. */
@@ -121,6 +123,11 @@ export interface DestinationPlan {
   readonly actual?: ReadonlyMap<string, unknown>;
   /** A per-entry decision list a person can audit (Trakt's mapping review), in plain words. */
   readonly review?: readonly string[];
+  /**
+   * Entries the destination could not plan before the run's time was up (lookups it had no time
+   * for): they wait in the retry list, and hold the watermark, as writes not attempted do.
+   */
+  readonly deferred?: readonly SourceEntry[];
 }
 
 /** A target this system wrote whose source entry is gone (full runs, prune). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
-import { describeError } from '../errors';
+import { describeError, isReauthRequired } from '../errors';
 import { type EventPublisher, isReauthReason } from '../events';
 import type { RequestDeadline } from '../http/policy';
 import type { Logger } from '../log';
@@ -128,7 +128,11 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     return finish(report, deps);
   } catch (err) {
     report.error = describeError(err);
-    report.status = 'failed';
+    if (isReauthRequired(err)) {
+      // The source itself needs the user (a MAL list read with MAL's tokens).
+      await publishSourceReauth(deps, settings, err);
+      return finish(report, deps, 'reauth_required');
+    }
     deps.logger.error('sync run failed', { runId: report.runId, error: report.error });
     return finish(report, deps, 'failed');
   } finally {
@@ -233,6 +237,19 @@ function readSourceOnce(
     watermark: Math.min(...participants.map((p) => p.state.watermark)),
     now: () => deps.clock.now(),
   });
+}
+
+async function publishSourceReauth(deps: SyncDeps, settings: SyncSettings, err: unknown): Promise<void> {
+  const given = (err as { reason?: unknown } | null)?.reason;
+  try {
+    await deps.events.publishReauthRequired({
+      destination: settings.sourceKind ?? 'anilist',
+      reason: isReauthReason(given) ? given : 'no_tokens',
+      at: new Date(deps.clock.now()).toISOString(),
+    });
+  } catch (publishErr) {
+    deps.logger.warn('could not publish the reauth event', { error: describeError(publishErr) });
+  }
 }
 
 function decideFull(state: DestinationState, settings: SyncSettings, options: RunOptions, now: number): boolean {

@@ -65,6 +65,7 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
     mirrored: state.mirrored,
     ...(list ? { list } : {}),
     dryRun: input.dryRun,
+    ...(input.stopAt ? { stopAt: input.stopAt } : {}),
   });
   const baseline = input.full ? rebuildBaseline(state.mirrored, plan) : state.mirrored;
   const removals = input.full ? await planPrune(input, plan, baseline, report) : [];
@@ -93,6 +94,8 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
   }
 
   const progress = new ApplyProgress(input, next, entries, writes, report);
+  // Entries planning had no time for wait for the next run, like writes never attempted.
+  for (const entry of plan.deferred ?? []) progress.defer(entry);
   const result =
     writes.length > 0
       ? await destination.apply(writes, {
@@ -101,7 +104,7 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
           onSettled: (write, outcome) => progress.settle(write, outcome, maxFetched),
         })
       : {};
-  const stoppedBy = result.stoppedBy;
+  const stoppedBy = result.stoppedBy ?? ((plan.deferred?.length ?? 0) > 0 ? 'deadline' : undefined);
   if (stoppedBy === 'reauth_required') await signalReauth(input, report, result.reauthError);
   if (stoppedBy === 'blocked') report.blockedBy = result.blockedBy;
 
@@ -243,6 +246,11 @@ class ApplyProgress {
         unsettled,
       }),
     };
+  }
+
+  /** An entry left for the next run before any of its writes was planned. */
+  defer(entry: SourceEntry): void {
+    this.keepForRetry(entry, { result: 'not_attempted' });
   }
 
   private recordOf(write: PlannedWrite, state: unknown): MirroredRecord {

@@ -338,6 +338,9 @@ describe('least privilege', () => {
       's3:PutObject sync/*',
       's3:PutObject auth/tokens.json',
       's3:PutObject backups/*',
+      // The anime id datasets and Trakt's catalogue, cached between runs (shared/anime-ids, destinations/trakt/catalog).
+      's3:GetObject cache/*',
+      's3:PutObject cache/*',
       // Deletes the first version's MyAnimeList state once it is migrated (KEYS.legacySyncState), and only it.
       's3:DeleteObject sync/state.json',
       's3:ListBucket bucket',

@@ -1,8 +1,28 @@
+import { SAMPLE_ANIME_IDS } from '../../local/sandbox/datasets';
 import type { LocalSystem } from '../../local/system';
 import { createAniListClient } from '../../shared/anilist/client';
 import type { AniListEntry } from '../../shared/anilist/types';
-import { type DesiredMalState, mapEntry } from '../../shared/destinations/mal/mapping';
+import type { AnimeIdIndex } from '../../shared/anime-ids/anime-id-index';
+import { loadAnimeIdsFromFile } from '../../shared/anime-ids/load';
+import { type DesiredMalState, type MappingOptions, mapEntry } from '../../shared/destinations/mal/mapping';
 import type { MalListStatus } from '../../shared/destinations/mal/types';
+
+let sampleIds: Promise<AnimeIdIndex> | undefined;
+
+/**
+ * The MAL mapping options the sandbox system runs with: no overrides, and MAL ids from the bundled
+ * anime id dataset for media AniList gives none (only where it names exactly one, as the worker does).
+ */
+export async function sandboxMalMapping(entries: readonly AniListEntry[]): Promise<MappingOptions> {
+  sampleIds ??= loadAnimeIdsFromFile(SAMPLE_ANIME_IDS);
+  const ids = await sampleIds;
+  const datasetIds = new Map<number, number>();
+  for (const entry of entries) {
+    const mal = entry.idMal === null ? ids.byAnilist(entry.mediaId)?.mal : undefined;
+    if (mal?.length === 1) datasetIds.set(entry.mediaId, mal[0]!);
+  }
+  return { mirrorPrivate: false, idOverrides: new Map(), datasetIds };
+}
 
 /** What MAL's list (read shape) holds once `desired` is written; dates only where there is one to write. */
 export function malListStatusFor(desired: DesiredMalState): MalListStatus {
@@ -30,9 +50,10 @@ export async function readAniList(system: LocalSystem): Promise<AniListEntry[]> 
  */
 export async function expectMalMirrorsAniList(system: LocalSystem): Promise<number> {
   const entries = await readAniList(system);
+  const mapping = await sandboxMalMapping(entries);
   let checked = 0;
   for (const entry of entries) {
-    const mapped = mapEntry(entry, { mirrorPrivate: false, idOverrides: new Map() });
+    const mapped = mapEntry(entry, mapping);
     if (mapped.kind !== 'mapped') continue;
     const actual = system.mal!.state.getEntry(mapped.malId);
     const { desired } = mapped;

@@ -14,7 +14,7 @@ import { MemoryStore } from '../../shared/store/memory-store';
 import type { ObjectStore } from '../../shared/store/store';
 import { type RunOptions, runSync } from '../../shared/sync/engine';
 import type { RunReport } from '../../shared/sync/report';
-import { malListStatusFor, readAniList } from './expectations';
+import { malListStatusFor, readAniList, sandboxMalMapping } from './expectations';
 
 export const PATCH_ROUTE = 'PATCH /v2/anime/:id/my_list_status';
 
@@ -30,8 +30,10 @@ export function patchCount(system: LocalSystem): number {
  */
 export async function differingMalIds(system: LocalSystem): Promise<number[]> {
   const ids: number[] = [];
-  for (const entry of await readAniList(system)) {
-    const mapped = mapEntry(entry, { mirrorPrivate: false, idOverrides: new Map() });
+  const entries = await readAniList(system);
+  const mapping = await sandboxMalMapping(entries);
+  for (const entry of entries) {
+    const mapped = mapEntry(entry, mapping);
     if (mapped.kind !== 'mapped') continue;
     const actual = system.mal!.state.getEntry(mapped.malId);
     const current = actual ? toComparable(actual.listStatus) : undefined;
@@ -48,8 +50,10 @@ export async function differingMalIds(system: LocalSystem): Promise<number[]> {
 export async function preMirrorOntoMal(system: LocalSystem, leaveOut = 0): Promise<void> {
   const seeds: MalListEntryInput[] = [];
   let skipped = 0;
-  for (const entry of await readAniList(system)) {
-    const mapped = mapEntry(entry, { mirrorPrivate: false, idOverrides: new Map() });
+  const entries = await readAniList(system);
+  const mapping = await sandboxMalMapping(entries);
+  for (const entry of entries) {
+    const mapped = mapEntry(entry, mapping);
     if (mapped.kind !== 'mapped') continue;
     if (skipped++ < leaveOut) continue;
     seeds.push({ animeId: mapped.malId, listStatus: malListStatusFor(mapped.desired) });

@@ -11,7 +11,11 @@ export interface TestSystem extends LocalSystem {
   readonly errors: unknown[];
 }
 
-/** The whole local system in sandbox mode on free loopback ports, tuned for fast, deterministic tests. */
+/**
+ * The whole local system in sandbox mode on free loopback ports, tuned for fast, deterministic
+ * tests. It mirrors to MAL only unless `env.DESTINATIONS` says otherwise: most suites are about one
+ * destination's behaviour, and a second one waiting for authorization would change every status.
+ */
 export async function startTestSystem(
   options: {
     env?: Record<string, string>;
@@ -30,6 +34,7 @@ export async function startTestSystem(
       HTTP_RETRY_BASE_DELAY_MS: '20',
       HTTP_TIMEOUT_MS: '2000',
       DEADLINE_SAFETY_MS: '0',
+      DESTINATIONS: 'mal',
       ...options.env,
     },
     sandbox: true,

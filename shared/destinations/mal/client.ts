@@ -53,6 +53,21 @@ export interface MalRawAnimeList {
 export interface MalClient extends MalTarget {
   /** Every page of `GET /users/@me/animelist` merged, exactly as MAL sent the items. */
   listAllRaw(): Promise<MalRawAnimeList>;
+  /** The list page by page, as MAL sent it, with MAL's clock. */
+  pages(query?: ListQuery): AsyncIterable<MalRawPage>;
+}
+
+export interface ListQuery {
+  /** `list_updated_at`: the most recently updated entries first. */
+  readonly sort?: 'list_updated_at';
+  readonly limit?: number;
+  readonly fields?: string;
+}
+
+export interface MalRawPage {
+  readonly data: readonly unknown[];
+  /** MAL's clock when it answered (its `Date` header), epoch ms. */
+  readonly serverTime?: number;
 }
 
 interface RawResponse {
@@ -100,14 +115,18 @@ export function createMalClient(options: MalClientOptions): MalClient {
     throw malErrorFromResponse(operation, response, clock.now());
   }
 
-  async function listAllRaw(): Promise<MalRawAnimeList> {
+  /**
+   * The pages of `GET /users/@me/animelist`, raw, each with MAL's clock (its `Date` header), so a
+   * caller can stop early (the MAL source reads the newest changes only).
+   */
+  async function* pages(query: ListQuery = {}): AsyncIterable<MalRawPage> {
     const first = new URL(`${apiUrl}/users/@me/animelist`);
-    first.searchParams.set('fields', MAL_LIST_FIELDS);
-    first.searchParams.set('limit', String(MAL_PAGE_LIMIT));
+    first.searchParams.set('fields', query.fields ?? MAL_LIST_FIELDS);
+    first.searchParams.set('limit', String(query.limit ?? MAL_PAGE_LIMIT));
+    if (query.sort) first.searchParams.set('sort', query.sort);
     // Without nsfw=true MAL silently leaves adult entries out, and the mirror would re-add them forever.
     first.searchParams.set('nsfw', 'true');
     const operation = 'GET /users/@me/animelist';
-    const data: unknown[] = [];
     const seen = new Set<string>();
     let url: string | undefined = first.toString();
     while (url !== undefined) {
@@ -126,9 +145,15 @@ export function createMalClient(options: MalClientOptions): MalClient {
         response.status,
         parseJsonBody(operation, response.status, response.bodyText, response.headers),
       );
-      data.push(...page.data);
+      const date = Date.parse(response.headers.get('date') ?? '');
+      yield { data: page.data, ...(Number.isFinite(date) ? { serverTime: date } : {}) };
       url = page.next === undefined ? undefined : checkNext(page.next, seen, operation);
     }
+  }
+
+  async function listAllRaw(): Promise<MalRawAnimeList> {
+    const data: unknown[] = [];
+    for await (const page of pages()) data.push(...page.data);
     return { data, paging: {} };
   }
 
@@ -170,6 +195,7 @@ export function createMalClient(options: MalClientOptions): MalClient {
 
   return {
     listAllRaw,
+    pages,
 
     async listAll(): Promise<MalListEntry[]> {
       const raw = await listAllRaw();

@@ -1,9 +1,12 @@
+import type { AuthProvider } from '../../auth/provider';
 import { createTokenProvider, hasUsableTokens } from '../../auth/tokens';
-import type { DestinationModule } from '../module';
+import type { IdDatasets } from '../datasets';
+import type { DestinationModule, WorkerContext } from '../module';
 import { MAL_CLIENT_SECRET, malAuth, malAuthModule } from './auth';
 import { createMalClient, MAL_RETRY_POLICY } from './client';
 import { type MalCallbackConfig, type MalMailerConfig, type MalWorkerConfig, malWorkerSchema } from './config';
 import { createMalDestination } from './destination';
+import { createMalSource } from './source';
 
 /** MyAnimeList, wired: settings, secrets, OAuth and the destination. */
 export const malModule: DestinationModule<MalWorkerConfig, MalMailerConfig, MalCallbackConfig> = {
@@ -20,33 +23,49 @@ export const malModule: DestinationModule<MalWorkerConfig, MalMailerConfig, MalC
         prune: config.PRUNE,
         destination: createMalDestination({
           // A fresh token provider per run: tokens are read from the store only when MAL is needed.
-          mal: () =>
-            createMalClient({
-              fetch: context.fetch,
-              timeoutMs: context.timeoutMs,
-              clock: context.clock,
-              ...(context.deadline ? { deadline: context.deadline } : {}),
-              ...(context.onAttempt ? { onAttempt: context.onAttempt } : {}),
-              apiUrl: config.MAL_API_URL,
-              clientId: config.MAL_CLIENT_ID,
-              retry: { ...MAL_RETRY_POLICY, ...context.retryTuning },
-              requestsPerMinute: config.MAL_REQUESTS_PER_MINUTE,
-              tokens: createTokenProvider({
-                store: context.store,
-                provider,
-                clock: context.clock,
-                logger: context.logger,
-              }),
-            }),
+          mal: () => malClient(config, context, provider),
           mapping: {
             mirrorPrivate: context.base.MIRROR_PRIVATE,
             idOverrides: config.ID_OVERRIDES,
             partialDates: config.PARTIAL_DATES,
           },
-          ...(context.malIdsFromDataset ? { datasetIds: context.malIdsFromDataset } : {}),
+          datasetIds: async (mediaIds) => malIdsFrom(await context.datasets(), mediaIds),
           authorized: () => hasUsableTokens(context.store, 'mal'),
         }),
       }),
     };
   },
+
+  async source(config, context) {
+    const provider = malAuth(config, context, await context.readSecret(MAL_CLIENT_SECRET, config));
+    return createMalSource(() => malClient(config, context, provider));
+  },
 };
+
+function malClient(config: MalWorkerConfig, context: WorkerContext, provider: AuthProvider) {
+  return createMalClient({
+    fetch: context.fetch,
+    timeoutMs: context.timeoutMs,
+    clock: context.clock,
+    ...(context.deadline ? { deadline: context.deadline } : {}),
+    ...(context.onAttempt ? { onAttempt: context.onAttempt } : {}),
+    apiUrl: config.MAL_API_URL,
+    clientId: config.MAL_CLIENT_ID,
+    retry: { ...MAL_RETRY_POLICY, ...context.retryTuning },
+    requestsPerMinute: config.MAL_REQUESTS_PER_MINUTE,
+    tokens: createTokenProvider({ store: context.store, provider, clock: context.clock, logger: context.logger }),
+  });
+}
+
+/**
+ * MAL ids the anime id dataset knows for AniList media that AniList gives none: only where it
+ * names exactly one (two would be a guess).
+ */
+function malIdsFrom(datasets: IdDatasets, mediaIds: readonly number[]): ReadonlyMap<number, number> {
+  const found = new Map<number, number>();
+  for (const id of mediaIds) {
+    const mal = datasets.ids?.byAnilist(id)?.mal ?? [];
+    if (mal.length === 1 && mal[0] !== undefined) found.set(id, mal[0]);
+  }
+  return found;
+}

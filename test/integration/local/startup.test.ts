@@ -126,7 +126,11 @@ describe('npm run sync never emails', () => {
       const result = await off.runSync({ dryRun: true });
       await off.settle();
       expect(result?.status).toBe('reauth_required');
-      expect(off.bus.published.map((e) => e.detailType)).toEqual(['Reauth Required']);
+      // One event per destination of the default sandbox, neither of which is authorized yet.
+      const published = off.bus.published.map(
+        (e) => `${e.detailType}: ${(e.detail as { destination?: string }).destination}`,
+      );
+      expect(published.sort()).toEqual(['Reauth Required: mal', 'Reauth Required: trakt']);
       expect(await off.ses.messages()).toEqual([]);
       expect(await off.store.get(KEYS.mailerState)).toBeUndefined();
     } finally {
@@ -226,7 +230,11 @@ describe('the console', () => {
     });
     try {
       await system.runMailer();
-      expect(links).toEqual([[{ label: 'MyAnimeList', url: (await latestAuthorizeLink(system)).url }]]);
+      // One email for both destinations of the default sandbox, a link for each.
+      expect(links).toHaveLength(1);
+      expect(links[0]!.map((l) => l.label)).toEqual(['MyAnimeList', 'Trakt']);
+      expect(links[0]![0]!.url).toBe((await latestAuthorizeLink(system)).url);
+      expect(new URL(links[0]![1]!.url).origin).toBe(new URL(system.trakt!.authorizeUrl).origin);
     } finally {
       await system.close();
     }

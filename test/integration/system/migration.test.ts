@@ -4,7 +4,7 @@ import { readTokens } from '../../../shared/auth/tokens';
 import { ManualClock } from '../../../shared/clock';
 import { mapEntry, toComparable } from '../../../shared/destinations/mal/mapping';
 import { KEYS } from '../../../shared/store/store';
-import { expectMalMirrorsAniList, readAniList } from '../../support/expectations';
+import { expectMalMirrorsAniList, readAniList, sandboxMalMapping } from '../../support/expectations';
 import { differingMalIds, preMirrorOntoMal } from '../../support/faults';
 import { startTestSystem, type TestSystem } from '../../support/local-system';
 import { resultOf } from '../../support/reports';
@@ -45,9 +45,9 @@ describe('a bucket from the first version', () => {
     const mal = system.mal!;
 
     // One edit MAL refused to take (a 503) and waits in the retry list, and one made after the last run.
-    const mappable = (await readAniList(system)).filter(
-      (e) => mapEntry(e, { mirrorPrivate: false, idOverrides: new Map() }).kind === 'mapped',
-    );
+    const listed = await readAniList(system);
+    const mapping = await sandboxMalMapping(listed);
+    const mappable = listed.filter((e) => mapEntry(e, mapping).kind === 'mapped');
     const [waiting, later] = mappable;
     const T = Math.floor(clock.now() / 1000) - 100;
     system.anilist!.store.upsertEntry({ id: waiting!.id, notes: 'waiting since version 1', updatedAt: T });
@@ -55,7 +55,7 @@ describe('a bucket from the first version', () => {
 
     const mirrored: Record<string, unknown> = {};
     for (const e of mappable) {
-      const mapped = mapEntry(e, { mirrorPrivate: false, idOverrides: new Map() });
+      const mapped = mapEntry(e, mapping);
       if (mapped.kind !== 'mapped') continue;
       mirrored[String(mapped.malId)] = {
         title: e.title,

@@ -142,7 +142,6 @@ describe('bad AniList entries in a real run: reported skips, the rest syncs, not
     [4004, 1, { progress: -3 }, 'invalid_entry', /progress -3 is not a count/],
     [4005, 1535, { notes: 'x'.repeat(25_000) }, 'invalid_entry', /notes are 25000 characters long/],
     [4006, 16498, { status: 'REWATCHING_SOON' }, 'unknown_status', /unknown AniList status "REWATCHING_SOON"/],
-    [4007, 11061, { media: null }, 'no_mal_id', /no MyAnimeList id/],
     [4008, 1575, { progress: 'lots' }, 'invalid_entry', /^progress: /],
     [4009, 30, { score: -1 }, 'invalid_entry', /score -1 is outside/],
     [4010, 32281, { repeat: 1.5 }, 'invalid_entry', /^repeat: /],
@@ -155,6 +154,8 @@ describe('bad AniList entries in a real run: reported skips, the rest syncs, not
   test('the first full run reports every bad entry and mirrors the rest; fixed entries sync next run', async () => {
     system = await startTestSystem();
     for (const [id, , fields] of CORRUPTED) system.anilist!.faults.corruptEntry(id, fields);
+    // No media object, so no MAL id from AniList: the anime id dataset knows the media's MAL id.
+    system.anilist!.faults.corruptEntry(4007, { media: null });
     const report = await authorize(system);
 
     expect(report).toMatchObject({ status: 'ok', source: { mode: 'full' } });
@@ -165,6 +166,15 @@ describe('bad AniList entries in a real run: reported skips, the rest syncs, not
       );
       expect(system.mal!.state.getEntry(malId)).toBeUndefined();
     }
+    expect(skippedOf(report)).toContainEqual(
+      expect.objectContaining({
+        anilistEntryId: 4027,
+        reason: 'no_mal_id',
+        detail: expect.stringMatching(/no MyAnimeList id/),
+      }),
+    );
+    expect(skippedOf(report).map((s) => s.anilistEntryId)).not.toContain(4007);
+    expect(system.mal!.state.getEntry(11061)).toBeDefined();
     // The rest of the list is exactly what the rules require (the oracle reads AniList as served).
     expect(await differingMalIds(system)).toEqual([]);
     expect(await expectMalMirrorsAniList(system)).toBe(sectionOf(report).applied.written);

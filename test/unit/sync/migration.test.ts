@@ -69,7 +69,11 @@ const entry103 = {
 };
 
 /** The same entries read from AniList today, which also gives each media's episode count and format. */
-const asReadToday = (entry: Omit<AniListEntry, 'episodes' | 'format'>): AniListEntry => ({ ...entry, episodes: null, format: null });
+const asReadToday = (entry: Omit<AniListEntry, 'episodes' | 'format'>): AniListEntry => ({
+  ...entry,
+  episodes: null,
+  format: null,
+});
 
 /** A version 1 `sync/state.json`, written by hand in its exact shape. */
 const V1 = {
@@ -194,6 +198,9 @@ function setup() {
   return { clock, anilist, mal, store, deps, reads, operations };
 }
 
+/** Version 1's retry entries as they load: entries stored before episodes and format existed get both as null. */
+const pendingAsLoaded = V1.pending.map((p) => ({ ...p, entry: asReadToday(p.entry) }));
+
 async function withV1(store: MemoryStore): Promise<void> {
   store.objects.set(KEYS.legacySyncState, { body: JSON.stringify(V1), etag: '"v1"' });
 }
@@ -207,7 +214,10 @@ describe('the version 1 sync state', () => {
     };
     const loaded = await loadDestinationState(store, 'mal', check);
     const { version: _v1, ...rest } = V1;
-    expect(loaded).toEqual({ state: { version: 2, destination: 'mal', ...rest }, migratedFrom: KEYS.legacySyncState });
+    expect(loaded).toEqual({
+      state: { version: 2, destination: 'mal', ...rest, pending: pendingAsLoaded },
+      migratedFrom: KEYS.legacySyncState,
+    });
     // Only MyAnimeList reads it: it is no other destination's state.
     expect(await loadDestinationState(store, 'trakt', check)).toBeUndefined();
   });
@@ -266,7 +276,7 @@ describe('the version 1 sync state', () => {
       fullSyncPending: false,
       lastBackupAt: V1.lastBackupAt,
       // The rejection stays, as in version 1; the retried entry is done.
-      pending: [V1.pending[1]],
+      pending: [pendingAsLoaded[1]],
     });
     expect(saved.mirrored['100']).toEqual(V1.mirrored['100']);
     expect(saved.mirrored['101']).toEqual({
@@ -311,7 +321,7 @@ describe('the version 1 sync state', () => {
     const next = await runSync(deps, settings);
     expect(next.status).toBe('ok');
     expect(store.objects.has(KEYS.legacySyncState)).toBe(false);
-    expect((await malState(store)).pending).toEqual([V1.pending[1]]);
+    expect((await malState(store)).pending).toEqual([pendingAsLoaded[1]]);
     // The write that landed before the failed save is repeated once, with the same fields.
     expect(mal.writes).toEqual([{ animeId: 102, fields: { num_watched_episodes: 5 } }]);
   });

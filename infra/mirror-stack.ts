@@ -55,6 +55,13 @@ export class MirrorStack extends Stack {
       SOURCE: config.source,
     };
 
+    this.callback = new OAuthCallback(this, 'OAuthCallback', {
+      storage: this.storage,
+      eventBus,
+      commonEnvironment,
+      destinations: wiring.callback,
+    });
+
     this.worker = new SyncWorker(this, 'SyncWorker', {
       storage: this.storage,
       eventBus,
@@ -66,13 +73,7 @@ export class MirrorStack extends Stack {
       fullSyncIntervalHours: config.fullSyncIntervalHours,
       mirrorPrivate: config.mirrorPrivate,
       anilistToken,
-    });
-
-    this.callback = new OAuthCallback(this, 'OAuthCallback', {
-      storage: this.storage,
-      eventBus,
-      commonEnvironment,
-      destinations: wiring.callback,
+      callbackUrl: this.callback.callbackUrl,
     });
 
     this.mailer = new ReauthMailer(this, 'ReauthMailer', {

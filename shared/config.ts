@@ -72,6 +72,8 @@ export const syncConfigShape = {
   /** Where the AniList token comes from in AWS: an SSM SecureString parameter name, read at run time. */
   ANILIST_TOKEN_PARAMETER: z.optional(z.string().check(z.minLength(1))),
   ANILIST_URL: z._default(url, 'https://graphql.anilist.co'),
+  /** The callback URL the apps register (the stack's `CallbackUrl`): Trakt's refreshes name it. */
+  CALLBACK_URL: z.optional(url),
   /** AniList documents 90/min but currently runs degraded at 30/min. 0 disables pacing. */
   ANILIST_REQUESTS_PER_MINUTE: z._default(nonNegative, 30),
   /** Attempts per request, first included, for 429/5xx/network failures. */

@@ -54,6 +54,11 @@ export interface SyncWorkerProps {
    */
   readonly anilistToken?: SecureParameter;
   /**
+   * The OAuth callback's URL (CALLBACK_URL): Trakt requires a registered redirect URI with each refresh.
+   * @default - none: refreshes name the out-of-band URI
+   */
+  readonly callbackUrl?: string;
+  /**
    * Memory of the function in MB.
    * @default 256 (DEFAULTS.workerMemoryMb)
    */
@@ -86,6 +91,7 @@ export class SyncWorker extends Construct {
       DEADLINE_SAFETY_MS: String(DEFAULTS.workerDeadlineSafety.toMilliseconds()),
     };
     if (props.anilistToken) environment.ANILIST_TOKEN_PARAMETER = props.anilistToken.parameterName;
+    if (props.callbackUrl) environment.CALLBACK_URL = props.callbackUrl;
 
     this.handler = new MirrorFunction(this, 'Handler', {
       handlerName: 'sync-worker',

@@ -1,3 +1,5 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { systemClock } from '../clock';
 import { AppError, NetworkError } from '../errors';
 import {
@@ -95,7 +97,7 @@ export async function downloadStreaming<T>(
     let waitMs = 0;
     arm();
     try {
-      const response = await transport.fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
+      const response = await streamingGet(url, headers, controller.signal);
       answered = true;
       transport.onAttempt?.({
         service: ANIME_IDS_SERVICE,
@@ -105,7 +107,7 @@ export async function downloadStreaming<T>(
         attempt,
         elapsedMs: clock.now() - attemptStarted,
       });
-      if (response.status === 200 && response.body) {
+      if (response.status === 200) {
         const value = await consume(chunks(response.body, arm));
         return {
           kind: 'downloaded',
@@ -114,7 +116,7 @@ export async function downloadStreaming<T>(
           lastModified: response.headers.get('last-modified'),
         };
       }
-      await response.body?.cancel().catch(() => {});
+      response.body.destroy();
       if (response.status === 304 && conditional) return { kind: 'not_modified' };
       const error = new DownloadStatusError(url, response.status);
       const retryable = policy.retryOn.includes(response.status) && !policy.doNotRetry.includes(response.status);
@@ -149,23 +151,62 @@ export async function downloadStreaming<T>(
   throw new NetworkError(`${what} failed: ${describe(lastError)}`, { cause: lastError });
 }
 
-/** The body's chunks; `onChunk` runs before each (it restarts the idle timeout). Cancels the body if left early. */
-async function* chunks(body: ReadableStream<Uint8Array>, onChunk: () => void): AsyncGenerator<Uint8Array> {
-  const reader = body.getReader();
+interface StreamedResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: IncomingMessage;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * One GET over node:http(s), following redirects with the same headers (GitHub answers a release
+ * asset with a 302 to its storage host). Not `fetch`: for a tens-of-MB body its streams and buffers
+ * cost about 20 MB more at the peak, which a 128 MB function does not have to spare.
+ */
+async function streamingGet(
+  url: string,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  redirectsLeft = 5,
+): Promise<StreamedResponse> {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : undefined;
+  if (!send) throw new DownloadStatusError(url, 0);
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = send(target, { method: 'GET', headers, signal }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+  const status = res.statusCode ?? 0;
+  const location = res.headers.location;
+  if (REDIRECTS.has(status) && location && redirectsLeft > 0) {
+    res.destroy();
+    return streamingGet(new URL(location, target).toString(), headers, signal, redirectsLeft - 1);
+  }
+  return {
+    status,
+    headers: {
+      get: (name) => {
+        const value = res.headers[name.toLowerCase()];
+        return Array.isArray(value) ? value.join(', ') : (value ?? null);
+      },
+    },
+    body: res,
+  };
+}
+
+/** The body's chunks; `onChunk` runs before each (it restarts the idle timeout). Drops the body if left early. */
+async function* chunks(body: IncomingMessage, onChunk: () => void): AsyncGenerator<Uint8Array> {
   let done = false;
   try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) {
-        done = true;
-        return;
-      }
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
       onChunk();
-      yield next.value;
+      yield chunk;
     }
+    done = true;
   } finally {
-    if (!done) await reader.cancel().catch(() => {});
-    reader.releaseLock();
+    if (!done) body.destroy();
   }
 }
 

@@ -64,7 +64,7 @@ export interface MailerDestination {
   /** Only what building a link needs: the mailer never sees a client secret. */
   readonly provider: Pick<
     AuthProvider,
-    'destination' | 'label' | 'pkceMethod' | 'authorizeUrl' | 'refreshTokenLifetimeDays' | 'verbs'
+    'destination' | 'label' | 'shortLabel' | 'pkceMethod' | 'authorizeUrl' | 'refreshTokenLifetimeDays' | 'verbs'
   >;
   /** The account the destination is set up for (MAL_USERNAME…), shown when the tokens do not name one. */
   readonly expectedUser?: string;
@@ -203,6 +203,11 @@ export async function runReauthCheck(
   return send(deps, mailer, decided, trigger, logger);
 }
 
+/** `AniList → MAL mirror`, `AniList → MAL and Trakt mirror`: what the email calls this system. */
+function mirrorName(destinations: readonly MailerDestination[]): string {
+  return `AniList → ${destinations.map((d) => d.provider.shortLabel ?? d.provider.label).join(' and ')} mirror`;
+}
+
 async function decide(
   deps: ReauthMailerDeps,
   target: MailerDestination,
@@ -313,7 +318,7 @@ async function send(
     };
   }
 
-  const email = renderReauthEmail({ links, ...(deps.appName ? { appName: deps.appName } : {}) });
+  const email = renderReauthEmail({ links, appName: deps.appName ?? mirrorName(deps.destinations) });
   let messageId: string;
   try {
     ({ messageId } = await deps.mail.send({ from: deps.from, to: deps.to, ...email }));

@@ -7,6 +7,8 @@ export interface AuthProvider {
   readonly destination: string;
   /** The name a person knows (`MyAnimeList`): pages and emails say it. */
   readonly label: string;
+  /** A shorter name where one exists (`MAL`), for the app's name in email subjects. */
+  readonly shortLabel?: string;
   /** The email button's verb, first time and again (`Authorize` / `Re-authorize`; `Connect` / `Reconnect`). */
   readonly verbs?: { readonly first: string; readonly again: string };
   /** The PKCE method the provider accepts (MAL: `plain` only; Trakt: `S256`). */

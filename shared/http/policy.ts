@@ -160,7 +160,7 @@ export interface AttemptInfo {
  * Parses `Retry-After` (delta-seconds or HTTP-date), falling back to `X-RateLimit-Reset`
  * (Unix seconds, AniList). Returns milliseconds to wait, or undefined if neither is usable.
  */
-export function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
+export function retryAfterMs(headers: Pick<Headers, 'get'>, nowMs: number): number | undefined {
   const retryAfter = headers.get('retry-after');
   if (retryAfter !== null && retryAfter.trim() !== '') {
     const seconds = Number(retryAfter);

@@ -71,7 +71,7 @@ export class MalOAuthError extends AppError {
 /**
  * True when the grant itself is dead and only a new authorization helps: `invalid_grant` (spent or
  * unknown code, wrong verifier, revoked token), and MAL's 401 `invalid_request` "The refresh token
- * is invalid." that it sends for expired, revoked or foreign refresh tokens (api-contracts B2).
+ * is invalid." that it sends for expired, revoked or foreign refresh tokens (docs/apis.md#mal-oauth).
  */
 export function isInvalidGrant(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
@@ -129,6 +129,7 @@ export function createMalAuth(options: MalOAuthOptions): AuthProvider {
   return {
     destination: 'mal',
     label: 'MyAnimeList',
+    shortLabel: 'MAL',
     verbs: { first: 'Authorize', again: 'Re-authorize' },
     pkceMethod: 'plain',
     refreshTokenLifetimeDays: options.refreshTokenLifetimeDays ?? 30,

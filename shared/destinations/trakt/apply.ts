@@ -38,18 +38,19 @@ export async function applyTraktWrites(
   const of = <K extends TraktWritePayload['op']>(op: K) =>
     writes.filter((w) => (w.payload as TraktWritePayload).op === op) as Op<K>[];
   for (const w of of('forget')) await run.settle(w, { result: 'applied' });
-  await run.batches(of('add_plays'), playCount(deps.batchSize), (batch) => run.addPlays(batch));
+  await run.batches(of('add_plays'), playsOf, deps.batchSize, (batch) => run.addPlays(batch));
   await run.batches(
     [...of('rate'), ...of('unrate')],
-    (w) => w.length >= deps.batchSize,
+    () => 1,
+    deps.batchSize,
     (batch) => run.ratings(batch),
   );
-  for (const w of of('remove_plays'))
-    await run.batches(
-      [w],
-      () => true,
-      (batch) => run.removePlays(batch),
-    );
+  await run.batches(
+    of('remove_plays'),
+    () => 1,
+    1,
+    (batch) => run.removePlays(batch),
+  );
   return run.result();
 }
 
@@ -57,6 +58,8 @@ class Applier {
   private stoppedBy: ApplyResult['stoppedBy'];
   private reauthError: unknown;
   private blockedBy: string | undefined;
+  /** Writes already settled (a recheck settles some before a later round of their batch can fail). */
+  private readonly settled = new Set<PlannedWrite>();
 
   constructor(
     private readonly deps: TraktApplyDeps,
@@ -72,13 +75,19 @@ class Applier {
   }
 
   settle(write: PlannedWrite, outcome: WriteOutcome): Promise<void> {
+    this.settled.add(write);
     return this.context.onSettled(write, outcome);
   }
 
-  /** Cuts `writes` into batches (`full` says when one is full) and sends each, until the run must stop. */
+  /**
+   * Cuts `writes` into batches, each closed once it weighs `max` (by `weigh`), and sends each until
+   * the run must stop. An entry's plays are never split across POSTs (its outcome is one answer's),
+   * so a batch may pass `max` by its last entry: fewer POSTs than capping it, at Trakt's 1 a second.
+   */
   async batches<W extends PlannedWrite>(
     writes: readonly W[],
-    full: (batch: readonly W[]) => boolean,
+    weigh: (write: W) => number,
+    max: number,
     send: (batch: readonly W[]) => Promise<void>,
   ): Promise<void> {
     let batch: W[] = [];
@@ -96,9 +105,14 @@ class Applier {
         await this.fail(current, err);
       }
     };
+    let weight = 0;
     for (const w of writes) {
       batch.push(w);
-      if (full(batch)) await flush();
+      weight += weigh(w);
+      if (weight >= max) {
+        await flush();
+        weight = 0;
+      }
     }
     await flush();
   }
@@ -135,7 +149,7 @@ class Applier {
         for (const w of remaining) {
           await this.settle(w, {
             result: 'failed',
-            error: `${uncertain ? describeError(uncertain) : 'Trakt added fewer plays than sent'}; checked ${round + 1} time(s), left for the next run`,
+            error: `${round + 1} tries got no clear answer from Trakt (last: ${uncertain ? uncertain.message : 'fewer plays added than sent'}); left for the next run, which reads the history first, so nothing is added twice`,
             permanent: false,
           });
         }
@@ -148,14 +162,18 @@ class Applier {
 
   async ratings(batch: readonly Op<'rate' | 'unrate'>[]): Promise<void> {
     const client = this.deps.client();
+    const plays = await this.deps.plays();
     const rates = batch.filter((w) => w.payload.op === 'rate');
-    const unrates = batch.filter((w) => w.payload.op === 'unrate');
+    // A rating this system set is removed only while Trakt still shows it: one the user has changed
+    // since is theirs (a prune of a deleted entry included).
+    const unrates = batch.filter(
+      (w) => w.payload.op === 'unrate' && plays.rating(w.payload.ratingKey) === w.payload.rating,
+    );
     if (rates.length > 0) await client.addRatings(ratingsBody(rates, true));
     if (unrates.length > 0) await client.removeRatings(ratingsBody(unrates, false));
-    const plays = await this.deps.plays();
     for (const w of batch) {
       const p = w.payload;
-      plays.setRating(p.ratingKey, p.op === 'rate' ? p.rating : undefined);
+      if (p.op === 'rate' || unrates.includes(w)) plays.setRating(p.ratingKey, p.op === 'rate' ? p.rating : undefined);
       await this.settle(w, p.op === 'rate' ? { result: 'applied', state: p.after } : { result: 'applied' });
     }
   }
@@ -222,6 +240,7 @@ class Applier {
       this.blockedBy = err.blockedBy;
     }
     for (const w of batch) {
+      if (this.settled.has(w)) continue;
       await this.settle(
         w,
         this.stoppedBy === 'reauth_required' || this.stoppedBy === 'blocked'
@@ -273,7 +292,8 @@ function historyBody(
       const times = Math.max(0, (target.get(episodeKey(e)) ?? 0) - plays.episodePlays(show!, e));
       const list = seasons.get(e.season) ?? [];
       for (let i = 0; i < times; i++) list.push({ number: e.number, watched_at: at });
-      seasons.set(e.season, list);
+      // A season whose episodes all hold their plays already is left out: `episodes: []` may read as the whole season.
+      if (list.length > 0) seasons.set(e.season, list);
     }
   }
   return {
@@ -311,16 +331,11 @@ function ratingsBody(writes: readonly Op<'rate' | 'unrate'>[], withRating: boole
 }
 
 /** A batch of add_plays is full when it holds `size` plays. */
-function playCount(size: number): (batch: readonly Op<'add_plays'>[]) => boolean {
-  return (batch) =>
-    batch.reduce(
-      (n, w) =>
-        n +
-        (w.payload.movie !== undefined
-          ? (w.payload.movieTimes ?? 1)
-          : w.payload.episodes.reduce((m, e) => m + e.times, 0)),
-      0,
-    ) >= size;
+/** The plays one write adds. */
+function playsOf(w: Op<'add_plays'>): number {
+  return w.payload.movie !== undefined
+    ? (w.payload.movieTimes ?? 1)
+    : w.payload.episodes.reduce((m, e) => m + e.times, 0);
 }
 
 /**
@@ -333,10 +348,12 @@ function ourPlays(
   history: readonly TraktHistoryItem[],
   payload: Extract<TraktWritePayload, { op: 'remove_plays' }>,
 ): number[] {
-  const matchesTime = (item: TraktHistoryItem) =>
-    payload.at === null || payload.at === 'released' || payload.at === 'unknown'
-      ? true
-      : item.watched_at !== null && Date.parse(item.watched_at) === Date.parse(payload.at);
+  const matchesTime = (item: TraktHistoryItem) => {
+    // A play of unknown date is listed without one (or at the epoch, UNCERTAIN): a dated play is the user's.
+    if (payload.at === 'unknown') return item.watched_at === null || Date.parse(item.watched_at) === 0;
+    if (payload.at === null || payload.at === 'released') return true;
+    return item.watched_at !== null && Date.parse(item.watched_at) === Date.parse(payload.at);
+  };
   const newestFirst = [...history].sort((a, b) => b.id - a.id);
   const ids: number[] = [];
   if (payload.movie !== undefined) {

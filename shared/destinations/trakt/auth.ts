@@ -19,6 +19,7 @@ export function traktAuth(
   config: TraktMailerConfig | TraktWorkerConfig | TraktCallbackConfig,
   context: TransportContext,
   clientSecret?: string,
+  refreshRedirectUri?: string,
 ) {
   return createTraktAuth({
     fetch: context.fetch,
@@ -30,6 +31,7 @@ export function traktAuth(
     clientId: config.TRAKT_CLIENT_ID,
     refreshTokenLifetimeDays: config.TRAKT_REFRESH_TOKEN_LIFETIME_DAYS,
     ...(clientSecret ? { clientSecret } : {}),
+    ...(refreshRedirectUri ? { refreshRedirectUri } : {}),
   });
 }
 

@@ -2,6 +2,7 @@ import type { Clock } from '../../clock';
 import { type ObjectStore, PREFIXES } from '../../store/store';
 import type { TraktClient } from './client';
 import { type CompactEpisodes, compactEpisodes, type EpisodeRef, episodeKey, expandEpisodes } from './episodes';
+import { TraktApiError } from './errors';
 
 /**
  * What Trakt keeps for the TMDB ids the mapping dataset names: the Trakt show (with its seasons
@@ -130,7 +131,15 @@ export class TraktCatalog {
       if (!('missing' in entry) && entry.trakt === traktId && !this.stale(entry, [])) return entry;
     }
     this.lookups++;
-    const seasons = await this.deps.client().seasons(traktId);
+    const seasons = await this.deps
+      .client()
+      .seasons(traktId)
+      .catch((err: unknown) => {
+        // A Trakt id that names no show (a typo in TRAKT_ID_OVERRIDES, a show Trakt removed).
+        if (err instanceof TraktApiError && err.status === 404) return null;
+        throw err;
+      });
+    if (seasons === null) return null;
     const all = seasons.flatMap((s) => (s.episodes ?? []).map((e) => ({ season: s.number, number: e.number })));
     const show: CatalogShow = {
       trakt: traktId,

@@ -32,7 +32,7 @@ export const TRAKT_PAGE_LIMIT = 250;
 export const TRAKT_RETRY_POLICY: RetryPolicy = {
   ...DEFAULT_RETRY_POLICY,
   doNotRetry: [400, 401, 403, 404, 409, 412, 420, 422, 423, 426],
-  retryOn: [408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 524],
+  retryOn: [408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524],
 };
 
 /**

@@ -54,18 +54,22 @@ export function createTraktDestination(options: TraktDestinationOptions): Destin
     shortLabel: 'Trakt',
     pruneSetting: 'TRAKT_PRUNE',
     skipLabels: TRAKT_SKIP_LABELS,
+    countsNote: "counted per entry's plays and per rating",
     checkRecordState,
     authorized: options.authorized,
 
     async readList() {
       const index = await loadPlays();
-      const history: TraktHistoryItem[] = [];
+      const history: HistoryRow[] = [];
       const ratings: TraktRatingItem[] = [];
       await index.readAll(api(), undefined, true, true, {
-        history: (item) => history.push(compactItem(item)),
+        history: (item) => history.push(historyRow(item)),
         rating: (item) => ratings.push(item),
       });
-      return { plays: index, backupBody: () => ({ history, ratings }) };
+      return {
+        plays: index,
+        backupBody: () => ({ format: 'trakt-backup/1', historyColumns: HISTORY_COLUMNS, history, ratings }),
+      };
     },
 
     async plan(request: PlanRequest<TraktList>): Promise<DestinationPlan> {
@@ -100,12 +104,16 @@ export function createTraktDestination(options: TraktDestinationOptions): Destin
         },
       );
       await catalog.save();
+      let reviewKey: string | undefined;
       if (!request.dryRun) {
         await plays?.save();
-        if (plan.review && plan.review.length > 0) await saveReview(options, request, plan.review);
+        if (plan.review && plan.review.length > 0) {
+          await saveReview(options, request, plan.review);
+          reviewKey = REVIEW_KEY;
+        }
       }
       const warnings = datasets.warnings.map((w) => ({ title: 'anime id datasets', kind: 'dataset', detail: w }));
-      return { ...plan, notes: [...warnings, ...plan.notes] };
+      return { ...plan, notes: [...warnings, ...plan.notes], ...(reviewKey ? { reviewKey } : {}) };
     },
 
     planRemovals: planTraktRemovals,
@@ -137,7 +145,7 @@ async function saveReview(options: TraktDestinationOptions, request: PlanRequest
     }
   }
   for (const line of lines) {
-    const media = /\(AniList (\d+)\)/.exec(line)?.[1];
+    const media = /\((?:AniList|MAL) (\d+)\)/.exec(line)?.[1];
     if (media) byMedia[media] = line;
   }
   await options.store.put(
@@ -146,21 +154,24 @@ async function saveReview(options: TraktDestinationOptions, request: PlanRequest
   );
 }
 
-/** Only what a backup needs of a history item (ids and times), in Trakt's GET shape. */
-function compactItem(item: TraktHistoryItem): TraktHistoryItem {
-  return {
-    id: item.id,
-    watched_at: item.watched_at,
-    action: item.action,
-    type: item.type,
-    ...(item.episode ? { episode: { season: item.episode.season, number: item.episode.number } } : {}),
-    ...(item.show
-      ? { show: { title: item.show.title, year: item.show.year, ids: { trakt: item.show.ids.trakt } } }
-      : {}),
-    ...(item.movie
-      ? { movie: { title: item.movie.title, year: item.movie.year, ids: { trakt: item.movie.ids.trakt } } }
-      : {}),
-  };
+/**
+ * A backup's history is one row per play, not Trakt's nested items: a 5,000-entry list holds some
+ * 75,000 plays, and as objects they would not fit a 256 MB function beside the rest of a full run.
+ * With the Trakt ids a row says exactly which play it was (and `id` is what `/sync/history/remove` takes).
+ */
+const HISTORY_COLUMNS = ['id', 'watched_at', 'type', 'trakt', 'season', 'number'] as const;
+type HistoryRow = readonly [number, string | null, string, number | null, number | null, number | null];
+
+function historyRow(item: TraktHistoryItem): HistoryRow {
+  const trakt = item.type === 'movie' ? item.movie?.ids.trakt : item.show?.ids.trakt;
+  return [
+    item.id,
+    item.watched_at,
+    item.type,
+    trakt ?? null,
+    item.episode?.season ?? null,
+    item.episode?.number ?? null,
+  ];
 }
 
 /** A stored record's state: plays (`{kind: 'plays', eps, added, at, show|movie}`) or a rating. */

@@ -13,7 +13,12 @@ export const traktModule: DestinationModule<TraktWorkerConfig, TraktMailerConfig
   pruneEnabled: (config) => config.TRAKT_PRUNE,
 
   async worker(config, context) {
-    const provider = traktAuth(config, context, await context.readSecret(TRAKT_CLIENT_SECRET, config));
+    const provider = traktAuth(
+      config,
+      context,
+      await context.readSecret(TRAKT_CLIENT_SECRET, config),
+      context.base.CALLBACK_URL,
+    );
     return {
       auth: provider,
       runtime: () => ({

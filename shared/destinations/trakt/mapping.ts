@@ -64,10 +64,13 @@ export async function placeEntry(entry: SourceEntry, count: number, ctx: Mapping
   if (override !== undefined) return placeOverride(override, count, ctx);
   const mapping = anilistId === undefined ? undefined : ctx.ids?.byAnilist(anilistId);
   if (mapping && (mapping.shows.length > 0 || mapping.movies.length > 0)) {
-    const isMovie = entry.format === 'MOVIE' || mapping.shows.length === 0;
+    // AniList calls some compilations and specials movies that TMDB keeps as episodes of a show.
+    const isMovie = mapping.shows.length === 0 || (entry.format === 'MOVIE' && mapping.movies.length > 0);
     return isMovie ? placeMovie(mapping.movies, ctx) : placeShow(mapping.shows, count, ctx);
   }
-  const fallback = entry.idMal === null ? undefined : placeFallback(entry.idMal, count, ctx);
+  // The fallback checks the season against the entry's episode count, also when placing only its progress.
+  const total = entry.format === 'MOVIE' ? count : (entry.episodes ?? 0) || count;
+  const fallback = entry.idMal === null ? undefined : placeFallback(entry.idMal, count, ctx, total);
   if (fallback) return fallback;
   return {
     ok: false,
@@ -77,14 +80,23 @@ export async function placeEntry(entry: SourceEntry, count: number, ctx: Mapping
 }
 
 /** A plain-words line for the mapping review: `title → Trakt show "X" [id] S1E25–47 (anibridge)`. */
-export function describePlacement(entry: SourceEntry, result: PlacementResult): string {
-  const who = `${entry.title} (AniList ${entry.mediaId})`;
+export function describePlacement(entry: SourceEntry, result: PlacementResult, source: Source = 'anilist'): string {
+  const who = whoIs(entry, source);
   if (!result.ok) return `${who} → skipped: ${result.detail}`;
   const p = result.placement;
   if (p.kind === 'movie') return `${who} → Trakt movie "${p.movie.title || entry.title}" [${p.movie.trakt}] (${p.via})`;
   const episodes = describeEpisodes(compactEpisodes(p.episodes));
   return `${who} → Trakt show "${p.show.title || entry.title}" [${p.show.trakt}] ${episodes} (${p.via})`;
 }
+
+/** `Title (AniList 145064)`, or `Title (MAL 51009)` for entries read from a MAL list. */
+export function whoIs(entry: SourceEntry, source: Source): string {
+  return source === 'mal'
+    ? `${entry.title} (MAL ${entry.idMal ?? entry.mediaId})`
+    : `${entry.title} (AniList ${entry.mediaId})`;
+}
+
+type Source = MappingContext['source'];
 
 function anilistIdOf(entry: SourceEntry, ctx: MappingContext): number | undefined {
   if (ctx.source === 'anilist') return entry.mediaId;
@@ -177,7 +189,12 @@ async function placeMovie(movies: readonly number[], ctx: MappingContext): Promi
  * The fallback knows a Trakt show and a season for a MAL id, but no episode range: accepted only
  * when that season exists, is not a split cour, and has exactly as many episodes as the entry.
  */
-function placeFallback(malId: number, count: number, ctx: MappingContext): Promise<PlacementResult> | undefined {
+function placeFallback(
+  malId: number,
+  count: number,
+  ctx: MappingContext,
+  total = count,
+): Promise<PlacementResult> | undefined {
   const movie = ctx.fallback?.movie(malId);
   if (movie) {
     return Promise.resolve({
@@ -202,14 +219,14 @@ function placeFallback(malId: number, count: number, ctx: MappingContext): Promi
     const show = await ctx.catalog.showByTraktId(hint.traktShowId);
     if (!show) return { ok: false, reason: 'not_on_trakt', detail: `Trakt has no show ${hint.traktShowId}` };
     const season = expandEpisodes(show.seasons).filter((e) => e.season === hint.season);
-    if (season.length !== count) {
+    if (season.length !== total || count > total) {
       return {
         ok: false,
         reason: 'unplaceable',
-        detail: `the fallback says season ${hint.season} of Trakt show ${hint.traktShowId}, which has ${season.length} episodes, not ${count}`,
+        detail: `the fallback says season ${hint.season} of Trakt show ${hint.traktShowId}, which has ${season.length} episodes, not ${Math.max(total, count)}`,
       };
     }
-    return { ok: true, placement: { kind: 'show', show, episodes: season, via: 'rensetsu' } };
+    return { ok: true, placement: { kind: 'show', show, episodes: season.slice(0, count), via: 'rensetsu' } };
   })();
 }
 

@@ -13,13 +13,16 @@ import { traktErrorFromResponse } from './errors';
 export const TRAKT_OAUTH_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 3,
   doNotRetry: [400, 401, 403, 404, 409, 410, 418, 422],
-  retryOn: [429, 502, 503, 504, 520, 521, 522, 524],
+  retryOn: [429, 502, 503, 504, 520, 521, 522, 523, 524],
   baseDelayMs: 1_000,
   maxDelayMs: 10_000,
   maxRetryAfterMs: 30_000,
   budgetMs: 60_000,
   retryNetworkErrors: false,
 };
+
+/** The out-of-band redirect URI of OAuth's installed-app profile. */
+const OUT_OF_BAND = 'urn:ietf:wg:oauth:2.0:oob';
 
 export interface TraktOAuthOptions {
   readonly authUrl?: string;
@@ -37,6 +40,11 @@ export interface TraktOAuthOptions {
    * have been seen to last three months. UNCERTAIN, so configurable.
    */
   readonly refreshTokenLifetimeDays?: number;
+  /**
+   * The `redirect_uri` sent with a refresh, which Trakt requires: the callback URL, a URI the app
+   * registers anyway. Out-of-band (`urn:ietf:wg:oauth:2.0:oob`) only when no callback is known.
+   */
+  readonly refreshRedirectUri?: string;
 }
 
 /** A refused OAuth request, with Trakt's `error` (`invalid_grant`, `invalid_request`…) when it sent one. */
@@ -79,8 +87,14 @@ export function createTraktAuth(options: TraktOAuthOptions): AuthProvider & { re
     ...(options.deadline ? { deadline: options.deadline } : {}),
   };
   const userAgent = options.userAgent ?? TRAKT_USER_AGENT;
+  // A device poll's 429 means "slow down" (docs/apis.md#trakt-oauth-device): the caller waits longer, so the
+  // transport must not poll again sooner.
+  const devicePoll: HttpOptions = {
+    ...http,
+    retry: { ...TRAKT_OAUTH_RETRY_POLICY, retryOn: TRAKT_OAUTH_RETRY_POLICY.retryOn.filter((s) => s !== 429) },
+  };
 
-  async function post(path: string, body: Record<string, string>) {
+  async function post(path: string, body: Record<string, string>, sendOptions: HttpOptions = http) {
     const response = await sendWithPolicy(
       'trakt-oauth',
       `${authUrl}${path}`,
@@ -89,7 +103,7 @@ export function createTraktAuth(options: TraktOAuthOptions): AuthProvider & { re
         headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'User-Agent': userAgent },
         body: JSON.stringify(body),
       },
-      http,
+      sendOptions,
     );
     return { status: response.status, headers: response.headers, bodyText: await response.text() };
   }
@@ -131,11 +145,11 @@ export function createTraktAuth(options: TraktOAuthOptions): AuthProvider & { re
     },
 
     async poll(deviceCode): Promise<DevicePoll> {
-      const response = await post('/oauth/device/token', {
-        code: deviceCode,
-        client_id: options.clientId,
-        client_secret: secret(),
-      });
+      const response = await post(
+        '/oauth/device/token',
+        { code: deviceCode, client_id: options.clientId, client_secret: secret() },
+        devicePoll,
+      );
       switch (response.status) {
         case 200:
           return { status: 'approved', tokens: parseTokens('device token request', response.bodyText) };
@@ -182,9 +196,13 @@ export function createTraktAuth(options: TraktOAuthOptions): AuthProvider & { re
     exchangeCode: ({ code, codeVerifier, redirectUri }) =>
       token({ grant_type: 'authorization_code', code, code_verifier: codeVerifier, redirect_uri: redirectUri }),
 
-    // Trakt's refresh wants a redirect_uri too; the out-of-band one is what its own clients send.
+    // Trakt's refresh wants a registered redirect_uri too (docs/apis.md#trakt-tokens).
     refresh: (refreshToken) =>
-      token({ grant_type: 'refresh_token', refresh_token: refreshToken, redirect_uri: 'urn:ietf:wg:oauth:2.0:oob' }),
+      token({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        redirect_uri: options.refreshRedirectUri ?? OUT_OF_BAND,
+      }),
 
     async whoAmI(accessToken) {
       const response = await sendWithPolicy(

@@ -17,7 +17,7 @@ import {
   episodeKey,
   expandEpisodes,
 } from './episodes';
-import { describePlacement, type MappingContext, type Placement, placeEntry, UNPLACED_LABELS } from './mapping';
+import { describePlacement, type MappingContext, type Placement, placeEntry, UNPLACED_LABELS, whoIs } from './mapping';
 import type { TraktPlays } from './plays';
 import { isKnownStatus, playsWanted, ratingFor, type TraktRules, watchedAtFor } from './rules';
 import type { WatchedAt } from './types';
@@ -34,6 +34,8 @@ export interface PlaysState {
   readonly movieAdded?: number;
   /** The `watched_at` those plays were added with (how prune finds them again). */
   readonly at: string | null;
+  /** Plays each episode (or the movie) needs, when more than one (TRAKT_REWATCHES). */
+  readonly times?: number;
 }
 
 /** What the core remembers of one rating on Trakt. */
@@ -108,6 +110,8 @@ interface Desired {
     readonly at: WatchedAt;
   };
   readonly ratings: readonly { readonly key: string; readonly rating: number }[];
+  /** Records this entry keeps although it plans nothing for them (plays it cannot write this time). */
+  readonly keep?: readonly string[];
 }
 
 export const playsKey = (entry: SourceEntry): string => `plays:${entry.mediaId}`;
@@ -126,6 +130,7 @@ export async function planTrakt(input: TraktPlanInput, ctx: PlannerContext): Pro
   const review: string[] = [];
   const deferred: SourceEntry[] = [];
   const desired: Desired[] = [];
+  const ratingOwners = new Map<string, SourceEntry>();
   const ordered = [...input.entries].sort((a, b) => b.updatedAt - a.updatedAt || a.id - b.id);
   for (const entry of ordered) {
     if (ctx.stopAt && ctx.now() >= ctx.stopAt()) {
@@ -135,7 +140,7 @@ export async function planTrakt(input: TraktPlanInput, ctx: PlannerContext): Pro
     const decided = await decide(entry, input, ctx, notes);
     if (decided.review) review.push(decided.review);
     if (decided.skip) skipped.push(decided.skip);
-    if (decided.desired) desired.push(decided.desired);
+    if (decided.desired) desired.push(withOwnRatings(decided.desired, ratingOwners, notes));
   }
   const plan = await diff(desired, input, ctx);
   return {
@@ -188,9 +193,10 @@ async function decide(
   ctx: PlannerContext,
   notes: PlanNote[],
 ): Promise<Decided> {
+  const who = whoIs(entry, ctx.mapping.source);
   const skip = (reason: string, detail: string) => ({
     skip: { anilistEntryId: entry.id, mediaId: entry.mediaId, title: entry.title, reason, detail },
-    review: `${entry.title} (AniList ${entry.mediaId}) → skipped: ${detail}`,
+    review: `${who} → skipped: ${detail}`,
   });
   if (entry.private && !ctx.rules.mirrorPrivate) {
     return skip('private', 'private on AniList (set MIRROR_PRIVATE=true to mirror it)');
@@ -198,13 +204,15 @@ async function decide(
   if (!isKnownStatus(entry.status)) return skip('unknown_status', `unknown AniList status "${entry.status}"`);
   const wanted = playsWanted(entry, ctx.rules);
   const rating = ratingFor(entry.score);
-  const hasRecords = Object.values(input.mirrored).some((r) => r.anilistEntryId === entry.id);
-  if (wanted.kind === 'none' && rating === undefined && !hasRecords) return {};
+  const hasRecords = recordsOf(input.mirrored).byEntry.has(entry.id);
+  if (wanted.kind === 'none' && rating === undefined && !hasRecords) {
+    return { review: `${who} → nothing to mirror: ${whyNothing(entry, ctx.rules)}` };
+  }
 
   // Ratings and removals need the whole media placed, plays only the episodes watched.
   const fullCount = entry.format === 'MOVIE' ? 1 : (entry.episodes ?? 0) || entry.progress;
   const placedAll = await placeEntry(entry, fullCount, ctx.mapping);
-  const reviewLine = describePlacement(entry, placedAll);
+  const reviewLine = describePlacement(entry, placedAll, ctx.mapping.source);
   if (!placedAll.ok) {
     // An entry that cannot be placed keeps whatever records it has (nothing is removed on a guess).
     return wanted.kind === 'none' && rating === undefined
@@ -213,23 +221,64 @@ async function decide(
   }
   const placement = placedAll.placement;
   let plays: Desired['plays'];
+  // Plays that cannot be written this time: a rating still goes, and plays already on Trakt stay.
+  let noPlays: { reason: string; detail: string } | undefined;
   if (wanted.kind !== 'none') {
     const at = watchedAtFor(entry, wanted, ctx.rules, placement.kind);
-    if (at === undefined) {
-      return {
-        ...skip('no_date', 'no full completion date on AniList, and TRAKT_UNKNOWN_DATE=skip'),
-        review: reviewLine,
-      };
-    }
     const placedPlays =
-      wanted.kind === 'progress' && placement.kind === 'show'
-        ? await placeEntry(entry, wanted.count, ctx.mapping)
-        : placedAll;
-    if (!placedPlays.ok) return { ...skip(placedPlays.reason, placedPlays.detail), review: reviewLine };
-    plays = playsOf(playsKey(entry), placedPlays.placement, wanted.times, at);
+      at === undefined
+        ? undefined
+        : wanted.kind === 'progress' && placement.kind === 'show'
+          ? await placeEntry(entry, wanted.count, ctx.mapping)
+          : placedAll;
+    if (at === undefined) {
+      noPlays = { reason: 'no_date', detail: 'no full completion date on AniList, and TRAKT_UNKNOWN_DATE=skip' };
+    } else if (placedPlays && !placedPlays.ok) {
+      noPlays = { reason: placedPlays.reason, detail: placedPlays.detail };
+    } else if (placedPlays?.ok) {
+      plays = playsOf(playsKey(entry), placedPlays.placement, wanted.times, at);
+    }
   }
+  if (noPlays && rating === undefined) return { ...skip(noPlays.reason, noPlays.detail), review: reviewLine };
+  if (noPlays) notes.push({ title: entry.title, kind: 'no_plays', detail: `rated, but no plays: ${noPlays.detail}` });
   const ratings = rating === undefined ? [] : ratingTargets(entry, placement, rating, input, ctx, notes);
-  return { desired: { entry, ...(plays ? { plays } : {}), ratings }, review: reviewLine };
+  const keep = noPlays ? [playsKey(entry)] : [];
+  return {
+    desired: { entry, ...(plays ? { plays } : {}), ratings, ...(keep.length ? { keep } : {}) },
+    review: noPlays ? `${reviewLine}; no plays: ${noPlays.detail}` : reviewLine,
+  };
+}
+
+/**
+ * A rating target (a movie, a season) belongs to one entry, the most recently updated: two entries
+ * on it would rate it twice in one run and fight over it in every run after.
+ */
+function withOwnRatings(d: Desired, owners: Map<string, SourceEntry>, notes: PlanNote[]): Desired {
+  const ratings = d.ratings.filter((r) => {
+    const owner = owners.get(r.key);
+    if (owner === undefined) {
+      owners.set(r.key, d.entry);
+      return true;
+    }
+    notes.push({
+      title: d.entry.title,
+      kind: 'not_rated',
+      detail: `not rated on Trakt: ${indexKeyOf(r.key)} is rated from "${owner.title}", updated more recently`,
+    });
+    return false;
+  });
+  return ratings.length === d.ratings.length ? d : { ...d, ratings };
+}
+
+/** Why an entry has neither plays nor a rating on Trakt, in the words of the settings. */
+function whyNothing(entry: SourceEntry, rules: TraktRules): string {
+  const plays =
+    entry.status === 'PLANNING'
+      ? 'planned, not watched'
+      : !rules.progress && ['CURRENT', 'PAUSED', 'DROPPED'].includes(entry.status)
+        ? `${entry.status.toLowerCase()} (plays only for completed entries unless TRAKT_PROGRESS=true)`
+        : `${entry.status.toLowerCase()} with no episodes watched`;
+  return `${plays}, and no score`;
 }
 
 function playsOf(key: string, placement: Placement, times: number, at: WatchedAt): Desired['plays'] {
@@ -253,16 +302,29 @@ function ratingTargets(
 ): { key: string; rating: number }[] {
   if (placement.kind === 'movie') return [{ key: ratingTargetKey(`movie:${placement.movie.trakt}`), rating }];
   const { show, episodes } = placement;
+  // The dataset lists AniList ids; with SOURCE=mal the entry's own are those of its MAL id.
+  const own =
+    ctx.mapping.source === 'mal'
+      ? entry.idMal === null
+        ? []
+        : (ctx.mapping.ids?.anilistForMal(entry.idMal) ?? [])
+      : [entry.mediaId];
   const othersInDataset = show.tmdb
-    ? (ctx.mapping.ids?.anilistOnTmdbShow(show.tmdb) ?? []).filter((id: number) => id !== entry.mediaId)
+    ? (ctx.mapping.ids?.anilistOnTmdbShow(show.tmdb) ?? []).filter((id: number) => !own.includes(id))
     : [];
-  const othersInList = Object.values(input.mirrored).filter(
-    (r) => r.anilistEntryId !== entry.id && (r.state as Partial<PlaysState>).show === show.trakt,
+  const othersInList = [...(recordsOf(input.mirrored).entriesOnShow.get(show.trakt) ?? [])].filter(
+    (id) => id !== entry.id,
   );
-  if (othersInDataset.length === 0 && othersInList.length === 0) {
+  const placed = new Set(episodes.map(episodeKey));
+  // Placed by the fallback or an override, a show has no TMDB id to ask the dataset who else is on
+  // it: the entry is its only one when it covers every regular episode.
+  const regular = expandEpisodes(show.seasons).filter((e) => e.season > 0);
+  const soleInDataset = show.tmdb
+    ? othersInDataset.length === 0
+    : regular.length > 0 && regular.every((e) => placed.has(episodeKey(e)));
+  if (soleInDataset && othersInList.length === 0) {
     return [{ key: ratingTargetKey(`show:${show.trakt}`), rating }];
   }
-  const placed = new Set(episodes.map(episodeKey));
   const bySeason = new Map<number, EpisodeRef[]>();
   for (const e of expandEpisodes(show.seasons)) bySeason.set(e.season, [...(bySeason.get(e.season) ?? []), e]);
   const targets: { key: string; rating: number }[] = [];
@@ -300,7 +362,13 @@ async function diff(
   }
   const stale = staleRecords(desired, input.mirrored);
   if (candidates.length === 0 && stale.length === 0 && !input.full) return { writes, unchanged };
-  const plays = input.plays ?? (await ctx.plays(needOf(candidates, stale, input.mirrored)));
+  const need = needOf(candidates, stale, input.mirrored, ctx.prune);
+  const nothingToRead = need.shows.size === 0 && need.movies.size === 0 && !need.ratings;
+  if (candidates.length === 0 && nothingToRead && !input.plays) {
+    // Only records to forget: no need to ask Trakt anything.
+    return { writes: staleWrites(stale, undefined, ctx), unchanged };
+  }
+  const plays = input.plays ?? (await ctx.plays(need));
   const claims = new Map<string, number>();
   for (const d of candidates) {
     writes.push(...playsWrites(d, input.mirrored, plays, claims, ctx, unchanged));
@@ -317,11 +385,44 @@ function settledByRecords(d: Desired, mirrored: Readonly<Record<string, Mirrored
     if (state?.kind !== 'plays') return false;
     if (d.plays.movie !== undefined ? state.movie !== d.plays.movie : state.show !== d.plays.show?.trakt) return false;
     if (JSON.stringify(state.eps) !== JSON.stringify(compactEpisodes(d.plays.episodes))) return false;
+    if ((state.times ?? 1) !== d.plays.times) return false;
   }
   return d.ratings.every((r) => {
     const state = mirrored[r.key]?.state as RatingState | undefined;
     return state?.kind === 'rating' && state.rating === r.rating;
   });
+}
+
+interface RecordIndex {
+  /** Each entry's records. */
+  readonly byEntry: Map<number, [key: string, record: MirroredRecord][]>;
+  /** The entries with plays on each Trakt show. */
+  readonly entriesOnShow: Map<number, Set<number>>;
+}
+
+const recordIndexes = new WeakMap<object, RecordIndex>();
+
+/**
+ * The records by entry and by show, built once per plan: looking through all of them for each
+ * entry made a 5,000-entry full run quadratic (over a minute of CPU).
+ */
+function recordsOf(mirrored: Readonly<Record<string, MirroredRecord>>): RecordIndex {
+  const known = recordIndexes.get(mirrored);
+  if (known) return known;
+  const index: RecordIndex = { byEntry: new Map(), entriesOnShow: new Map() };
+  for (const [key, record] of Object.entries(mirrored)) {
+    const own = index.byEntry.get(record.anilistEntryId);
+    if (own) own.push([key, record]);
+    else index.byEntry.set(record.anilistEntryId, [[key, record]]);
+    const show = (record.state as Partial<PlaysState>).show;
+    if (show !== undefined) {
+      const entries = index.entriesOnShow.get(show) ?? new Set<number>();
+      entries.add(record.anilistEntryId);
+      index.entriesOnShow.set(show, entries);
+    }
+  }
+  recordIndexes.set(mirrored, index);
+  return index;
 }
 
 function keysOf(d: Desired): string[] {
@@ -335,9 +436,9 @@ function staleRecords(
 ): { key: string; record: MirroredRecord; entry: SourceEntry }[] {
   const out: { key: string; record: MirroredRecord; entry: SourceEntry }[] = [];
   for (const d of desired) {
-    const keep = new Set(keysOf(d));
-    for (const [key, record] of Object.entries(mirrored)) {
-      if (record.anilistEntryId === d.entry.id && !keep.has(key)) out.push({ key, record, entry: d.entry });
+    const keep = new Set([...keysOf(d), ...(d.keep ?? [])]);
+    for (const [key, record] of recordsOf(mirrored).byEntry.get(d.entry.id) ?? []) {
+      if (!keep.has(key)) out.push({ key, record, entry: d.entry });
     }
   }
   return out;
@@ -347,6 +448,7 @@ function needOf(
   candidates: readonly Desired[],
   stale: readonly { record: MirroredRecord }[],
   mirrored: Readonly<Record<string, MirroredRecord>>,
+  prune: boolean,
 ): { shows: Set<number>; movies: Set<number>; ratings: boolean } {
   const shows = new Set<number>();
   const movies = new Set<number>();
@@ -358,7 +460,8 @@ function needOf(
     if (prior?.show !== undefined) shows.add(prior.show);
     if (d.ratings.length > 0) ratings = true;
   }
-  for (const s of stale) {
+  // Stale plays are only looked at to remove them (prune); otherwise their record is just forgotten.
+  for (const s of prune ? stale : []) {
     const state = s.record.state as PlaysState;
     if (state.kind === 'plays' && state.show !== undefined) shows.add(state.show);
     if (state.kind === 'plays' && state.movie !== undefined) movies.add(state.movie);
@@ -382,7 +485,7 @@ function playsWrites(
   if (!d.plays) return [];
   const { key, show, movie, episodes, times, at } = d.plays;
   const prior = mirrored[key]?.state as PlaysState | undefined;
-  const priorAdded = prior?.kind === 'plays' ? expandEpisodes(prior.added) : [];
+  const priorAdded = prior?.kind === 'plays' && prior.show === show?.trakt ? expandEpisodes(prior.added) : [];
   const base = { kind: 'put' as const, key, title: d.entry.title, entry: d.entry };
   if (movie !== undefined) {
     const claim = `movie:${movie}`;
@@ -395,6 +498,7 @@ function playsWrites(
       added: {},
       ...(prior?.movieAdded || missing ? { movieAdded: (prior?.movieAdded ?? 0) + missing } : {}),
       at: missing > 0 ? at : (prior?.at ?? null),
+      ...(times > 1 ? { times } : {}),
     };
     if (missing === 0) {
       unchanged.push({ key, entry: d.entry, state });
@@ -422,6 +526,7 @@ function playsWrites(
     eps,
     added,
     at: missing.length > 0 ? at : (prior?.at ?? null),
+    ...(times > 1 ? { times } : {}),
   };
   const writes: PlannedWrite[] = [];
   // Plays this system added for episodes the entry no longer covers (its mapping changed): prune only.
@@ -435,7 +540,17 @@ function playsWrites(
       entry: d.entry,
       target: playsTarget(showId, undefined, compactEpisodes(leftover)),
       reasons: [`no longer part of this entry: removes the ${leftover.length} plays this system added`],
-      payload: { op: 'remove_plays', show: showId, episodes: leftover, at: prior.at, after: state },
+      payload: {
+        op: 'remove_plays',
+        show: showId,
+        episodes: leftover,
+        at: prior.at,
+        // Once removed, they are no longer ours: never removed twice (the user may play them again).
+        after: {
+          ...state,
+          added: compactEpisodes([...priorAdded.filter((e) => wanted.has(episodeKey(e))), ...missing]),
+        },
+      },
     });
   }
   if (missing.length === 0) {
@@ -493,14 +608,15 @@ function ratingWrites(
  */
 function staleWrites(
   stale: readonly { key: string; record: MirroredRecord; entry: SourceEntry }[],
-  plays: TraktPlays,
+  /** Read when a stale rating or (with prune) stale plays need Trakt's current view. */
+  plays: TraktPlays | undefined,
   ctx: PlannerContext,
 ): PlannedWrite[] {
   return stale.flatMap(({ key, record, entry }): PlannedWrite[] => {
     const state = record.state as PlaysState | RatingState;
     const base = { kind: 'remove' as const, key, title: record.title, entry };
     if (state.kind === 'rating') {
-      const ours = state.ours && plays.rating(indexKeyOf(key)) === state.rating;
+      const ours = state.ours && plays?.rating(indexKeyOf(key)) === state.rating;
       const payload: TraktWritePayload = ours
         ? { op: 'unrate', ratingKey: indexKeyOf(key), rating: state.rating }
         : { op: 'forget' };
@@ -514,7 +630,19 @@ function staleWrites(
       ];
     }
     const added = expandEpisodes(state.added);
-    if (!ctx.prune || (added.length === 0 && !state.movieAdded)) return [];
+    if (!ctx.prune || (added.length === 0 && !state.movieAdded)) {
+      // Nothing of ours to remove, or prune is off: the plays stay, and so that this entry's later
+      // edits do not read Trakt for them again, the record goes.
+      const why = ctx.prune ? 'none of them added by this system' : 'TRAKT_PRUNE is off';
+      return [
+        {
+          ...base,
+          target: playsTarget(state.show, state.movie, state.eps),
+          reasons: [`left COMPLETED on AniList; its plays stay on Trakt (${why})`],
+          payload: { op: 'forget' },
+        },
+      ];
+    }
     const payload: TraktWritePayload = {
       op: 'remove_plays',
       ...(state.show !== undefined ? { show: state.show } : {}),

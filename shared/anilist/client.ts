@@ -214,7 +214,7 @@ export class AniListClient implements AniListSource {
   private guard(requests: number, what: string): void {
     if (requests >= this.maxRequests) {
       throw new AniListApiError(`AniList kept announcing more ${what} results after ${requests} requests; stopped`, {
-        transient: true,
+        retryable: true,
       });
     }
   }

@@ -10,21 +10,21 @@ export interface AniListErrorItem {
 
 /**
  * Base of every AniList failure. `status` is the HTTP status of the final response (after retries).
- * `transient` tells the sync engine whether trying again later can help (outage, rate limit) or
+ * `retryable` tells the sync engine whether trying again later can help (outage, rate limit) or
  * whether a person must fix something first (wrong user name, revoked token, broken query).
  */
 export class AniListError extends AppError {
   readonly status: number | undefined;
-  readonly transient: boolean;
+  readonly retryable: boolean;
 
   constructor(
     code: string,
     message: string,
-    details: { status?: number | undefined; transient: boolean; cause?: unknown },
+    details: { status?: number | undefined; retryable: boolean; cause?: unknown },
   ) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.status = details.status;
-    this.transient = details.transient;
+    this.retryable = details.retryable;
   }
 }
 
@@ -34,7 +34,7 @@ export class AniListGraphQLError extends AniListError {
   constructor(status: number, errors: readonly AniListErrorItem[]) {
     super('anilist_graphql_error', `AniList rejected the query (HTTP ${status}): ${summarise(errors)}`, {
       status,
-      transient: false,
+      retryable: false,
     });
     this.errors = errors;
   }
@@ -49,7 +49,7 @@ export class AniListUserNotFoundError extends AniListError {
       userName === undefined
         ? 'AniList user not found (404 "Not Found.")'
         : `AniList user "${userName}" not found (404 "Not Found."): check the name, or the profile may be private`,
-      { status, transient: false },
+      { status, retryable: false },
     );
     this.userName = userName;
   }
@@ -61,7 +61,7 @@ export class AniListInvalidTokenError extends AniListError {
     super(
       'anilist_invalid_token',
       `AniList refused the access token (HTTP ${status} "Invalid token"): it is expired or revoked; create a new one or unset it`,
-      { status, transient: false },
+      { status, retryable: false },
     );
   }
 }
@@ -74,7 +74,7 @@ export class AniListRateLimitError extends AniListError {
       'anilist_rate_limited',
       `AniList rate limit hit (HTTP ${status})` +
         (retryAfter === undefined ? '' : `; it accepts requests again in ${Math.ceil(retryAfter / 1000)} s`),
-      { status, transient: true },
+      { status, retryable: true },
     );
     this.retryAfterMs = retryAfter;
   }
@@ -84,13 +84,13 @@ export class AniListRateLimitError extends AniListError {
 export class AniListApiError extends AniListError {
   constructor(
     message: string,
-    details: { status?: number | undefined; cause?: unknown; transient?: boolean },
+    details: { status?: number | undefined; cause?: unknown; retryable?: boolean },
     code = 'anilist_api_error',
   ) {
     super(code, message, {
       status: details.status,
       cause: details.cause,
-      transient: details.transient ?? (details.status === undefined || details.status >= 500),
+      retryable: details.retryable ?? (details.status === undefined || details.status >= 500),
     });
   }
 }
@@ -100,7 +100,7 @@ export class AniListMalformedResponseError extends AniListApiError {
   constructor(message: string, details: { status?: number | undefined; cause?: unknown }) {
     super(
       `AniList sent a malformed response: ${message}`,
-      { ...details, transient: true },
+      { ...details, retryable: true },
       'anilist_malformed_response',
     );
   }
@@ -164,7 +164,7 @@ export function errorFromResponse(
     const temporary = errors.some((e) => /temporarily disabled/i.test(e.message));
     return new AniListApiError(`AniList answered HTTP ${status}: ${summarise(errors)}`, {
       status,
-      ...(temporary ? { transient: true } : {}),
+      ...(temporary ? { retryable: true } : {}),
     });
   }
   return new AniListGraphQLError(status, errors);

@@ -23,6 +23,8 @@ export interface Destination<List extends DestinationList = DestinationList> {
   readonly pruneSetting: string;
   /** Labels of the skip reasons its plans use, for reports (`no_mal_id` → `no MAL id`). */
   readonly skipLabels: Readonly<Record<string, string>>;
+  /** What its counts count, when that is not one target per entry (Trakt: plays and ratings). */
+  readonly countsNote?: string;
   /** Validates one stored record state (from S3); throws a message naming the problem. */
   checkRecordState(state: unknown): void;
   /** Whether this destination can be used now (its tokens are present and not marked invalid). */
@@ -123,6 +125,8 @@ export interface DestinationPlan {
   readonly actual?: ReadonlyMap<string, unknown>;
   /** A per-entry decision list a person can audit (Trakt's mapping review), in plain words. */
   readonly review?: readonly string[];
+  /** Where the destination saved that review (dry runs save nothing). */
+  readonly reviewKey?: string;
   /**
    * Entries the destination could not plan before the run's time was up (lookups it had no time
    * for): they wait in the retry list, and hold the watermark, as writes not attempted do.

@@ -43,9 +43,16 @@ export async function reconcileDestination(input: ReconcileInput): Promise<Desti
   } catch (err) {
     // Nothing of this run was saved: the stored retry list is still what waits for the next run.
     report.retryQueue = state.pending.length;
+    const blockedBy = (err as { blockedBy?: unknown } | null)?.blockedBy;
     if (isReauthRequired(err)) {
       await signalReauth(input, report, err);
       if (!input.dryRun) await rememberAuthBlock(input, report);
+    } else if (typeof blockedBy === 'string') {
+      // The account refuses writes (a limit, a lock, a plan it needs): retrying cannot help, a person can.
+      report.status = 'blocked';
+      report.blockedBy = blockedBy;
+      report.error = describeError(err);
+      input.deps.logger.error('destination blocked', { destination: destination.key, error: report.error });
     } else {
       report.status = 'failed';
       report.error = describeError(err);
@@ -319,6 +326,8 @@ async function rememberAuthBlock(input: ReconcileInput, report: DestinationRepor
   const { deps, state } = input;
   try {
     await saveDestinationState(deps.store, { ...state, authBlocked: authBlock(report, deps.clock.now()) });
+    // Saved under the new key: the first version's object has nothing left to give.
+    if (input.migratedFrom) await deps.store.delete(input.migratedFrom);
   } catch (err) {
     deps.logger.warn('could not remember that the destination needs authorization', { error: describeError(err) });
   }
@@ -356,6 +365,7 @@ export function newDestinationReport(destination: Destination, full: boolean, wa
     writes: [],
     skipped: [],
     skipLabels: { ...destination.skipLabels },
+    ...(destination.countsNote ? { countsNote: destination.countsNote } : {}),
     notes: [],
     failures: [],
     orphans: [],
@@ -380,13 +390,17 @@ function fillPlanReport(report: DestinationReport, plan: DestinationPlan, writes
     reasons: [...w.reasons],
   }));
   if (plan.review) report.review = [...plan.review];
+  if (plan.reviewKey) report.reviewKey = plan.reviewKey;
 }
+
+/** Code-unit order: any fixed order will do, and `localeCompare` costs most of a quiet run's CPU. */
+const byKey = ([a]: [string, unknown], [b]: [string, unknown]): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** JSON with sorted keys, so that "did anything change?" does not depend on property order. */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(byKey))
       : v,
   );
 }

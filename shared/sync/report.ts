@@ -57,6 +57,8 @@ export interface DestinationReport {
   skipped: { anilistEntryId: number; mediaId: number; title: string; reason: string; detail: string }[];
   /** Labels of the skip reasons above. */
   skipLabels: Record<string, string>;
+  /** What `unchanged` and `written` count, when not one target per entry. */
+  countsNote?: string;
   notes: { title: string; kind: string; detail: string }[];
   failures: { key: string; target: string; title: string; error: string; permanent: boolean }[];
   /** Targets mirrored earlier whose source entry is gone, left alone because prune is off. */
@@ -156,12 +158,15 @@ function destinationLines(
   if (!single) lines.push(`  ${d.label} (${d.mode}): ${describeStatus(d)}`);
   if (d.error && !single) lines.push(`${indent}error: ${d.error}`);
   if (d.blockedBy) lines.push(`${indent}${d.blockedBy}`);
+  if (d.status === 'reauth_required') {
+    lines.push(`${indent}nothing is lost: every change since its last sync is mirrored once you authorize`);
+  }
   const verb = report.dryRun ? 'would write' : 'written';
   const removals = d.planned.removals ? ` · removals: ${report.dryRun ? d.planned.removals : d.applied.removed}` : '';
   lines.push(
-    `${indent}${single ? 'AniList entries read' : 'entries planned'}: ${single ? fetched : d.unchanged + d.planned.writes + d.skipped.length} · unchanged: ${d.unchanged} · ${verb}: ${
+    `${indent}${single ? 'AniList entries read' : 'targets planned'}: ${single ? fetched : d.unchanged + d.planned.writes + d.skipped.length} · unchanged: ${d.unchanged} · ${verb}: ${
       report.dryRun ? d.planned.writes : d.applied.written
-    }${removals}`,
+    }${removals}${d.countsNote ? ` (${d.countsNote})` : ''}`,
   );
   const shown = d.writes.slice(0, maxLines);
   for (const w of shown) {
@@ -199,6 +204,11 @@ function destinationLines(
   if (d.pruneRefused) lines.push(`${indent}prune: ${d.pruneRefused}`);
   if (d.stoppedEarly) lines.push(`${indent}stopped before the time budget ran out; the next run continues`);
   if (d.backupKey) lines.push(`${indent}backup of your ${d.shortLabel} list saved: ${d.backupKey}`);
+  // A dry run is how a person audits the mapping before anything is written: print it whole.
+  if (report.dryRun && d.review?.length) {
+    lines.push(`${indent}mapping review (${d.review.length} entries):`);
+    for (const line of d.review) lines.push(`${indent}  ${line}`);
+  }
   if (d.reviewKey) lines.push(`${indent}mapping review saved: ${d.reviewKey}`);
   return lines;
 }
@@ -207,6 +217,9 @@ const SOURCE_SKIP_LABELS: Record<string, string> = { invalid_entry: 'invalid dat
 
 const NOTE_HEADINGS: Record<string, (count: number, label: string) => string> = {
   partial_date: (n, label) => `partial dates left unchanged on ${label}: ${n}`,
+  id_source: (n, label) => `${label} ids not taken from AniList: ${n}`,
+  not_rated: (n, label) => `not rated on ${label}: ${n}`,
+  dataset: (n) => `id dataset warnings: ${n}`,
 };
 
 function groupNotes(notes: DestinationReport['notes']): Map<string, DestinationReport['notes']> {

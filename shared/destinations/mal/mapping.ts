@@ -43,8 +43,8 @@ export type MappingResult =
 /**
  * What to do with a partial AniList date (year, or year and month). `leave` (default): MAL's date
  * is left as it is and the run report counts it. `send`: write it as `YYYY` / `YYYY-MM`, which
- * MAL's website can show; whether MAL's API accepts such writes is undocumented (api-contracts
- * B4, UNCERTAIN). Either way, no day or month is invented.
+ * MAL's website can show; whether MAL's API accepts such writes is undocumented (docs/apis.md#mal-write,
+ * uncertain). Either way, no day or month is invented.
  */
 export const PARTIAL_DATE_MODES = ['leave', 'send'] as const;
 export type PartialDateMode = (typeof PARTIAL_DATE_MODES)[number];

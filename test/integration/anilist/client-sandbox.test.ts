@@ -274,7 +274,7 @@ describe('typed errors', () => {
     sandbox.faults.inject({ route: 'any', times: 10, kind: 429, retryAfterSeconds: 2 });
     const err = await client.readAll(USER).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListRateLimitError);
-    expect(err).toMatchObject({ retryAfterMs: 2_000, transient: true, status: 429 });
+    expect(err).toMatchObject({ retryAfterMs: 2_000, retryable: true, status: 429 });
     expect(sandbox.counters.requests).toBe(3);
   });
 
@@ -319,7 +319,7 @@ describe('typed errors', () => {
     sandbox.faults.inject({ route: 'any', kind: 'html', status: 200 });
     const err = await client.readAll(USER).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListMalformedResponseError);
-    expect(err).toMatchObject({ code: 'anilist_malformed_response', status: 200, transient: true });
+    expect(err).toMatchObject({ code: 'anilist_malformed_response', status: 200, retryable: true });
     expect((err as Error).message).toContain('text/html');
     expect((err as Error).message).toContain('Attention Required! | Cloudflare');
     expect((err as Error).message).not.toContain('<body>');
@@ -336,7 +336,7 @@ describe('typed errors', () => {
     });
     const err = await client.readChangedSince(USER, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListMalformedResponseError);
-    expect(err).toMatchObject({ code: 'anilist_malformed_response', transient: true });
+    expect(err).toMatchObject({ code: 'anilist_malformed_response', retryable: true });
   });
 
   it('JSON in a 200 that is not a GraphQL result → AniListMalformedResponseError', async () => {
@@ -353,7 +353,7 @@ describe('typed errors', () => {
     });
     const err = await client.readAll(USER).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListMalformedResponseError);
-    expect(err).toMatchObject({ code: 'anilist_malformed_response', transient: true });
+    expect(err).toMatchObject({ code: 'anilist_malformed_response', retryable: true });
   });
 
   it('a request that cannot be built → AniListApiError, and nothing is sent', async () => {
@@ -373,7 +373,7 @@ describe('typed errors', () => {
     expect(sent).toBe(0);
   });
 
-  it('an outage in the middle of a paged read is retried; a lasting one fails typed and transient', async () => {
+  it('an outage in the middle of a paged read is retried; a lasting one fails typed and retryable', async () => {
     const { sandbox, client, attempts } = await setup({ entries: generateAniListEntries(1203, 5) });
     sandbox.faults.inject({ route: 'chunk:2', times: 1, kind: 502 });
     const { entries } = await client.readAll(USER);
@@ -383,7 +383,7 @@ describe('typed errors', () => {
     sandbox.faults.inject({ route: 'page:2', times: 5, kind: 500 });
     const err = await client.readChangedSince(USER, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AniListApiError);
-    expect(err).toMatchObject({ status: 500, transient: true });
+    expect(err).toMatchObject({ status: 500, retryable: true });
   });
 
   it('connection resets and timeouts are retried; if they persist the NetworkError surfaces', async () => {

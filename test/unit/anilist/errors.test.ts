@@ -23,7 +23,7 @@ describe('errorFromResponse', () => {
   it('HTTP 200 with an errors array is a GraphQL failure', () => {
     const err = classify(200, { data: null, errors: [{ message: 'Internal Server Error' }] });
     expect(err).toBeInstanceOf(AniListGraphQLError);
-    expect(err).toMatchObject({ code: 'anilist_graphql_error', status: 200, transient: false });
+    expect(err).toMatchObject({ code: 'anilist_graphql_error', status: 200, retryable: false });
     expect((err as AniListGraphQLError).errors).toEqual([{ message: 'Internal Server Error' }]);
   });
 
@@ -39,7 +39,7 @@ describe('errorFromResponse', () => {
   it('404 "Not Found." names the user', () => {
     const err = classify(404, { data: { User: null }, errors: [{ message: 'Not Found.', status: 404 }] });
     expect(err).toBeInstanceOf(AniListUserNotFoundError);
-    expect(err).toMatchObject({ code: 'anilist_user_not_found', userName: 'Someone', transient: false });
+    expect(err).toMatchObject({ code: 'anilist_user_not_found', userName: 'Someone', retryable: false });
   });
 
   it('a 404 inside an HTTP 200 counts as well', () => {
@@ -58,7 +58,7 @@ describe('errorFromResponse', () => {
     const body = { data: null, errors: [{ message: 'Too Many Requests.', status: 429 }] };
     const a = classify(429, body, { 'retry-after': '42' });
     expect(a).toBeInstanceOf(AniListRateLimitError);
-    expect(a).toMatchObject({ retryAfterMs: 42_000, transient: true, code: 'anilist_rate_limited' });
+    expect(a).toMatchObject({ retryAfterMs: 42_000, retryable: true, code: 'anilist_rate_limited' });
     const b = classify(429, body, { 'x-ratelimit-reset': String(NOW / 1000 + 30) });
     expect((b as AniListRateLimitError).retryAfterMs).toBe(30_000);
     const c = classify(200, { data: null, errors: [{ message: 'Too Many Requests.', status: 429 }] });
@@ -81,25 +81,25 @@ describe('errorFromResponse', () => {
       { nowMs: NOW },
     );
     expect(err).toBeInstanceOf(AniListApiError);
-    expect(err).toMatchObject({ code: 'anilist_api_error', status: 403, transient: false });
+    expect(err).toMatchObject({ code: 'anilist_api_error', status: 403, retryable: false });
     expect(err.message).toContain('Attention Required! | Cloudflare');
     expect(err.message).not.toContain('<body>');
   });
 
-  it('403 "API temporarily disabled" is transient; another 403 is not', () => {
+  it('403 "API temporarily disabled" is retryable; another 403 is not', () => {
     const disabled = classify(403, {
       data: null,
       errors: [{ message: 'The API has been temporarily disabled.', status: 403 }],
     });
-    expect(disabled).toMatchObject({ code: 'anilist_api_error', status: 403, transient: true });
+    expect(disabled).toMatchObject({ code: 'anilist_api_error', status: 403, retryable: true });
     const blocked = classify(403, { data: null, errors: [{ message: 'Forbidden.', status: 403 }] });
-    expect(blocked).toMatchObject({ code: 'anilist_api_error', status: 403, transient: false });
+    expect(blocked).toMatchObject({ code: 'anilist_api_error', status: 403, retryable: false });
   });
 
-  it('5xx with a JSON envelope is a transient API error', () => {
+  it('5xx with a JSON envelope is a retryable API error', () => {
     const err = classify(502, { data: null, errors: [{ message: 'Bad Gateway.', status: 502 }] });
     expect(err).toBeInstanceOf(AniListApiError);
-    expect(err).toMatchObject({ transient: true, status: 502 });
+    expect(err).toMatchObject({ retryable: true, status: 502 });
   });
 
   it('a 200 that is not JSON is a malformed response', () => {

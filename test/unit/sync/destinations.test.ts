@@ -166,6 +166,26 @@ describe('several destinations, one source', () => {
     expect((await stateOf(store, alpha)).watermark).toBe(2000);
   });
 
+  test('an account that refuses writes until its owner acts is reported blocked, with what to do; the other syncs', async () => {
+    const { deps, anilist, alpha, store } = setup();
+    await runSync(deps, settings);
+    const alphaBefore = store.objects.get(KEYS.syncState('alpha'))!.body;
+    edit(anilist, 2, { progress: 12, updatedAt: 2000 });
+    alpha.failure = Object.assign(new Error('Alpha 423 Locked'), {
+      blockedBy: 'Alpha has locked your account: unlock it on alpha.example, then the next run continues',
+    });
+    const report = await runSync(deps, settings);
+    expect(report.status).toBe('blocked');
+    expect(sectionOf(report, 'alpha')).toMatchObject({
+      status: 'blocked',
+      blockedBy: expect.stringMatching(/^Alpha has locked your account/),
+    });
+    expect(formatReport(report)).toContain('Alpha has locked your account: unlock it on alpha.example');
+    expect(sectionOf(report, 'beta')).toMatchObject({ status: 'ok', applied: { written: 1 } });
+    // Nothing of alpha's run was saved: the edit waits for the run after the owner acts.
+    expect(store.objects.get(KEYS.syncState('alpha'))!.body).toBe(alphaBefore);
+  });
+
   test('a destination whose stored state is unreadable is reported failed; the other syncs', async () => {
     const { deps, anilist, alpha, beta, store } = setup();
     await runSync(deps, settings);

@@ -4,6 +4,7 @@ import { ANIME_IDS_KEYS } from '../shared/anime-ids/cache';
 import { loadAnimeIds } from '../shared/anime-ids/load';
 import { loadRensetsu } from '../shared/anime-ids/rensetsu';
 import { MemoryStore } from '../shared/store/memory-store';
+import { peakRssBytes } from './rss';
 
 /**
  * One measurement of bench/anime-ids-memory.ts, in its own process (bundled like a Lambda and run with the heap
@@ -17,7 +18,7 @@ function figures(started: bigint) {
   const memory = process.memoryUsage();
   return {
     ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
-    peakRssMb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+    peakRssMb: mb(peakRssBytes()),
     rssMb: mb(memory.rss),
     heapUsedMb: mb(memory.heapUsed),
     externalMb: mb(memory.external + memory.arrayBuffers),

@@ -28,14 +28,37 @@ import { apiFloor, type FloorFigures, type FloorSettings } from './floor';
 import { benchPlanning, type PlanningFigures } from './planning';
 import { KB, MB } from './stats';
 import { type CaseResult, runSyncBench } from './sync-cases';
-import { count, duration, formatTable, kb, mb, ms } from './table';
+import { count, duration, formatTable, kb, mb, ms, type TargetRow } from './table';
+import { runTraktBench, type TraktCaseResult, type TraktListFigures } from './trakt-cases';
+import {
+  formulaOf,
+  type TraktFloorSettings,
+  titleSearch,
+  traktComparisonSection,
+  traktFloor,
+  traktFloorSection,
+  traktFormulaSection,
+  traktSyncSection,
+  traktTargets,
+} from './trakt-report';
 
-const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof]
-  --quick     sync cases for 100 and 1,000 entries only (planning still uses 5,000)
-  --cpu-prof  also write a V8 CPU profile of every sync worker process (folder printed at the end)`;
+const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--no-trakt | --trakt-only] [--trakt-full-reconcile]
+  --quick                 sync cases for 100 and 1,000 entries only (planning still uses 5,000)
+  --cpu-prof              also write a V8 CPU profile of every sync worker process (folder printed at the end)
+  --no-trakt              skip the Trakt cases (MAL, planning, bundles only: about a minute)
+  --trakt-only            only the Trakt cases (no bundles and cold imports, planning or MAL runs)
+  --trakt-full-reconcile  also the daily full reconcile of 5,000 entries (by default only of 1,000: while the
+                          Trakt planner scans every stored record for every entry it takes minutes)`;
 
+const OPTIONS = ['--quick', '--cpu-prof', '--no-trakt', '--trakt-only', '--trakt-full-reconcile'];
 const SIZES = [100, 1000, 5000] as const;
 const QUICK_SIZES = [100, 1000] as const;
+const TRAKT_SIZES = [1000, 5000] as const;
+const QUICK_TRAKT_SIZES = [1000] as const;
+/** The daily full reconcile runs for lists up to this size unless --trakt-full-reconcile. */
+const TRAKT_FULL_RECONCILE_MAX = 1000;
+/** Synthetic anibridge media around the list's: the real file's size (~37 MB, as bench/anime-ids-memory.ts). */
+const ANIBRIDGE_FILLER_MEDIA = 40_000;
 const SEED = 1;
 const COLD_IMPORT_RUNS = 15;
 const PLANNING_RUNS = 15;
@@ -55,13 +78,6 @@ const TARGETS = {
   bundleMinifiedBytes: 250 * KB,
   coldImportMs: 150,
 } as const;
-
-interface TargetRow {
-  readonly target: string;
-  readonly measured: string;
-  /** undefined: not measured in this mode. */
-  readonly pass: boolean | undefined;
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
@@ -89,10 +105,19 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const unknown = args.filter((a) => a !== '--quick' && a !== '--cpu-prof');
+  const unknown = args.filter((a) => !OPTIONS.includes(a));
   if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(' ')}\n${USAGE}`);
+  if (args.includes('--no-trakt') && args.includes('--trakt-only')) {
+    throw new UsageError(`--no-trakt and --trakt-only exclude each other\n${USAGE}`);
+  }
   const quick = args.includes('--quick');
+  const withTrakt = !args.includes('--no-trakt');
+  const withMal = !args.includes('--trakt-only');
+  const fullReconcileMax = args.includes('--trakt-full-reconcile')
+    ? Number.POSITIVE_INFINITY
+    : TRAKT_FULL_RECONCILE_MAX;
   const sizes: readonly number[] = quick ? QUICK_SIZES : SIZES;
+  const traktSizes: readonly number[] = quick ? QUICK_TRAKT_SIZES : TRAKT_SIZES;
   const started = Date.now();
 
   // ---- settings from infra and shared/config
@@ -110,6 +135,25 @@ async function main(): Promise<void> {
     deadlineSafetyMs: configDefaults.DEADLINE_SAFETY_MS,
     syncIntervalMinutes: DEFAULTS.syncIntervalMinutes,
   };
+  const traktDefaults = loadWorkerConfig({
+    ANILIST_USERNAME: 'bench',
+    DESTINATIONS: 'trakt',
+    TRAKT_CLIENT_ID: 'bench',
+    TRAKT_CLIENT_SECRET: 'bench',
+    STATE_BUCKET: 'bench-bucket',
+  }).destinations.find((d) => d.module.key === 'trakt')?.config as {
+    TRAKT_GETS_PER_MINUTE: number;
+    TRAKT_POSTS_PER_MINUTE: number;
+  };
+  const traktFloorSettings: TraktFloorSettings = {
+    getsPerWindow: 1000,
+    windowMs: 5 * 60_000,
+    postIntervalMs: 1000,
+    workerGetsPerMinute: traktDefaults.TRAKT_GETS_PER_MINUTE,
+    workerPostsPerMinute: traktDefaults.TRAKT_POSTS_PER_MINUTE,
+    workerTimeoutMs: floorSettings.workerTimeoutMs,
+    deadlineSafetyMs: floorSettings.deadlineSafetyMs,
+  };
   const nodeOptions = deployedNodeOptions();
   const notes: string[] = [];
   if (infraSafetyMs !== configDefaults.DEADLINE_SAFETY_MS) {
@@ -125,7 +169,7 @@ async function main(): Promise<void> {
 
   // ---- bundles (first: cold imports are measured on an otherwise idle machine)
   const bundles: (BundleFigures & { coldImport: ColdImport; coldImportPlain: ColdImport })[] = [];
-  for (const { name, entry } of lambdaEntries()) {
+  for (const { name, entry } of withMal ? lambdaEntries() : []) {
     progress(`bundling ${name}`);
     const figures = await buildBundle(name, entry, path.join(tmp, 'bundles'));
     progress(
@@ -142,8 +186,8 @@ async function main(): Promise<void> {
   );
 
   // ---- planner
-  progress(`planning ${count(PLANNING_ENTRIES)} entries (${PLANNING_RUNS} runs)`);
-  const planning = await benchPlanning(PLANNING_ENTRIES, SEED, PLANNING_RUNS);
+  if (withMal) progress(`planning ${count(PLANNING_ENTRIES)} entries (${PLANNING_RUNS} runs)`);
+  const planning = withMal ? await benchPlanning(PLANNING_ENTRIES, SEED, PLANNING_RUNS) : [];
 
   // ---- sync runs: at the deployed memory size, then the first sync of the largest list at Lambda's smallest
   const syncRun = (memoryMb: number, runSizes: readonly number[], firstRunOnly: boolean) =>
@@ -169,14 +213,67 @@ async function main(): Promise<void> {
           `${count(r.size)} entries, ${r.name}, ${r.memoryMb} MB: ${ms(r.wallMs)}, ${mb(r.maxRssBytes)}${r.warnings.length ? ' (!)' : ''}`,
         ),
     });
-  const sync = await syncRun(DEFAULTS.workerMemoryMb, sizes, false);
-  const smallest = quick ? [] : await syncRun(TARGETS.smallestMemoryMb, [TARGETS.fullSyncSize], true);
+  const sync = withMal ? await syncRun(DEFAULTS.workerMemoryMb, sizes, false) : [];
+  const smallest = quick || !withMal ? [] : await syncRun(TARGETS.smallestMemoryMb, [TARGETS.fullSyncSize], true);
   for (const r of [...sync, ...smallest]) {
     for (const w of r.warnings) notes.push(`${count(r.size)} entries, ${r.name}, ${r.memoryMb} MB: ${w}`);
   }
 
+  // ---- Trakt: the same worker, mirroring generated lists to a sandbox Trakt; then the first sync of the
+  // largest list again as Lambda's smallest function, with the full-size anibridge file
+  const traktRun = (memoryMb: number, runSizes: readonly number[], firstRunOnly: boolean) =>
+    runTraktBench({
+      sizes: runSizes,
+      workerFile: worker.file,
+      budgetMs: floorSettings.workerTimeoutMs,
+      deployedEnv: {
+        DEADLINE_SAFETY_MS: String(infraSafetyMs),
+        FULL_SYNC_INTERVAL_HOURS: String(DEFAULTS.fullSyncIntervalHours),
+      },
+      workerExecArgv: [
+        ...nodeOptions,
+        ...lambdaHeapFlags(memoryMb),
+        ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      ],
+      memoryMb,
+      firstRunOnly,
+      dailyFull: (size) => size <= fullReconcileMax,
+      seed: SEED,
+      dataDir: tmp,
+      fillerMedia: ANIBRIDGE_FILLER_MEDIA,
+      onSystem: (close) => cleanups.push(close),
+      onProgress: progress,
+      onCase: (r) =>
+        progress(
+          `Trakt, ${count(r.size)} entries, ${r.name}, ${r.memoryMb} MB: ${count(r.trakt.total)} Trakt requests, ` +
+            `${ms(r.wallMs)}, ${mb(r.maxRssBytes)}${r.warnings.length ? ' (!)' : ''}`,
+        ),
+    });
+  const traktLargest = Math.max(...traktSizes);
+  const trakt: { results: TraktCaseResult[]; lists: TraktListFigures[] } = withTrakt
+    ? await traktRun(DEFAULTS.workerMemoryMb, traktSizes, false)
+    : { results: [], lists: [] };
+  const traktSmallest =
+    withTrakt && !quick ? (await traktRun(TARGETS.smallestMemoryMb, [traktLargest], true)).results : [];
+  for (const r of [...trakt.results, ...traktSmallest]) {
+    for (const w of r.warnings) notes.push(`Trakt, ${count(r.size)} entries, ${r.name}, ${r.memoryMb} MB: ${w}`);
+  }
+
   const floor = apiFloor(sync, floorSettings);
-  const targets = evaluateTargets({ quick, sync, smallest, planning, bundles });
+  const targets = [
+    ...(withMal ? evaluateTargets({ quick, sync, smallest, planning, bundles }) : []),
+    ...(withTrakt
+      ? traktTargets({
+          quick,
+          sync: trakt.results,
+          smallest: traktSmallest,
+          smallestSize: TRAKT_SIZES.at(-1)!,
+          smallestMemoryMb: TARGETS.smallestMemoryMb,
+          rssLimitBytes: TARGETS.fullSyncRssBytes,
+          settings: traktFloorSettings,
+        })
+      : []),
+  ];
 
   // ---- report
   const cpus = os.cpus();
@@ -191,23 +288,49 @@ async function main(): Promise<void> {
   const out: string[] = [];
   out.push(
     `anilist-mal-mirror benchmark — ${machine.cpuModel} (${machine.cpus} CPUs), Node ${machine.node}, ` +
-      `esbuild ${machine.esbuild}${quick ? ', --quick' : ''}`,
+      `esbuild ${machine.esbuild}${args.length > 0 ? `, ${args.filter((a) => a !== '--cpu-prof').join(' ')}` : ''}`,
   );
   out.push('');
-  out.push(syncSection(sync, [...nodeOptions, ...lambdaHeapFlags(DEFAULTS.workerMemoryMb)], DEFAULTS.workerMemoryMb));
-  out.push('');
-  if (smallest.length > 0) {
-    out.push(
-      syncSection(smallest, [...nodeOptions, ...lambdaHeapFlags(TARGETS.smallestMemoryMb)], TARGETS.smallestMemoryMb),
-    );
+  if (withMal) {
+    out.push(syncSection(sync, [...nodeOptions, ...lambdaHeapFlags(DEFAULTS.workerMemoryMb)], DEFAULTS.workerMemoryMb));
+    out.push('');
+    if (smallest.length > 0) {
+      out.push(
+        syncSection(smallest, [...nodeOptions, ...lambdaHeapFlags(TARGETS.smallestMemoryMb)], TARGETS.smallestMemoryMb),
+      );
+      out.push('');
+    }
+    out.push(planningSection(planning));
+    out.push('');
+    out.push(bundleSection(bundles, nodeOptions));
+    out.push('');
+    out.push(floorSection(floor, floorSettings));
     out.push('');
   }
-  out.push(planningSection(planning));
-  out.push('');
-  out.push(bundleSection(bundles, nodeOptions));
-  out.push('');
-  out.push(floorSection(floor, floorSettings));
-  out.push('');
+  if (withTrakt) {
+    const traktFlags = (memoryMb: number) => [...nodeOptions, ...lambdaHeapFlags(memoryMb)];
+    out.push(
+      traktSyncSection(trakt.results, trakt.lists, traktFlags(DEFAULTS.workerMemoryMb), DEFAULTS.workerMemoryMb),
+    );
+    out.push('');
+    if (traktSmallest.length > 0) {
+      out.push(
+        traktSyncSection(
+          traktSmallest,
+          trakt.lists.filter((l) => l.size === traktLargest),
+          traktFlags(TARGETS.smallestMemoryMb),
+          TARGETS.smallestMemoryMb,
+        ),
+      );
+      out.push('');
+    }
+    out.push(traktFormulaSection(trakt.results));
+    out.push('');
+    out.push(traktComparisonSection(trakt.results, traktFloorSettings));
+    out.push('');
+    out.push(traktFloorSection(trakt.results, traktFloorSettings));
+    out.push('');
+  }
   out.push('Targets');
   out.push(
     formatTable(
@@ -234,7 +357,15 @@ async function main(): Promise<void> {
       {
         generatedAt: new Date().toISOString(),
         machine,
-        options: { quick, sizes, seed: SEED, coldImportRuns: COLD_IMPORT_RUNS, planningRuns: PLANNING_RUNS },
+        options: {
+          quick,
+          sizes: withMal ? sizes : [],
+          traktSizes: withTrakt ? traktSizes : [],
+          traktFullReconcileSizes: withTrakt ? traktSizes.filter((size) => size <= fullReconcileMax) : [],
+          seed: SEED,
+          coldImportRuns: COLD_IMPORT_RUNS,
+          planningRuns: PLANNING_RUNS,
+        },
         settings: {
           esbuild: {
             target: cdkTarget(),
@@ -244,6 +375,7 @@ async function main(): Promise<void> {
           },
           nodeOptions,
           floor: floorSettings,
+          traktFloor: traktFloorSettings,
           workerDeadlineSafetyMs: infraSafetyMs,
         },
         sync,
@@ -251,6 +383,21 @@ async function main(): Promise<void> {
         planning,
         bundles: bundles.map(({ file: _file, ...rest }) => rest),
         floor,
+        trakt: {
+          lists: trakt.lists,
+          sync: trakt.results,
+          smallest: traktSmallest,
+          formula: trakt.results
+            .filter((r) => r.mode === 'full')
+            .map((r) => ({ size: r.size, name: r.name, ...formulaOf(r), total: r.trakt.total })),
+          titleSearch: [...new Set(trakt.results.map((r) => r.size))].map((size) => ({
+            ...titleSearch(size, traktFloorSettings),
+            ours: Object.fromEntries(
+              trakt.results.filter((r) => r.size === size).map((r) => [r.name, r.trakt.total] as const),
+            ),
+          })),
+          floor: trakt.results.map((r) => traktFloor(r, traktFloorSettings)),
+        },
         targets,
         notes,
       },

@@ -169,7 +169,7 @@ async function runCases(system: LocalSystem, size: number, options: SyncBenchOpt
  * The environment of the deployed worker, pointed at the loopback services: the same keys
  * `startLocalSystem` resolves in sandbox mode, pacing off, S3 through the SDK's endpoint override.
  */
-function workerEnv(system: LocalSystem, deployed: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+export function workerEnv(system: LocalSystem, deployed: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const handlerEnv = Object.fromEntries(
     Object.entries(system.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
   );
@@ -249,7 +249,7 @@ async function runCase(
 }
 
 /** Forks the bundled worker with plain `node` (no tsx loader in the measured process) and waits for its reply. */
-function runWorker(
+export function runWorker(
   file: string,
   env: NodeJS.ProcessEnv,
   execArgv: readonly string[],

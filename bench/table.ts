@@ -2,6 +2,14 @@ import { KB, MB } from './stats';
 
 export type Align = 'left' | 'right';
 
+/** One line of the Targets table. */
+export interface TargetRow {
+  readonly target: string;
+  readonly measured: string;
+  /** undefined: not measured in this mode. */
+  readonly pass: boolean | undefined;
+}
+
 /** A plain aligned text table: header, a rule, rows. Columns are left-aligned unless told otherwise. */
 export function formatTable(
   headers: readonly string[],

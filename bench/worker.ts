@@ -13,6 +13,7 @@ import { buildSyncWorkerDeps, makeSyncHandler, type SyncWorkerResult } from '../
 import { loadWorkerConfig } from '../shared/destinations';
 import type { EventPublisher } from '../shared/events';
 import type { WorkerReply, WorkerRequest } from './protocol';
+import { peakRssBytes } from './rss';
 
 const noEvents: EventPublisher = {
   async publishReauthRequired() {},
@@ -30,7 +31,7 @@ async function runOnce(request: WorkerRequest): Promise<WorkerReply> {
   const run = makeSyncHandler(await buildSyncWorkerDeps(config, platform));
   const initMs = Number(process.hrtime.bigint() - initStarted) / 1e6;
   // Bundle loaded, clients built: what every invocation of this process starts from.
-  const startRssBytes = process.resourceUsage().maxRSS * 1024;
+  const startRssBytes = peakRssBytes();
 
   platform.counters.reset();
   const cpuBefore = process.cpuUsage();
@@ -42,7 +43,6 @@ async function runOnce(request: WorkerRequest): Promise<WorkerReply> {
   const result: SyncWorkerResult = await run(request.event, context);
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   const cpu = cpuMs(process.cpuUsage(cpuBefore));
-  const usage = process.resourceUsage();
   return {
     ok: true,
     result,
@@ -51,8 +51,7 @@ async function runOnce(request: WorkerRequest): Promise<WorkerReply> {
     wallMs,
     cpuMs: cpu,
     processCpuMs: cpuMs(process.cpuUsage()),
-    // resourceUsage().maxRSS is in kilobytes.
-    maxRssBytes: usage.maxRSS * 1024,
+    maxRssBytes: peakRssBytes(),
     startRssBytes,
     heapUsedBytes: process.memoryUsage().heapUsed,
     node: process.version,

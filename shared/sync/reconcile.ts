@@ -1,8 +1,8 @@
 import { describeError, isReauthRequired } from '../errors';
 import { isReauthReason } from '../events';
 import { KEYS } from '../store/store';
+import type { SyncDeps, SyncSettings } from './deps';
 import type { Destination, DestinationPlan, MirroredRecord, PlannedWrite, WriteOutcome } from './destination';
-import type { SyncDeps, SyncSettings } from './engine';
 import { decidePrune, findOrphans } from './prune';
 import type { DestinationReport, RunStatus } from './report';
 import { mergeNewest, type SourceEntry, type SourceReadResult } from './source';

@@ -56,6 +56,8 @@ export const localConfigSchema = z.object({
   SANDBOX_MAL_PORT: port.default(4200),
   /** The sandbox Trakt's API host; its OAuth host listens on the next port. */
   SANDBOX_TRAKT_PORT: port.default(4300),
+  /** The sandbox id datasets (anime id mappings, Trakt's fallback), and every sandbox's counters in one answer. */
+  SANDBOX_DATASETS_PORT: port.default(4400),
   SYNC_INTERVAL_MINUTES: syncIntervalMinutes.default(15),
   LOCAL_DATA_DIR: z.string().default('.local-data'),
   /** `auto`: sandbox unless a real destination (MAL_CLIENT_ID, TRAKT_CLIENT_ID) is configured. */
@@ -78,6 +80,7 @@ export const PORT_KEYS = [
   'SANDBOX_ANILIST_PORT',
   'SANDBOX_MAL_PORT',
   'SANDBOX_TRAKT_PORT',
+  'SANDBOX_DATASETS_PORT',
 ] as const;
 export type PortKey = (typeof PORT_KEYS)[number];
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SANDBOX_DATA_DIR } from './anilist/server';
-import { type Exchange, startSandboxServer, text, write } from './kit/http';
+import { type Exchange, json, startSandboxServer, text, write } from './kit/http';
 
 /** The bundled id datasets: an anibridge v3 file and rensetsu subsets covering the sample list. */
 export const SAMPLE_ANIME_IDS = path.join(SANDBOX_DATA_DIR, 'anime-ids', 'mappings.min.json');
@@ -14,9 +14,16 @@ export interface DatasetServerOptions {
   readonly port?: number;
   /** SANDBOX_ANIME_IDS_FIXTURE: an anibridge v3 file to serve instead of the sample. */
   readonly animeIds?: string;
+  /**
+   * More counters for `GET /_sandbox/counters`, beside the dataset server's own (`datasets`): the
+   * local runtimes put every sandbox's there, so one request shows them all.
+   */
+  readonly moreCounters?: () => Readonly<Record<string, unknown>>;
 }
 
 export interface DatasetServer {
+  /** E.g. `http://127.0.0.1:4400`; `/_sandbox/counters` is served there. */
+  readonly origin: string;
   /** Where the worker downloads each dataset (ANIME_IDS_URL, TRAKT_FALLBACK_TV_URL, TRAKT_FALLBACK_MOVIES_URL). */
   readonly urls: { readonly animeIds: string; readonly fallbackTv: string; readonly fallbackMovies: string };
   /** Downloads answered, by path, and how many of them were 304s. */
@@ -24,10 +31,13 @@ export interface DatasetServer {
   close(): Promise<void>;
 }
 
+const COUNTERS_PATH = '/_sandbox/counters';
+
 /**
  * Serves the id datasets over HTTP, as GitHub serves the real release asset and raw files: with an
  * ETag, answering a matching `If-None-Match` with 304. So the worker's real download-and-cache code
- * (at most daily, conditional, streamed) runs offline too.
+ * (at most daily, conditional, streamed) runs offline too. `GET /_sandbox/counters` (not counted)
+ * answers `{"datasets": {...}}` and whatever `moreCounters` adds.
  */
 export async function startDatasetServer(options: DatasetServerOptions = {}): Promise<DatasetServer> {
   const files: Record<string, string> = {
@@ -48,6 +58,10 @@ export async function startDatasetServer(options: DatasetServerOptions = {}): Pr
     ...(options.port !== undefined ? { port: options.port } : {}),
     handle: (exchange: Exchange) => {
       const route = exchange.url.pathname;
+      if (route === COUNTERS_PATH && exchange.method === 'GET') {
+        write(exchange.res, json(200, { datasets: counters, ...options.moreCounters?.() }));
+        return;
+      }
       const file = bodies[route];
       counters.requests++;
       counters.byPath[route] = (counters.byPath[route] ?? 0) + 1;
@@ -70,6 +84,7 @@ export async function startDatasetServer(options: DatasetServerOptions = {}): Pr
     },
   });
   return {
+    origin: server.origin,
     urls: {
       animeIds: `${server.origin}/anibridge/v3/mappings.min.json`,
       fallbackTv: `${server.origin}/rensetsu/tv_ex.json`,

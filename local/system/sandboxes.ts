@@ -3,8 +3,10 @@ import type { Clock } from '../../shared/clock';
 import type { LocalConfig, PortKey } from '../config';
 import { listeningAs } from '../net/ports';
 import type { SandboxEntry } from '../sandbox/anilist';
+import { SAMPLE_ANIME_IDS } from '../sandbox/datasets';
 import { type MalSandbox, startMalSandbox } from '../sandbox/mal/server';
 import { startTraktSandbox, type TraktSandbox } from '../sandbox/trakt';
+import { datasetMalIds, malCatalogueFrom, malListFromAniList } from './mal-seed';
 
 export const SANDBOX_MAL_CLIENT_ID = 'sandbox-mal-client';
 
@@ -16,7 +18,18 @@ export interface StandInContext {
   readonly callbackUrl: string;
   /** The sandbox AniList's entries: the same anime exist on every sandbox, as on the real sites. */
   readonly anilistEntries: readonly SandboxEntry[];
+  /**
+   * This stand-in's service is where the list is read from (SOURCE), not (only) a destination: its
+   * user's list must then exist before the first sync.
+   */
+  readonly asSource?: boolean;
   readonly clock?: Clock;
+}
+
+/** One address of a stand-in, named for a person (`npm run sandbox` lists them). */
+export interface StandInLink {
+  readonly name: string;
+  readonly url: string;
 }
 
 export interface StartedStandIn<Handle> {
@@ -25,6 +38,12 @@ export interface StartedStandIn<Handle> {
   issueTokens(): { readonly tokens: TokenSet; readonly user: string };
   /** Where a person opens it (banner). */
   readonly url: string;
+  /** What its user's list is, in words (banner, `npm run sandbox`), when that matters. */
+  readonly note?: string;
+  /** Every address a person or a client uses (API, OAuth pages, `/_sandbox/counters`), and the app it knows. */
+  readonly links: readonly StandInLink[];
+  /** What its `GET /_sandbox/counters` answers. */
+  counters(): unknown;
   /** The handler settings that point at it. */
   readonly env: Record<string, string | undefined>;
   close(): Promise<void>;
@@ -50,23 +69,54 @@ const malStandIn: StandIn<MalSandbox> = {
     MAL_REQUESTS_PER_MINUTE: env.MAL_REQUESTS_PER_MINUTE ?? '0',
   }),
   async start(context) {
+    const fixture = context.local.SANDBOX_MAL_FIXTURE;
+    // As the source, the anime AniList has no MAL id for get the one the id dataset gives, as the
+    // MAL mirror that wrote the list did.
+    const datasetIds = context.asSource
+      ? await datasetMalIds(context.anilistEntries, context.local.SANDBOX_ANIME_IDS_FIXTURE || SAMPLE_ANIME_IDS)
+      : undefined;
     const sandbox = await listeningAs('SANDBOX_MAL_PORT', context.host, context.local.SANDBOX_MAL_PORT, () =>
       startMalSandbox({
         host: context.host,
         port: context.local.SANDBOX_MAL_PORT,
         clientId: SANDBOX_MAL_CLIENT_ID,
         redirectUris: [context.callbackUrl],
-        appName: 'AniList → MAL mirror (local)',
+        appName: context.asSource ? 'MAL → Trakt mirror (local)' : 'AniList → MAL mirror (local)',
         // The same anime exist on both sandboxes, as on the real sites: MAL shows them by title.
-        anime: malCatalogueFrom(context.anilistEntries),
-        ...(context.local.SANDBOX_MAL_FIXTURE ? { fixture: context.local.SANDBOX_MAL_FIXTURE } : {}),
+        anime: malCatalogueFrom(context.anilistEntries, datasetIds),
+        // The user's MAL list: the fixture; as the source without one, what the MAL mirror would
+        // have written from the sandbox AniList's list (an empty list would be nothing to read).
+        ...(fixture
+          ? { fixture }
+          : context.asSource
+            ? { fixture: malListFromAniList(context.anilistEntries, datasetIds) }
+            : {}),
         ...(context.clock ? { clock: context.clock } : {}),
       }),
     );
+    const count = sandbox.state.list().length;
     return {
       handle: sandbox,
       issueTokens: () => ({ tokens: sandbox.state.issueTokensDirectly(), user: sandbox.state.user.name }),
       url: sandbox.url,
+      ...(context.asSource
+        ? {
+            note:
+              `user "${sandbox.state.user.name}", ${count} ${count === 1 ? 'entry' : 'entries'}` +
+              (fixture ? ' from SANDBOX_MAL_FIXTURE' : ', seeded from the sandbox AniList list'),
+          }
+        : {}),
+      links: [
+        { name: 'API', url: sandbox.apiUrl },
+        { name: 'authorize (consent page)', url: `${sandbox.oauthUrl}/authorize` },
+        { name: 'token', url: `${sandbox.oauthUrl}/token` },
+        {
+          name: `list page of "${sandbox.state.user.name}"`,
+          url: `${sandbox.url}/animelist/${sandbox.state.user.name}`,
+        },
+        { name: 'counters', url: `${sandbox.url}/_sandbox/counters` },
+      ],
+      counters: () => sandbox.counters,
       env: {
         ...malStandIn.envFor(sandbox.url, context.env),
         // Built by the sandbox itself rather than from a placeholder: it knows its own API paths.
@@ -116,6 +166,15 @@ const traktStandIn: StandIn<TraktSandbox> = {
       handle: sandbox,
       issueTokens: () => ({ tokens: sandbox.state.issueTokensDirectly(), user: sandbox.state.user.username }),
       url: sandbox.apiUrl,
+      links: [
+        { name: 'API', url: sandbox.apiUrl },
+        { name: 'auth host', url: sandbox.authUrl },
+        { name: 'authorize (consent page)', url: sandbox.authorizeUrl },
+        { name: 'device code', url: `${sandbox.authUrl}/oauth/device/code` },
+        { name: 'activation page', url: sandbox.verificationUrl },
+        { name: 'counters', url: `${sandbox.apiUrl}/_sandbox/counters` },
+      ],
+      counters: () => sandbox.counters,
       env: { ...traktStandIn.envFor(sandbox.apiUrl, context.env), TRAKT_AUTH_URL: sandbox.authUrl },
       close: () => sandbox.close(),
     };
@@ -127,13 +186,3 @@ export const SANDBOX_STAND_INS: Readonly<Record<string, StandIn<unknown>>> = {
   mal: malStandIn as StandIn<unknown>,
   trakt: traktStandIn as StandIn<unknown>,
 };
-
-function malCatalogueFrom(entries: readonly SandboxEntry[]) {
-  const seen = new Map<number, { id: number; title: string; num_episodes: number }>();
-  for (const { media } of entries) {
-    if (!media?.idMal || seen.has(media.idMal)) continue;
-    const title = media.title.romaji ?? media.title.english ?? media.title.native ?? `Anime #${media.idMal}`;
-    seen.set(media.idMal, { id: media.idMal, title, num_episodes: media.episodes ?? 0 });
-  }
-  return [...seen.values()];
-}

@@ -8,7 +8,7 @@ import { type HttpApiHandler, startHttpApiBridge } from '../http-api-bridge';
 import { listeningAs } from '../net/ports';
 import { type AniListSandbox, type SandboxEntry, startAniListSandbox } from '../sandbox/anilist';
 import { type DatasetServer, startDatasetServer } from '../sandbox/datasets';
-import { LOCAL_BUCKET, sandboxDestinationKeys } from './env';
+import { LOCAL_BUCKET, sandboxStandInKeys, sourceKey } from './env';
 import { SANDBOX_STAND_INS, type StartedStandIn } from './sandboxes';
 
 export interface ServerOptions {
@@ -58,14 +58,7 @@ export async function startServers(options: ServerOptions, cleanups: (() => Prom
     const dir = dataDir;
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   }
-  const s3 = await listeningAs('LOCAL_S3_PORT', host, local.LOCAL_S3_PORT, () =>
-    startS3Emulator({
-      bucket: options.env.STATE_BUCKET ?? LOCAL_BUCKET,
-      directory: path.resolve(dataDir ?? local.LOCAL_DATA_DIR, 's3'),
-      host,
-      port: local.LOCAL_S3_PORT,
-    }),
-  );
+  const s3 = await startStateStore({ local, env: options.env, ...(dataDir ? { dataDir } : {}) });
   cleanups.push(() => s3.close());
   const ses = await listeningAs('LOCAL_SES_PORT', host, local.LOCAL_SES_PORT, () =>
     startSesEmulator({
@@ -77,6 +70,63 @@ export async function startServers(options: ServerOptions, cleanups: (() => Prom
   cleanups.push(() => ses.close());
   if (!options.sandbox) return { routes, callbackUrl, s3, ses, standIns: {} };
 
+  const sandboxes = await startSandboxServices({ ...options, callbackUrl }, cleanups);
+  return { routes, callbackUrl, s3, ses, ...sandboxes };
+}
+
+/**
+ * The state store the handlers use: s3rver on LOCAL_S3_PORT over `<dataDir>/s3` (default
+ * LOCAL_DATA_DIR), with the state bucket. In real mode that port is taken on purpose: two runtimes
+ * must not share one state folder, so a second one stops with the line naming LOCAL_S3_PORT.
+ */
+export function startStateStore(options: {
+  readonly local: LocalConfig;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly dataDir?: string;
+}): Promise<S3Emulator> {
+  const { local } = options;
+  const host = local.LOCAL_HOST;
+  return listeningAs('LOCAL_S3_PORT', host, local.LOCAL_S3_PORT, () =>
+    startS3Emulator({
+      bucket: options.env.STATE_BUCKET ?? LOCAL_BUCKET,
+      directory: path.resolve(options.dataDir ?? local.LOCAL_DATA_DIR, 's3'),
+      host,
+      port: local.LOCAL_S3_PORT,
+    }),
+  );
+}
+
+export interface SandboxServiceOptions {
+  readonly local: LocalConfig;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The redirect URI the sandbox OAuth apps accept (the callback's). */
+  readonly callbackUrl: string;
+  readonly clock?: Clock | undefined;
+  readonly anilistEntries?: readonly SandboxEntry[] | undefined;
+}
+
+/** The sandbox AniList, the dataset server and every sandboxed destination's stand-in, started. */
+export interface SandboxServices {
+  readonly anilist: AniListSandbox;
+  /** Built here rather than taken from the sandbox, which does not bracket an IPv6 host. */
+  readonly anilistUrl: string;
+  readonly datasets: DatasetServer;
+  /** By destination key: DESTINATIONS (or every destination that has a stand-in), and the source's (SOURCE=mal). */
+  readonly standIns: Readonly<Record<string, StartedStandIn<unknown>>>;
+}
+
+/**
+ * Starts the sandbox services on their configured ports (SANDBOX_*_PORT), with the fixtures the
+ * settings name: the part of the local system that `npm run sandbox` runs alone. `cleanups`
+ * receives a close for each, in start order. The dataset server's `/_sandbox/counters` also
+ * answers every other sandbox's counters.
+ */
+export async function startSandboxServices(
+  options: SandboxServiceOptions,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<SandboxServices> {
+  const { local } = options;
+  const host = local.LOCAL_HOST;
   const anilist = await listeningAs('SANDBOX_ANILIST_PORT', host, local.SANDBOX_ANILIST_PORT, () =>
     startAniListSandbox({
       host,
@@ -88,35 +138,34 @@ export async function startServers(options: ServerOptions, cleanups: (() => Prom
     }),
   );
   cleanups.push(() => anilist.close());
-  const datasets = await startDatasetServer({
-    host,
-    ...(local.SANDBOX_ANIME_IDS_FIXTURE ? { animeIds: local.SANDBOX_ANIME_IDS_FIXTURE } : {}),
-  });
-  cleanups.push(() => datasets.close());
   const standIns: Record<string, StartedStandIn<unknown>> = {};
-  for (const key of sandboxDestinationKeys(options.env)) {
+  const datasets = await listeningAs('SANDBOX_DATASETS_PORT', host, local.SANDBOX_DATASETS_PORT, () =>
+    startDatasetServer({
+      host,
+      port: local.SANDBOX_DATASETS_PORT,
+      ...(local.SANDBOX_ANIME_IDS_FIXTURE ? { animeIds: local.SANDBOX_ANIME_IDS_FIXTURE } : {}),
+      moreCounters: () => ({
+        anilist: anilist.counters,
+        ...Object.fromEntries(Object.entries(standIns).map(([key, standIn]) => [key, standIn.counters()])),
+      }),
+    }),
+  );
+  cleanups.push(() => datasets.close());
+  const source = sourceKey(options.env);
+  for (const key of sandboxStandInKeys(options.env)) {
     const standIn = SANDBOX_STAND_INS[key];
     if (!standIn) continue;
     const started = await standIn.start({
       host,
       local,
       env: options.env,
-      callbackUrl,
+      callbackUrl: options.callbackUrl,
       anilistEntries: anilist.store.entries(),
+      asSource: key === source,
       ...(options.clock ? { clock: options.clock } : {}),
     });
     cleanups.push(() => started.close());
     standIns[key] = started;
   }
-  return {
-    routes,
-    callbackUrl,
-    s3,
-    ses,
-    anilist,
-    datasets,
-    standIns,
-    // Built here rather than taken from the sandbox, which does not bracket an IPv6 host.
-    anilistUrl: `http://${urlHost(host)}:${anilist.port}/`,
-  };
+  return { anilist, anilistUrl: `http://${urlHost(host)}:${anilist.port}/`, datasets, standIns };
 }

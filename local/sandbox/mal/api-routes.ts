@@ -98,7 +98,7 @@ function animelist(ctx: MalContext, params: URLSearchParams): Reply {
   if (offset + limit < entries.length) paging.next = pageUrl(ctx, params, offset + limit, limit);
   return json(200, {
     data: entries.slice(offset, offset + limit).map((e) => ({
-      node: nodeOf(e.node),
+      node: nodeOf(e.node, fields),
       ...(includeListStatus ? { list_status: projectListStatus(e.listStatus, requested) } : {}),
     })),
     paging,

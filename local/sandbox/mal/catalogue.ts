@@ -4,6 +4,11 @@ export interface SandboxAnime {
   readonly title: string;
   /** 0 when unknown (airing), as MAL reports it. */
   readonly num_episodes: number;
+  /**
+   * MAL's kind of anime (`tv`, `movie`, `ova`, `special`, `ona`, `music`, `tv_special`…), sent
+   * only when a read asks for it (`fields=media_type`), as MAL does. Unknown when absent.
+   */
+  readonly media_type?: string;
   readonly main_picture?: { readonly medium: string; readonly large?: string };
   /** Rated "gray"/"black" on MAL: left out of list responses unless `nsfw=true`. */
   readonly nsfw?: boolean;

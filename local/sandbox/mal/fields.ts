@@ -83,12 +83,21 @@ export function projectListStatus(status: SandboxListStatus, requested: Set<stri
   return out;
 }
 
-export function nodeOf(anime: SandboxAnime): Record<string, unknown> {
+/**
+ * An anime as a list item's `node` shows it. `media_type` only when asked for (`fields`), as MAL
+ * sends it; `'all'` (backups, the list page) shows every field the sandbox knows.
+ */
+export function nodeOf(
+  anime: SandboxAnime,
+  requested: ReadonlyMap<string, unknown> | 'all' = 'all',
+): Record<string, unknown> {
+  const asked = (field: string) => requested === 'all' || requested.has(field);
   return {
     id: anime.id,
     title: anime.title,
     ...(anime.main_picture ? { main_picture: { ...anime.main_picture } } : {}),
     num_episodes: anime.num_episodes,
+    ...(anime.media_type !== undefined && asked('media_type') ? { media_type: anime.media_type } : {}),
   };
 }
 

@@ -90,6 +90,7 @@ export function parseSeed(item: unknown, where: string): SandboxEntrySeed {
     id,
     title: node.title,
     num_episodes: numEpisodes,
+    ...(typeof node.media_type === 'string' && node.media_type !== '' ? { media_type: node.media_type } : {}),
     ...(isRecord(node.main_picture) && typeof node.main_picture.medium === 'string'
       ? {
           main_picture: {

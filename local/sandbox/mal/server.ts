@@ -116,7 +116,7 @@ function stateOf(ctx: MalContext): MalSandboxState {
 /**
  * A local stand-in for MyAnimeList: OAuth (`/v1/oauth2`), API v2 (`/v2`) and the user's public list
  * page, with MAL's quirks and the kit's faults and control endpoints. See
- * /work/shared/reference/api-contracts.md part B.
+ * docs/apis.md#mal.
  */
 export async function startMalSandbox(options: MalSandboxOptions): Promise<MalSandbox> {
   if (!options.clientId) throw new Error('startMalSandbox: clientId is required');

@@ -84,8 +84,13 @@ describe('SOURCE=mal in sandbox mode, as a user runs it (`npm start`, `npm run d
       auth: await system.authorization(),
     });
     expect(text).toContain(' MyAnimeList → Trakt mirror · local runtime');
-    expect(text).toContain('SOURCE=mal: the list is read from the sandbox MyAnimeList');
-    expect(text).toMatch(/MyAnimeList \(sandbox\) +http\S+ +user "sandbox_user", 29 entries: the sandbox AniList list/);
+    expect(text.replace(/\s+/g, ' ')).toContain(
+      'local sandbox MyAnimeList and Trakt services stand in for the real ones, and nothing leaves this machine. ' +
+        'SOURCE=mal: the list is read from the sandbox MyAnimeList and mirrored to the sandbox Trakt.',
+    );
+    expect(text).toMatch(
+      /MyAnimeList \(sandbox\) +http\S+ +user "sandbox_user", 29 entries, seeded from the sandbox AniList list\n/,
+    );
     expect(text).not.toContain('AniList (sandbox)');
 
     // Authorized from the email, Trakt then MyAnimeList, as a user would; the second approval's

@@ -48,8 +48,16 @@ export interface BannerOptions {
 export function banner(system: LocalSystem, options: BannerOptions): string {
   const every = `every ${plural(options.intervalMinutes, 'minute')}`;
   const targets = system.authTargets;
-  const names = targets.map((t) => t.label).join(' and ');
-  const lines = [RULE, ` AniList → ${names} mirror · local runtime`, RULE];
+  // SOURCE=mal: the MyAnimeList list is read, and only the other providers are written to.
+  const sourceKey = system.config.base.SOURCE;
+  const source = targets.find((t) => t.destination === sourceKey);
+  const destinations = targets.filter((t) => t !== source);
+  const sourceLabel = source?.label ?? 'AniList';
+  const lines = [
+    RULE,
+    ` ${sourceLabel} → ${destinations.map((t) => t.label).join(' and ')} mirror · local runtime`,
+    RULE,
+  ];
   if (system.sandbox) {
     const user = system.anilist?.store.user.name ?? '?';
     const entries = system.anilist?.store.entries() ?? [];
@@ -58,24 +66,34 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
     const count = `${plural(entries.length, 'entry', 'entries')}${
       hidden ? `, ${hidden} private (hidden without an AniList token)` : ''
     }`;
+    const sandboxLine = (t: AuthTarget) =>
+      `   ${`${t.label} (sandbox)`.padEnd(22)} ${system.sandboxUrls[t.destination] ?? '?'}${
+        t === source && system.sandboxNotes[t.destination] ? `   ${system.sandboxNotes[t.destination]}` : ''
+      }`;
     lines.push(
       ...wrap(
-        `SANDBOX MODE, because ${options.mode}: local sandbox AniList and ${names} services stand in ` +
+        `SANDBOX MODE, because ${options.mode}: local sandbox ${listWords([source?.label ?? 'AniList', ...destinations.map((t) => t.label)])} services stand in ` +
           'for the real ones, and nothing leaves this machine. ' +
+          (source
+            ? `SOURCE=${sourceKey}: the list is read from the sandbox ${source.label} and mirrored to ${listWords(destinations.map((t) => `the sandbox ${t.label}`))}. `
+            : '') +
           (options.sandboxSetting === 'true'
             ? 'To sync your real accounts, set SANDBOX=auto (or remove it).'
             : 'To sync your real accounts, put your settings in .env (see .env.example).'),
       ),
       '',
-      `   AniList (sandbox)      ${system.urls.anilist}   user "${user}", ${count}`,
-      ...targets.map((t) => `   ${`${t.label} (sandbox)`.padEnd(22)} ${system.sandboxUrls[t.destination] ?? '?'}`),
+      ...(source
+        ? [sandboxLine(source), ...destinations.map(sandboxLine)]
+        : [`   AniList (sandbox)      ${system.urls.anilist}   user "${user}", ${count}`, ...targets.map(sandboxLine)]),
     );
   } else {
+    const from = source ? `your ${source.label} list` : `AniList user "${system.config.base.ANILIST_USERNAME ?? ''}"`;
+    const realNames = destinations.map((t) => t.label).join(' and ');
     lines.push(
       ...wrap(
-        `Syncing AniList user "${system.config.base.ANILIST_USERNAME ?? ''}" to your real ${names} account${
-          targets.length > 1 ? 's' : ''
-        }, because ${options.mode}. Your ${targets.length > 1 ? "apps' redirect URLs" : "app's redirect URL"} must be exactly ${system.urls.callback}`,
+        `Syncing ${from} to your real ${realNames} account${destinations.length > 1 ? 's' : ''}, because ${
+          options.mode
+        }. Your ${targets.length > 1 ? "apps' redirect URLs" : "app's redirect URL"} must be exactly ${system.urls.callback}`,
       ),
       '',
     );
@@ -194,4 +212,9 @@ export function localReport(report: RunReport, options: { mailed?: boolean; maxL
   const text = formatReport(report, options.maxLines === undefined ? {} : { maxLines: options.maxLines });
   if (report.status !== 'reauth_required') return text;
   return text.replace(' (check your inbox)', options.mailed === false ? '' : ' (check the local inbox)');
+}
+
+/** `a`, `a and b`, `a, b and c`: a list as a sentence says it. */
+export function listWords(words: readonly string[]): string {
+  return words.length <= 2 ? words.join(' and ') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }

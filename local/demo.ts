@@ -8,7 +8,9 @@ import { startLocalSystem } from './system';
 /**
  * `npm run demo [-- --json]`: the whole story once, unattended, in the sandbox. The reauth email
  * is sent, its link followed and approved, the tokens stored, and one full sync mirrors the list.
- * The last line of output is `{"report": ..., "mal": <the sandbox MAL list>}`.
+ * The last line of output is `{"report": ..., "mal": <the sandbox MAL list>, "trakt": {"history": [...],
+ * "ratings": [...]}}`, each in the shape of that service's GET response (a destination left out of
+ * DESTINATIONS is left out here too). With SOURCE=mal, `mal` is the list that was read.
  */
 async function demo(): Promise<void> {
   quietSdkWarnings();
@@ -31,7 +33,13 @@ async function demo(): Promise<void> {
   });
   try {
     const labels = system.authTargets.map((t) => t.label);
-    say(`Sandbox AniList user "${system.config.base.ANILIST_USERNAME}" → sandbox ${labels.join(' and ')}`);
+    const source = system.config.base.SOURCE;
+    const writes = system.authTargets.filter((t) => t.destination !== source).map((t) => t.label);
+    say(
+      source === 'mal' && system.mal
+        ? `Sandbox MyAnimeList (SOURCE=mal), ${system.sandboxNotes.mal ?? `user "${system.mal.state.user.name}"`} → sandbox ${writes.join(' and ')}`
+        : `Sandbox AniList user "${system.config.base.ANILIST_USERNAME}" → sandbox ${writes.join(' and ')}`,
+    );
     const mail = await system.runMailer();
     if (!mail.sent) throw new Error(`the reauth mailer sent nothing: ${mail.why}`);
     const until = mail.destinations.find((d) => d.linkExpiresAt)?.linkExpiresAt;
@@ -52,7 +60,10 @@ async function demo(): Promise<void> {
     if (!report) throw new Error(`no sync ran after the authorization${errors.length ? `: ${errors.join('; ')}` : ''}`);
     say('3. Tokens stored; the first (full) sync:\n');
     console.log(formatReport(report, { maxLines: 100 }));
-    console.log(JSON.stringify({ report, mal: system.mal?.state.listResponse() }));
+    const trakt = system.trakt
+      ? { history: system.trakt.state.history(), ratings: system.trakt.state.ratings() }
+      : undefined;
+    console.log(JSON.stringify({ report, mal: system.mal?.state.listResponse(), trakt }));
   } finally {
     await system.close();
   }

@@ -8,12 +8,15 @@ export const MIN_INTERVAL_MS = 1_000;
 
 /**
  * The local stand-in for the EventBridge schedules. Like the worker's reserved concurrency of 1,
- * a tick that arrives while the previous run is still going is skipped, never overlapped.
+ * a tick that arrives while the previous run is still going is skipped, never overlapped. An
+ * event that must not be lost (an authorization just completed: Lambda retries a throttled async
+ * invocation) asks for one more run after the current one instead; several such asks coalesce.
  */
 export class IntervalScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  private followUp = false;
   skipped = 0;
 
   constructor(
@@ -43,13 +46,19 @@ export class IntervalScheduler {
   }
 
   /**
-   * Runs the job now unless a run is in progress (then resolves when that run ends). After
-   * `stop()` nothing new starts: a late event must not begin a run during shutdown.
+   * Runs the job now unless a run is in progress: then a plain tick is skipped and resolves when
+   * that run ends, and a `queueIfBusy` tick runs the job once more right after it (resolving when
+   * that follow-up ends). After `stop()` nothing new starts: a late event must not begin a run
+   * during shutdown.
    */
-  tick(): Promise<void> {
+  tick(options: { queueIfBusy?: boolean } = {}): Promise<void> {
     if (this.running) {
-      this.skipped++;
-      return this.running;
+      if (!options.queueIfBusy) {
+        this.skipped++;
+        return this.running;
+      }
+      this.followUp = true;
+      return this.running.then(() => this.running ?? Promise.resolve());
     }
     if (this.stopped) return Promise.resolve();
     this.running = Promise.resolve()
@@ -60,6 +69,10 @@ export class IntervalScheduler {
       )
       .finally(() => {
         this.running = undefined;
+        if (this.followUp) {
+          this.followUp = false;
+          void this.tick();
+        }
       });
     return this.running;
   }

@@ -1,13 +1,13 @@
 import type { RunReport } from '../shared/sync/report';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
-import { describeForConsole, localReport } from './console';
+import { describeForConsole, listWords, localReport } from './console';
 import { startLocalSystem } from './system';
 
 const USAGE = `usage: npm run sync -- [--dry-run] [--full] [--json]
 
 One sync run, then exit.
-  --dry-run  print the plan; write nothing to MyAnimeList
-  --full     compare the whole list, not only recent AniList changes
+  --dry-run  print the plan (and Trakt's mapping review, entry by entry); write nothing
+  --full     compare the whole list, not only recent changes to it
   --json     print the run report as one JSON line
 
 Real mode (a destination's client id set, e.g. MAL_CLIENT_ID): syncs your real accounts with the
@@ -18,9 +18,10 @@ running \`npm start\`).`;
 
 /**
  * `npm run sync -- [--dry-run] [--full] [--json]`: one sync run. `--dry-run` prints the plan and
- * writes nothing. In sandbox mode a fresh sandbox MAL account is authorized automatically, since
- * there is no one to click a link. It never emails: its inbox is gone when it exits, and the mailer
- * would remember the email as sent and hold back the one `npm start` should show.
+ * writes nothing. In sandbox mode fresh sandbox accounts (each destination's, and MyAnimeList's
+ * when it is the source) are authorized automatically, since there is no one to click a link. It
+ * never emails: its inbox is gone when it exits, and the mailer would remember the email as sent
+ * and hold back the one `npm start` should show.
  */
 async function syncOnce(): Promise<void> {
   quietSdkWarnings();
@@ -50,16 +51,21 @@ async function syncOnce(): Promise<void> {
     if (sandbox) await system.authorizeSandboxes();
     await system.runSync({ full: args.includes('--full'), dryRun: args.includes('--dry-run') });
     if (!report) throw new Error('the sync run produced no report');
+    const waiting = report.destinations.filter((d) => d.status === 'reauth_required').map((d) => d.label);
     const authorizeHint =
-      'MyAnimeList is not authorized for this mirror yet (or no longer). Run `npm start`: it emails the link\n' +
-      'to its local inbox and prints it; approve on MAL, and it syncs at once. No email was sent by this run.';
+      `${waiting.join(' and ') || 'A destination'} is not authorized for this mirror yet (or no longer). Run \`npm start\`: it\n` +
+      'emails the links to its local inbox and prints them; approve, and it syncs at once' +
+      `${waiting.includes('Trakt') ? ' (or connect Trakt with `npm run authorize -- trakt`)' : ''}. No email was sent by this run.`;
     if (json) {
       console.log(JSON.stringify(report));
       if (report.status === 'reauth_required') console.error(authorizeHint);
     } else {
       if (sandbox) {
         console.log(
-          '(sandbox mode: a fresh sandbox AniList and MAL, authorized automatically; not the sandbox of a running `npm start`)\n',
+          `(sandbox mode: a fresh sandbox ${listWords([
+            system.config.base.SOURCE === 'mal' ? 'MyAnimeList (the list read, SOURCE=mal)' : 'AniList',
+            ...report.destinations.map((d) => d.label),
+          ])}, authorized automatically; not the sandboxes of a running \`npm start\`)\n`,
         );
       }
       console.log(localReport(report, { mailed: false, maxLines: 200 }));

@@ -1,4 +1,4 @@
-import { loadCallbackConfig, loadMailerConfig, loadWorkerConfig } from '../../shared/destinations';
+import { DESTINATION_MODULES, loadCallbackConfig, loadMailerConfig, loadWorkerConfig } from '../../shared/destinations';
 import { ConfigError } from '../../shared/errors';
 import { describeMode, type LocalConfig, LocalConfigError, urlHost } from '../config';
 import { SANDBOX_STAND_INS } from './sandboxes';
@@ -38,7 +38,7 @@ export function handlerEnv(options: EnvOptions, wiring: EnvWiring): Record<strin
   if (wiring.sandbox) {
     Object.assign(env, {
       DESTINATIONS: sandboxDestinationKeys(options.env).join(','),
-      SOURCE: 'anilist',
+      // SOURCE is the user's: with SOURCE=mal the list is read from the sandbox MyAnimeList.
       ANILIST_URL: wiring.sandbox.anilistUrl,
       // The sandbox serves exactly one user: the fixture's. An ANILIST_TOKEN set in sandbox mode
       // (any value) is that user's token there, so private entries, MIRROR_PRIVATE and PRUNE can be tried.
@@ -53,16 +53,47 @@ export function handlerEnv(options: EnvOptions, wiring: EnvWiring): Record<strin
         : {}),
       ...wiring.sandbox.destinations,
     });
+  } else if (!options.env.DESTINATIONS?.trim()) {
+    const configured = configuredDestinationKeys(options.env);
+    if (configured.length > 0) env.DESTINATIONS = configured.join(',');
   }
   return env;
 }
 
-/** The destinations a sandbox run mirrors to: DESTINATIONS when set, otherwise every one with a sandbox. */
+/**
+ * Real mode without DESTINATIONS mirrors to every destination whose app is configured
+ * (MAL_CLIENT_ID, TRAKT_CLIENT_ID), the source excepted: setting up Trakt alone must not make the
+ * default destination, MAL, ask for its own client id.
+ */
+export function configuredDestinationKeys(env: Readonly<Record<string, string | undefined>>): string[] {
+  const source = env.SOURCE?.trim().toLowerCase() || 'anilist';
+  return Object.values(DESTINATION_MODULES)
+    .filter((m) => m.key !== source && Boolean(env[m.credentialSetting]?.trim()))
+    .map((m) => m.key);
+}
+
+/** Where the list is read from (SOURCE, default anilist), as the handlers will read the setting. */
+export function sourceKey(env: Readonly<Record<string, string | undefined>>): string {
+  return env.SOURCE?.trim() || 'anilist';
+}
+
+/**
+ * The destinations a sandbox run mirrors to: DESTINATIONS when set, otherwise every one with a
+ * sandbox except the source (SOURCE=mal: MyAnimeList is read, not written).
+ */
 export function sandboxDestinationKeys(env: Readonly<Record<string, string | undefined>>): string[] {
   const chosen = env.DESTINATIONS?.split(',')
     .map((k) => k.trim().toLowerCase())
     .filter(Boolean);
-  return chosen && chosen.length > 0 ? chosen : Object.keys(SANDBOX_STAND_INS);
+  if (chosen && chosen.length > 0) return chosen;
+  const source = sourceKey(env);
+  return Object.keys(SANDBOX_STAND_INS).filter((key) => key !== source);
+}
+
+/** The stand-ins a sandbox run starts (in SANDBOX_STAND_INS order): its destinations', and the source's when it has one (SOURCE=mal). */
+export function sandboxStandInKeys(env: Readonly<Record<string, string | undefined>>): string[] {
+  const wanted = new Set([...sandboxDestinationKeys(env), sourceKey(env)]);
+  return Object.keys(SANDBOX_STAND_INS).filter((key) => wanted.has(key));
 }
 
 /**
@@ -75,7 +106,7 @@ export function checkLocalSystemConfig(options: EnvOptions): void {
   const placeholder = 'http://127.0.0.1/';
   const destinations = Object.assign(
     {},
-    ...sandboxDestinationKeys(options.env).map((key) => SANDBOX_STAND_INS[key]?.envFor(placeholder, options.env)),
+    ...sandboxStandInKeys(options.env).map((key) => SANDBOX_STAND_INS[key]?.envFor(placeholder, options.env)),
   ) as Record<string, string | undefined>;
   const env = handlerEnv(options, {
     callbackUrl: `http://${urlHost(local.LOCAL_HOST)}:${local.LOCAL_CALLBACK_PORT || 3000}/callback`,
@@ -93,8 +124,24 @@ export function checkLocalSystemConfig(options: EnvOptions): void {
   }
   if (issues.size === 0) return;
   const note = options.sandbox
-    ? undefined
+    ? sandboxNote(options.env, env.DESTINATIONS)
     : `Real mode, because ${describeMode(local, options.env)}: these settings are needed to sync your real ` +
       'accounts (see .env.example). To run the offline sandbox instead, set SANDBOX=true.';
   throw new LocalConfigError([...issues], note);
+}
+
+/**
+ * The way out of a sandbox configuration error the user can fix in one setting: a MAL source that
+ * DESTINATIONS also names as a destination.
+ */
+function sandboxNote(
+  env: Readonly<Record<string, string | undefined>>,
+  destinations: string | undefined,
+): string | undefined {
+  if (sourceKey(env) !== 'mal' || !destinations?.split(',').includes('mal')) return undefined;
+  const others = Object.keys(SANDBOX_STAND_INS).filter((key) => key !== 'mal');
+  return (
+    `With SOURCE=mal the sandbox MyAnimeList is the list that is read: set DESTINATIONS=${others.join(',')}, ` +
+    `or leave DESTINATIONS unset (sandbox mode then mirrors to ${others.map((key) => SANDBOX_STAND_INS[key]?.label ?? key).join(' and ')}).`
+  );
 }

@@ -87,6 +87,8 @@ export interface LocalSystem {
   readonly datasets?: DatasetServer;
   /** Where each sandboxed destination's stand-in listens, by destination key. */
   readonly sandboxUrls: Readonly<Record<string, string>>;
+  /** What a stand-in's user list is, in words, by destination key (the source's: SOURCE=mal). */
+  readonly sandboxNotes: Readonly<Record<string, string>>;
   readonly s3: S3Emulator;
   readonly ses: SesEmulator;
   readonly bus: LocalEventBus;
@@ -100,8 +102,9 @@ export interface LocalSystem {
   /** The reauth mailer's handler, as the daily schedule (default) or a rule would invoke it. */
   runMailer(event?: MailerEvent): Promise<ReauthCheckResult>;
   /**
-   * Sandbox mode: stores tokens for every sandboxed destination as if its user had approved, for
-   * runs with no one to click a link (`npm run sync`, benchmarks).
+   * Sandbox mode: stores tokens for every sandboxed provider (the destinations, and MyAnimeList as
+   * the source with SOURCE=mal) as if its user had approved, for runs with no one to click a link
+   * (`npm run sync`, benchmarks).
    */
   authorizeSandboxes(): Promise<void>;
   /** Whether each provider has to be authorized (from its stored tokens), by destination key. */
@@ -230,7 +233,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     bus.route({
       onReauthRequired: (detail) =>
         options.sendReauthMail === false ? Promise.resolve() : runMailer({ 'detail-type': 'Reauth Required', detail }),
-      onAuthorizationCompleted: () => syncSchedule.tick(),
+      // Approving a second destination while the first one's sync runs must still start its sync.
+      onAuthorizationCompleted: () => syncSchedule.tick({ queueIfBusy: true }),
     });
     shutdown = async () => {
       await mailSchedule.stop();
@@ -263,6 +267,9 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       ...(trakt ? { trakt } : {}),
       ...(servers.datasets ? { datasets: servers.datasets } : {}),
       sandboxUrls: Object.fromEntries(Object.entries(servers.standIns).map(([key, s]) => [key, s.url])),
+      sandboxNotes: Object.fromEntries(
+        Object.entries(servers.standIns).flatMap(([key, s]) => (s.note ? [[key, s.note]] : [])),
+      ),
       s3,
       ses,
       bus,

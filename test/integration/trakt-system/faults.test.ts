@@ -77,7 +77,9 @@ describe('Trakt faults during a sync', () => {
     expect(trakt.failures.length).toBeGreaterThan(0);
     for (const failure of trakt.failures) {
       expect(failure).toMatchObject({ permanent: false, target: expect.stringMatching(/^Trakt (show|movie) /) });
-      expect(failure.error).toMatch(/^3 tries got no clear answer from Trakt \(last: .*HTTP 429.*\); left for the next run/);
+      expect(failure.error).toMatch(
+        /^3 tries got no clear answer from Trakt \(last: .*HTTP 429.*\); left for the next run/,
+      );
     }
     expect(trakt.retryQueue).toBe(new Set(trakt.failures.map((f) => f.title)).size);
     // The console report says it, entry by entry.

@@ -189,22 +189,27 @@ async function main(): Promise<void> {
   if (withMal) progress(`planning ${count(PLANNING_ENTRIES)} entries (${PLANNING_RUNS} runs)`);
   const planning = withMal ? await benchPlanning(PLANNING_ENTRIES, SEED, PLANNING_RUNS) : [];
 
+  // How the deployed worker runs, as a function of its memory size (the same for MAL and Trakt cases).
+  const workerRun = (memoryMb: number) => ({
+    workerFile: worker.file,
+    budgetMs: floorSettings.workerTimeoutMs,
+    deployedEnv: {
+      DEADLINE_SAFETY_MS: String(infraSafetyMs),
+      FULL_SYNC_INTERVAL_HOURS: String(DEFAULTS.fullSyncIntervalHours),
+    },
+    workerExecArgv: [
+      ...nodeOptions,
+      ...lambdaHeapFlags(memoryMb),
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+    ],
+    memoryMb,
+  });
+
   // ---- sync runs: at the deployed memory size, then the first sync of the largest list at Lambda's smallest
   const syncRun = (memoryMb: number, runSizes: readonly number[], firstRunOnly: boolean) =>
     runSyncBench({
       sizes: runSizes,
-      workerFile: worker.file,
-      budgetMs: floorSettings.workerTimeoutMs,
-      deployedEnv: {
-        DEADLINE_SAFETY_MS: String(infraSafetyMs),
-        FULL_SYNC_INTERVAL_HOURS: String(DEFAULTS.fullSyncIntervalHours),
-      },
-      workerExecArgv: [
-        ...nodeOptions,
-        ...lambdaHeapFlags(memoryMb),
-        ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-      ],
-      memoryMb,
+      ...workerRun(memoryMb),
       firstRunOnly,
       seed: SEED,
       onSystem: (close) => cleanups.push(close),
@@ -224,18 +229,7 @@ async function main(): Promise<void> {
   const traktRun = (memoryMb: number, runSizes: readonly number[], firstRunOnly: boolean) =>
     runTraktBench({
       sizes: runSizes,
-      workerFile: worker.file,
-      budgetMs: floorSettings.workerTimeoutMs,
-      deployedEnv: {
-        DEADLINE_SAFETY_MS: String(infraSafetyMs),
-        FULL_SYNC_INTERVAL_HOURS: String(DEFAULTS.fullSyncIntervalHours),
-      },
-      workerExecArgv: [
-        ...nodeOptions,
-        ...lambdaHeapFlags(memoryMb),
-        ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-      ],
-      memoryMb,
+      ...workerRun(memoryMb),
       firstRunOnly,
       dailyFull: (size) => size <= fullReconcileMax,
       seed: SEED,

@@ -54,7 +54,8 @@ export interface CaseResult {
   readonly warnings: string[];
 }
 
-export interface SyncBenchOptions {
+/** How the bundled worker runs in a bench case: the deployed settings, at one memory size. */
+export interface WorkerRunOptions {
   readonly sizes: readonly number[];
   /** The bundled `bench/worker.ts`. */
   readonly workerFile: string;
@@ -67,8 +68,11 @@ export interface SyncBenchOptions {
   readonly workerExecArgv: readonly string[];
   /** The Lambda memory size the worker processes play (their heap limits come from it). */
   readonly memoryMb: number;
-  /** Only the first run ever (full, onto an empty MAL list): the worst case for memory. */
+  /** Only the first run ever (full, onto an empty destination): the worst case for memory. */
   readonly firstRunOnly?: boolean;
+}
+
+export interface SyncBenchOptions extends WorkerRunOptions {
   readonly onCase?: (result: CaseResult) => void;
   /** Registers cleanups so a crash or Ctrl-C closes the servers. */
   readonly onSystem?: (close: () => Promise<void>) => void;

@@ -17,7 +17,7 @@ import { systemClock } from '../shared/clock';
 import { CATALOG_KEY } from '../shared/destinations/trakt/catalog';
 import { TRAKT_PAGE_LIMIT } from '../shared/destinations/trakt/client';
 import { silentLogger } from '../shared/log';
-import { runWorker, workerEnv } from './sync-cases';
+import { runWorker, type WorkerRunOptions, workerEnv } from './sync-cases';
 
 /**
  * The Trakt cases of `npm run bench`: a generated list of COMPLETED entries
@@ -142,16 +142,7 @@ export interface TraktListFigures {
   readonly mappingMedia: number;
 }
 
-export interface TraktBenchOptions {
-  readonly sizes: readonly number[];
-  readonly workerFile: string;
-  readonly budgetMs: number;
-  readonly deployedEnv: Readonly<Record<string, string>>;
-  readonly seed: number;
-  readonly workerExecArgv: readonly string[];
-  readonly memoryMb: number;
-  /** Only the first sync onto an empty history (the worst case for memory). */
-  readonly firstRunOnly?: boolean;
+export interface TraktBenchOptions extends WorkerRunOptions {
   /** Which sizes also get the daily full reconcile after the steady state. */
   readonly dailyFull?: (size: number) => boolean;
   /** Where the generated files go (the mapping files are ~40 MB each). */

@@ -64,6 +64,9 @@ const malStandIn: StandIn<MalSandbox> = {
   envFor: (url, env) => ({
     MAL_CLIENT_ID: SANDBOX_MAL_CLIENT_ID,
     MAL_CLIENT_SECRET: undefined,
+    MAL_CLIENT_SECRET_PARAMETER: undefined,
+    // The sandbox has one user of its own: a real account name from .env would refuse its tokens.
+    MAL_USERNAME: undefined,
     MAL_API_URL: `${url.replace(/\/$/, '')}/v2`,
     MAL_OAUTH_URL: `${url.replace(/\/$/, '')}/v1/oauth2`,
     MAL_REQUESTS_PER_MINUTE: env.MAL_REQUESTS_PER_MINUTE ?? '0',
@@ -143,6 +146,7 @@ const traktStandIn: StandIn<TraktSandbox> = {
     TRAKT_CLIENT_ID: SANDBOX_TRAKT_CLIENT_ID,
     TRAKT_CLIENT_SECRET: SANDBOX_TRAKT_CLIENT_SECRET,
     TRAKT_CLIENT_SECRET_PARAMETER: undefined,
+    TRAKT_USERNAME: undefined,
     TRAKT_API_URL: url,
     TRAKT_AUTH_URL: url,
     TRAKT_GETS_PER_MINUTE: env.TRAKT_GETS_PER_MINUTE ?? '0',

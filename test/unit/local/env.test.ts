@@ -87,6 +87,29 @@ describe('sandbox mode: SOURCE is the user’s, and the defaults follow it', () 
     expect(loadCallbackConfig(env).auth.map((d) => d.module.key)).toEqual(['trakt', 'mal']);
   });
 
+  test('account names and secret parameters meant for the real services do not reach the sandboxes', () => {
+    const real = {
+      MAL_USERNAME: 'me_on_mal',
+      TRAKT_USERNAME: 'me-on-trakt',
+      MAL_CLIENT_SECRET_PARAMETER: '/mirror/mal',
+      TRAKT_CLIENT_SECRET_PARAMETER: '/mirror/trakt',
+    };
+    const env = handlerEnv(
+      { local: ephemeralLocalConfig(), env: real, sandbox: true },
+      {
+        ...sandboxWiring,
+        sandbox: {
+          ...sandboxWiring.sandbox,
+          destinations: Object.assign(
+            {},
+            ...Object.values(SANDBOX_STAND_INS).map((s) => s.envFor('http://127.0.0.1:2', real)),
+          ),
+        },
+      },
+    );
+    for (const key of Object.keys(real)) expect(env[key]).toBeUndefined();
+  });
+
   test('DESTINATIONS naming mal with SOURCE=mal is a config error that says what to set', () => {
     let err: unknown;
     try {

@@ -220,16 +220,17 @@ class ApplyProgress {
       if (write.kind === 'remove' && outcome.state === undefined) delete next.mirrored[write.key];
       else next.mirrored[write.key] = this.recordOf(write, outcome.state);
     } else {
+      // A removal has no entry to retry: its failure is never final.
+      const givenUp = write.entry ? this.keepForRetry(write.entry, outcome) : false;
       if (outcome.result === 'failed') {
         report.failures.push({
           key: write.key,
           target: write.target,
           title: write.title,
           error: outcome.error,
-          permanent: outcome.permanent && write.entry !== undefined,
+          permanent: givenUp,
         });
       }
-      if (write.entry) this.keepForRetry(write.entry, outcome);
     }
     if (write.entry) this.open.set(write.entry.id, (this.open.get(write.entry.id) ?? 1) - 1);
     await this.maybeCheckpoint(outcome, maxFetched);
@@ -272,7 +273,11 @@ class ApplyProgress {
     };
   }
 
-  private keepForRetry(entry: SourceEntry, outcome: Exclude<WriteOutcome, { result: 'applied' }>): void {
+  /**
+   * Keeps the entry in the retry list; returns whether this write is given up on (rejected, or
+   * failed `maxAttempts` times): the report's verdict on it, and what lets a full run complete.
+   */
+  private keepForRetry(entry: SourceEntry, outcome: Exclude<WriteOutcome, { result: 'applied' }>): boolean {
     const prior = this.pending.get(entry.id) ?? this.pendingBefore.get(entry.id);
     const sameVersion = prior !== undefined && prior.entry.updatedAt === entry.updatedAt;
     const failed = outcome.result === 'failed';
@@ -280,13 +285,14 @@ class ApplyProgress {
     const maxAttempts = this.input.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     // Of an entry's writes, a retryable failure wins over a rejection: the entry must be tried again.
     const alreadyRetryable = this.pending.has(entry.id) && !this.pending.get(entry.id)?.permanent;
-    const permanent = !alreadyRetryable && failed && (outcome.permanent || attempts >= maxAttempts);
+    const givenUp = failed && (outcome.permanent || attempts >= maxAttempts);
     this.pending.set(entry.id, {
       entry,
       attempts,
       lastError: failed ? outcome.error : 'not attempted before the run stopped',
-      permanent,
+      permanent: !alreadyRetryable && givenUp,
     });
+    return givenUp;
   }
 
   private async maybeCheckpoint(outcome: WriteOutcome, maxFetched: number): Promise<void> {

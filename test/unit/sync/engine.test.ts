@@ -184,6 +184,34 @@ describe('runSync', () => {
     expect(mal.writes).toEqual([{ animeId: 100, fields: { score: 2 } }]);
   });
 
+  test('a write that keeps failing is given up after maxAttempts: reported rejected, and full runs stop', async () => {
+    const { deps, mal, store } = setup(3);
+    const limited: SyncSettings = { ...settings, maxAttempts: 3 };
+    mal.beforeWrite = (id) => {
+      if (id === 101) throw Object.assign(new Error('MAL 503'), { code: 'mal_api_error', retryable: true });
+    };
+    // The first full run is not complete while the write may still go through: the next run is full again.
+    for (const attempt of [1, 2]) {
+      const report = await runSync(deps, limited);
+      expect(malOf(report)).toMatchObject({ mode: 'full', failures: [expect.objectContaining({ permanent: false })] });
+      expect(await malState(store)).toMatchObject({ fullSyncPending: true, pending: [{ attempts: attempt }] });
+    }
+    const last = await runSync(deps, limited);
+    expect(malOf(last)).toMatchObject({
+      mode: 'full',
+      failures: [expect.objectContaining({ key: '101', permanent: true })],
+    });
+    expect(await malState(store)).toMatchObject({
+      fullSyncPending: false,
+      pending: [{ attempts: 3, permanent: true }],
+    });
+    // Given up: the next run is incremental and does not try it again until the entry changes.
+    mal.writes = [];
+    const quiet = await runSync(deps, limited);
+    expect(malOf(quiet).mode).toBe('incremental');
+    expect(mal.writes).toEqual([]);
+  });
+
   test('a run stops before its deadline and the next one resumes, writing nothing twice', async () => {
     const { deps, mal, anilist, clock } = setup(10);
     mal.beforeWrite = () => clock.advance(1000);

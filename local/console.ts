@@ -72,7 +72,7 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
       }`;
     lines.push(
       ...wrap(
-        `SANDBOX MODE, because ${options.mode}: local sandbox ${listWords([source?.label ?? 'AniList', ...destinations.map((t) => t.label)])} services stand in ` +
+        `SANDBOX MODE, because ${options.mode}: local sandbox ${listWords([sourceLabel, ...destinations.map((t) => t.label)])} services stand in ` +
           'for the real ones, and nothing leaves this machine. ' +
           (source
             ? `SOURCE=${sourceKey}: the list is read from the sandbox ${source.label} and mirrored to ${listWords(destinations.map((t) => `the sandbox ${t.label}`))}. `

@@ -66,7 +66,7 @@ export function handlerEnv(options: EnvOptions, wiring: EnvWiring): Record<strin
  * default destination, MAL, ask for its own client id.
  */
 export function configuredDestinationKeys(env: Readonly<Record<string, string | undefined>>): string[] {
-  const source = env.SOURCE?.trim().toLowerCase() || 'anilist';
+  const source = sourceKey(env);
   return Object.values(DESTINATION_MODULES)
     .filter((m) => m.key !== source && Boolean(env[m.credentialSetting]?.trim()))
     .map((m) => m.key);

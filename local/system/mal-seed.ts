@@ -1,7 +1,7 @@
 import { loadAnimeIdsFromFile } from '../../shared/anime-ids/load';
 import { type MappingOptions, mapEntry } from '../../shared/destinations/mal/mapping';
 import type { SourceEntry } from '../../shared/sync/source';
-import type { SandboxEntry } from '../sandbox/anilist';
+import { preferredTitle, type SandboxEntry } from '../sandbox/anilist';
 import type { SandboxAnime } from '../sandbox/mal/catalogue';
 import { malDateTime } from '../sandbox/mal/store';
 
@@ -59,7 +59,7 @@ export function malCatalogueFrom(
   for (const { media } of entries) {
     const malId = media ? (media.idMal ?? datasetIds.get(media.id)) : undefined;
     if (!media || malId === undefined || seen.has(malId)) continue;
-    const title = media.title.romaji ?? media.title.english ?? media.title.native ?? `Anime #${malId}`;
+    const title = preferredTitle(media, 'ROMAJI') ?? `Anime #${malId}`;
     const mediaType = malMediaType(media.format);
     seen.set(malId, {
       id: malId,
@@ -79,7 +79,7 @@ function asSourceEntry(entry: SandboxEntry): SourceEntry | undefined {
     id: entry.id,
     mediaId: entry.mediaId,
     idMal: media.idMal,
-    title: media.title.romaji ?? media.title.english ?? media.title.native ?? `AniList #${entry.mediaId}`,
+    title: preferredTitle(media, 'ROMAJI') ?? `AniList #${entry.mediaId}`,
     status: entry.status,
     score: entry.score,
     progress: entry.progress,

@@ -1,8 +1,8 @@
 import { generateAniListEntries, startAniListSandbox } from '../local/sandbox/anilist';
 import { createAniListClient } from '../shared/anilist/client';
 import type { AniListEntry } from '../shared/anilist/types';
-import type { ComparableMalState, MappingOptions } from '../shared/destinations/mal/mapping';
-import { type MalPlan, type MalUpdatePayload, planMal } from '../shared/destinations/mal/planner';
+import { applyFields, type ComparableMalState, type MappingOptions } from '../shared/destinations/mal/mapping';
+import { type MalPlan, type MalUpdatePayload, malKey, planMal } from '../shared/destinations/mal/planner';
 import { median } from './stats';
 
 export interface PlanningFigures {
@@ -36,16 +36,7 @@ export async function benchPlanning(count: number, seed: number, runs: number): 
   const known = new Map<string, ComparableMalState>();
   for (const w of first.plan.writes) {
     const { malId, fields } = w.payload as MalUpdatePayload;
-    known.set(String(malId), {
-      status: fields.status ?? 'plan_to_watch',
-      is_rewatching: fields.is_rewatching ?? false,
-      score: fields.score ?? 0,
-      num_watched_episodes: fields.num_watched_episodes ?? 0,
-      num_times_rewatched: fields.num_times_rewatched ?? 0,
-      comments: fields.comments ?? '',
-      start_date: fields.start_date ?? '',
-      finish_date: fields.finish_date ?? '',
-    });
+    known.set(malKey(malId), applyFields(undefined, fields));
   }
   const second = measure(
     `planMal, ${count.toLocaleString('en-US')} entries, MAL matches`,

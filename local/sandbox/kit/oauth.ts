@@ -76,7 +76,8 @@ export interface CodeRequest {
   readonly clientId: string;
   /** The redirect_uri the authorize request carried; when set, the exchange must repeat it exactly. */
   readonly redirectUri: string | undefined;
-  readonly challenge: string;
+  /** Undefined: the client sent no PKCE, and the exchange ignores any verifier. */
+  readonly challenge: string | undefined;
   readonly method: PkceMethod;
 }
 
@@ -205,9 +206,11 @@ export class OAuthServer {
       if (exchange.redirectUri === undefined) return 'missing_redirect_uri';
       if (exchange.redirectUri !== record.redirectUri) return 'redirect_uri_mismatch';
     }
-    if (!exchange.verifier) return 'missing_verifier';
-    if (!isPkceString(exchange.verifier)) return 'malformed_verifier';
-    if (!pkceMatches(record.challenge, record.method, exchange.verifier)) return 'verifier_mismatch';
+    if (record.challenge !== undefined) {
+      if (!exchange.verifier) return 'missing_verifier';
+      if (!isPkceString(exchange.verifier)) return 'malformed_verifier';
+      if (!pkceMatches(record.challenge, record.method, exchange.verifier)) return 'verifier_mismatch';
+    }
     return undefined;
   }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type Exchange, escapeHtml, json, type Reply } from '../kit/http';
 import { type CodeProblem, consentPage, decisionOf, isPkceString } from '../kit/oauth';
 import type { TraktContext } from './context';
@@ -28,10 +27,6 @@ import { empty, forbidden } from './replies';
 
 /** The redirect URI of apps that show the code to the user instead of redirecting. */
 const OOB_REDIRECT = 'urn:ietf:wg:oauth:2.0:oob';
-
-/** Without PKCE from the client (when allowed), the server pairs the code with a challenge of its own. */
-const SERVER_VERIFIER = 'sandbox-server-side-pkce-verifier-for-clients-without-pkce';
-const SERVER_CHALLENGE = createHash('sha256').update(SERVER_VERIFIER).digest('base64url');
 
 // ---- authorization-code flow ----
 
@@ -139,10 +134,9 @@ function decide(ctx: TraktContext, form: URLSearchParams): Reply {
   const code = ctx.oauth.issueCode({
     clientId: request.clientId,
     redirectUri: request.redirectUri,
-    challenge: request.challenge ?? SERVER_CHALLENGE,
+    challenge: request.challenge,
     method: 'S256',
   });
-  if (request.challenge === undefined) ctx.serverPkceCodes.add(code);
   return backToApp(request.redirectUri, { code }, request.state);
 }
 
@@ -173,10 +167,9 @@ function codeGrant(ctx: TraktContext, body: Record<string, unknown>, clientId: s
     code,
     clientId,
     redirectUri: stringField(body, 'redirect_uri'),
-    verifier: ctx.serverPkceCodes.has(code) ? SERVER_VERIFIER : stringField(body, 'code_verifier'),
+    verifier: stringField(body, 'code_verifier'),
   });
   if (!outcome.ok) return codeProblem(ctx, outcome.problem);
-  ctx.serverPkceCodes.delete(code);
   return tokenBody(ctx.apps.record(outcome.grant));
 }
 

@@ -360,9 +360,18 @@ export class OAuthServer {
     return this.decide(userCode, 'denied');
   }
 
-  private decide(userCode: string, decision: 'approved' | 'denied'): boolean {
+  /** The client that asked for a user code (however the user typed it), live or not; undefined when none did. */
+  clientOfUserCode(userCode: string): string | undefined {
+    return this.deviceOfUserCode(userCode)?.clientId;
+  }
+
+  private deviceOfUserCode(userCode: string): DeviceRecord | undefined {
     const wanted = userCode.trim().toUpperCase();
-    const record = [...this.devices.values()].find((d) => d.userCode === wanted);
+    return [...this.devices.values()].find((d) => d.userCode === wanted);
+  }
+
+  private decide(userCode: string, decision: 'approved' | 'denied'): boolean {
+    const record = this.deviceOfUserCode(userCode);
     if (record?.decision !== 'pending' || record.expiresAt <= this.now()) return false;
     record.decision = decision;
     return true;

@@ -19,8 +19,6 @@ export interface TraktContext {
   /** undefined when rate limiting is off. */
   readonly rateLimiter: RateLimiter | undefined;
   readonly requestIds: RequestIds;
-  /** User code → the client id that asked for it (the activation page must know the app). */
-  readonly deviceClients: Map<string, string>;
   /** Origins, known once the servers listen. */
   apiOrigin(): string;
   authOrigin(): string;
@@ -60,7 +58,6 @@ export function createTraktContext(options: TraktSandboxOptions, clock: Clock, o
     apps: new AppRegistry(settings, oauth, clock),
     rateLimiter: settings.rateLimits ? new RateLimiter(settings.rateLimits, clock) : undefined,
     requestIds: new RequestIds(),
-    deviceClients: new Map(),
     apiOrigin: () => origins.api,
     authOrigin: () => origins.auth,
   };

@@ -25,7 +25,6 @@ export function deviceCodeReply(ctx: TraktContext, raw: string): Reply {
   if (!app) return tokenError(ctx, 'invalid_client', 'Client authentication failed');
   if (!app.vipOwner) return forbidden();
   const auth = ctx.oauth.startDeviceAuthorization(app.clientId, `${ctx.authOrigin()}${ACTIVATE_PATH}`);
-  ctx.deviceClients.set(auth.userCode, app.clientId);
   return json(200, {
     device_code: auth.deviceCode,
     user_code: auth.userCode,
@@ -75,7 +74,7 @@ export type UserCodeOutcome = 'approved' | 'denied' | 'refused' | 'unknown';
  */
 export function decideUserCode(ctx: TraktContext, userCode: string, decision: 'approve' | 'deny'): UserCodeOutcome {
   const code = userCode.trim().toUpperCase();
-  const clientId = ctx.deviceClients.get(code);
+  const clientId = ctx.oauth.clientOfUserCode(code);
   if (clientId === undefined) return 'unknown';
   if (decision === 'deny') return ctx.oauth.denyUserCode(code) ? 'denied' : 'unknown';
   if (!ctx.apps.approve(clientId).ok) return 'refused';
@@ -111,7 +110,7 @@ export function activateReply(ctx: TraktContext, params: URLSearchParams, form: 
   const decision = decisionOf(form);
   if (!decision) return activationForm(ctx, 400, userCode, 'Approve or deny the code.');
   const outcome = decideUserCode(ctx, userCode, decision);
-  const app = ctx.apps.app(ctx.deviceClients.get(userCode.trim().toUpperCase()))?.name ?? 'The app';
+  const app = ctx.apps.app(ctx.oauth.clientOfUserCode(userCode))?.name ?? 'The app';
   switch (outcome) {
     case 'approved':
       return oauthPage(200, 'Device connected', [`${escapeHtml(app)} can now use your Trakt account.`]);

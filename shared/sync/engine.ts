@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeError, isReauthRequired } from '../errors';
-import { isReauthReason } from '../events';
 import type { Destination } from './destination';
-import { newDestinationReport, reconcileDestination } from './reconcile';
+import { newDestinationReport, publishReauth, reasonOf, reconcileDestination } from './reconcile';
 import { type DestinationReport, overallStatus, type RunReport } from './report';
 import { readSource, type SourceReadResult } from './source';
 import { type DestinationState, initialState, type LoadedState, loadDestinationState } from './state';
@@ -59,7 +58,13 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
   try {
     const participants = await prepare(deps, settings, options, report);
     if (participants.length === 0) return finish(report, deps);
-    const source = await readSourceOnce(deps, settings, participants, options);
+    const source = await readSourceOnce(deps, settings, participants);
+    if (source.escalatedAfter !== undefined) {
+      deps.logger.info('many changes since the last run: reading the whole list instead', {
+        runId: report.runId,
+        changedAtLeast: source.escalatedAfter,
+      });
+    }
     report.source.mode = source.full ? 'full' : 'incremental';
     report.source.fetched = source.read.entries.length;
     report.source.invalid = source.read.invalid.map((i) => ({ ...i }));
@@ -87,7 +92,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     report.error = describeError(err);
     if (isReauthRequired(err)) {
       // The source itself needs the user (a MAL list read with MAL's tokens).
-      await publishSourceReauth(deps, settings, err);
+      await publishReauth(deps, settings.sourceKind ?? 'anilist', reasonOf(err));
       return finish(report, deps, 'reauth_required');
     }
     deps.logger.error('sync run failed', { runId: report.runId, error: report.error });
@@ -128,7 +133,9 @@ async function prepare(
     const state = forUser(load.state, runtime.destination.key, settings.anilistUser);
     if (state.authBlocked && !(await runtime.destination.authorized())) {
       report.destinations.push(waitingForUser(runtime.destination, state));
-      await publishStillWaiting(deps, runtime.destination.key, state.authBlocked.reason);
+      // Every run that skips it still tells the mailer, as the run that found out did: the mailer
+      // decides (and throttles) the email, and a used or expired link is replaced in time.
+      await publishReauth(deps, runtime.destination.key, state.authBlocked.reason);
       continue;
     }
     participants.push({
@@ -146,24 +153,6 @@ function forUser(loaded: LoadedState | undefined, destination: string, user: str
   if (state.anilistUser === user) return state;
   // A different source account: start over rather than diff against someone else's list.
   return { ...initialState(destination, user), mirrored: state.mirrored, lastBackupAt: state.lastBackupAt };
-}
-
-/**
- * Every run that skips a destination still tells the mailer, as the run that found out did: the
- * mailer decides (and throttles) the email, and a link that expired or was used is replaced in
- * time instead of at the next daily check.
- */
-async function publishStillWaiting(deps: SyncDeps, destination: string, reason: string): Promise<void> {
-  try {
-    await deps.events.publishReauthRequired({
-      destination,
-      reason: isReauthReason(reason) ? reason : 'no_tokens',
-      at: new Date(deps.clock.now()).toISOString(),
-    });
-  } catch (err) {
-    // The mailer's daily check catches this case too; do not fail the run over it.
-    deps.logger.warn('could not publish the reauth event', { error: describeError(err) });
-  }
 }
 
 function unreadableState(deps: SyncDeps, destination: Destination, err: unknown): DestinationReport {
@@ -187,26 +176,12 @@ function readSourceOnce(
   deps: SyncDeps,
   settings: SyncSettings,
   participants: readonly Participant[],
-  options: RunOptions,
 ): Promise<SourceReadResult> {
   return readSource(deps.source, settings.anilistUser, {
-    full: options.full === true || participants.some((p) => p.full),
+    full: participants.some((p) => p.full),
     watermark: Math.min(...participants.map((p) => p.state.watermark)),
     now: () => deps.clock.now(),
   });
-}
-
-async function publishSourceReauth(deps: SyncDeps, settings: SyncSettings, err: unknown): Promise<void> {
-  const given = (err as { reason?: unknown } | null)?.reason;
-  try {
-    await deps.events.publishReauthRequired({
-      destination: settings.sourceKind ?? 'anilist',
-      reason: isReauthReason(given) ? given : 'no_tokens',
-      at: new Date(deps.clock.now()).toISOString(),
-    });
-  } catch (publishErr) {
-    deps.logger.warn('could not publish the reauth event', { error: describeError(publishErr) });
-  }
 }
 
 function decideFull(state: DestinationState, settings: SyncSettings, options: RunOptions, now: number): boolean {

@@ -1,5 +1,5 @@
 import { describeError, isReauthRequired } from '../errors';
-import { isReauthReason } from '../events';
+import { isReauthReason, type ReauthReason } from '../events';
 import { KEYS } from '../store/store';
 import type { SyncDeps, SyncSettings } from './deps';
 import type { Destination, DestinationPlan, MirroredRecord, PlannedWrite, WriteOutcome } from './destination';
@@ -85,7 +85,9 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
     return;
   }
 
-  const next: DestinationState = { ...structuredClone(state), mirrored: structuredClone(baseline) };
+  // The records are copied once, from the baseline (the plan's view of them), not also from the state.
+  const { mirrored: _previous, ...rest } = state;
+  const next: DestinationState = { ...structuredClone(rest), mirrored: structuredClone(baseline) };
   delete next.authBlocked;
   for (const target of plan.unchanged) {
     next.mirrored[target.key] = record(target.entry, target.state, next.mirrored[target.key]?.written ?? false);
@@ -340,21 +342,28 @@ async function rememberAuthBlock(input: ReconcileInput, report: DestinationRepor
 }
 
 async function signalReauth(input: ReconcileInput, report: DestinationReport, err: unknown): Promise<void> {
-  const { deps, destination } = input;
-  const given = (err as { reason?: unknown } | null)?.reason;
-  const reason = isReauthReason(given) ? given : 'no_tokens';
   report.status = 'reauth_required';
-  report.reauthReason = reason;
+  report.reauthReason = await publishReauth(input.deps, input.destination.key, reasonOf(err));
+}
+
+/** The reauth reason an auth error carries, if any. */
+export function reasonOf(err: unknown): unknown {
+  return (err as { reason?: unknown } | null)?.reason;
+}
+
+/**
+ * Tells the mailer that `destination` needs the user (an unknown reason is `no_tokens`), and
+ * returns the reason sent. The mailer's daily check catches a lost event too: a failed publish is
+ * logged, never fatal to the run.
+ */
+export async function publishReauth(deps: SyncDeps, destination: string, given: unknown): Promise<ReauthReason> {
+  const reason = isReauthReason(given) ? given : 'no_tokens';
   try {
-    await deps.events.publishReauthRequired({
-      destination: destination.key,
-      reason,
-      at: new Date(deps.clock.now()).toISOString(),
-    });
+    await deps.events.publishReauthRequired({ destination, reason, at: new Date(deps.clock.now()).toISOString() });
   } catch (publishErr) {
-    // The mailer's daily check catches this case too; do not fail the run over it.
     deps.logger.warn('could not publish the reauth event', { error: describeError(publishErr) });
   }
+  return reason;
 }
 
 export function newDestinationReport(destination: Destination, full: boolean, watermark: number): DestinationReport {

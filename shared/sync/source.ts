@@ -1,11 +1,10 @@
-import type { AniListEntry, AniListInvalidEntry, AniListRead, AniListSource } from '../anilist/types';
+import type { AniListEntry, AniListRead, AniListSource } from '../anilist/types';
 
 /**
  * The list the mirror reads from. AniList's entry shape is the common one: a MyAnimeList source
  * (`SOURCE=mal`) converts its entries into it, so destinations see one kind of entry.
  */
 export type SourceEntry = AniListEntry;
-export type InvalidSourceEntry = AniListInvalidEntry;
 export type SourceRead = AniListRead;
 export type SourceReader = AniListSource;
 
@@ -27,8 +26,8 @@ export interface SourceReadResult {
   readonly read: SourceRead;
   /** The read covers the whole list (asked for, or an incremental read that found too many changes). */
   readonly full: boolean;
-  /** Why an incremental read became a full one. */
-  readonly escalated: boolean;
+  /** An incremental read that became a full one: the changes it had found (at least this many). */
+  readonly escalatedAfter?: number;
   /** The highest watermark this read allows (Unix seconds; see `watermarkCeiling`). */
   readonly ceiling: number;
 }
@@ -45,15 +44,15 @@ export async function readSource(
   let startedAt = request.now();
   if (request.full) {
     const read = await source.readAll(user);
-    return { read, full: true, escalated: false, ceiling: watermarkCeiling(read, startedAt) };
+    return { read, full: true, ceiling: watermarkCeiling(read, startedAt) };
   }
   const changed = await source.readChangedSince(user, request.watermark, { maxEntries: INCREMENTAL_READ_LIMIT });
   if (!changed.truncated) {
-    return { read: changed, full: false, escalated: false, ceiling: watermarkCeiling(changed, startedAt) };
+    return { read: changed, full: false, ceiling: watermarkCeiling(changed, startedAt) };
   }
   startedAt = request.now();
   const read = await source.readAll(user);
-  return { read, full: true, escalated: true, ceiling: watermarkCeiling(read, startedAt) };
+  return { read, full: true, escalatedAfter: changed.entries.length, ceiling: watermarkCeiling(read, startedAt) };
 }
 
 /**

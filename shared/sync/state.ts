@@ -184,8 +184,3 @@ function checkRecords(
     }
   }
 }
-
-/** The records' states, for a destination that diffs incremental runs against them. */
-export function knownFromMirrored(mirrored: Readonly<Record<string, MirroredRecord>>): Map<string, unknown> {
-  return new Map(Object.entries(mirrored).map(([key, record]) => [key, record.state]));
-}

@@ -509,9 +509,19 @@ describe('run shape', () => {
     for (let i = 1; i <= 520; i++) anilist.upsert({ ...anilist.entries.get(i)!, progress: 13, updatedAt: 9000 + i });
     anilist.requests = 0;
     mal.writes = [];
-    const report = await runSync(deps, settings);
+    const infos: [string, Record<string, unknown> | undefined][] = [];
+    const logger = {
+      ...silentLogger,
+      info: (message: string, fields?: Record<string, unknown>) => infos.push([message, fields]),
+    };
+    const report = await runSync({ ...deps, logger }, settings);
     expect(report.source.mode).toBe('full');
     expect(malOf(report).mode).toBe('full');
+    // The log says why this run reads everything.
+    expect(infos).toContainEqual([
+      'many changes since the last run: reading the whole list instead',
+      { runId: report.runId, changedAtLeast: INCREMENTAL_READ_LIMIT },
+    ]);
     // 10 pages of the incremental read, then 2 chunks of the full read.
     expect(anilist.requests).toBe(12);
     expect(mal.writes.length).toBe(malOf(report).applied.written);

@@ -15,6 +15,7 @@ import { createTraktAuth } from '../../../shared/destinations/trakt/oauth';
 import type { AttemptInfo } from '../../../shared/http/policy';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { catalogue } from '../trakt-sandbox/fixtures';
+import { CLIENT_ID, CLIENT_SECRET, START } from '../trakt-sandbox/helpers';
 
 /**
  * The Trakt client, OAuth and token provider as production wires them (`shared/destinations/trakt/index.ts`),
@@ -22,11 +23,8 @@ import { catalogue } from '../trakt-sandbox/fixtures';
  * Retry-After, backoff) move the sandbox's time, and no test ever waits on the wall clock.
  */
 
-export const CLIENT_ID = 'sandbox-trakt-client-id';
-export const CLIENT_SECRET = 'sandbox-trakt-client-secret';
-export const REDIRECT = 'http://127.0.0.1:3000/callback';
-/** 2026-03-01 12:00 UTC, as the sandbox's own tests use. */
-export const START = Date.UTC(2026, 2, 1, 12);
+/** The sandbox tests' app credentials, redirect URI and start time (2026-03-01 12:00 UTC). */
+export { CLIENT_ID, CLIENT_SECRET, REDIRECT, START } from '../trakt-sandbox/helpers';
 
 /** One request the client (or OAuth client) handed to `fetch`. */
 export interface SentRequest {

@@ -17,6 +17,8 @@ export interface SandboxRuntimeOptions {
 }
 
 export interface SandboxRuntime extends SandboxServices {
+  /** The AniList sandbox's GraphQL endpoint (`anilist.url`). */
+  readonly anilistUrl: string;
   /** The redirect URI the sandbox OAuth apps accept: the callback `npm start` would use. */
   readonly callbackUrl: string;
   /** The dataset server's `/_sandbox/counters`: every sandbox's counters in one JSON answer. */
@@ -54,7 +56,8 @@ export async function startSandboxRuntime(options: SandboxRuntimeOptions): Promi
       { local, env, callbackUrl, ...(options.clock ? { clock: options.clock } : {}) },
       cleanups,
     );
-    const { anilist, anilistUrl, datasets, standIns } = services;
+    const { anilist, datasets, standIns } = services;
+    const anilistUrl = anilist.url;
     const countersUrl = `${datasets.origin}/_sandbox/counters`;
     const settings: Record<string, string> = {
       ANILIST_URL: anilistUrl,
@@ -91,7 +94,7 @@ export async function startSandboxRuntime(options: SandboxRuntimeOptions): Promi
         ],
       },
     ];
-    return { ...services, callbackUrl, countersUrl, settings, services: listing, close };
+    return { ...services, anilistUrl, callbackUrl, countersUrl, settings, services: listing, close };
   } catch (err) {
     await close();
     throw err;

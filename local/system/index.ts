@@ -156,10 +156,10 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const env = handlerEnv(options, {
       callbackUrl: servers.callbackUrl,
       bucket: servers.s3.bucket,
-      ...(servers.anilist && servers.anilistUrl
+      ...(servers.anilist
         ? {
             sandbox: {
-              anilistUrl: servers.anilistUrl,
+              anilistUrl: servers.anilist.url,
               anilistUser: servers.anilist.store.user.name,
               destinations: standInEnv,
               ...(servers.datasets ? { datasets: servers.datasets.urls } : {}),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../shared/clock';
-import { type LocalConfig, urlHost } from '../config';
+import type { LocalConfig } from '../config';
 import { type S3Emulator, type SesEmulator, startS3Emulator, startSesEmulator } from '../emulators';
 import { type HttpApiHandler, startHttpApiBridge } from '../http-api-bridge';
 import { listeningAs } from '../net/ports';
@@ -33,7 +33,6 @@ export interface Servers {
   readonly datasets?: DatasetServer;
   /** The sandboxed destinations' stand-ins, by destination key. */
   readonly standIns: Readonly<Record<string, StartedStandIn<unknown>>>;
-  readonly anilistUrl?: string;
 }
 
 /**
@@ -108,8 +107,6 @@ export interface SandboxServiceOptions {
 /** The sandbox AniList, the dataset server and every sandboxed destination's stand-in, started. */
 export interface SandboxServices {
   readonly anilist: AniListSandbox;
-  /** Built here rather than taken from the sandbox, which does not bracket an IPv6 host. */
-  readonly anilistUrl: string;
   readonly datasets: DatasetServer;
   /** By destination key: DESTINATIONS (or every destination that has a stand-in), and the source's (SOURCE=mal). */
   readonly standIns: Readonly<Record<string, StartedStandIn<unknown>>>;
@@ -167,5 +164,5 @@ export async function startSandboxServices(
     cleanups.push(() => started.close());
     standIns[key] = started;
   }
-  return { anilist, anilistUrl: `http://${urlHost(host)}:${anilist.port}/`, datasets, standIns };
+  return { anilist, datasets, standIns };
 }

@@ -1,6 +1,6 @@
 import { systemClock } from '../../../shared/clock';
 import { createFaultQueue, withControlEndpoints } from '../kit/faults';
-import { json, type SandboxServer, startSandboxServer } from '../kit/http';
+import { type SandboxServer, startSandboxServer } from '../kit/http';
 import type { TokenInfo } from '../kit/oauth';
 import { createTraktContext, type Origins, type TraktContext } from './context';
 import { decideUserCode, type UserCodeOutcome } from './device-routes';
@@ -196,7 +196,6 @@ export async function startTraktSandbox(options: TraktSandboxOptions = {}): Prom
       host: options.host,
       port,
       handle: withControlEndpoints({ faults, counters: () => counters }, traktHandler(ctx, host, faults, counters)),
-      crashReply: (err) => json(500, { error: 'sandbox_bug', message: (err as Error).message }),
     });
   const auth = await start('auth', options.authPort);
   let api: SandboxServer;

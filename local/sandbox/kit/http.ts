@@ -64,6 +64,18 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<string
   });
 }
 
+/** The media type of a Content-Type header: lower case, without parameters; '' when the header is absent. */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** A form-encoded request body; any other content type reads as an empty form. */
+export function formBody(req: IncomingMessage, body: string): URLSearchParams {
+  return mediaType(req.headers['content-type']) === 'application/x-www-form-urlencoded'
+    ? new URLSearchParams(body)
+    : new URLSearchParams();
+}
+
 /** Numeric character references, which every HTML parser reads the same in text and attributes. */
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

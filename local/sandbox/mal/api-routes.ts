@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type Exchange, json, type Reply } from '../kit/http';
+import { type Exchange, json, mediaType, type Reply } from '../kit/http';
 import type { MalContext } from './context';
 import { nodeOf, parseFieldsParam, projectListStatus, readWriteForm } from './fields';
 import { badRequest, methodNotAllowed, notFound } from './replies';
@@ -127,8 +127,7 @@ function newEntry(ctx: MalContext, animeId: number): StoredEntry | undefined {
 }
 
 function writeListStatus(ctx: MalContext, req: IncomingMessage, animeId: number, body: string): Reply {
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/x-www-form-urlencoded') {
+  if (mediaType(req.headers['content-type']) !== 'application/x-www-form-urlencoded') {
     return badRequest('invalid content type: send application/x-www-form-urlencoded');
   }
   const result = readWriteForm(new URLSearchParams(body), {

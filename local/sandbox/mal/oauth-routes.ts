@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { type Exchange, json, type Reply } from '../kit/http';
+import { type Exchange, formBody, json, type Reply } from '../kit/http';
 import {
   type CodeProblem,
   consentPage,
@@ -241,20 +241,14 @@ function token(ctx: MalContext, req: IncomingMessage, form: URLSearchParams): Re
   });
 }
 
-function formOf(req: IncomingMessage, body: string): URLSearchParams {
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  // OAuth endpoints only read form bodies; anything else reads as an empty form (and fails validation).
-  return contentType === 'application/x-www-form-urlencoded' ? new URLSearchParams(body) : new URLSearchParams();
-}
-
 export function oauthReply(ctx: MalContext, exchange: Exchange, body: string): Reply {
   const { method, req } = exchange;
   const path = exchange.url.pathname;
   if (path === AUTHORIZE_PATH) {
     if (method === 'GET') return authorizePage(ctx, exchange.url.searchParams);
-    if (method === 'POST') return decide(ctx, formOf(req, body));
+    if (method === 'POST') return decide(ctx, formBody(req, body));
     return methodNotAllowed();
   }
-  if (path === TOKEN_PATH) return method === 'POST' ? token(ctx, req, formOf(req, body)) : methodNotAllowed();
+  if (path === TOKEN_PATH) return method === 'POST' ? token(ctx, req, formBody(req, body)) : methodNotAllowed();
   return notFound();
 }

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Reply, text } from '../kit/http';
+import { mediaType, type Reply, text } from '../kit/http';
 import type { TraktApp } from './options';
 import { blockedPage, empty, forbidden } from './replies';
 
@@ -25,7 +25,7 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 export function isJsonContentType(value: string | undefined): boolean {
-  return (value ?? '').split(';')[0]?.trim().toLowerCase() === 'application/json';
+  return mediaType(value) === 'application/json';
 }
 
 export function checkApiHeaders(

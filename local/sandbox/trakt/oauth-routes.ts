@@ -1,4 +1,4 @@
-import { type Exchange, escapeHtml, json, type Reply } from '../kit/http';
+import { type Exchange, escapeHtml, formBody, json, type Reply } from '../kit/http';
 import { type CodeProblem, consentPage, decisionOf, isPkceString } from '../kit/oauth';
 import type { TraktContext } from './context';
 import { activateReply, deviceCodeReply, deviceTokenReply } from './device-routes';
@@ -211,11 +211,6 @@ function revoke(ctx: TraktContext, raw: string): Reply {
   return json(200, {});
 }
 
-function formOf(exchange: Exchange, body: string): URLSearchParams {
-  const contentType = (exchange.req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  return contentType === 'application/x-www-form-urlencoded' ? new URLSearchParams(body) : new URLSearchParams();
-}
-
 /** `/oauth/*` (and the activation page, on the auth host). */
 export function oauthReply(ctx: TraktContext, exchange: Exchange, body: string): Reply {
   const { method } = exchange;
@@ -224,7 +219,7 @@ export function oauthReply(ctx: TraktContext, exchange: Exchange, body: string):
   switch (path) {
     case AUTHORIZE_PATH:
       if (method === 'GET') return authorizePage(ctx, exchange.url.searchParams);
-      return post(() => decide(ctx, formOf(exchange, body)));
+      return post(() => decide(ctx, formBody(exchange.req, body)));
     case TOKEN_PATH:
       return post(() => token(ctx, body));
     case REVOKE_PATH:
@@ -235,7 +230,7 @@ export function oauthReply(ctx: TraktContext, exchange: Exchange, body: string):
       return post(() => deviceTokenReply(ctx, body));
     case ACTIVATE_PATH:
       if (method === 'GET') return activateReply(ctx, exchange.url.searchParams, undefined);
-      return post(() => activateReply(ctx, formOf(exchange, body), formOf(exchange, body)));
+      return post(() => activateReply(ctx, formBody(exchange.req, body), formBody(exchange.req, body)));
     default:
       return empty(404);
   }

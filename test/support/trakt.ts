@@ -1,3 +1,4 @@
+import type { TraktHistoryItemInput } from '../../local/sandbox/trakt';
 import { approveLatestEmail } from '../../local/story';
 import { ManualClock } from '../../shared/clock';
 import type { DestinationReport, RunReport } from '../../shared/sync/report';
@@ -150,6 +151,20 @@ export function holdingsOf(expected: readonly ExpectedPlays[]): Holdings {
     }
   }
   return sortedHoldings(out);
+}
+
+/** A `GET /sync/history`-shaped play of one episode, for `state.setHistory`. */
+export function episodePlay(show: number, season: number, number: number, watchedAt: string | null) {
+  return {
+    watched_at: watchedAt,
+    type: 'episode',
+    show: { ids: { trakt: show } },
+    episode: { season, number },
+  } satisfies TraktHistoryItemInput;
+}
+
+export function moviePlay(movie: number, watchedAt: string | null) {
+  return { watched_at: watchedAt, type: 'movie', movie: { ids: { trakt: movie } } } satisfies TraktHistoryItemInput;
 }
 
 /** Every play the sandbox Trakt holds, from its own state. */

@@ -3,6 +3,7 @@ import { resultOf } from '../../support/reports';
 import {
   authorizeAll,
   episodeKeyOf,
+  episodePlay,
   holdingsOf,
   SAMPLE_TRAKT_PLAYS,
   sampleEntry,
@@ -51,12 +52,7 @@ describe('AniList edits mirrored to Trakt', () => {
     const state = system.trakt!.state;
     state.setHistory([
       ...(state.history() as unknown as TraktHistoryItemInput[]),
-      ...[1, 2, 3].map((number) => ({
-        type: 'episode' as const,
-        watched_at: own,
-        show: { ids: { trakt: JJK } },
-        episode: { season: 1, number },
-      })),
+      ...[1, 2, 3].map((n) => episodePlay(JJK, 1, n, own)),
     ]);
     system.clock.advance(MINUTE);
     const entry = sampleEntry(system, 113415); // Jujutsu Kaisen, CURRENT at 20 of 24

@@ -2,8 +2,10 @@ import { REVIEW_KEY } from '../../../shared/destinations/trakt/destination';
 import {
   approveDestination,
   authorizeAll,
+  episodePlay,
   type Holdings,
   holdingsOf,
+  moviePlay,
   ratingsReported,
   SAMPLE_TRAKT_PLAYS,
   sampleEntry,
@@ -111,20 +113,14 @@ describe('first sync to Trakt (DESTINATIONS=trakt)', () => {
   test('plays and ratings already on Trakt are not added again; the backup keeps them', async () => {
     system = await startTraktSystem();
     const user = '2023-11-01T20:00:00.000Z';
-    const episode = (show: number, season: number, number: number, watched = user) => ({
-      type: 'episode' as const,
-      watched_at: watched,
-      show: { ids: { trakt: show } },
-      episode: { season, number },
-    });
     // The user's own history: part of JJK 2nd Season, all of SnK season 1 at another date, Spirited
     // Away twice, and an episode the AniList list does not complete (Frieren).
     system.trakt!.state.setHistory([
-      ...[25, 26, 27, 28, 29, 30].map((n) => episode(JJK, 1, n)),
-      ...Array.from({ length: 25 }, (_, i) => episode(AOT, 1, i + 1, '2014-01-01T21:00:00.000Z')),
-      { type: 'movie' as const, watched_at: '2011-01-01T20:00:00.000Z', movie: { ids: { trakt: 97 } } },
-      { type: 'movie' as const, watched_at: '2012-01-01T20:00:00.000Z', movie: { ids: { trakt: 97 } } },
-      episode(198225, 1, 1),
+      ...[25, 26, 27, 28, 29, 30].map((n) => episodePlay(JJK, 1, n, user)),
+      ...Array.from({ length: 25 }, (_, i) => episodePlay(AOT, 1, i + 1, '2014-01-01T21:00:00.000Z')),
+      moviePlay(97, '2011-01-01T20:00:00.000Z'),
+      moviePlay(97, '2012-01-01T20:00:00.000Z'),
+      episodePlay(198225, 1, 1, user),
     ]);
     system.trakt!.state.setRatings([
       { type: 'show', rating: 6, rated_at: user, show: { ids: { trakt: 42285 } } },

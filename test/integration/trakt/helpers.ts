@@ -1,9 +1,4 @@
-import {
-  startTraktSandbox,
-  type TraktHistoryItemInput,
-  type TraktSandbox,
-  type TraktSandboxOptions,
-} from '../../../local/sandbox/trakt';
+import { startTraktSandbox, type TraktSandbox, type TraktSandboxOptions } from '../../../local/sandbox/trakt';
 import { createTokenProvider, saveTokensFromAuthorization } from '../../../shared/auth/tokens';
 import { ManualClock } from '../../../shared/clock';
 import {
@@ -23,6 +18,8 @@ import { CLIENT_ID, CLIENT_SECRET, START } from '../trakt-sandbox/helpers';
  * Retry-After, backoff) move the sandbox's time, and no test ever waits on the wall clock.
  */
 
+/** History items for `state.setHistory` (shared with the whole-system tests). */
+export { episodePlay, moviePlay } from '../../support/trakt';
 /** The sandbox tests' app credentials, redirect URI and start time (2026-03-01 12:00 UTC). */
 export { CLIENT_ID, CLIENT_SECRET, REDIRECT, START } from '../trakt-sandbox/helpers';
 
@@ -123,20 +120,6 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     makeClient,
     sentTo: (method, path) => sent.filter((r) => r.method === method && r.url.pathname === path),
   };
-}
-
-/** A `GET /sync/history`-shaped play of one episode, for `state.setHistory`. */
-export function episodePlay(show: number, season: number, number: number, watchedAt: string | null) {
-  return {
-    watched_at: watchedAt,
-    type: 'episode',
-    show: { ids: { trakt: show } },
-    episode: { season, number },
-  } satisfies TraktHistoryItemInput;
-}
-
-export function moviePlay(movie: number, watchedAt: string | null) {
-  return { watched_at: watchedAt, type: 'movie', movie: { ids: { trakt: movie } } } satisfies TraktHistoryItemInput;
 }
 
 /** Settles a promise that should reject, for assertions on the error itself. */

@@ -16,7 +16,7 @@ import {
 } from 'graphql';
 import { type Clock, systemClock } from '../../../shared/clock';
 import { createFaultQueue, type FaultLook, type FaultQueue, sendFault, withControlEndpoints } from '../kit/faults';
-import { type Exchange, json, type Reply, readBody, startSandboxServer, write } from '../kit/http';
+import { bearerOf, type Exchange, json, type Reply, readBody, startSandboxServer, write } from '../kit/http';
 import {
   type AniListFaultRoute,
   type AniListFaultSpec,
@@ -145,9 +145,8 @@ function parseBody(raw: string | undefined): GraphQLBody | undefined {
 
 /** A wrong token fails every request, public ones included (docs/apis.md#anilist-auth). */
 function ownerCheck(req: IncomingMessage, validToken: string | undefined): boolean | 'invalid' {
-  const auth = req.headers.authorization;
-  if (auth === undefined) return false;
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
+  if (req.headers.authorization === undefined) return false;
+  const token = bearerOf(req.headers);
   return token !== undefined && validToken !== undefined && token === validToken ? true : 'invalid';
 }
 

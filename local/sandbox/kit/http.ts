@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { urlHost } from '../../config';
 import { listen } from '../../net/listen';
 
@@ -74,6 +74,11 @@ export function formBody(req: IncomingMessage, body: string): URLSearchParams {
   return mediaType(req.headers['content-type']) === 'application/x-www-form-urlencoded'
     ? new URLSearchParams(body)
     : new URLSearchParams();
+}
+
+/** The token of `Authorization: Bearer <token>` (scheme in any case); undefined when the header is absent or not a bearer. */
+export function bearerOf(headers: IncomingHttpHeaders): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '')?.[1];
 }
 
 /** Numeric character references, which every HTML parser reads the same in text and attributes. */

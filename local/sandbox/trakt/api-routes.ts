@@ -1,9 +1,9 @@
-import type { Exchange, Reply } from '../kit/http';
+import { bearerOf, type Exchange, type Reply } from '../kit/http';
 import { type Json, Rejected } from './bodies';
 import { search, seasons } from './catalogue-routes';
 import type { TraktContext } from './context';
 import type { TraktFaultRoute } from './faults';
-import { bearerOf, checkApiHeaders } from './headers';
+import { checkApiHeaders } from './headers';
 import { history, watched } from './history-read';
 import { addHistory, removeHistory } from './history-write';
 import { jsonObject } from './oauth-common';

@@ -167,6 +167,16 @@ export function moviePlay(movie: number, watchedAt: string | null) {
   return { watched_at: watchedAt, type: 'movie', movie: { ids: { trakt: movie } } } satisfies TraktHistoryItemInput;
 }
 
+/** Trakt show id of Jujutsu Kaisen (TMDB's season 1 holds both AniList seasons). */
+export const JJK_SHOW = 158594;
+
+/** What Trakt holds after `completeJujutsuKaisen`: the oracle plus S1E1–24 at 2026-03-01 noon UTC. */
+export function holdingsAfterJjkCompleted(): Holdings {
+  const expected = holdingsOf(SAMPLE_TRAKT_PLAYS);
+  for (let e = 1; e <= 24; e++) expected[episodeKeyOf(JJK_SHOW, 1, e)] = ['2026-03-01T12:00:00.000Z'];
+  return expected;
+}
+
 /** Every play the sandbox Trakt holds, from its own state. */
 export function traktHoldings(system: TestSystem): Holdings {
   const out: Holdings = {};
@@ -240,4 +250,15 @@ export function sampleEntry(system: TestSystem, mediaId: number) {
   const entry = system.anilist!.store.entries().find((e) => e.mediaId === mediaId);
   if (!entry) throw new Error(`no AniList entry for media ${mediaId}`);
   return entry;
+}
+
+/** The user finishes Jujutsu Kaisen on AniList (sample: CURRENT at 20 of 24): COMPLETED, 24 of 24, on 2026-03-01. */
+export function completeJujutsuKaisen(system: TestSystem): void {
+  const entry = sampleEntry(system, 113415);
+  system.anilist!.store.upsertEntry({
+    id: entry.id,
+    status: 'COMPLETED',
+    progress: 24,
+    completedAt: { year: 2026, month: 3, day: 1 },
+  });
 }

@@ -2,9 +2,12 @@ import type { TraktHistoryItemInput } from '../../../local/sandbox/trakt';
 import { resultOf } from '../../support/reports';
 import {
   authorizeAll,
+  completeJujutsuKaisen,
   episodeKeyOf,
   episodePlay,
+  holdingsAfterJjkCompleted,
   holdingsOf,
+  JJK_SHOW,
   SAMPLE_TRAKT_PLAYS,
   sampleEntry,
   startTraktSystem,
@@ -16,7 +19,6 @@ import {
 } from '../../support/trakt';
 
 const MINUTE = 60_000;
-const JJK = 158594;
 
 /** AniList edits after the first sync: each reaches Trakt as exactly what it changes, and nothing twice. */
 describe('AniList edits mirrored to Trakt', () => {
@@ -52,31 +54,25 @@ describe('AniList edits mirrored to Trakt', () => {
     const state = system.trakt!.state;
     state.setHistory([
       ...(state.history() as unknown as TraktHistoryItemInput[]),
-      ...[1, 2, 3].map((n) => episodePlay(JJK, 1, n, own)),
+      ...[1, 2, 3].map((n) => episodePlay(JJK_SHOW, 1, n, own)),
     ]);
     system.clock.advance(MINUTE);
-    const entry = sampleEntry(system, 113415); // Jujutsu Kaisen, CURRENT at 20 of 24
-    system.anilist!.store.upsertEntry({
-      id: entry.id,
-      status: 'COMPLETED',
-      progress: 24,
-      completedAt: { year: 2026, month: 3, day: 1 },
-    });
+    completeJujutsuKaisen(system); // CURRENT at 20 of 24 until now
     const result = await system.runSync();
     expect(resultOf(result, 'trakt')).toMatchObject({ mode: 'incremental', status: 'ok', written: 1 });
     expect(traktSection(system.reports.at(-1)).writes).toEqual([
       expect.objectContaining({
         key: 'plays:113415',
-        target: `Trakt show ${JJK} S1E4–24`,
+        target: `Trakt show ${JJK_SHOW} S1E4–24`,
         reasons: ['21 plays on S1E4–24 (watched 2026-03-01)'],
       }),
     ]);
     expect(traktPosts(system)).toEqual({ 'POST /sync/history': 1 });
-    const expected = holdingsOf(SAMPLE_TRAKT_PLAYS);
-    for (let e = 1; e <= 24; e++) expected[episodeKeyOf(JJK, 1, e)] = [e <= 3 ? own : '2026-03-01T12:00:00.000Z'];
+    const expected = holdingsAfterJjkCompleted();
+    for (let e = 1; e <= 3; e++) expected[episodeKeyOf(JJK_SHOW, 1, e)] = [own];
     expect(traktHoldings(system)).toEqual(expected);
     // The 2nd season's episodes 25–47, already played, are untouched.
-    for (let e = 1; e <= 47; e++) expect(state.playsOf(JJK, 1, e)).toBe(1);
+    for (let e = 1; e <= 47; e++) expect(state.playsOf(JJK_SHOW, 1, e)).toBe(1);
 
     // And the next run has nothing left to do.
     system.clock.advance(15 * MINUTE);

@@ -3,12 +3,13 @@ import { formatReport } from '../../../shared/sync/report';
 import { resultOf } from '../../support/reports';
 import {
   authorizeAll,
+  completeJujutsuKaisen,
   doubledPlays,
   episodeKeyOf,
   holdingsOf,
+  JJK_SHOW,
   ratingsReported,
   SAMPLE_TRAKT_PLAYS,
-  sampleEntry,
   startTraktSystem,
   type TraktTestSystem,
   traktHoldings,
@@ -18,7 +19,6 @@ import {
 } from '../../support/trakt';
 
 const MINUTE = 60_000;
-const JJK = 158594;
 
 /** Every episode and movie on the sandbox Trakt has at most one play (read from the sandbox's own state). */
 function expectNothingDoubled(system: TraktTestSystem): void {
@@ -132,13 +132,7 @@ describe('Trakt faults during a sync', () => {
     system = await startTraktSystem();
     await authorizeAll(system);
     system.clock.advance(15 * MINUTE);
-    const entry = sampleEntry(system, 113415); // Jujutsu Kaisen → COMPLETED
-    system.anilist!.store.upsertEntry({
-      id: entry.id,
-      status: 'COMPLETED',
-      progress: 24,
-      completedAt: { year: 2026, month: 3, day: 1 },
-    });
+    completeJujutsuKaisen(system);
     system.trakt!.faults.inject({ route: 'last_activities', kind: 429, retryAfterSeconds: 30, times: 4 });
     system.trakt!.resetCounters();
     const failed = await system.runSync();
@@ -153,7 +147,7 @@ describe('Trakt faults during a sync', () => {
     expect(resultOf(next, 'trakt')).toMatchObject({ status: 'ok', written: 1, retryQueue: 0 });
     expectNothingDoubled(system);
     for (let e = 1; e <= 24; e++) {
-      expect(traktHoldings(system)[episodeKeyOf(JJK, 1, e)]).toEqual(['2026-03-01T12:00:00.000Z']);
+      expect(traktHoldings(system)[episodeKeyOf(JJK_SHOW, 1, e)]).toEqual(['2026-03-01T12:00:00.000Z']);
     }
   });
 });

@@ -5,6 +5,7 @@ import {
   episodePlay,
   type Holdings,
   holdingsOf,
+  JJK_SHOW,
   moviePlay,
   ratingsReported,
   SAMPLE_TRAKT_PLAYS,
@@ -17,7 +18,6 @@ import {
   traktSection,
 } from '../../support/trakt';
 
-const JJK = 158594;
 const AOT = 1420;
 
 /**
@@ -48,8 +48,10 @@ describe('first sync to Trakt (DESTINATIONS=trakt)', () => {
 
     // Jujutsu Kaisen 2nd Season: TMDB's season 1 episodes 25–47, never 1–24 or a season 2.
     const state = system.trakt!.state;
-    for (let e = 1; e <= 47; e++) expect([e, state.playsOf(JJK, 1, e)]).toEqual([e, e >= 25 ? 1 : 0]);
-    const jjk2 = state.history().filter((i) => (i.show as { ids: { trakt: number } } | undefined)?.ids.trakt === JJK);
+    for (let e = 1; e <= 47; e++) expect([e, state.playsOf(JJK_SHOW, 1, e)]).toEqual([e, e >= 25 ? 1 : 0]);
+    const jjk2 = state
+      .history()
+      .filter((i) => (i.show as { ids: { trakt: number } } | undefined)?.ids.trakt === JJK_SHOW);
     expect(new Set(jjk2.map((i) => i.watched_at))).toEqual(new Set(['2023-12-28T12:00:00.000Z']));
     // Shingeki no Kyojin Season 3 Part 2: season 3 episodes 13–22 (the fallback's season 4 is refused).
     for (let e = 13; e <= 22; e++) expect(state.playsOf(AOT, 3, e)).toBe(1);
@@ -73,7 +75,7 @@ describe('first sync to Trakt (DESTINATIONS=trakt)', () => {
       expect.arrayContaining([
         expect.objectContaining({
           key: 'plays:145064',
-          target: `Trakt show ${JJK} S1E25–47`,
+          target: `Trakt show ${JJK_SHOW} S1E25–47`,
           reasons: ['23 plays on S1E25–47 (watched 2023-12-28)'],
         }),
         expect.objectContaining({ key: 'plays:104578', reasons: ['10 plays on S3E13–22 (watched 2019-07-01)'] }),
@@ -87,9 +89,9 @@ describe('first sync to Trakt (DESTINATIONS=trakt)', () => {
     // Spot checks by hand: 100 → 10, 80 → 8 on the season when AniList splits the show, 95 → 10.
     expect(ratings).toMatchObject({ 'show:31771': 10, 'season:1420:1': 8, 'season:1420:2': 8, 'movie:97': 10 });
     // A show other AniList entries share, covered in part: not rated, and the report says why.
-    expect(Object.keys(ratings).filter((k) => k.startsWith(`show:${JJK}`) || k.startsWith(`season:${JJK}`))).toEqual(
-      [],
-    );
+    expect(
+      Object.keys(ratings).filter((k) => k.startsWith(`show:${JJK_SHOW}`) || k.startsWith(`season:${JJK_SHOW}`)),
+    ).toEqual([]);
     expect(trakt.notes).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
@@ -116,7 +118,7 @@ describe('first sync to Trakt (DESTINATIONS=trakt)', () => {
     // The user's own history: part of JJK 2nd Season, all of SnK season 1 at another date, Spirited
     // Away twice, and an episode the AniList list does not complete (Frieren).
     system.trakt!.state.setHistory([
-      ...[25, 26, 27, 28, 29, 30].map((n) => episodePlay(JJK, 1, n, user)),
+      ...[25, 26, 27, 28, 29, 30].map((n) => episodePlay(JJK_SHOW, 1, n, user)),
       ...Array.from({ length: 25 }, (_, i) => episodePlay(AOT, 1, i + 1, '2014-01-01T21:00:00.000Z')),
       moviePlay(97, '2011-01-01T20:00:00.000Z'),
       moviePlay(97, '2012-01-01T20:00:00.000Z'),
@@ -137,7 +139,7 @@ describe('first sync to Trakt (DESTINATIONS=trakt)', () => {
     for (const [key, plays] of Object.entries(holdingsOf(SAMPLE_TRAKT_PLAYS))) expected[key] ??= plays;
     expect(traktHoldings(system)).toEqual(expected);
     expect(system.trakt!.state.playsOfMovie({ trakt: 97 })).toBe(2);
-    for (let e = 25; e <= 30; e++) expect(system.trakt!.state.playsOf(JJK, 1, e)).toBe(1);
+    for (let e = 25; e <= 30; e++) expect(system.trakt!.state.playsOf(JJK_SHOW, 1, e)).toBe(1);
     expect(trakt.writes).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ key: 'plays:145064', reasons: ['17 plays on S1E31–47 (watched 2023-12-28)'] }),

@@ -14,7 +14,7 @@ import { resultOf, sectionOf } from '../../support/reports';
 import {
   approveDestination,
   authorizeAll,
-  episodeKeyOf,
+  holdingsAfterJjkCompleted,
   holdingsOf,
   SAMPLE_TRAKT_PLAYS,
   sampleEntry,
@@ -26,7 +26,6 @@ import {
 } from '../../support/trakt';
 
 const MINUTE = 60_000;
-const JJK_SHOW = 158594;
 
 describe('SOURCE=mal in sandbox mode, as a user runs it (`npm start`, `npm run demo`, `npm run sync`)', () => {
   let system: TraktTestSystem;
@@ -123,9 +122,7 @@ describe('SOURCE=mal in sandbox mode, as a user runs it (`npm start`, `npm run d
     expect(resultOf(result, 'trakt')).toMatchObject({ mode: 'incremental', status: 'ok', written: 1 });
     expect(system.reports.at(-1)).toMatchObject({ status: 'ok', source: { kind: 'mal', mode: 'incremental' } });
     expect(system.mal!.counters.requests).toBe(1);
-    const expected = holdingsOf(SAMPLE_TRAKT_PLAYS);
-    for (let e = 1; e <= 24; e++) expected[episodeKeyOf(JJK_SHOW, 1, e)] = ['2026-03-01T12:00:00.000Z'];
-    expect(traktHoldings(system)).toEqual(expected);
+    expect(traktHoldings(system)).toEqual(holdingsAfterJjkCompleted());
   });
 
   test('`npm run sync`: the sandbox authorizes MyAnimeList (the source) and Trakt itself, and the run mirrors', async () => {

@@ -4,8 +4,9 @@ import { resultOf, sectionOf } from '../../support/reports';
 import {
   approveDestination,
   authorizeAll,
+  completeJujutsuKaisen,
   doubledPlays,
-  episodeKeyOf,
+  holdingsAfterJjkCompleted,
   holdingsOf,
   SAMPLE_TRAKT_PLAYS,
   sampleEntry,
@@ -16,7 +17,6 @@ import {
 } from '../../support/trakt';
 
 const MINUTE = 60_000;
-const JJK = 158594;
 
 /** The user disconnects the app on Trakt (every token revoked): the mirror asks again, by email, and resumes. */
 describe('Trakt access revoked → reauthorization', () => {
@@ -29,20 +29,7 @@ describe('Trakt access revoked → reauthorization', () => {
   function editWhileRevoked(): void {
     const steins = sampleEntry(system, 9253);
     system.anilist!.store.upsertEntry({ id: steins.id, score: 70 });
-    const jjk = sampleEntry(system, 113415);
-    system.anilist!.store.upsertEntry({
-      id: jjk.id,
-      status: 'COMPLETED',
-      progress: 24,
-      completedAt: { year: 2026, month: 3, day: 1 },
-    });
-  }
-
-  /** The oracle plus Jujutsu Kaisen's 24 plays. */
-  function expectedAfterEdits() {
-    const expected = holdingsOf(SAMPLE_TRAKT_PLAYS);
-    for (let e = 1; e <= 24; e++) expected[episodeKeyOf(JJK, 1, e)] = ['2026-03-01T12:00:00.000Z'];
-    return expected;
+    completeJujutsuKaisen(system);
   }
 
   test('DESTINATIONS=trakt: reauth_required, a Trakt link by email, and the sync resumes with nothing lost or doubled', async () => {
@@ -95,7 +82,7 @@ describe('Trakt access revoked → reauthorization', () => {
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(sectionOf(resumed!, 'trakt')).toMatchObject({ status: 'ok', failures: [], retryQueue: 0 });
     expect(doubledPlays(system)).toEqual({});
-    expect(traktHoldings(system)).toEqual(expectedAfterEdits());
+    expect(traktHoldings(system)).toEqual(holdingsAfterJjkCompleted());
     expect(traktRatings(system)).toEqual({ ...ratings, 'show:42285': 7 });
   });
 
@@ -134,7 +121,7 @@ describe('Trakt access revoked → reauthorization', () => {
     expect(sectionOf(resumed!, 'trakt')).toMatchObject({ status: 'ok', failures: [], retryQueue: 0 });
     expect(system.mal!.counters.byRoute['PATCH /v2/anime/:id/my_list_status']).toBeUndefined();
     expect(doubledPlays(system)).toEqual({});
-    expect(traktHoldings(system)).toEqual(expectedAfterEdits());
+    expect(traktHoldings(system)).toEqual(holdingsAfterJjkCompleted());
     expect(traktRatings(system)).toEqual({ ...ratings, 'show:42285': 7, 'show:198225': 10 });
   });
 });

@@ -7,28 +7,7 @@ import { BLOCKED_PAGE_HTML, edgeErrorPage, empty, UPGRADE_URL, withAppHeaders } 
  * Which requests a fault applies to (besides `'any'`): `api` and `auth` take every request of
  * their host; the others one route each.
  */
-export type TraktFaultRoute =
-  | 'api'
-  | 'auth'
-  | 'search'
-  | 'seasons'
-  | 'settings'
-  | 'last_activities'
-  | 'history'
-  | 'history_add'
-  | 'history_remove'
-  | 'ratings'
-  | 'ratings_add'
-  | 'ratings_remove'
-  | 'watched'
-  | 'authorize'
-  | 'token'
-  | 'revoke'
-  | 'device_code'
-  | 'device_token'
-  | 'activate';
-
-export const TRAKT_FAULT_ROUTES: readonly TraktFaultRoute[] = [
+const TRAKT_FAULT_ROUTES = [
   'api',
   'auth',
   'search',
@@ -48,7 +27,9 @@ export const TRAKT_FAULT_ROUTES: readonly TraktFaultRoute[] = [
   'device_code',
   'device_token',
   'activate',
-];
+] as const;
+
+export type TraktFaultRoute = (typeof TRAKT_FAULT_ROUTES)[number];
 
 const ROUTES: ReadonlySet<string> = new Set(TRAKT_FAULT_ROUTES);
 

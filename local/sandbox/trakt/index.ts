@@ -1,7 +1,6 @@
 export type { Episode, Movie, Season, Show } from './catalogue';
 export type { UserCodeOutcome } from './device-routes';
 export type { TraktFaultRoute, TraktFaultSpec, TraktFaults } from './faults';
-export { TRAKT_FAULT_ROUTES } from './faults';
 export {
   defaultTraktFixturePath,
   loadTraktFixture,

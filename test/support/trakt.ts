@@ -12,7 +12,7 @@ import { sectionOf } from './reports';
  */
 
 /** 2026-03-02 08:00 UTC: after every sample AniList edit (2025), so the sandbox's own edits are newer. */
-export const TRAKT_TEST_START = Date.UTC(2026, 2, 2, 8, 0, 0);
+const TRAKT_TEST_START = Date.UTC(2026, 2, 2, 8, 0, 0);
 
 export interface TraktTestSystem extends TestSystem {
   readonly clock: ManualClock;
@@ -20,14 +20,9 @@ export interface TraktTestSystem extends TestSystem {
 
 /** The whole local system mirroring to Trakt (`destinations`, default `trakt`), on a ManualClock. */
 export async function startTraktSystem(
-  options: {
-    destinations?: string;
-    env?: Record<string, string>;
-    local?: Record<string, string>;
-    clock?: ManualClock;
-  } = {},
+  options: { destinations?: string; env?: Record<string, string>; local?: Record<string, string> } = {},
 ): Promise<TraktTestSystem> {
-  const clock = options.clock ?? new ManualClock(TRAKT_TEST_START);
+  const clock = new ManualClock(TRAKT_TEST_START);
   const system = await startTestSystem({
     clock,
     env: { DESTINATIONS: options.destinations ?? 'trakt', ...options.env },

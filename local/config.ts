@@ -102,6 +102,15 @@ export function urlHost(host: string): string {
 }
 
 /**
+ * The callback URL `npm start` serves, on LOCAL_HOST and LOCAL_CALLBACK_PORT (3000 when that is 0,
+ * the OS's choice): what the sandbox OAuth apps accept, and what the handlers expect before the
+ * bridge listens.
+ */
+export function defaultCallbackUrl(local: Pick<LocalConfig, 'LOCAL_HOST' | 'LOCAL_CALLBACK_PORT'>): string {
+  return `http://${urlHost(local.LOCAL_HOST)}:${local.LOCAL_CALLBACK_PORT || 3000}/callback`;
+}
+
+/**
  * The SDK warns on every process under Node 20 that future releases need Node 22. Lambda runs 22;
  * locally the warning is noise in front of the instructions the user needs to read.
  */

@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock';
-import { type LocalConfig, urlHost } from './config';
+import { defaultCallbackUrl, type LocalConfig } from './config';
 import { SANDBOX_STAND_INS } from './system/sandboxes';
 import { type SandboxServices, startSandboxServices } from './system/servers';
 
@@ -48,7 +48,7 @@ export async function startSandboxRuntime(options: SandboxRuntimeOptions): Promi
     for (const cleanup of cleanups.reverse()) await cleanup();
     cleanups.length = 0;
   };
-  const callbackUrl = `http://${urlHost(local.LOCAL_HOST)}:${local.LOCAL_CALLBACK_PORT || 3000}/callback`;
+  const callbackUrl = defaultCallbackUrl(local);
   try {
     // Every stand-in: DESTINATIONS chooses what a sync mirrors to, not which sandboxes exist.
     const env = { ...options.env, DESTINATIONS: undefined };

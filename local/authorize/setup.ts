@@ -8,7 +8,7 @@ import { type TraktCallbackConfig, traktCallbackSchema } from '../../shared/dest
 import { createTraktAuth } from '../../shared/destinations/trakt/oauth';
 import { ConfigError } from '../../shared/errors';
 import { S3Store } from '../../shared/store/s3-store';
-import { describeMode, type LocalConfig, LocalConfigError, urlHost } from '../config';
+import { defaultCallbackUrl, describeMode, type LocalConfig, LocalConfigError, urlHost } from '../config';
 import { SANDBOX_STAND_INS, SANDBOX_TRAKT_CLIENT_ID, type StartedStandIn } from '../system/sandboxes';
 import { startStateStore } from '../system/servers';
 import type { DeviceLoginDeps, DeviceLoginProvider } from './device-login';
@@ -191,7 +191,7 @@ async function sandboxTrakt(
     host: local.LOCAL_HOST,
     local: { ...local, SANDBOX_TRAKT_PORT: 0 },
     env: options.env,
-    callbackUrl: `http://${host}:${local.LOCAL_CALLBACK_PORT || 3000}/callback`,
+    callbackUrl: defaultCallbackUrl(local),
     anilistEntries: [],
     ...(options.clock ? { clock: options.clock } : {}),
   });

@@ -1,6 +1,6 @@
 import { DESTINATION_MODULES, loadCallbackConfig, loadMailerConfig, loadWorkerConfig } from '../../shared/destinations';
 import { ConfigError } from '../../shared/errors';
-import { describeMode, type LocalConfig, LocalConfigError, urlHost } from '../config';
+import { defaultCallbackUrl, describeMode, type LocalConfig, LocalConfigError } from '../config';
 import { SANDBOX_STAND_INS } from './sandboxes';
 
 export const LOCAL_BUCKET = 'anilist-mal-mirror-local';
@@ -109,7 +109,7 @@ export function checkLocalSystemConfig(options: EnvOptions): void {
     ...sandboxStandInKeys(options.env).map((key) => SANDBOX_STAND_INS[key]?.envFor(placeholder, options.env)),
   ) as Record<string, string | undefined>;
   const env = handlerEnv(options, {
-    callbackUrl: `http://${urlHost(local.LOCAL_HOST)}:${local.LOCAL_CALLBACK_PORT || 3000}/callback`,
+    callbackUrl: defaultCallbackUrl(local),
     bucket: options.env.STATE_BUCKET ?? LOCAL_BUCKET,
     ...(options.sandbox ? { sandbox: { anilistUrl: placeholder, anilistUser: 'sandbox', destinations } } : {}),
   });

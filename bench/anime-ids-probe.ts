@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { AnimeIdIndex } from '../shared/anime-ids/anime-id-index';
 import { ANIME_IDS_KEYS } from '../shared/anime-ids/cache';
 import { loadAnimeIds } from '../shared/anime-ids/load';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     const { index, source } = await loadAnimeIds({ store, url: a, ...transport });
     const done = figures(started);
     const text = (await store.get(ANIME_IDS_KEYS.anibridgeIndex))!.body;
-    require('node:fs').writeFileSync(b, text);
+    writeFileSync(b, text);
     console.log(
       JSON.stringify({
         mode,

@@ -225,10 +225,11 @@ async function runCase(
   if ((counters.mal ?? 0) !== mal.counters.api) {
     warnings.push(`worker counted ${counters.mal ?? 0} MAL requests, the sandbox answered ${mal.counters.api}`);
   }
+  const malResult = malOf(reply.result);
   return {
     size,
     name,
-    mode: malOf(reply.result).mode,
+    mode: malResult.mode,
     status: String(reply.result.status),
     anilistRequests,
     malRequests,
@@ -240,7 +241,7 @@ async function runCase(
     s3Total: s3.reduce((sum, [, n]) => sum + n, 0),
     differingBefore,
     differingAfter,
-    applied: malOf(reply.result).written + malOf(reply.result).removed,
+    applied: malResult.written + malResult.removed,
     wallMs: reply.wallMs,
     cpuMs: reply.cpuMs.user + reply.cpuMs.system,
     initMs: reply.initMs,

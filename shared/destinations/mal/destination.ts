@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { Destination, DestinationList, DestinationPlan, PlanRequest } from '../../sync/destination';
 import type { SourceEntry } from '../../sync/source';
 import { applyMalWrites } from './apply';
-import { type ComparableMalState, type MappingOptions, toComparable } from './mapping';
+import { type ComparableMalState, type MappingOptions, malIdOf, toComparable } from './mapping';
 import { MAL_SKIP_LABELS, malKey, planMal, planMalRemovals } from './planner';
 import { MAL_STATUSES, type MalListEntry, type MalTarget } from './types';
 import '../../zod-messages';
@@ -79,7 +79,7 @@ async function lookUpMissingIds(
   options: MalDestinationOptions,
 ): Promise<ReadonlyMap<number, number> | undefined> {
   if (!options.datasetIds) return undefined;
-  const missing = entries.filter((e) => e.idMal === null && !options.mapping.idOverrides.has(e.mediaId));
+  const missing = entries.filter((e) => malIdOf(e, { idOverrides: options.mapping.idOverrides }) === undefined);
   return missing.length > 0 ? options.datasetIds(missing.map((e) => e.mediaId)) : undefined;
 }
 

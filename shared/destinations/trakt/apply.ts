@@ -191,8 +191,13 @@ class Applier {
         movie !== undefined ? { type: 'movies' as const, id: movie } : { type: 'shows' as const, id: show! };
       const history = await plays.historyOf(this.deps.client(), scope);
       const ids = ourPlays(history, w.payload);
-      if (ids.length > 0) await this.deps.client().removeHistory({ ids });
-      await plays.reread(this.deps.client(), scope);
+      if (ids.length > 0) {
+        await this.deps.client().removeHistory({ ids });
+        await plays.reread(this.deps.client(), scope);
+      } else {
+        // Nothing of ours was there: the history just read is what Trakt holds.
+        plays.recount(scope, history);
+      }
       await this.settle(w, w.payload.after ? { result: 'applied', state: w.payload.after } : { result: 'applied' });
     }
   }

@@ -50,15 +50,11 @@ export interface CatalogDeps {
   readonly store: ObjectStore;
   readonly client: () => TraktClient;
   readonly clock: Clock;
-  /** TMDB id → Trakt id hints (the fallback dataset), which save a search. */
-  readonly hints?: { readonly show?: (tmdbId: number) => number | undefined };
 }
 
 /** Show and movie lookups, cached; `save()` writes what changed. */
 export class TraktCatalog {
   private dirty = false;
-  /** Requests made for lookups in this run (for reports and benchmarks). */
-  lookups = 0;
 
   private constructor(
     private readonly deps: CatalogDeps,
@@ -79,12 +75,6 @@ export class TraktCatalog {
     return new TraktCatalog(deps, data);
   }
 
-  /** Whether a show lookup for `tmdbId` would need Trakt (for planning within the time budget). */
-  needsLookup(kind: 'show' | 'movie', tmdbId: number, episodes: readonly EpisodeRef[] = []): boolean {
-    const cached = (kind === 'show' ? this.data.shows : this.data.movies)[String(tmdbId)];
-    return this.stale(cached, kind === 'show' ? episodes : []);
-  }
-
   /**
    * The Trakt show Trakt keeps for TMDB show `tmdbId`, or null when Trakt has none. `episodes` are
    * the placement's: a cached show lacking one of them is looked up again (at most daily).
@@ -94,10 +84,8 @@ export class TraktCatalog {
     const cached = this.data.shows[key];
     if (!this.stale(cached, episodes)) return cached && !('missing' in cached) ? cached : null;
     const now = this.deps.clock.now();
-    const hinted = this.deps.hints?.show?.(tmdbId);
-    const trakt = hinted !== undefined ? { id: hinted, title: '', year: null } : await this.search(tmdbId, 'show');
+    const trakt = await this.search(tmdbId, 'show');
     if (trakt === undefined) return this.remember(this.data.shows, key, { missing: true, fetchedAt: now });
-    this.lookups++;
     const seasons = await this.deps.client().seasons(trakt.id);
     const all = seasons.flatMap((s) => (s.episodes ?? []).map((e) => ({ season: s.number, number: e.number })));
     return this.remember(this.data.shows, key, {
@@ -130,7 +118,6 @@ export class TraktCatalog {
     for (const entry of Object.values(this.data.shows)) {
       if (!('missing' in entry) && entry.trakt === traktId && !this.stale(entry, [])) return entry;
     }
-    this.lookups++;
     const seasons = await this.deps
       .client()
       .seasons(traktId)
@@ -183,7 +170,6 @@ export class TraktCatalog {
     tmdbId: number,
     type: 'show' | 'movie',
   ): Promise<{ id: number; title: string; year: number | null } | undefined> {
-    this.lookups++;
     const results = await this.deps.client().searchTmdb(tmdbId, type);
     // Always by type: TMDB ids of shows and movies collide. Exactly one match, or none is taken.
     const matches = results.flatMap((r) => {

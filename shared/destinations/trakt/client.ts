@@ -35,13 +35,6 @@ export const TRAKT_RETRY_POLICY: RetryPolicy = {
   retryOn: [408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524],
 };
 
-/**
- * History writes are never retried by the transport: Trakt appends a play per request and never
- * de-duplicates, and a request whose answer was lost (or came back 429/5xx) may have been applied.
- * The destination re-reads the history before it sends anything again.
- */
-export const TRAKT_HISTORY_WRITE_POLICY: RetryPolicy = { ...TRAKT_RETRY_POLICY, maxAttempts: 1 };
-
 export interface TraktClientOptions extends TransportOptions {
   readonly apiUrl?: string;
   readonly clientId: string;
@@ -92,6 +85,9 @@ export function createTraktClient(options: TraktClientOptions): TraktClient {
     { retry, requestsPerMinute: options.postsPerMinute ?? 60 },
     clock,
   );
+  // History writes are never retried by the transport: Trakt appends a play per request and never
+  // de-duplicates, and a request whose answer was lost (or came back 429/5xx) may have been applied.
+  // The destination re-reads the history before it sends anything again.
   const historyWrites: HttpOptions = { ...posts, retry: { ...retry, maxAttempts: 1 } };
 
   async function send(method: string, path: string, call: CallOptions, token?: string): Promise<ResponseParts> {

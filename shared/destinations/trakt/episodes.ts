@@ -13,7 +13,11 @@ export type CompactEpisodes = Readonly<Record<string, string>>;
 
 export function compactEpisodes(episodes: readonly EpisodeRef[]): CompactEpisodes {
   const bySeason = new Map<number, number[]>();
-  for (const e of episodes) bySeason.set(e.season, [...(bySeason.get(e.season) ?? []), e.number]);
+  for (const e of episodes) {
+    const numbers = bySeason.get(e.season);
+    if (numbers) numbers.push(e.number);
+    else bySeason.set(e.season, [e.number]);
+  }
   const out: Record<string, string> = {};
   for (const [season, numbers] of [...bySeason].sort(([a], [b]) => a - b)) {
     out[String(season)] = ranges([...new Set(numbers)].sort((a, b) => a - b));

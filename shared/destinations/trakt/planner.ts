@@ -16,10 +16,11 @@ import {
   type EpisodeRef,
   episodeKey,
   expandEpisodes,
+  sameEpisodes,
 } from './episodes';
 import { describePlacement, type MappingContext, type Placement, placeEntry, UNPLACED_LABELS, whoIs } from './mapping';
 import type { TraktPlays } from './plays';
-import { isKnownStatus, playsWanted, ratingFor, type TraktRules, watchedAtFor } from './rules';
+import { fullEpisodeCount, isKnownStatus, playsWanted, ratingFor, type TraktRules, watchedAtFor } from './rules';
 import type { WatchedAt } from './types';
 
 /** What the core remembers of an entry's plays on Trakt. */
@@ -132,17 +133,18 @@ export async function planTrakt(input: TraktPlanInput, ctx: PlannerContext): Pro
   const desired: Desired[] = [];
   const ratingOwners = new Map<string, SourceEntry>();
   const ordered = [...input.entries].sort((a, b) => b.updatedAt - a.updatedAt || a.id - b.id);
+  const records = indexRecords(input.mirrored);
   for (const entry of ordered) {
     if (ctx.stopAt && ctx.now() >= ctx.stopAt()) {
       deferred.push(entry);
       continue;
     }
-    const decided = await decide(entry, input, ctx, notes);
+    const decided = await decide(entry, records, ctx, notes);
     if (decided.review) review.push(decided.review);
     if (decided.skip) skipped.push(decided.skip);
     if (decided.desired) desired.push(withOwnRatings(decided.desired, ratingOwners, notes));
   }
-  const plan = await diff(desired, input, ctx);
+  const plan = await diff(desired, input, records, ctx);
   return {
     ...plan,
     skipped,
@@ -163,20 +165,23 @@ export function planTraktRemovals(orphans: readonly Orphan[]): PlannedWrite[] {
         : { op: 'forget' };
       return [{ ...base, target: `Trakt ${indexKeyOf(o.key)}`, payload }];
     }
-    const added = expandEpisodes(state.added);
-    const payload: TraktWritePayload =
-      added.length > 0 || state.movieAdded
-        ? {
-            op: 'remove_plays',
-            ...(state.show !== undefined ? { show: state.show } : {}),
-            ...(state.movie !== undefined ? { movie: state.movie } : {}),
-            episodes: added,
-            ...(state.movieAdded ? { movieTimes: state.movieAdded } : {}),
-            at: state.at,
-          }
-        : { op: 'forget' };
+    const payload: TraktWritePayload = removeOurPlays(state) ?? { op: 'forget' };
     return [{ ...base, target: playsTarget(state.show, state.movie, state.added), payload }];
   });
+}
+
+/** The removal of the plays this system added for a record, or undefined when it added none. */
+function removeOurPlays(state: PlaysState): TraktWritePayload | undefined {
+  const added = expandEpisodes(state.added);
+  if (added.length === 0 && !state.movieAdded) return undefined;
+  return {
+    op: 'remove_plays',
+    ...(state.show !== undefined ? { show: state.show } : {}),
+    ...(state.movie !== undefined ? { movie: state.movie } : {}),
+    episodes: added,
+    ...(state.movieAdded ? { movieTimes: state.movieAdded } : {}),
+    at: state.at,
+  };
 }
 
 /** One entry's decision: its targets, or why it is skipped; and its line in the mapping review. */
@@ -189,7 +194,7 @@ interface Decided {
 /** What one entry should have on Trakt, or why it is skipped. */
 async function decide(
   entry: SourceEntry,
-  input: TraktPlanInput,
+  records: RecordIndex,
   ctx: PlannerContext,
   notes: PlanNote[],
 ): Promise<Decided> {
@@ -204,14 +209,13 @@ async function decide(
   if (!isKnownStatus(entry.status)) return skip('unknown_status', `unknown AniList status "${entry.status}"`);
   const wanted = playsWanted(entry, ctx.rules);
   const rating = ratingFor(entry.score);
-  const hasRecords = recordsOf(input.mirrored).byEntry.has(entry.id);
+  const hasRecords = records.byEntry.has(entry.id);
   if (wanted.kind === 'none' && rating === undefined && !hasRecords) {
     return { review: `${who} → nothing to mirror: ${whyNothing(entry, ctx.rules)}` };
   }
 
   // Ratings and removals need the whole media placed, plays only the episodes watched.
-  const fullCount = entry.format === 'MOVIE' ? 1 : (entry.episodes ?? 0) || entry.progress;
-  const placedAll = await placeEntry(entry, fullCount, ctx.mapping);
+  const placedAll = await placeEntry(entry, fullEpisodeCount(entry), ctx.mapping);
   const reviewLine = describePlacement(entry, placedAll, ctx.mapping.source);
   if (!placedAll.ok) {
     // An entry that cannot be placed keeps whatever records it has (nothing is removed on a guess).
@@ -241,7 +245,7 @@ async function decide(
   }
   if (noPlays && rating === undefined) return { ...skip(noPlays.reason, noPlays.detail), review: reviewLine };
   if (noPlays) notes.push({ title: entry.title, kind: 'no_plays', detail: `rated, but no plays: ${noPlays.detail}` });
-  const ratings = rating === undefined ? [] : ratingTargets(entry, placement, rating, input, ctx, notes);
+  const ratings = rating === undefined ? [] : ratingTargets(entry, placement, rating, records, ctx, notes);
   const keep = noPlays ? [playsKey(entry)] : [];
   return {
     desired: { entry, ...(plays ? { plays } : {}), ratings, ...(keep.length ? { keep } : {}) },
@@ -296,7 +300,7 @@ function ratingTargets(
   entry: SourceEntry,
   placement: Placement,
   rating: number,
-  input: TraktPlanInput,
+  records: RecordIndex,
   ctx: PlannerContext,
   notes: PlanNote[],
 ): { key: string; rating: number }[] {
@@ -312,25 +316,21 @@ function ratingTargets(
   const othersInDataset = show.tmdb
     ? (ctx.mapping.ids?.anilistOnTmdbShow(show.tmdb) ?? []).filter((id: number) => !own.includes(id))
     : [];
-  const othersInList = [...(recordsOf(input.mirrored).entriesOnShow.get(show.trakt) ?? [])].filter(
-    (id) => id !== entry.id,
-  );
+  const othersInList = [...(records.entriesOnShow.get(show.trakt) ?? [])].filter((id) => id !== entry.id);
   const placed = new Set(episodes.map(episodeKey));
   // Placed by the fallback or an override, a show has no TMDB id to ask the dataset who else is on
   // it: the entry is its only one when it covers every regular episode.
-  const regular = expandEpisodes(show.seasons).filter((e) => e.season > 0);
+  const coversAll = (all: readonly EpisodeRef[]) => all.length > 0 && all.every((e) => placed.has(episodeKey(e)));
   const soleInDataset = show.tmdb
     ? othersInDataset.length === 0
-    : regular.length > 0 && regular.every((e) => placed.has(episodeKey(e)));
+    : coversAll(expandEpisodes(show.seasons).filter((e) => e.season > 0));
   if (soleInDataset && othersInList.length === 0) {
     return [{ key: ratingTargetKey(`show:${show.trakt}`), rating }];
   }
-  const bySeason = new Map<number, EpisodeRef[]>();
-  for (const e of expandEpisodes(show.seasons)) bySeason.set(e.season, [...(bySeason.get(e.season) ?? []), e]);
   const targets: { key: string; rating: number }[] = [];
   for (const season of new Set(episodes.map((e) => e.season))) {
-    const all = bySeason.get(season) ?? [];
-    if (all.length > 0 && all.every((e) => placed.has(episodeKey(e)))) {
+    const list = show.seasons[String(season)];
+    if (list !== undefined && coversAll(expandEpisodes({ [season]: list }))) {
       targets.push({ key: ratingTargetKey(`season:${show.trakt}:${season}`), rating });
     } else {
       const covered = describeEpisodes(compactEpisodes(episodes.filter((e) => e.season === season)));
@@ -348,6 +348,7 @@ function ratingTargets(
 async function diff(
   desired: readonly Desired[],
   input: TraktPlanInput,
+  records: RecordIndex,
   ctx: PlannerContext,
 ): Promise<Pick<DestinationPlan, 'writes' | 'unchanged' | 'actual'>> {
   const writes: PlannedWrite[] = [];
@@ -360,7 +361,7 @@ async function diff(
       candidates.push(d);
     }
   }
-  const stale = staleRecords(desired, input.mirrored);
+  const stale = staleRecords(desired, records);
   if (candidates.length === 0 && stale.length === 0 && !input.full) return { writes, unchanged };
   const need = needOf(candidates, stale, input.mirrored, ctx.prune);
   const nothingToRead = need.shows.size === 0 && need.movies.size === 0 && !need.ratings;
@@ -384,7 +385,7 @@ function settledByRecords(d: Desired, mirrored: Readonly<Record<string, Mirrored
     const state = mirrored[d.plays.key]?.state as PlaysState | undefined;
     if (state?.kind !== 'plays') return false;
     if (d.plays.movie !== undefined ? state.movie !== d.plays.movie : state.show !== d.plays.show?.trakt) return false;
-    if (JSON.stringify(state.eps) !== JSON.stringify(compactEpisodes(d.plays.episodes))) return false;
+    if (!sameEpisodes(state.eps, compactEpisodes(d.plays.episodes))) return false;
     if ((state.times ?? 1) !== d.plays.times) return false;
   }
   return d.ratings.every((r) => {
@@ -400,15 +401,11 @@ interface RecordIndex {
   readonly entriesOnShow: Map<number, Set<number>>;
 }
 
-const recordIndexes = new WeakMap<object, RecordIndex>();
-
 /**
  * The records by entry and by show, built once per plan: looking through all of them for each
  * entry made a 5,000-entry full run quadratic (over a minute of CPU).
  */
-function recordsOf(mirrored: Readonly<Record<string, MirroredRecord>>): RecordIndex {
-  const known = recordIndexes.get(mirrored);
-  if (known) return known;
+function indexRecords(mirrored: Readonly<Record<string, MirroredRecord>>): RecordIndex {
   const index: RecordIndex = { byEntry: new Map(), entriesOnShow: new Map() };
   for (const [key, record] of Object.entries(mirrored)) {
     const own = index.byEntry.get(record.anilistEntryId);
@@ -421,7 +418,6 @@ function recordsOf(mirrored: Readonly<Record<string, MirroredRecord>>): RecordIn
       index.entriesOnShow.set(show, entries);
     }
   }
-  recordIndexes.set(mirrored, index);
   return index;
 }
 
@@ -432,12 +428,12 @@ function keysOf(d: Desired): string[] {
 /** Records of planned entries that their targets no longer include (a cleared score, a left COMPLETED…). */
 function staleRecords(
   desired: readonly Desired[],
-  mirrored: Readonly<Record<string, MirroredRecord>>,
+  records: RecordIndex,
 ): { key: string; record: MirroredRecord; entry: SourceEntry }[] {
   const out: { key: string; record: MirroredRecord; entry: SourceEntry }[] = [];
   for (const d of desired) {
     const keep = new Set([...keysOf(d), ...(d.keep ?? [])]);
-    for (const [key, record] of recordsOf(mirrored).byEntry.get(d.entry.id) ?? []) {
+    for (const [key, record] of records.byEntry.get(d.entry.id) ?? []) {
       if (!keep.has(key)) out.push({ key, record, entry: d.entry });
     }
   }
@@ -559,10 +555,11 @@ function playsWrites(
     return writes;
   }
   const count = missing.reduce((n, e) => n + e.times, 0);
+  const adding = compactEpisodes(missing);
   writes.push({
     ...base,
-    target: playsTarget(showId, undefined, compactEpisodes(missing)),
-    reasons: [describeAdd(count, describeEpisodes(compactEpisodes(missing)), at)],
+    target: playsTarget(showId, undefined, adding),
+    reasons: [describeAdd(count, describeEpisodes(adding), at)],
     payload: { op: 'add_plays', show: showId, episodes: missing, at, after: state },
   });
   return writes;
@@ -629,8 +626,8 @@ function staleWrites(
         },
       ];
     }
-    const added = expandEpisodes(state.added);
-    if (!ctx.prune || (added.length === 0 && !state.movieAdded)) {
+    const payload = ctx.prune ? removeOurPlays(state) : undefined;
+    if (!payload) {
       // Nothing of ours to remove, or prune is off: the plays stay, and so that this entry's later
       // edits do not read Trakt for them again, the record goes.
       const why = ctx.prune ? 'none of them added by this system' : 'TRAKT_PRUNE is off';
@@ -643,14 +640,6 @@ function staleWrites(
         },
       ];
     }
-    const payload: TraktWritePayload = {
-      op: 'remove_plays',
-      ...(state.show !== undefined ? { show: state.show } : {}),
-      ...(state.movie !== undefined ? { movie: state.movie } : {}),
-      episodes: added,
-      ...(state.movieAdded ? { movieTimes: state.movieAdded } : {}),
-      at: state.at,
-    };
     return [
       {
         ...base,

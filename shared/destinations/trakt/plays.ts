@@ -138,14 +138,25 @@ export class TraktPlays {
   /** One show's or movie's plays, read again (after a write whose answer was lost, or before removing ours). */
   async reread(client: TraktClient, scope: { type: 'shows' | 'movies'; id: number }): Promise<number> {
     let requests = 0;
-    if (scope.type === 'shows') delete this.data.shows[String(scope.id)];
-    else delete this.data.movies[String(scope.id)];
+    this.forget(scope);
     for await (const page of client.history(scope)) {
       requests++;
       for (const item of page) this.count(item);
     }
     this.dirty = true;
     return requests;
+  }
+
+  /** One show's or movie's plays, counted again from its history as just read (`historyOf`). */
+  recount(scope: { type: 'shows' | 'movies'; id: number }, history: readonly TraktHistoryItem[]): void {
+    this.forget(scope);
+    for (const item of history) this.count(item);
+    this.dirty = true;
+  }
+
+  private forget(scope: { type: 'shows' | 'movies'; id: number }): void {
+    if (scope.type === 'shows') delete this.data.shows[String(scope.id)];
+    else delete this.data.movies[String(scope.id)];
   }
 
   /** The plays of `scope` as Trakt lists them (ids and times), for removing exactly the ones this system added. */

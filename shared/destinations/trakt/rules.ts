@@ -36,12 +36,15 @@ export function isKnownStatus(status: string): boolean {
   return KNOWN_STATUSES.has(status);
 }
 
+/** Episodes the whole media has: a movie is one play; a series, its episode count (or, unknown, how far the user got). */
+export function fullEpisodeCount(entry: SourceEntry): number {
+  return entry.format === 'MOVIE' ? 1 : (entry.episodes ?? 0) || entry.progress;
+}
+
 /** Which plays an entry should have on Trakt. */
 export function playsWanted(entry: SourceEntry, rules: TraktRules): PlaysWanted {
   if (entry.status === 'COMPLETED' || entry.status === 'REPEATING') {
-    // A completed movie is one play; a series, its episode count (or, unknown, how far the user got).
-    const count = entry.format === 'MOVIE' ? 1 : (entry.episodes ?? 0) || entry.progress;
-    return { kind: 'completed', count, times: 1 + (rules.rewatches ? entry.repeat : 0) };
+    return { kind: 'completed', count: fullEpisodeCount(entry), times: 1 + (rules.rewatches ? entry.repeat : 0) };
   }
   if (rules.progress && PROGRESS_STATUSES.has(entry.status) && entry.progress > 0) {
     return { kind: 'progress', count: entry.progress, times: 1 };

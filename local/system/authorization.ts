@@ -4,7 +4,7 @@ import { readTokens } from '../../shared/auth/tokens';
 import type { ReauthReason } from '../../shared/events';
 import type { ObjectStore } from '../../shared/store/store';
 import type { SentMail } from '../emulators';
-import { authorizeLinksOf, stateOf } from './inbox';
+import { authorizeLinksOf, sentLinksOf, stateOf } from './inbox';
 
 /** Whether a destination must be authorized before the worker can sync to it. */
 export type AuthorizationStatus =
@@ -83,9 +83,7 @@ export async function ensureAuthorizationLink(context: LinkContext): Promise<Aut
 }
 
 async function sent(context: LinkContext, result: ReauthCheckResult): Promise<AuthorizationLink> {
-  const messages = await context.messages();
-  const mail = messages.find((m) => m.messageId === result.messageId) ?? messages.at(-1);
-  const links = mail ? authorizeLinksOf(mail) : [];
+  const links = sentLinksOf(await context.messages(), result.messageId);
   const expiries = result.destinations.flatMap((d) => (d.linkExpiresAt ? [d.linkExpiresAt] : []));
   return {
     source: 'sent',

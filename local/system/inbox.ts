@@ -12,6 +12,18 @@ export function authorizeLinksOf(mail: Pick<SentMail, 'text'>): { label: string;
   return links;
 }
 
+/**
+ * The authorization links of the email a mailer run sent: the inbox's message with its id, or the
+ * inbox's last message when none has it; none in an empty inbox.
+ */
+export function sentLinksOf(
+  messages: readonly Pick<SentMail, 'messageId' | 'text'>[],
+  messageId: string | undefined,
+): { label: string; url: string }[] {
+  const mail = messages.find((m) => m.messageId === messageId) ?? messages.at(-1);
+  return mail ? authorizeLinksOf(mail) : [];
+}
+
 /** The `state` query parameter of an authorization link (it names the pending authorization). */
 export function stateOf(link: string): string | null {
   try {

@@ -31,7 +31,7 @@ import {
   ensureAuthorizationLink,
 } from './authorization';
 import { checkLocalSystemConfig, handlerEnv } from './env';
-import { authorizeLinksOf } from './inbox';
+import { sentLinksOf } from './inbox';
 import { startServers } from './servers';
 
 export type { AuthorizationLink, AuthorizationStatus } from './authorization';
@@ -218,9 +218,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const mail = async (event: MailerEvent, notify: boolean) => {
       const result = await mailerHandler(event);
       if (notify && result.sent) {
-        const messages = await ses.messages();
-        const sent = messages.find((m) => m.messageId === result.messageId) ?? messages.at(-1);
-        options.onMail?.(result, sent ? authorizeLinksOf(sent) : []);
+        const links = sentLinksOf(await ses.messages(), result.messageId);
+        options.onMail?.(result, links);
       }
       return result;
     };

@@ -99,14 +99,16 @@ function asSourceEntry(entry: SandboxEntry): SourceEntry | undefined {
  * would have written from `entries` with its default settings (`mapEntry`: no ID_OVERRIDES,
  * private entries left out, partial dates left unset; MAL ids from `datasetIds` where AniList has
  * none; when two entries claim one MAL id, the newer edit wins). Each `updated_at` is its AniList
- * entry's `updatedAt`, so the list's edit order is AniList's.
+ * entry's `updatedAt`, so the list's edit order is AniList's. Each `node` is copied from
+ * `catalogue`: `malCatalogueFrom(entries, datasetIds)`, which the sandbox also serves.
  */
 export function malListFromAniList(
   entries: readonly SandboxEntry[],
+  catalogue: readonly SandboxAnime[],
   datasetIds: ReadonlyMap<number, number> = new Map(),
 ): { data: { node: Record<string, unknown>; list_status: Record<string, unknown> }[]; paging: object } {
   const options: MappingOptions = { mirrorPrivate: false, idOverrides: new Map(), datasetIds };
-  const anime = new Map(malCatalogueFrom(entries, datasetIds).map((a) => [a.id, a]));
+  const anime = new Map(catalogue.map((a) => [a.id, a]));
   const claimed = new Map<number, number>();
   const mapped = new Map<number, { malId: number; listStatus: Record<string, unknown> }>();
   const newestFirst = [...entries].sort((a, b) => b.updatedAt - a.updatedAt || a.id - b.id);

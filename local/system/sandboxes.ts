@@ -78,6 +78,8 @@ const malStandIn: StandIn<MalSandbox> = {
     const datasetIds = context.asSource
       ? await datasetMalIds(context.anilistEntries, context.local.SANDBOX_ANIME_IDS_FIXTURE || SAMPLE_ANIME_IDS)
       : undefined;
+    // The same anime exist on both sandboxes, as on the real sites: MAL shows them by title.
+    const anime = malCatalogueFrom(context.anilistEntries, datasetIds);
     const sandbox = await listeningAs('SANDBOX_MAL_PORT', context.host, context.local.SANDBOX_MAL_PORT, () =>
       startMalSandbox({
         host: context.host,
@@ -85,14 +87,13 @@ const malStandIn: StandIn<MalSandbox> = {
         clientId: SANDBOX_MAL_CLIENT_ID,
         redirectUris: [context.callbackUrl],
         appName: context.asSource ? 'MAL → Trakt mirror (local)' : 'AniList → MAL mirror (local)',
-        // The same anime exist on both sandboxes, as on the real sites: MAL shows them by title.
-        anime: malCatalogueFrom(context.anilistEntries, datasetIds),
+        anime,
         // The user's MAL list: the fixture; as the source without one, what the MAL mirror would
         // have written from the sandbox AniList's list (an empty list would be nothing to read).
         ...(fixture
           ? { fixture }
           : context.asSource
-            ? { fixture: malListFromAniList(context.anilistEntries, datasetIds) }
+            ? { fixture: malListFromAniList(context.anilistEntries, anime, datasetIds) }
             : {}),
         ...(context.clock ? { clock: context.clock } : {}),
       }),

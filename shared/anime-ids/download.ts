@@ -3,10 +3,13 @@ import { request as httpsRequest } from 'node:https';
 import { systemClock } from '../clock';
 import { AppError, NetworkError } from '../errors';
 import {
+  backoff,
   DEFAULT_RETRY_POLICY,
+  describeCause,
   OutOfTimeError,
   type RetryPolicy,
   retryAfterMs,
+  roomToWait,
   type TransportOptions,
 } from '../http/policy';
 import { AnimeIdsFormatError, safeUrl } from './errors';
@@ -148,7 +151,7 @@ export async function downloadStreaming<T>(
     }
     await clock.sleep(waitMs);
   }
-  throw new NetworkError(`${what} failed: ${describe(lastError)}`, { cause: lastError });
+  throw new NetworkError(`${what} failed: ${describeCause(lastError)}`, { cause: lastError });
 }
 
 interface StreamedResponse {
@@ -208,22 +211,4 @@ async function* chunks(body: IncomingMessage, onChunk: () => void): AsyncGenerat
   } finally {
     if (!done) body.destroy();
   }
-}
-
-function roomToWait(now: number, waitMs: number, started: number, policy: RetryPolicy, deadline: number | undefined) {
-  if (now + waitMs - started > policy.budgetMs) return false;
-  return deadline === undefined || now + waitMs < deadline;
-}
-
-function backoff(policy: RetryPolicy, attempt: number, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
-  }
-  return String(err ?? 'unknown error');
 }

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { extractAnibridge } from './anibridge';
+import { animeIdsFrom, extractAnibridge } from './anibridge';
 import { AnimeIdIndex } from './anime-id-index';
 import { ANIME_IDS_KEYS, type CacheOptions, type DatasetPart, loadDataset, type PartOutcome } from './cache';
 import { safeUrl } from './errors';
@@ -55,6 +55,5 @@ export async function loadAnimeIds(options: AnimeIdsLoadOptions): Promise<AnimeI
 
 /** The index from a local anibridge v3 file, streamed (tests, the sandbox, a downloaded copy). */
 export async function loadAnimeIdsFromFile(path: string): Promise<AnimeIdIndex> {
-  const { text } = await extractAnibridge(createReadStream(path, { highWaterMark: 256 * 1024 }));
-  return AnimeIdIndex.parse(text);
+  return animeIdsFrom(createReadStream(path, { highWaterMark: 256 * 1024 }));
 }

@@ -252,7 +252,7 @@ export async function sendWithPolicy(
 }
 
 /** Whether waiting `waitMs` and trying once more still fits the policy's budget and the deadline. */
-function roomToWait(
+export function roomToWait(
   now: number,
   waitMs: number,
   started: number,
@@ -263,7 +263,8 @@ function roomToWait(
   return deadline === undefined || now + waitMs < deadline;
 }
 
-function backoff(policy: RetryPolicy, attempt: number, random: () => number): number {
+/** The wait before retry `attempt`: exponential, capped, with equal jitter. */
+export function backoff(policy: RetryPolicy, attempt: number, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
   // "Equal jitter": never zero, never above the ceiling.
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
@@ -300,7 +301,8 @@ function stripQuery(url: string): string {
   return i === -1 ? url : url.slice(0, i);
 }
 
-function describeCause(err: unknown): string {
+/** An error's message with its cause's, for "… failed: …" messages. */
+export function describeCause(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
     const inner = cause instanceof Error ? ` (${cause.message})` : '';

@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import type { SESClient } from '@aws-sdk/client-ses';
-import { createExtensionParameterReader, PARAMETER_READ_TIMEOUT_MS } from '../shared/aws/parameters';
+import { createExtensionParameterReader, PARAMETER_READ_TIMEOUT_MS, resolveSecret } from '../shared/aws/parameters';
 import { type Clock, systemClock } from '../shared/clock';
+import type { SecretSetting } from '../shared/destinations/module';
 import type { EventPublisher } from '../shared/events';
 import { RequestCounters } from '../shared/http/counters';
 import { createJsonLogger, type Logger, type LogLevel } from '../shared/log';
@@ -85,4 +86,17 @@ export function lazyHandler<E, C, R>(build: () => Promise<(event: E, context: C)
     });
     return (await ready)(event, context);
   };
+}
+
+/**
+ * Reads a destination's secret (its client secret) from the function's environment: the value
+ * itself (local runs), or the SSM parameter it names, through the platform's parameter reader.
+ */
+export function secretReader(readParameter: Platform['readParameter']) {
+  return (setting: SecretSetting, env: Readonly<Record<string, unknown>>): Promise<string | undefined> =>
+    resolveSecret(stringOf(env[setting.value]), stringOf(env[setting.parameter]), readParameter);
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

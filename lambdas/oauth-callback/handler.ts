@@ -2,11 +2,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handleOAuthCallback, type OAuthCallbackDeps } from '../../shared/auth/callback';
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
-import { resolveSecret } from '../../shared/aws/parameters';
 import { type CallbackConfig, loadCallbackConfig } from '../../shared/destinations/auth';
-import type { SecretSetting } from '../../shared/destinations/module';
 import { RequestDeadline } from '../../shared/http/policy';
-import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
+import { createAwsPlatform, lazyHandler, type Platform, secretReader } from '../runtime';
 
 export interface CallbackHandlerDeps {
   readonly callback: Omit<OAuthCallbackDeps, 'redirectUri'>;
@@ -60,8 +58,7 @@ export async function buildCallbackDeps(config: CallbackConfig, platform: Platfo
     clock: platform.clock,
     deadline: requestDeadline.get,
     logger: platform.logger,
-    readSecret: (setting: SecretSetting, env: Readonly<Record<string, unknown>>) =>
-      resolveSecret(stringOf(env[setting.value]), stringOf(env[setting.parameter]), platform.readParameter),
+    readSecret: secretReader(platform.readParameter),
   };
   const destinations: OAuthCallbackDeps['destinations'] = Object.fromEntries(
     await Promise.all(
@@ -79,10 +76,6 @@ export async function buildCallbackDeps(config: CallbackConfig, platform: Platfo
       logger: platform.logger,
     },
   };
-}
-
-function stringOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 export const handler = lazyHandler(async () => {

@@ -5,11 +5,11 @@ import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
 import { resolveSecret } from '../../shared/aws/parameters';
 import { loadWorkerConfig, type WorkerConfig } from '../../shared/destinations';
 import { createDatasetLoader } from '../../shared/destinations/datasets';
-import type { SecretSetting, WorkerContext } from '../../shared/destinations/module';
+import type { WorkerContext } from '../../shared/destinations/module';
 import { RequestDeadline } from '../../shared/http/policy';
 import { type RunOptions, runLogLine, runSync, type SyncDeps, type SyncSettings } from '../../shared/sync/engine';
 import type { RunReport } from '../../shared/sync/report';
-import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
+import { createAwsPlatform, lazyHandler, type Platform, secretReader } from '../runtime';
 
 export interface SyncWorkerDeps {
   readonly sync: SyncDeps;
@@ -57,9 +57,6 @@ export function makeSyncHandler(deps: SyncWorkerDeps) {
 
 export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platform): Promise<SyncWorkerDeps> {
   const { base } = config;
-  const readSecret = (setting: SecretSetting, env: Readonly<Record<string, unknown>>) =>
-    resolveSecret(stringOf(env[setting.value]), stringOf(env[setting.parameter]), platform.readParameter);
-  const anilistToken = await resolveSecret(base.ANILIST_TOKEN, base.ANILIST_TOKEN_PARAMETER, platform.readParameter);
   // Set by each run from the Lambda deadline: no request, retry or Retry-After wait outlives it.
   const requestDeadline = new RequestDeadline();
   const context: WorkerContext = {
@@ -71,7 +68,7 @@ export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platfo
     logger: platform.logger,
     store: platform.store,
     base,
-    readSecret,
+    readSecret: secretReader(platform.readParameter),
     retryTuning: { maxAttempts: base.HTTP_MAX_ATTEMPTS, baseDelayMs: base.HTTP_RETRY_BASE_DELAY_MS },
     datasets: createDatasetLoader({
       store: platform.store,
@@ -85,20 +82,25 @@ export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platfo
     }),
   };
   const fromDestination = config.auth.find((d) => d.module.key === base.SOURCE);
-  const source = fromDestination?.module.source
-    ? await fromDestination.module.source(fromDestination.config, context)
-    : createAniListClient({
-        fetch: platform.fetch,
-        timeoutMs: base.HTTP_TIMEOUT_MS,
-        clock: platform.clock,
-        deadline: requestDeadline.get,
-        retry: { ...ANILIST_RETRY_POLICY, ...context.retryTuning },
-        url: base.ANILIST_URL,
-        ...(anilistToken ? { token: anilistToken } : {}),
-        requestsPerMinute: base.ANILIST_REQUESTS_PER_MINUTE,
-        onAttempt: platform.counters.onAttempt,
-      });
-  const wirings = await Promise.all(config.destinations.map((d) => d.module.worker(d.config, context)));
+  // The secrets are read at once, not one after another: each is a round trip to SSM at a cold start.
+  const [anilistToken, destinationSource, wirings] = await Promise.all([
+    resolveSecret(base.ANILIST_TOKEN, base.ANILIST_TOKEN_PARAMETER, platform.readParameter),
+    fromDestination?.module.source?.(fromDestination.config, context),
+    Promise.all(config.destinations.map((d) => d.module.worker(d.config, context))),
+  ]);
+  const source =
+    destinationSource ??
+    createAniListClient({
+      fetch: platform.fetch,
+      timeoutMs: base.HTTP_TIMEOUT_MS,
+      clock: platform.clock,
+      deadline: requestDeadline.get,
+      retry: { ...ANILIST_RETRY_POLICY, ...context.retryTuning },
+      url: base.ANILIST_URL,
+      ...(anilistToken ? { token: anilistToken } : {}),
+      requestsPerMinute: base.ANILIST_REQUESTS_PER_MINUTE,
+      onAttempt: platform.counters.onAttempt,
+    });
   return {
     settings: {
       sourceKind: base.SOURCE,
@@ -120,10 +122,6 @@ export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platfo
       requestDeadline,
     },
   };
-}
-
-function stringOf(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 export const handler = lazyHandler(async () => {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { ConfigError } from '../shared/errors';
 import { DEFAULTS, PLACEHOLDERS, RESERVED_EMAIL_DOMAINS } from './defaults';
-import { DESTINATION_BLOCKS, type DestinationBlocks, LEGACY_KEYS } from './destinations';
+import { authorizedKeys, DESTINATION_BLOCKS, type DestinationBlocks, LEGACY_KEYS } from './destinations';
 import { bool, email, optionalEmail, optionalText, ssmParameterName, unsetIfEmpty, wholeNumber } from './settings';
 
 /**
@@ -156,7 +156,7 @@ function parseBlocks(
   common: Pick<z.infer<typeof mirrorConfigSchema>, 'destinations' | 'source'>,
   issues: string[],
 ): DestinationBlocks {
-  const needed = new Set<string>([...common.destinations, ...(common.source === 'mal' ? ['mal'] : [])]);
+  const needed = new Set<string>(authorizedKeys(common));
   const blocks: Record<string, unknown> = {};
   for (const [key, description] of Object.entries(DESTINATION_BLOCKS)) {
     if (!needed.has(key)) continue;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
-import { DESTINATION_MODULES } from '../shared/destinations';
+import { MAL_CLIENT_SECRET } from '../shared/destinations/mal/auth';
 import { PARTIAL_DATE_MODES } from '../shared/destinations/mal/mapping';
+import { TRAKT_CLIENT_SECRET } from '../shared/destinations/trakt/auth';
 import { KEYS } from '../shared/store/store';
 import { bool, optionalText, requiredSsmParameterName, ssmParameterName, text, unsetIfEmpty } from './settings';
 
@@ -29,8 +30,6 @@ export interface DestinationDescription<Block extends Record<string, unknown> = 
   }[];
   /** The key of its tokens in the state bucket (every function touches it). */
   readonly tokensKey: string;
-  /** Objects only the worker reads and writes for it, beyond `sync/*` (e.g. a dataset cache). */
-  readonly workerPrefixes: readonly string[];
   /** Where a person registers the callback URL, for the stack's output. */
   readonly redirectHelp: string;
 }
@@ -67,8 +66,6 @@ const malSchema = z.object({
 });
 type MalBlock = z.infer<typeof malSchema>;
 
-const malSecret = (DESTINATION_MODULES.mal?.secrets ?? [])[0];
-
 const mal: DestinationDescription<MalBlock> = {
   key: 'mal',
   label: 'MyAnimeList',
@@ -89,18 +86,17 @@ const mal: DestinationDescription<MalBlock> = {
     };
   },
   secrets: (block) =>
-    block.clientSecretParameter && malSecret
+    block.clientSecretParameter
       ? [
           {
             id: 'MalClientSecret',
             parameterName: block.clientSecretParameter,
-            envKey: malSecret.parameter,
-            readers: malSecret.functions,
+            envKey: MAL_CLIENT_SECRET.parameter,
+            readers: MAL_CLIENT_SECRET.functions,
           },
         ]
       : [],
   tokensKey: KEYS.tokens('mal'),
-  workerPrefixes: [],
   redirectHelp: 'the App Redirect URL of your MyAnimeList API app (https://myanimelist.net/apiconfig)',
 };
 
@@ -141,8 +137,6 @@ const traktSchema = z.object({
 });
 type TraktBlock = z.infer<typeof traktSchema>;
 
-const traktSecret = (DESTINATION_MODULES.trakt?.secrets ?? [])[0];
-
 const trakt: DestinationDescription<TraktBlock> = {
   key: 'trakt',
   label: 'Trakt',
@@ -164,19 +158,15 @@ const trakt: DestinationDescription<TraktBlock> = {
       callback: auth,
     };
   },
-  secrets: (block) =>
-    traktSecret
-      ? [
-          {
-            id: 'TraktClientSecret',
-            parameterName: block.clientSecretParameter,
-            envKey: traktSecret.parameter,
-            readers: traktSecret.functions,
-          },
-        ]
-      : [],
+  secrets: (block) => [
+    {
+      id: 'TraktClientSecret',
+      parameterName: block.clientSecretParameter,
+      envKey: TRAKT_CLIENT_SECRET.parameter,
+      readers: TRAKT_CLIENT_SECRET.functions,
+    },
+  ],
   tokensKey: KEYS.tokens('trakt'),
-  workerPrefixes: [],
   redirectHelp: 'the Redirect URI of your Trakt API app (https://trakt.tv/oauth/applications)',
 };
 
@@ -200,3 +190,14 @@ export const LEGACY_KEYS: Readonly<Record<string, { readonly block: string; read
   partialDates: { block: 'mal', field: 'partialDates' },
   idOverrides: { block: 'mal', field: 'idOverrides' },
 };
+
+/**
+ * The destinations the stack authorizes (tokens, email, callback): every destination, and MAL when
+ * it is the source (`source: "mal"`), which the worker reads from instead of writing.
+ */
+export function authorizedKeys(config: {
+  readonly destinations: readonly string[];
+  readonly source: string;
+}): string[] {
+  return [...new Set([...config.destinations, ...(config.source === 'mal' ? ['mal'] : [])])];
+}

@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import type { MirrorConfig } from './config';
 import { SecureParameter } from './constructs/secure-parameter';
-import { DESTINATION_BLOCKS, type DestinationDescription } from './destinations';
+import { authorizedKeys, DESTINATION_BLOCKS, type DestinationDescription } from './destinations';
 
 /** What one function needs for the enabled destinations: their variables, secrets and tokens. */
 export interface FunctionWiring {
@@ -11,8 +11,6 @@ export interface FunctionWiring {
   readonly secureParameters: readonly SecureParameter[];
   /** The state-bucket keys of the destinations' tokens. */
   readonly tokenKeys: readonly string[];
-  /** Objects only this function keeps for them (worker: dataset caches). */
-  readonly prefixes: readonly string[];
   /** The destinations' names, for descriptions (`MyAnimeList and Trakt`). */
   readonly names: string;
 }
@@ -30,8 +28,7 @@ export interface DestinationWiring {
  * a destination (tokens, email, callback) but the worker reads from it instead of writing.
  */
 export function wireDestinations(scope: Construct, config: MirrorConfig): DestinationWiring {
-  const keys = [...new Set([...config.destinations, ...(config.source === 'mal' ? ['mal'] : [])])];
-  const enabled = keys.flatMap((key) => {
+  const enabled = authorizedKeys(config).flatMap((key) => {
     const description = DESTINATION_BLOCKS[key];
     const block = (config as unknown as Record<string, Record<string, unknown> | undefined>)[key];
     return description && block ? [{ description, block }] : [];
@@ -49,8 +46,9 @@ export function wireDestinations(scope: Construct, config: MirrorConfig): Destin
         return [{ parameter, envKey: secret.envKey, name: secret.parameterName }];
       }),
     );
-  const wire = (role: 'worker' | 'mailer' | 'callback', withSecrets: boolean): FunctionWiring => {
-    const secrets = withSecrets && role !== 'mailer' ? secretsFor(role) : [];
+  const wire = (role: 'worker' | 'mailer' | 'callback'): FunctionWiring => {
+    // The mailer only builds links: it reads no secret.
+    const secrets = role === 'mailer' ? [] : secretsFor(role);
     const environment: Record<string, string> = {};
     for (const { description, block } of enabled) Object.assign(environment, description.environment(block)[role]);
     for (const s of secrets) environment[s.envKey] = s.name;
@@ -58,14 +56,13 @@ export function wireDestinations(scope: Construct, config: MirrorConfig): Destin
       environment,
       secureParameters: secrets.map((s) => s.parameter),
       tokenKeys: enabled.map(({ description }) => description.tokensKey),
-      prefixes: role === 'worker' ? [...new Set(enabled.flatMap(({ description }) => description.workerPrefixes))] : [],
       names: names(enabled.map(({ description }) => description)),
     };
   };
   return {
-    worker: wire('worker', true),
-    mailer: wire('mailer', false),
-    callback: wire('callback', true),
+    worker: wire('worker'),
+    mailer: wire('mailer'),
+    callback: wire('callback'),
     labels: enabled.map(({ description }) => ({
       key: description.key,
       label: description.label,

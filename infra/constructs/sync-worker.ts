@@ -106,9 +106,9 @@ export class SyncWorker extends Construct {
     const fn = this.handler.function;
 
     const { storage } = props;
-    const { tokenKeys, prefixes } = props.destinations;
+    const { tokenKeys } = props.destinations;
     // sync/* holds every destination's state; cache/* the id datasets and Trakt's public catalogue.
-    const owned = [`${PREFIXES.sync}*`, `${PREFIXES.cache}*`, ...tokenKeys, ...prefixes];
+    const owned = [`${PREFIXES.sync}*`, `${PREFIXES.cache}*`, ...tokenKeys];
     storage.grantReadObjects(fn, ...owned);
     storage.grantWriteObjects(fn, ...owned, `${KEYS.backupPrefix}*`);
     // Version 1's state object is deleted once migrated (shared/sync/state.ts).

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { bool, nonNegative, positiveInt, url } from '../../config';
+import { TRAKT_API_URL, TRAKT_AUTH_URL } from './constants';
 import type { TraktOverride } from './mapping';
 import { UNKNOWN_DATE_MODES } from './rules';
 import '../../zod-messages';
@@ -45,9 +46,9 @@ const overrides = z._default(
 
 const oauth = {
   TRAKT_CLIENT_ID: clientId,
-  TRAKT_API_URL: z._default(url, 'https://api.trakt.tv'),
+  TRAKT_API_URL: z._default(url, TRAKT_API_URL),
   /** Trakt serves OAuth from its own host since July 2026. */
-  TRAKT_AUTH_URL: z._default(url, 'https://auth.trakt.tv'),
+  TRAKT_AUTH_URL: z._default(url, TRAKT_AUTH_URL),
   /** Trakt does not say how long an unused refresh token lasts (UNCERTAIN): the reminder goes out before this. */
   TRAKT_REFRESH_TOKEN_LIFETIME_DAYS: z._default(positiveInt, 90),
 };

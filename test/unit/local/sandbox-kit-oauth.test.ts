@@ -138,6 +138,15 @@ describe('sandbox OAuth kit: authorization codes', () => {
     expect(oauth.exchangeCode(exchange(code, 'short'))).toEqual({ ok: false, problem: 'malformed_verifier' });
   });
 
+  test('a code issued without PKCE ignores whatever verifier comes (none, empty, malformed, random)', () => {
+    const { oauth } = server();
+    const withoutPkce = () =>
+      oauth.issueCode({ clientId: 'web', redirectUri: REDIRECT, challenge: undefined, method: 'S256' });
+    for (const verifier of [undefined, '', 'short', RFC_VERIFIER, 'x'.repeat(43)]) {
+      expect(oauth.exchangeCode(exchange(withoutPkce(), verifier)).ok).toBe(true);
+    }
+  });
+
   test('plain PKCE: the verifier equals the challenge', () => {
     const { oauth } = server();
     const code = oauth.issueCode({

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PreconditionFailedError } from '../errors';
-import type { ObjectStore, PutCondition, StoredObject } from './store';
+import type { ObjectStore, ObjectVersion, PutCondition, StoredObject } from './store';
 
 /**
  * In-memory store with real S3 conditional-write semantics (If-Match / If-None-Match: *).
@@ -8,7 +8,12 @@ import type { ObjectStore, PutCondition, StoredObject } from './store';
  */
 export class MemoryStore implements ObjectStore {
   readonly objects = new Map<string, StoredObject>();
+  /** Every version written per key, oldest first, as a versioned bucket keeps them. */
+  readonly history = new Map<string, Array<StoredObject & { versionId: string; lastModified: number }>>();
   readonly counters = { get: 0, put: 0, delete: 0, list: 0 };
+  /** Stamps versions; tests that need distinct times can replace it. */
+  now: () => number = Date.now;
+  private nextVersion = 0;
   hooks: {
     beforeGet?: (key: string) => Promise<void> | void;
     beforePut?: (key: string, body: string) => Promise<void> | void;
@@ -30,7 +35,22 @@ export class MemoryStore implements ObjectStore {
     // guarantee; this makes lost-update bugs visible in tests.
     const etag = `"${createHash('md5').update(body).update(String(this.counters.put)).digest('hex')}"`;
     this.objects.set(key, { body, etag });
+    const versions = this.history.get(key) ?? [];
+    versions.push({ body, etag, versionId: `v${++this.nextVersion}`, lastModified: this.now() });
+    this.history.set(key, versions);
     return { etag };
+  }
+
+  async versions(key: string): Promise<ObjectVersion[]> {
+    const versions = this.objects.has(key) ? (this.history.get(key) ?? []) : [];
+    return versions
+      .map((v, i) => ({ versionId: v.versionId, lastModified: v.lastModified, isLatest: i === versions.length - 1 }))
+      .reverse();
+  }
+
+  async getVersion(key: string, versionId: string): Promise<StoredObject | undefined> {
+    const version = this.history.get(key)?.find((v) => v.versionId === versionId);
+    return version && { body: version.body, etag: version.etag };
   }
 
   async delete(key: string): Promise<void> {

@@ -2,11 +2,12 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { AppError, PreconditionFailedError } from '../errors';
-import type { ObjectStore, PutCondition, StoredObject } from './store';
+import type { ObjectStore, ObjectVersion, PutCondition, StoredObject } from './store';
 
 export class StoreError extends AppError {
   /**
@@ -40,6 +41,57 @@ export class S3Store implements ObjectStore {
       if (isStatus(err, 404) || errName(err) === 'NoSuchKey') return undefined;
       throw new StoreError(`Reading s3://${this.options.bucket}/${key} failed: ${errName(err)}`, { cause: err });
     }
+  }
+
+  async getVersion(key: string, versionId: string): Promise<StoredObject | undefined> {
+    this.options.onRequest?.('get');
+    try {
+      const out = await this.options.client.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: key, VersionId: versionId }),
+      );
+      const body = (await out.Body?.transformToString('utf-8')) ?? '';
+      return { body, etag: out.ETag ?? '' };
+    } catch (err) {
+      if (isStatus(err, 404) || errName(err) === 'NoSuchKey' || errName(err) === 'NoSuchVersion') return undefined;
+      throw new StoreError(`Reading a version of s3://${this.options.bucket}/${key} failed: ${errName(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  async versions(key: string): Promise<ObjectVersion[]> {
+    const versions: ObjectVersion[] = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    try {
+      do {
+        this.options.onRequest?.('list');
+        const out = await this.options.client.send(
+          new ListObjectVersionsCommand({
+            Bucket: this.options.bucket,
+            Prefix: key,
+            KeyMarker: keyMarker,
+            VersionIdMarker: versionIdMarker,
+          }),
+        );
+        for (const v of out.Versions ?? []) {
+          if (v.Key !== key || !v.VersionId) continue;
+          versions.push({
+            versionId: v.VersionId,
+            isLatest: v.IsLatest === true,
+            lastModified: v.LastModified?.getTime() ?? 0,
+          });
+        }
+        const more = out.IsTruncated === true;
+        keyMarker = more ? out.NextKeyMarker : undefined;
+        versionIdMarker = more ? out.NextVersionIdMarker : undefined;
+      } while (keyMarker);
+    } catch (err) {
+      throw new StoreError(`Listing versions of s3://${this.options.bucket}/${key} failed: ${errName(err)}`, {
+        cause: err,
+      });
+    }
+    return versions.sort((a, b) => b.lastModified - a.lastModified);
   }
 
   async put(key: string, body: string, condition?: PutCondition): Promise<{ etag: string }> {

@@ -14,8 +14,20 @@ export interface PutCondition {
   readonly ifNoneMatch?: '*';
 }
 
+/** One stored version of a key, in a versioned bucket (the state bucket is versioned). */
+export interface ObjectVersion {
+  readonly versionId: string;
+  readonly isLatest: boolean;
+  /** Epoch milliseconds. */
+  readonly lastModified: number;
+}
+
 export interface ObjectStore {
   get(key: string): Promise<StoredObject | undefined>;
+  /** The versions of `key` that hold data, newest first; delete markers are left out. */
+  versions(key: string): Promise<ObjectVersion[]>;
+  /** One version's body; undefined when that version does not exist. */
+  getVersion(key: string, versionId: string): Promise<StoredObject | undefined>;
   /** Throws `PreconditionFailedError` when a condition does not hold. */
   put(key: string, body: string, condition?: PutCondition): Promise<{ etag: string }>;
   delete(key: string): Promise<void>;

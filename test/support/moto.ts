@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * moto_server (preinstalled on developer and CI machines) as a real AWS emulator for the suites
+ * that need S3 semantics s3rver lacks (If-Match / If-None-Match, versions) and for EventBridge
+ * routing. Each suite starts its own server on a free loopback port and stops it afterwards.
+ *
+ * Without moto_server the suites are skipped with one line saying so (see `describeWithMoto`);
+ * with `MOTO_REQUIRED=true` (set by `.ci/run`) a missing moto_server fails them instead.
+ */
+export interface Moto {
+  readonly endpoint: string;
+  /** Forgets every bucket, rule and queue (moto's own reset API). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Credentials moto accepts; never real keys. */
+export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
+export const MOTO_REGION = 'us-east-1';
+
+const command = process.env.MOTO_SERVER ?? 'moto_server';
+let available: boolean | undefined;
+
+export function motoAvailable(): boolean {
+  if (available === undefined) {
+    const probe = spawnSync(command, ['--help'], { stdio: 'ignore', timeout: 20_000 });
+    available = probe.status === 0;
+  }
+  return available;
+}
+
+export function motoRequired(): boolean {
+  return process.env.MOTO_REQUIRED === 'true' || process.env.MOTO_REQUIRED === '1';
+}
+
+export const MOTO_MISSING = `moto_server not found (pip install "moto[server]==5.2.1"): skipped the suites that run against moto`;
+
+/**
+ * `describe` when moto can run (or is required, so that its absence fails loudly), else
+ * `describe.skip` with one line on stderr naming the suite and the reason.
+ */
+export function describeWithMoto(name: string, body: () => void): void {
+  if (motoAvailable() || motoRequired()) {
+    describe(name, body);
+    return;
+  }
+  process.stderr.write(`skipped "${name}": ${MOTO_MISSING}\n`);
+  describe.skip(name, body);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${output()}`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/`);
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`moto_server did not answer on ${endpoint} within 30 s: ${output()}`);
+}
+
+export async function startMoto(): Promise<Moto> {
+  if (!motoAvailable()) throw new Error(MOTO_MISSING.replace(': skipped', ', but MOTO_REQUIRED is set:'));
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    // Werkzeug logs every request on stderr; keep only the tail for error messages.
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  await waitUntilUp(endpoint, child, () => stderr);
+  return {
+    endpoint,
+    reset: async () => {
+      const res = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
+      await res.arrayBuffer();
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -30,11 +30,13 @@ const ACCESS_DESCRIPTIONS = {
 
 /** Returns an error reply, or undefined when the caller may proceed. */
 function checkApiAuth(ctx: MalContext, req: IncomingMessage): Reply | undefined {
-  if ((ctx.options.requireClientIdHeader ?? true) && req.headers['x-mal-client-id'] !== ctx.options.clientId) {
-    return badRequest('invalid client id');
-  }
   const auth = req.headers.authorization;
   const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+  const clientId = req.headers['x-mal-client-id'];
+  const clientIdNeeded = bearer === undefined || ctx.options.requireClientIdWithBearer === true;
+  if (clientId === undefined ? clientIdNeeded : clientId !== ctx.options.clientId) {
+    return badRequest('invalid client id');
+  }
   const state = ctx.oauth.checkAccess(bearer === '' ? undefined : bearer);
   if (state === 'valid') return undefined;
   return json(

@@ -31,8 +31,11 @@ export interface MalSandboxOptions {
   readonly clock?: Clock;
   /** Extra anime known by id (titles, episode counts, nsfw), on top of the built-in few. */
   readonly anime?: readonly SandboxAnime[];
-  /** Answer 400 when `X-MAL-CLIENT-ID` is missing or wrong on API calls (default true). */
-  readonly requireClientIdHeader?: boolean;
+  /**
+   * Answer 400 to a Bearer call without `X-MAL-CLIENT-ID` (default false: MAL accepts the Bearer token
+   * alone; the header is what identifies calls made without a user). A wrong id is refused either way.
+   */
+  readonly requireClientIdWithBearer?: boolean;
   /** UNCERTAIN at MAL: whether `list_status` appears when `fields` is absent (default true). */
   readonly listStatusWithoutFields?: boolean;
   /** UNCERTAIN at MAL: page size when `limit` is absent (default 100). */

@@ -253,10 +253,32 @@ describe('MAL sandbox: API authentication', () => {
     );
   });
 
-  test('X-MAL-CLIENT-ID is required on API calls', async () => {
+  test('a Bearer token alone is accepted, as MAL does; a wrong X-MAL-CLIENT-ID is refused', async () => {
     await start();
-    expect((await api('/users/@me', { clientId: null })).status).toBe(400);
+    expect((await api('/users/@me', { clientId: null })).status).toBe(200);
+    expect((await api('/users/@me/animelist', { clientId: null })).status).toBe(200);
+    const write = await api('/anime/21/my_list_status', {
+      method: 'PATCH',
+      clientId: null,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'status=watching',
+    });
+    expect(write.status).toBe(200);
     expect((await api('/users/@me', { clientId: 'wrong' })).status).toBe(400);
+  });
+
+  test('without a Bearer token the client id is what identifies the call: neither gets 400', async () => {
+    await start();
+    expect((await api('/users/@me', { clientId: null, auth: null })).status).toBe(400);
+    expect((await api('/users/@me', { auth: null })).status).toBe(401);
+  });
+
+  test('requireClientIdWithBearer: the strict mode refuses a Bearer call without X-MAL-CLIENT-ID', async () => {
+    await start({ requireClientIdWithBearer: true });
+    const res = await api('/users/@me', { clientId: null });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'bad_request', message: 'invalid client id' });
+    expect((await api('/users/@me')).status).toBe(200);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   declinedPage,
   exchangeFailedPage,
   type HtmlResponse,
+  knownProviderError,
   providerErrorPage,
   saveFailedPage,
   stateProblemPage,
@@ -124,8 +125,12 @@ export async function handleOAuthCallback(
         destination: peek?.destination,
       });
     }
-    const description = parsed.params.error_description ?? parsed.params.message ?? parsed.params.hint;
-    return done(providerErrorPage(label, error, description), 'provider_error', { error });
+    // Only a known code is shown or logged as such; error_description, message and hint never are.
+    const known = knownProviderError(error);
+    return done(providerErrorPage(label, known), 'provider_error', {
+      destination: peek?.destination,
+      error: known ?? `unrecognized (${loggableCode(error)})`,
+    });
   }
 
   if (!state) return done(stateProblemPage('missing'), 'state_missing');
@@ -209,6 +214,11 @@ async function complete(
     logger.warn('could not publish the authorization-completed event', { error: describeError(err) });
   }
   return done(successPage(label, storedUser), 'authorized', { destination, user: storedUser });
+}
+
+/** An unrecognized error code as the log may carry it: letters, digits and `_.-` only, at most 40 of them. */
+function loggableCode(error: string): string {
+  return error.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40);
 }
 
 /** The label of the destination a link was for; generic words when it cannot be told. */

@@ -125,11 +125,35 @@ export function badRequestPage(problem: string): HtmlResponse {
   ]);
 }
 
-export function providerErrorPage(label: string, error: string, description: string | undefined): HtmlResponse {
-  return page(400, 'error', `${label} reported an error`, [
-    html`${label} did not authorize access: <code>${error}</code>${description ? html` – ${description}` : html``}.`,
-    html`Nothing was changed. ${newLinkHint}`,
-  ]);
+/**
+ * The error codes of RFC 6749 §4.1.2.1 other than `access_denied` (which has its own page), each
+ * explained in our words. The provider's `error_description` is never shown: anyone can put any
+ * text there (bidi overrides, fake instructions) on a link that opens this trusted page.
+ */
+const PROVIDER_ERRORS = {
+  invalid_request: (label: string) => html`${label} found the authorization request malformed.`,
+  unauthorized_client: (label: string) =>
+    html`${label} does not allow this app to ask for authorization this way. Check the app's settings on ${label}.`,
+  unsupported_response_type: (label: string) =>
+    html`${label} does not support the kind of authorization this mirror asks for.`,
+  invalid_scope: (label: string) => html`${label} did not accept the access this mirror asks for.`,
+  server_error: (label: string) =>
+    html`${label} had an internal error. The link in the email still works: try it again later.`,
+  temporarily_unavailable: (label: string) =>
+    html`${label} is temporarily unavailable. The link in the email still works: try it again in a few minutes.`,
+} as const;
+export type ProviderErrorCode = keyof typeof PROVIDER_ERRORS;
+
+/** The error as one of the codes above, or undefined for any other text. */
+export function knownProviderError(error: string): ProviderErrorCode | undefined {
+  return Object.hasOwn(PROVIDER_ERRORS, error) ? (error as ProviderErrorCode) : undefined;
+}
+
+export function providerErrorPage(label: string, error: ProviderErrorCode | undefined): HtmlResponse {
+  const explanation = error
+    ? html`${PROVIDER_ERRORS[error](label)} (error code <code>${error}</code>)`
+    : html`${label} did not authorize access, and gave an error this mirror does not recognize.`;
+  return page(400, 'error', `${label} reported an error`, [explanation, html`Nothing was changed. ${newLinkHint}`]);
 }
 
 export function exchangeFailedPage(label: string, kind: 'rejected' | 'unavailable'): HtmlResponse {

@@ -43,6 +43,8 @@ export function expectNoInjectedMarkup(body: string): void {
   }
   // Belt and braces: raw tags that input typically tries to smuggle in (their escaped text is harmless).
   expect(body).not.toMatch(/<script|<img|<svg|<iframe|<a\s|<form|<input/i);
+  // Nor text that reorders what the reader sees (bidi embeddings, overrides and isolates).
+  expect(body).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
 }
 
 /**

@@ -193,14 +193,47 @@ describe('handleOAuthCallback: refusals store nothing', () => {
     expect(pending.usedAt).toBeUndefined();
   });
 
-  it('escapes HTML injected through error/message parameters', async () => {
+  it('never shows text from error/message parameters, escaped or not', async () => {
     const ctx = setup();
     const payload = encodeURIComponent('<script>alert(1)</script><img src=x onerror=alert(2)>');
     const res = await handleOAuthCallback(ctx.deps, `error=${payload}&message=${payload}`);
     expect(res.statusCode).toBe(400);
     expect(res.body).not.toMatch(/<script|<img/);
-    expect(res.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(res.body).not.toContain('alert(');
+    expect(res.body).toContain('gave an error this mirror does not recognize');
     await expectNothingStored(ctx);
+  });
+
+  it.each([
+    ['invalid_request', 'found the authorization request malformed'],
+    ['unauthorized_client', 'does not allow this app to ask for authorization this way'],
+    ['unsupported_response_type', 'does not support the kind of authorization'],
+    ['invalid_scope', 'did not accept the access this mirror asks for'],
+    ['server_error', 'had an internal error'],
+    ['temporarily_unavailable', 'is temporarily unavailable'],
+  ])('the RFC 6749 code %s is explained in our words, its description dropped', async (code, words) => {
+    const ctx = setup();
+    const link = await ctx.issueLink();
+    const res = await handleOAuthCallback(
+      ctx.deps,
+      `error=${code}&state=${link.state}&error_description=Call+%2B1-555-0100+now&hint=also+this`,
+    );
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain(`MyAnimeList ${words}`);
+    expect(res.body).toContain(`<code>${code}</code>`);
+    expect(res.body).not.toMatch(/555|also this/);
+    await expectNothingStored(ctx);
+  });
+
+  it('logs a known code as it is, and an unknown one only as a short cleaned-up token', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createJsonLogger({ write: (line) => lines.push(JSON.parse(line)) });
+    const ctx = setup();
+    const deps = { ...ctx.deps, logger };
+    await handleOAuthCallback(deps, 'error=invalid_scope&error_description=Call+555');
+    await handleOAuthCallback(deps, `error=${encodeURIComponent(`\u202e<b>evil</b> ${'x'.repeat(2000)}`)}`);
+    expect(lines.map((l) => l.error)).toEqual(['invalid_scope', `unrecognized (bevilb${'x'.repeat(34)})`]);
+    expect(JSON.stringify(lines)).not.toMatch(/555|\u202e|<b>/);
   });
 
   it('MAL_USERNAME mismatch: 403 and nothing stored', async () => {

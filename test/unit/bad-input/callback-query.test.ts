@@ -26,6 +26,9 @@ interface Case {
 const SCRIPT = '<script>alert(1)</script>';
 const BREAK_DOUBLE = '"><img src=x onerror=alert(1)>';
 const BREAK_SINGLE = "' onmouseover='alert(1)";
+/** What a phishing redirect could put in `error_description`: a bidi override and the longest text the parser allows. */
+const SPOOF_WORDS = 'Your account is locked. Call support at';
+const SPOOF = `\u202e${SPOOF_WORDS} ${'9'.repeat(2048)}`.slice(0, 2048);
 
 /**
  * Hostile or broken callback query strings. For every one: a 400 HTML page with the standard
@@ -35,33 +38,49 @@ const BREAK_SINGLE = "' onmouseover='alert(1)";
  */
 const CASES: Record<string, Case> = {
   // injection attempts
+  // The provider's error text is never shown: a known code is explained in our words, anything else generically.
   'script in error': {
     query: () => `error=${e(SCRIPT)}`,
-    says: /MyAnimeList reported an error/,
-    payloads: [[SCRIPT, true]],
+    says: /MyAnimeList did not authorize access, and gave an error this mirror does not recognize/,
+    payloads: [[SCRIPT, false]],
   },
   'attribute breaker (") in error_description': {
     query: () => `error=invalid_request&error_description=${e(BREAK_DOUBLE)}`,
-    says: /did not authorize access: <code>invalid_request<\/code>/,
-    payloads: [[BREAK_DOUBLE, true]],
+    says: /found the authorization request malformed. \(error code <code>invalid_request<\/code>\)/,
+    payloads: [[BREAK_DOUBLE, false]],
   },
   "attribute breaker (') in hint": {
     query: () => `error=server_error&hint=${e(BREAK_SINGLE)}`,
-    says: /MyAnimeList reported an error/,
-    payloads: [[BREAK_SINGLE, true]],
+    says: /MyAnimeList had an internal error/,
+    payloads: [[BREAK_SINGLE, false]],
   },
   'svg onload in message': {
     query: () => `error=x&message=${e('<svg/onload=alert(1)>')}`,
-    says: /MyAnimeList reported an error/,
-    payloads: [['<svg/onload=alert(1)>', true]],
+    says: /an error this mirror does not recognize/,
+    payloads: [['<svg/onload=alert(1)>', false]],
   },
   'entity smuggling in error': {
     query: () => `error=${e('&lt;script&gt;')}`,
-    says: /&amp;lt;script&amp;gt;/,
+    says: /an error this mirror does not recognize/,
+    payloads: [['&lt;script&gt;', false]],
   },
   'template syntax in error': {
     query: () => `error=${e('{{7*7}} #{7*7} <%= 7*7 %>')}`,
-    says: /\{\{7\*7\}\} #\{7\*7\} &lt;%= 7\*7 %&gt;/,
+    says: /an error this mirror does not recognize/,
+    payloads: [['{{7*7}} #{7*7} <%= 7*7 %>', false]],
+  },
+  'a right-to-left override and 2,048 characters of instructions in error_description': {
+    query: () => `error=temporarily_unavailable&error_description=${e(SPOOF)}`,
+    says: /MyAnimeList is temporarily unavailable/,
+    payloads: [
+      [SPOOF, false],
+      [SPOOF_WORDS, false],
+    ],
+  },
+  'a right-to-left override in error': {
+    query: () => `error=${e('\u202eaccess_denied')}`,
+    says: /an error this mirror does not recognize/,
+    payloads: [['\u202eaccess_denied', false]],
   },
   'script as state, declining': {
     query: () => `error=access_denied&state=${e(SCRIPT)}`,

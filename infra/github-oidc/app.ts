@@ -2,15 +2,16 @@ import { App } from 'aws-cdk-lib';
 import * as z from 'zod';
 import { ConfigError } from '../../shared/errors';
 import { addNagPacks } from '../nag';
-import { GITHUB_OIDC_STACK_ID, GithubOidcStack } from './stack';
+import { DEFAULT_DEPLOY_ENVIRONMENT, GITHUB_OIDC_STACK_ID, GithubOidcStack } from './stack';
 
 /**
  * One-time setup app, deployed by hand with admin credentials:
  *
  *   npx cdk --app "npx tsx infra/github-oidc/app.ts" deploy -c githubRepository=owner/name
  *
- * Context: `githubRepository` (required), `githubBranch` (default main), `githubOidcProviderArn`
- * (reuse an existing provider), `githubDeployRoleName`.
+ * Context: `githubRepository` (required), `githubBranch` (default main), `githubEnvironment`
+ * (default production: the deploy job's `environment:`), `githubOidcProviderArn` (reuse an existing
+ * provider), `githubDeployRoleName`.
  */
 const unsetIfEmpty = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -27,6 +28,13 @@ export const githubOidcConfigSchema = z.object({
       .string()
       .regex(/^[A-Za-z0-9._/-]+$/, 'must be a branch name')
       .default('main'),
+  ),
+  githubEnvironment: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,255}$/, 'must be a GitHub environment name (letters, digits, . _ -)')
+      .default(DEFAULT_DEPLOY_ENVIRONMENT),
   ),
   githubOidcProviderArn: z.preprocess(
     unsetIfEmpty,
@@ -51,6 +59,7 @@ export function buildGithubOidcApp(app: App = new App()): { app: App; stack: Git
     description: 'anilist-mal-mirror: GitHub Actions OIDC deploy role',
     repository: config.githubRepository,
     branch: config.githubBranch,
+    environment: config.githubEnvironment,
     existingProviderArn: config.githubOidcProviderArn,
     roleName: config.githubDeployRoleName,
   });

@@ -1,6 +1,10 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildGithubOidcApp } from '../../infra/github-oidc/app';
+import { DEFAULT_DEPLOY_ENVIRONMENT, DEPLOY_WORKFLOW_PATH } from '../../infra/github-oidc/stack';
+import { REPO_ROOT } from './support';
 
 function synth(context: Record<string, unknown>): Template {
   return Template.fromStack(buildGithubOidcApp(new App({ context })).stack);
@@ -17,7 +21,7 @@ describe('GitHub OIDC deploy role', () => {
     });
   });
 
-  test('trusts only main of the one repository, with the STS audience', () => {
+  test('trusts only the deploy job of deploy.yml on main of the one repository, in its environment', () => {
     const roles = Object.values(template.findResources('AWS::IAM::Role')) as {
       Properties: { AssumeRolePolicyDocument: { Statement: Record<string, unknown>[] } };
     }[];
@@ -31,8 +35,34 @@ describe('GitHub OIDC deploy role', () => {
       Condition: {
         StringEquals: {
           'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-          'token.actions.githubusercontent.com:sub': 'repo:someone/anilist-mal-mirror:ref:refs/heads/main',
+          // A job that names an environment gets this subject (no branch in it).
+          'token.actions.githubusercontent.com:sub': 'repo:someone/anilist-mal-mirror:environment:production',
+          // Only this workflow file, as committed on main: no other workflow naming the environment.
+          'token.actions.githubusercontent.com:job_workflow_ref':
+            'someone/anilist-mal-mirror/.github/workflows/deploy.yml@refs/heads/main',
         },
+      },
+    });
+  });
+
+  test('the environment the role trusts is the one the deploy job runs in, and the workflow it names exists', () => {
+    const workflow = fs.readFileSync(path.join(REPO_ROOT, DEPLOY_WORKFLOW_PATH), 'utf8');
+    const jobs = workflow.split(/^ {2}(?=[\w-]+:\n)/m);
+    const deployJob = jobs.find((j) => j.startsWith('deploy:'))!;
+    expect(deployJob).toMatch(new RegExp(`^ {4}environment: ${DEFAULT_DEPLOY_ENVIRONMENT}$`, 'm'));
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Condition: {
+              StringEquals: Match.objectLike({
+                'token.actions.githubusercontent.com:sub': Match.stringLikeRegexp(
+                  `:environment:${DEFAULT_DEPLOY_ENVIRONMENT}$`,
+                ),
+              }),
+            },
+          }),
+        ],
       },
     });
   });
@@ -50,9 +80,14 @@ describe('GitHub OIDC deploy role', () => {
     template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
   });
 
-  test('reuses an existing provider instead of creating a second one; other branches are possible', () => {
+  test('reuses an existing provider instead of creating a second one; other branches and environments are possible', () => {
     const arn = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
-    const t = synth({ githubRepository: 'someone/mirror', githubBranch: 'release', githubOidcProviderArn: arn });
+    const t = synth({
+      githubRepository: 'someone/mirror',
+      githubBranch: 'release',
+      githubEnvironment: 'aws-prod',
+      githubOidcProviderArn: arn,
+    });
     t.resourceCountIs('AWS::IAM::OIDCProvider', 0);
     t.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -61,7 +96,9 @@ describe('GitHub OIDC deploy role', () => {
             Principal: { Federated: arn },
             Condition: {
               StringEquals: Match.objectLike({
-                'token.actions.githubusercontent.com:sub': 'repo:someone/mirror:ref:refs/heads/release',
+                'token.actions.githubusercontent.com:sub': 'repo:someone/mirror:environment:aws-prod',
+                'token.actions.githubusercontent.com:job_workflow_ref':
+                  'someone/mirror/.github/workflows/deploy.yml@refs/heads/release',
               }),
             },
           }),
@@ -77,5 +114,8 @@ describe('GitHub OIDC deploy role', () => {
   test('refuses to synthesize without a valid repository', () => {
     expect(() => synth({})).toThrow(/githubRepository is required/);
     expect(() => synth({ githubRepository: 'not a repo' })).toThrow(/githubRepository must look like owner\/name/);
+    expect(() => synth({ githubRepository: 'someone/mirror', githubEnvironment: 'prod env' })).toThrow(
+      /githubEnvironment must be a GitHub environment name/,
+    );
   });
 });

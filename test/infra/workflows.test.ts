@@ -82,11 +82,33 @@ describe('workflow policy', () => {
     expect(deployJob).toContain(`role-to-assume: ${expr('vars.AWS_DEPLOY_ROLE_ARN')}`);
     expect(deployJob).toContain(`aws-region: ${expr('vars.AWS_REGION')}`);
     expect(deployJob).toMatch(/download-artifact@.*\n\s+with:\n\s+name: cloud-assembly\n\s+path: cdk.out/);
-    expect(deployJob).toMatch(/npx cdk deploy \S+ --app cdk.out /);
+    expect(deployJob).toMatch(/\/cdk-cli\/node_modules\/\.bin\/cdk" deploy \S+ --app cdk.out /);
     expect(deployJob).not.toMatch(/cdk synth/);
     expect(buildJob).toMatch(/npx cdk synth/);
     expect(buildJob).toMatch(/npm test/);
     expect(buildJob).toMatch(/upload-artifact@.*\n\s+with:\n\s+name: cloud-assembly\n\s+path: cdk.out/);
+  });
+
+  test('deploy.yml: the job with AWS credentials installs only the pinned CDK CLI, scripts off, in an environment', () => {
+    const jobs = read('deploy.yml').split(/^ {2}(?=[\w-]+:\n)/m);
+    const deployJob = jobs.find((j) => j.startsWith('deploy:'))!;
+    const buildJob = jobs.find((j) => j.startsWith('build:'))!;
+    // No project install (642 packages, install scripts on), no npx (it fetches whatever is missing),
+    // no dependency cache restored into the job.
+    expect(deployJob).not.toMatch(/npm (ci|install|i)\b|npx |yarn|pnpm|cache:/);
+    expect(deployJob).toMatch(/^ {8}run: bash scripts\/install-cdk-cli\.sh "\$RUNNER_TEMP\/cdk-cli"$/m);
+    const installer = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'install-cdk-cli.sh'), 'utf8');
+    expect(installer).toMatch(/^npm ci --ignore-scripts /m);
+    expect(installer.match(/^\s*npm /gm)).toHaveLength(1);
+    expect(deployJob).toMatch(/^ {4}environment: [\w-]+$/m);
+    expect(buildJob).not.toMatch(/environment:|id-token/);
+    expect(buildJob).toMatch(/npm ci/);
+  });
+
+  test.each(files)('%s: every container image is pinned by digest', (file) => {
+    const containers = [...read(file).matchAll(/^\s*(?:container|image):\s*(\S+)/gm)].map((m) => m[1]);
+    expect(containers.length).toBeGreaterThan(0);
+    for (const image of containers) expect(image).toMatch(/^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$/);
   });
 
   test('deploy.yml: a missing AWS_REGION fails the build job first, with a message naming the variable', () => {

@@ -3,7 +3,9 @@ import { PreconditionFailedError } from '../errors';
 import type { ObjectStore, ObjectVersion, PutCondition, StoredObject } from './store';
 
 /**
- * In-memory store with real S3 conditional-write semantics (If-Match / If-None-Match: *).
+ * In-memory store with S3's semantics as the `ObjectStore` contract states them: conditional
+ * writes, ETags that are the MD5 of the body, a versioned bucket's history. The conformance suite
+ * (test/integration/store) runs the same checks against it and against S3Store on moto.
  * `hooks` let tests inject faults or interleave a competing writer between a read and a write.
  */
 export class MemoryStore implements ObjectStore {
@@ -30,10 +32,9 @@ export class MemoryStore implements ObjectStore {
     await this.hooks.beforePut?.(key, body);
     const current = this.objects.get(key);
     if (condition?.ifNoneMatch === '*' && current) throw new PreconditionFailedError(key);
+    // If-Match on a missing key fails too (S3 answers 404 NoSuchKey, which S3Store reports the same way).
     if (condition?.ifMatch !== undefined && current?.etag !== condition.ifMatch) throw new PreconditionFailedError(key);
-    // Include a version counter so rewriting identical bytes still changes the ETag, as S3 versioning would not
-    // guarantee; this makes lost-update bugs visible in tests.
-    const etag = `"${createHash('md5').update(body).update(String(this.counters.put)).digest('hex')}"`;
+    const etag = etagOf(body);
     this.objects.set(key, { body, etag });
     const versions = this.history.get(key) ?? [];
     versions.push({ body, etag, versionId: `v${++this.nextVersion}`, lastModified: this.now() });
@@ -41,10 +42,16 @@ export class MemoryStore implements ObjectStore {
     return { etag };
   }
 
+  /** As S3 lists them: a deleted key keeps its data versions, none of them latest (a delete marker is). */
   async versions(key: string): Promise<ObjectVersion[]> {
-    const versions = this.objects.has(key) ? (this.history.get(key) ?? []) : [];
+    const versions = this.history.get(key) ?? [];
+    const exists = this.objects.has(key);
     return versions
-      .map((v, i) => ({ versionId: v.versionId, lastModified: v.lastModified, isLatest: i === versions.length - 1 }))
+      .map((v, i) => ({
+        versionId: v.versionId,
+        lastModified: v.lastModified,
+        isLatest: exists && i === versions.length - 1,
+      }))
       .reverse();
   }
 
@@ -62,4 +69,9 @@ export class MemoryStore implements ObjectStore {
     this.counters.list++;
     return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
   }
+}
+
+/** S3's ETag of a single-part upload: the quoted MD5 of the bytes, so identical bytes keep it. */
+function etagOf(body: string): string {
+  return `"${createHash('md5').update(body, 'utf8').digest('hex')}"`;
 }

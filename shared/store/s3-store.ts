@@ -25,6 +25,8 @@ export interface S3StoreOptions {
   readonly bucket: string;
   /** Counts requests by kind; benchmarks read it. */
   readonly onRequest?: (kind: 'get' | 'put' | 'delete' | 'list') => void;
+  /** Keys per list page; S3's own limit (1,000) unless a test wants paging with a few keys. */
+  readonly pageSize?: number;
 }
 
 /** S3-backed store. Conditional writes use S3's native If-Match / If-None-Match support. */
@@ -70,6 +72,7 @@ export class S3Store implements ObjectStore {
           new ListObjectVersionsCommand({
             Bucket: this.options.bucket,
             Prefix: key,
+            MaxKeys: this.options.pageSize,
             KeyMarker: keyMarker,
             VersionIdMarker: versionIdMarker,
           }),
@@ -109,10 +112,7 @@ export class S3Store implements ObjectStore {
       );
       return { etag: out.ETag ?? '' };
     } catch (err) {
-      // 409 ConditionalRequestConflict: a concurrent conditional write is in flight; same outcome for us.
-      if (isStatus(err, 412) || isStatus(err, 409) || errName(err) === 'PreconditionFailed') {
-        throw new PreconditionFailedError(key, { cause: err });
-      }
+      if (conditionFailed(err, condition)) throw new PreconditionFailedError(key, { cause: err });
       throw new StoreError(`Writing s3://${this.options.bucket}/${key} failed: ${errName(err)}`, { cause: err });
     }
   }
@@ -133,7 +133,12 @@ export class S3Store implements ObjectStore {
       do {
         this.options.onRequest?.('list');
         const out = await this.options.client.send(
-          new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: prefix, ContinuationToken: token }),
+          new ListObjectsV2Command({
+            Bucket: this.options.bucket,
+            Prefix: prefix,
+            MaxKeys: this.options.pageSize,
+            ContinuationToken: token,
+          }),
         );
         for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key);
         token = out.IsTruncated ? out.NextContinuationToken : undefined;
@@ -143,6 +148,16 @@ export class S3Store implements ObjectStore {
     }
     return keys.sort();
   }
+}
+
+/**
+ * 412 PreconditionFailed; 409 ConditionalRequestConflict (a concurrent conditional write is in
+ * flight: same outcome for us); and 404 NoSuchKey for an If-Match on a key with no current object
+ * (the port's contract counts it as a lost race). Not NoSuchBucket: that is a misconfiguration.
+ */
+function conditionFailed(err: unknown, condition: PutCondition | undefined): boolean {
+  if (isStatus(err, 412) || isStatus(err, 409) || errName(err) === 'PreconditionFailed') return true;
+  return condition?.ifMatch !== undefined && errName(err) === 'NoSuchKey';
 }
 
 function isStatus(err: unknown, status: number): boolean {

@@ -1,9 +1,15 @@
 /**
- * The one persistence port of the domain. S3 in AWS and locally (s3rver); an in-memory fake
- * that enforces ETag conditions in tests, because s3rver ignores If-Match/If-None-Match.
+ * The one persistence port of the domain: S3 in AWS, s3rver in the local runtime (which ignores
+ * If-Match / If-None-Match), MemoryStore in unit tests. The contract below is S3's; the conformance
+ * suite in test/integration/store runs it against MemoryStore and against S3Store on moto_server,
+ * which enforces the conditions as S3 does.
  */
 export interface StoredObject {
   readonly body: string;
+  /**
+   * S3's ETag: the quoted MD5 of the body. Writing identical bytes again keeps it, so an ETag tells
+   * contents apart, not writes: an If-Match cannot notice A → B → A.
+   */
   readonly etag: string;
 }
 
@@ -28,7 +34,13 @@ export interface ObjectStore {
   versions(key: string): Promise<ObjectVersion[]>;
   /** One version's body; undefined when that version does not exist. */
   getVersion(key: string, versionId: string): Promise<StoredObject | undefined>;
-  /** Throws `PreconditionFailedError` when a condition does not hold. */
+  /**
+   * Throws `PreconditionFailedError` when a condition does not hold: If-None-Match '*' and an
+   * object exists, or If-Match and the current object has another ETag or there is none. For that
+   * last case S3 answers 404 NoSuchKey; it counts as a lost race here too, so a caller's
+   * re-read-and-retry loop finds the object gone (deleted concurrently) and decides afresh,
+   * instead of failing as if S3 were unavailable. Other S3 trouble is a retryable `StoreError`.
+   */
   put(key: string, body: string, condition?: PutCondition): Promise<{ etag: string }>;
   delete(key: string): Promise<void>;
   /** Keys under a prefix, in lexical order. */
@@ -43,6 +55,11 @@ export interface ObjectStore {
  */
 export const KEYS = {
   tokens: (destination: string) => (destination === 'mal' ? 'auth/tokens.json' : `auth/${destination}/tokens.json`),
+  /**
+   * What the reauth mailer may read about them (issued, expiry, account, invalid mark; never a
+   * token): its own key, so that the mailer's grant names it and not the tokens.
+   */
+  tokenMeta: (destination: string) => `auth/token-meta/${destination}.json`,
   pendingAuth: (state: string) => `auth/pending/${state}.json`,
   pendingAuthPrefix: 'auth/pending/',
   mailerState: 'auth/mailer-state.json',

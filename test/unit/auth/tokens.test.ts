@@ -8,6 +8,7 @@ import {
 } from '../../../shared/auth/tokens';
 import { ManualClock } from '../../../shared/clock';
 import { NetworkError } from '../../../shared/errors';
+import { readTokenMeta } from '../../../shared/auth/token-meta';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
 import { DAY, FakeMalOAuth, FakeOAuthError, gate, seedTokens, storedTokens } from './fakes';
@@ -27,7 +28,8 @@ describe('token provider: get', () => {
     expect(await provider.get()).toBe(seeded.accessToken);
     expect(await provider.get()).toBe(seeded.accessToken);
     expect(oauth.calls.refresh).toBe(0);
-    expect(store.counters.get).toBe(1);
+    // One read of the tokens, and one of their metadata (checked once per run, for the mailer).
+    expect(store.counters.get).toBe(2);
     expect(deps.provider.refreshTokenLifetimeDays).toBe(30);
   });
 
@@ -151,12 +153,19 @@ describe('token provider: refresh after 401', () => {
     const { store, oauth, provider, clock } = setup();
     const seeded = await seedTokens(store, oauth, clock);
     await provider.get();
-    // While MAL refreshes, something rewrites the same tokens (new ETag, same refresh token).
+    // While MAL refreshes, something rewrites the same tokens in other bytes (new ETag, same refresh
+    // token). Identical bytes would keep their ETag, as on S3, and cause no conflict at all.
     oauth.beforeRefresh = async () => {
       oauth.beforeRefresh = undefined;
-      await store.put(KEYS.tokens('mal'), JSON.stringify(seeded));
+      await store.put(KEYS.tokens('mal'), JSON.stringify(seeded, null, 2));
+    };
+    let tokenWrites = 0;
+    store.hooks.beforePut = (key) => {
+      if (key === KEYS.tokens('mal')) tokenWrites++;
     };
     const fresh = await provider.refresh(seeded.accessToken);
+    // The rewrite, the worker's write that lost to it, and the worker's second write.
+    expect(tokenWrites).toBe(3);
     expect(storedTokens(store)!.accessToken).toBe(fresh);
     expect(storedTokens(store)!.refreshToken).not.toBe(seeded.refreshToken);
   });
@@ -201,12 +210,24 @@ describe('overlapping writers: worker refresh vs callback', () => {
     expect(storedTokens(store)!.refreshIssuedAt).toBe(clock.now());
   });
 
-  it('the callback keeps stored tokens that are strictly newer (e.g. another authorization from a clock ahead)', async () => {
+  it('a fresh authorization replaces a stored record dated in the future (clock skew), and its metadata', async () => {
     const { store, oauth, clock, deps } = setup();
-    const ahead = await seedTokens(store, oauth, clock, { refreshIssuedAt: clock.now() + 60_000 });
-    const saved = await saveTokensFromAuthorization(deps, oauth, oauth.mint('alice'), 'alice');
-    expect(saved.outcome).toBe('kept_newer');
-    expect(storedTokens(store)!.refreshToken).toBe(ahead.refreshToken);
+    // Written by a writer whose clock ran a day ahead.
+    await seedTokens(store, oauth, clock, { refreshIssuedAt: clock.now() + DAY, refreshExpiresAt: clock.now() + 31 * DAY });
+    const fresh = oauth.mint('alice');
+    const saved = await saveTokensFromAuthorization(deps, oauth, fresh, 'alice');
+    expect(saved.outcome).toBe('stored');
+    expect(storedTokens(store)).toMatchObject({ refreshToken: fresh.refreshToken, refreshIssuedAt: clock.now() });
+    const meta = await readTokenMeta(store, 'mal');
+    expect(meta.meta).toEqual({
+      version: 1,
+      tokensEtag: store.objects.get(KEYS.tokens('mal'))!.etag,
+      user: 'alice',
+      refreshIssuedAt: clock.now(),
+      refreshExpiresAt: clock.now() + 30 * DAY,
+    });
+    // The new refresh token is the one that works.
+    await expect(oauth.refresh(storedTokens(store)!.refreshToken)).resolves.toBeDefined();
   });
 
   it('the callback replaces invalid or unreadable tokens and creates them when none exist', async () => {
@@ -292,12 +313,14 @@ describe('version 1 token records (`malUser` instead of `user`)', () => {
     expect(storedTokens(store)).toMatchObject({ refreshToken: fresh.refreshToken, user: 'alice' });
   });
 
-  it('the callback keeps a version 1 record that is strictly newer, naming its account', async () => {
+  it('a fresh authorization replaces a version 1 record dated in the future, in the current shape', async () => {
     const { store, oauth, clock, deps } = setup();
-    const ahead = await seedV1(store, oauth, clock, { refreshIssuedAt: clock.now() + 60_000 });
-    const saved = await saveTokensFromAuthorization(deps, oauth, oauth.mint('alice'), 'alice');
-    expect(saved).toMatchObject({ outcome: 'kept_newer', tokens: { refreshToken: ahead.refreshToken, user: 'alice' } });
-    // Kept as it is: not even rewritten in the current shape.
-    expect(JSON.parse(store.objects.get(KEYS.tokens('mal'))!.body)).toEqual(ahead);
+    await seedV1(store, oauth, clock, { refreshIssuedAt: clock.now() + 60_000 });
+    const fresh = oauth.mint('bob');
+    const saved = await saveTokensFromAuthorization(deps, oauth, fresh, 'bob');
+    expect(saved).toMatchObject({ outcome: 'stored', tokens: { refreshToken: fresh.refreshToken, user: 'bob' } });
+    const raw = JSON.parse(store.objects.get(KEYS.tokens('mal'))!.body) as Record<string, unknown>;
+    expect(raw).toMatchObject({ refreshToken: fresh.refreshToken, user: 'bob', refreshIssuedAt: clock.now() });
+    expect(raw).not.toHaveProperty('malUser');
   });
 });

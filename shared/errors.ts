@@ -47,9 +47,52 @@ const SECRET_PATTERNS: readonly RegExp[] = [
   /\bBearer\s+[A-Za-z0-9._~+/=-]+/g,
 ];
 
-/** Removes bearer tokens, OAuth codes, verifiers and secrets from free text. */
-export function redactSecrets(text: string): string {
+/** Shorter values are never registered: replacing every occurrence of them would wreck ordinary text. */
+export const MIN_SECRET_LENGTH = 8;
+/** A long-running local runtime refreshes tokens for days: the oldest values are forgotten first. */
+const MAX_KNOWN_SECRETS = 200;
+const knownSecrets = new Set<string>();
+/** The known values, longest first, so that a secret containing another is replaced whole. */
+let longestFirst: string[] | undefined;
+
+/**
+ * Remembers secret values this process holds (tokens, client secrets, authorization codes,
+ * verifiers) so that `redactSecrets` removes them wherever they appear: in a URL path, in a
+ * provider's error text, in any syntax the patterns below do not know. Call it where a secret
+ * comes into being (read from the store or a parameter, received from a provider).
+ */
+export function registerSecrets(...values: readonly (string | null | undefined)[]): void {
+  for (const value of values) {
+    if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) continue;
+    for (const form of [value, encodeURIComponent(value)]) {
+      knownSecrets.delete(form);
+      knownSecrets.add(form);
+    }
+  }
+  for (const oldest of knownSecrets) {
+    if (knownSecrets.size <= MAX_KNOWN_SECRETS) break;
+    knownSecrets.delete(oldest);
+  }
+  longestFirst = undefined;
+}
+
+/** Forgets every registered value: a fresh process, for tests that prove where values are registered. */
+export function forgetSecrets(): void {
+  knownSecrets.clear();
+  longestFirst = undefined;
+}
+
+function redactKnownValues(text: string): string {
+  if (knownSecrets.size === 0) return text;
+  longestFirst ??= [...knownSecrets].sort((a, b) => b.length - a.length);
   let out = text;
+  for (const secret of longestFirst) if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+  return out;
+}
+
+/** Removes bearer tokens, OAuth codes, verifiers and secrets from free text: known values, then known syntax. */
+export function redactSecrets(text: string): string {
+  let out = redactKnownValues(text);
   out = out.replace(SECRET_PATTERNS[0]!, (_m, key: string) => `${key}=[REDACTED]`);
   out = out.replace(SECRET_PATTERNS[1]!, (_m, key: string) => `"${key}":"[REDACTED]"`);
   out = out.replace(SECRET_PATTERNS[2]!, 'Bearer [REDACTED]');

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import { describeError } from '../errors';
+import { describeError, registerSecrets } from '../errors';
 import type { EventPublisher } from '../events';
 import { type Logger, silentLogger } from '../log';
 import type { ObjectStore } from '../store/store';
@@ -147,6 +147,7 @@ export async function handleOAuthCallback(
       `state_${consumed.reason}`,
     );
   }
+  registerSecrets(code, consumed.codeVerifier);
   const target = deps.destinations[consumed.destination];
   if (!target) {
     // A link made for a destination this deployment no longer has enabled.

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import type { Clock } from '../clock';
-import { AppError, describeError, PreconditionFailedError } from '../errors';
+import { AppError, describeError, PreconditionFailedError, registerSecrets } from '../errors';
 import { REAUTH_REASONS, type ReauthReason } from '../events';
 import { type Logger, silentLogger } from '../log';
 import { KEYS, type ObjectStore, type PutCondition } from '../store/store';
@@ -72,7 +72,9 @@ export async function readTokens(store: ObjectStore, destination: string): Promi
   const obj = await store.get(KEYS.tokens(destination));
   if (!obj) return {};
   try {
-    return { tokens: storedTokensSchema.parse(JSON.parse(obj.body)), etag: obj.etag };
+    const tokens = storedTokensSchema.parse(JSON.parse(obj.body));
+    registerSecrets(tokens.accessToken, tokens.refreshToken);
+    return { tokens, etag: obj.etag };
   } catch {
     return { etag: obj.etag, corrupt: true };
   }
@@ -89,6 +91,8 @@ function tokensFromSet(
   user: string | null,
 ): StoredTokens {
   const expiresIn = Number.isFinite(set.expiresIn) && set.expiresIn > 0 ? set.expiresIn : FALLBACK_ACCESS_LIFETIME_S;
+  // Every token a provider issues (authorization, refresh) passes here.
+  registerSecrets(set.accessToken, set.refreshToken);
   return {
     accessToken: set.accessToken,
     refreshToken: set.refreshToken,

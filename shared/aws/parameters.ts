@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock';
-import { AppError } from '../errors';
+import { AppError, registerSecrets } from '../errors';
 import { type BufferedResponse, type RetryPolicy, sendWithPolicy } from '../http/policy';
 
 /**
@@ -187,13 +187,16 @@ function excerpt(bodyText: string): string {
   return `: ${line.length > 200 ? `${line.slice(0, 200)}…` : line}`;
 }
 
-/** The secret from plain config (local runs) or from SSM (AWS); undefined when neither is set. */
+/**
+ * The secret from plain config (local runs) or from SSM (AWS); undefined when neither is set. Every
+ * client secret and the AniList token pass here, so here they are registered for redaction.
+ */
 export async function resolveSecret(
   direct: string | undefined,
   parameterName: string | undefined,
   read: (name: string) => Promise<string>,
 ): Promise<string | undefined> {
-  if (direct) return direct;
-  if (parameterName) return read(parameterName);
-  return undefined;
+  const secret = direct || (parameterName ? await read(parameterName) : undefined);
+  registerSecrets(secret);
+  return secret;
 }

@@ -3,7 +3,7 @@ import type { SandboxEntry } from '../../local/sandbox/anilist';
 import { approveLatestEmail } from '../../local/story';
 import { type LocalSystem, startLocalSystem } from '../../local/system';
 import type { Clock } from '../../shared/clock';
-import { silentLogger } from '../../shared/log';
+import { type Logger, silentLogger } from '../../shared/log';
 import type { RunReport } from '../../shared/sync/report';
 
 export interface TestSystem extends LocalSystem {
@@ -23,6 +23,8 @@ export async function startTestSystem(
     local?: Record<string, string>;
     clock?: Clock;
     anilistEntries?: readonly SandboxEntry[];
+    /** Default: silent. */
+    logger?: Logger;
   } = {},
 ): Promise<TestSystem> {
   const reports: RunReport[] = [];
@@ -38,7 +40,7 @@ export async function startTestSystem(
       ...options.env,
     },
     sandbox: true,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.anilistEntries ? { anilistEntries: options.anilistEntries } : {}),
     onReport: (r) => reports.push(r),

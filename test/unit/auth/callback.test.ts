@@ -2,7 +2,7 @@ import { handleOAuthCallback, type OAuthCallbackDeps, parseCallbackQuery } from 
 import { createPendingAuthorization } from '../../../shared/auth/pending';
 import { createState } from '../../../shared/auth/pkce';
 import { ManualClock } from '../../../shared/clock';
-import { NetworkError } from '../../../shared/errors';
+import { forgetSecrets, NetworkError } from '../../../shared/errors';
 import { createJsonLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
@@ -223,6 +223,22 @@ describe('handleOAuthCallback: refusals store nothing', () => {
     expect(res.body).toContain(`<code>${code}</code>`);
     expect(res.body).not.toMatch(/555|also this/);
     await expectNothingStored(ctx);
+  });
+
+  it('the code and verifier are redacted by value from a log line that quotes them', async () => {
+    forgetSecrets();
+    const ctx = setup();
+    const link = await ctx.issueLink();
+    const code = 'def50200a1b2c3d4e5f6-authorization-code';
+    ctx.oauth.exchangeCode = async (p) => {
+      throw new NetworkError(`POST /token {code: ${p.code}} with ${p.codeVerifier} failed`);
+    };
+    const res = await handleOAuthCallback(ctx.deps, `code=${code}&state=${link.state}`);
+    expect(res.statusCode).toBe(502);
+    const line = ctx.logLines.find((l) => l.includes('exchange_failed'))!;
+    expect(line).toContain('{code: [REDACTED]} with [REDACTED] failed');
+    expect(line).not.toContain(code);
+    expect(line).not.toContain(link.codeVerifier);
   });
 
   it('logs a known code as it is, and an unknown one only as a short cleaned-up token', async () => {

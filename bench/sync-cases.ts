@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import type { SyncWorkerResult } from '../lambdas/sync-worker/handler';
 import { localConfigSchema } from '../local/config';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../local/emulators';
+import { LOCAL_REGION } from '../local/emulators';
 import { generateAniListEntries, type SandboxEntry } from '../local/sandbox/anilist';
 import { type LocalSystem, startLocalSystem } from '../local/system';
 import { createAniListClient } from '../shared/anilist/client';
@@ -182,8 +182,9 @@ export function workerEnv(system: LocalSystem, deployed: Readonly<Record<string,
     PATH: process.env.PATH ?? '',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    // The only credentials this run's S3 emulator accepts.
+    AWS_ACCESS_KEY_ID: system.s3.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: system.s3.credentials.secretAccessKey,
     AWS_ENDPOINT_URL_S3: system.urls.s3,
     AWS_EC2_METADATA_DISABLED: 'true',
     S3_FORCE_PATH_STYLE: 'true',

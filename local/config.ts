@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import * as z from 'zod';
 import { loadConfig } from '../shared/config';
@@ -60,6 +60,11 @@ export const localConfigSchema = z.object({
   SANDBOX_DATASETS_PORT: port.default(4400),
   SYNC_INTERVAL_MINUTES: syncIntervalMinutes.default(15),
   LOCAL_DATA_DIR: z.string().default('.local-data'),
+  /**
+   * Real mode on a LOCAL_HOST other machines can reach (0.0.0.0, ::, a LAN address) puts the
+   * tokens and the authorization links within their reach: it takes this explicit `true`.
+   */
+  LOCAL_EXPOSE: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   /** `auto`: sandbox unless a real destination (MAL_CLIENT_ID, TRAKT_CLIENT_ID) is configured. */
   SANDBOX: z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }).default('auto'),
   SANDBOX_ANILIST_FIXTURE: z.string().optional(),
@@ -99,6 +104,31 @@ export function ephemeralLocalConfig(env: Record<string, string | undefined> = {
 export function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
   return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/** Loopback: 127.0.0.0/8 and ::1 (also written out, or as an IPv4-mapped address). */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether only this machine can reach servers listening on `host`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  const family = isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Refuses, before anything listens, a real-mode LOCAL_HOST other machines can reach unless
+ * LOCAL_EXPOSE=true: s3rver holds the tokens and the inbox every authorization link. The sandbox
+ * holds no real secret, so it may listen anywhere (e.g. to be tried from a phone).
+ */
+export function checkExposure(local: Pick<LocalConfig, 'LOCAL_HOST' | 'LOCAL_EXPOSE'>, sandbox: boolean): void {
+  if (sandbox || local.LOCAL_EXPOSE === 'true' || isLoopbackHost(local.LOCAL_HOST)) return;
+  throw new LocalConfigError([
+    `LOCAL_HOST=${local.LOCAL_HOST} lets other machines reach the local S3 (your tokens) and the local inbox ` +
+      '(your authorization links) in real mode: set LOCAL_HOST=127.0.0.1, or LOCAL_EXPOSE=true if you mean it',
+  ]);
 }
 
 /**

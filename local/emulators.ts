@@ -1,5 +1,6 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -8,19 +9,35 @@ import startSesServer from 'aws-ses-v2-local';
 import { type Email, getStoreReadonly } from 'aws-ses-v2-local/dist/store';
 import { urlHost } from './config';
 import { probePort } from './net/ports';
+import { checkSigV4, type LocalCredentials } from './net/sigv4';
 
 // s3rver ships no type definitions.
 // biome-ignore lint/suspicious/noExplicitAny: untyped CommonJS module
 const S3rver: any = require('s3rver');
+// The account s3rver resolves access key ids against (its only one).
+// biome-ignore lint/suspicious/noExplicitAny: untyped CommonJS module
+const S3rverAccount: any = require('s3rver/lib/models/account');
 
-/** Credentials s3rver accepts; the SES emulator accepts anything. Local only, never real keys. */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 export const LOCAL_REGION = 'us-east-1';
+
+/**
+ * Credentials for one run of the S3 emulator, random and kept in memory: only clients of this
+ * process (and children it hands them to) can sign, so nothing else that reaches the port can
+ * read the tokens or write state. Never printed.
+ */
+export function randomCredentials(): LocalCredentials {
+  return {
+    accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64url'),
+  };
+}
 
 export interface S3Emulator {
   readonly endpoint: string;
   readonly bucket: string;
   readonly client: S3Client;
+  /** The only credentials the emulator accepts (for a child process's SDK, e.g. the benchmark's worker). */
+  readonly credentials: LocalCredentials;
   close(): Promise<void>;
 }
 
@@ -34,7 +51,7 @@ export async function startS3Emulator(options: {
   const host = options.host ?? '127.0.0.1';
   // s3rver leaves a listen error unhandled (the process dies with a stack trace): check first.
   await probePort(host, options.port ?? 0);
-  mkdirSync(options.directory, { recursive: true });
+  mkdirSync(options.directory, { recursive: true, mode: 0o700 });
   const server = new S3rver({
     address: host,
     port: options.port ?? 0,
@@ -44,23 +61,44 @@ export async function startS3Emulator(options: {
     directory: options.directory,
     configureBuckets: [{ name: options.bucket }],
   });
+  const credentials = randomCredentials();
+  requireSignature(server, credentials);
   const address: AddressInfo = await server.run();
   const endpoint = `http://${urlHost(host)}:${address.port}`;
-  const client = new S3Client({
-    endpoint,
-    region: LOCAL_REGION,
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-  });
+  const client = new S3Client({ endpoint, region: LOCAL_REGION, forcePathStyle: true, credentials });
   return {
     endpoint,
     bucket: options.bucket,
     client,
+    credentials,
     close: async () => {
       client.destroy();
       await server.close();
+      S3rverAccount.DUMMY_ACCOUNT.revokeAccessKey(credentials.accessKeyId);
     },
   };
+}
+
+/**
+ * Puts a signature check in front of every s3rver route. s3rver serves anonymous requests, and
+ * of a V4 signature checks only that the key id exists, with a fixed, published key pair; so it
+ * gets this run's key pair, and a request not signed with it gets S3's 403 before s3rver sees it.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: s3rver is a Koa app without types
+function requireSignature(server: any, credentials: LocalCredentials): void {
+  S3rverAccount.DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+  // biome-ignore lint/suspicious/noExplicitAny: Koa context
+  const gate = async (ctx: any, next: () => Promise<void>) => {
+    const refusal = checkSigV4({ method: ctx.method, url: ctx.url, headers: ctx.headers }, credentials);
+    if (!refusal) return next();
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+      `<Error><Code>${refusal.code}</Code><Message>${refusal.message}</Message></Error>`;
+  };
+  // First in Koa's chain, before s3rver's own middleware and routes.
+  server.middleware.unshift(gate);
 }
 
 export interface SesEmulator {
@@ -110,15 +148,18 @@ export async function startSesEmulator(
     });
   }
   const endpoint = `http://${urlHost(host)}:${address.port}`;
-  const client = new SESClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  await fetch(`${endpoint}/clear-store`, { method: 'POST' });
+  const credentials = randomCredentials();
   const inboxFile = options.inboxFile;
+  const saved = inboxFile ? readInbox(inboxFile) : { emails: [] };
+  const key = saved.key ?? randomBytes(18).toString('base64url');
+  guardInbox(server, { key, accessKeyId: credentials.accessKeyId });
+  const client = new SESClient({ endpoint, region: LOCAL_REGION, credentials });
+  await fetch(`${endpoint}/clear-store?key=${key}`, { method: 'POST' });
   let restored = 0;
   if (inboxFile) {
-    const saved = readInbox(inboxFile);
-    getStoreReadonly().emails.push(...saved);
-    restored = saved.length;
-    const save = () => writeInbox(inboxFile, getStoreReadonly().emails);
+    getStoreReadonly().emails.push(...saved.emails);
+    restored = saved.emails.length;
+    const save = () => writeInbox(inboxFile, getStoreReadonly().emails, key);
     client.middlewareStack.add(
       (next) => async (args) => {
         const out = await next(args);
@@ -131,10 +172,10 @@ export async function startSesEmulator(
   return {
     restored,
     endpoint,
-    inboxUrl: `${endpoint}/`,
+    inboxUrl: `${endpoint}/?key=${key}`,
     client,
     async messages() {
-      const res = await fetch(`${endpoint}/store`);
+      const res = await fetch(`${endpoint}/store?key=${key}`);
       const body = (await res.json()) as {
         emails: {
           messageId: string;
@@ -160,29 +201,78 @@ export async function startSesEmulator(
       client.destroy();
       server.closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (inboxFile) writeInbox(inboxFile, getStoreReadonly().emails);
+      if (inboxFile) writeInbox(inboxFile, getStoreReadonly().emails, key);
     },
   };
 }
 
-/** The saved inbox; an unreadable file costs only the old mail, never the start. */
-function readInbox(file: string): Email[] {
-  if (!existsSync(file)) return [];
+/** The cookie that carries the inbox key for the page's own requests (`/store`, `/clear-store`). */
+const INBOX_COOKIE = 'mirror_inbox_key';
+
+/**
+ * Lets through only what the local runtime itself sends: the SES API signed with this run's access
+ * key id (the emulator checks no more than that an Authorization header exists), and the inbox
+ * with its key, in the URL (`?key=`, as printed) or in the cookie the page gets with it. The
+ * emulator's inbox, `/store` and `/clear-store` are otherwise open to anyone who reaches the port,
+ * and to any web page by DNS rebinding: they list every authorization link.
+ */
+function guardInbox(server: Server, secrets: { key: string; accessKeyId: string }): void {
+  const [app] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  if (!app) throw new Error('the SES emulator has no request handler to guard');
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      if (authorization.includes(`Credential=${secrets.accessKeyId}/`)) return app(req, res);
+    } else {
+      const query = new URL(req.url ?? '/', 'http://inbox').searchParams.get('key');
+      if (query !== null && sameSecret(query, secrets.key)) {
+        res.setHeader('Set-Cookie', `${INBOX_COOKIE}=${secrets.key}; HttpOnly; SameSite=Strict; Path=/`);
+        return app(req, res);
+      }
+      if (sameSecret(cookieOf(req, INBOX_COOKIE) ?? '', secrets.key)) return app(req, res);
+    }
+    res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end('This local inbox needs its key: open the inbox link `npm start` printed.\n');
+  });
+}
+
+function cookieOf(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The saved inbox and its key (so that a page left open keeps working across restarts); an
+ * unreadable file costs only the old mail, never the start.
+ */
+function readInbox(file: string): { emails: Email[]; key?: string } {
+  if (!existsSync(file)) return { emails: [] };
   try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    const emails = (parsed as { emails?: unknown }).emails;
-    return Array.isArray(emails)
-      ? emails.filter((e): e is Email => typeof e?.messageId === 'string' && typeof e?.at === 'number')
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { emails?: unknown; key?: unknown };
+    const emails = Array.isArray(parsed.emails)
+      ? parsed.emails.filter((e): e is Email => typeof e?.messageId === 'string' && typeof e?.at === 'number')
       : [];
+    return typeof parsed.key === 'string' && parsed.key.length >= 16 ? { emails, key: parsed.key } : { emails };
   } catch {
-    return [];
+    return { emails: [] };
   }
 }
 
-function writeInbox(file: string, emails: readonly Email[]): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  // Write then rename, so that a crash mid-write never leaves half a file.
+function writeInbox(file: string, emails: readonly Email[], key: string): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Write then rename, so that a crash mid-write never leaves half a file. Owner-only: it holds
+  // every authorization link, and the inbox key.
   const tmp = `${file}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ emails }));
+  writeFileSync(tmp, JSON.stringify({ emails, key }), { mode: 0o600 });
   renameSync(tmp, file);
 }

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       if (text) console.log(`\n${text}`);
     },
     onError: (where, err) => console.error(`\n✗ ${where}: ${describeForConsole(err)}`),
+    onNotice: (text) => console.log(`\n${text}`),
   });
   handleSignals(system);
 

@@ -1,6 +1,6 @@
 import { DESTINATION_MODULES, loadCallbackConfig, loadMailerConfig, loadWorkerConfig } from '../../shared/destinations';
 import { ConfigError } from '../../shared/errors';
-import { defaultCallbackUrl, describeMode, type LocalConfig, LocalConfigError } from '../config';
+import { checkExposure, defaultCallbackUrl, describeMode, type LocalConfig, LocalConfigError } from '../config';
 import { SANDBOX_STAND_INS } from './sandboxes';
 
 export const LOCAL_BUCKET = 'anilist-mal-mirror-local';
@@ -103,6 +103,7 @@ export function sandboxStandInKeys(env: Readonly<Record<string, string | undefin
  */
 export function checkLocalSystemConfig(options: EnvOptions): void {
   const { local } = options;
+  checkExposure(local, options.sandbox);
   const placeholder = 'http://127.0.0.1/';
   const destinations = Object.assign(
     {},

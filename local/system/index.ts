@@ -31,6 +31,7 @@ import {
   ensureAuthorizationLink,
 } from './authorization';
 import { checkLocalSystemConfig, handlerEnv } from './env';
+import { describeExposure } from './exposure';
 import { sentLinksOf } from './inbox';
 import { startServers } from './servers';
 
@@ -69,6 +70,11 @@ export interface LocalSystemOptions {
   /** Every mailer run that sent an email, with its links (never a token). */
   readonly onMail?: (result: ReauthCheckResult, links: readonly { label: string; url: string }[]) => void;
   readonly onError?: (where: string, err: unknown) => void;
+  /**
+   * Sentences for the user about the machine's safety: LOCAL_DATA_DIR made owner-only, and what a
+   * non-loopback LOCAL_HOST exposes. Default: the logger's warnings.
+   */
+  readonly onNotice?: (text: string) => void;
 }
 
 export interface LocalSystem {
@@ -151,7 +157,17 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const counters = new RequestCounters();
     const logger = options.logger ?? createJsonLogger({ level: 'warn' });
     const onError = options.onError ?? ((where, err) => logger.error(`${where} failed`, { error: err }));
-    const servers = await startServers({ ...options, onCallbackError: (err) => onError('callback', err) }, cleanups);
+    const onNotice = options.onNotice ?? ((text: string) => logger.warn(text));
+    const servers = await startServers(
+      { ...options, onNotice, onCallbackError: (err) => onError('callback', err) },
+      cleanups,
+    );
+    const exposure = describeExposure(options.local.LOCAL_HOST, options.sandbox, {
+      s3: servers.s3.endpoint,
+      inbox: servers.ses.inboxUrl,
+      callback: servers.callbackUrl,
+    });
+    if (exposure) onNotice(exposure);
     const standInEnv = Object.assign({}, ...Object.values(servers.standIns).map((s) => s.env));
     const env = handlerEnv(options, {
       callbackUrl: servers.callbackUrl,

@@ -9,6 +9,7 @@ import { listeningAs } from '../net/ports';
 import { type AniListSandbox, type SandboxEntry, startAniListSandbox } from '../sandbox/anilist';
 import { type DatasetServer, startDatasetServer } from '../sandbox/datasets';
 import { LOCAL_BUCKET, sandboxStandInKeys, sourceKey } from './env';
+import { keepDataPrivate } from './private-data';
 import { SANDBOX_STAND_INS, type StartedStandIn } from './sandboxes';
 
 export interface ServerOptions {
@@ -20,6 +21,8 @@ export interface ServerOptions {
   readonly clock?: Clock | undefined;
   readonly anilistEntries?: readonly SandboxEntry[] | undefined;
   readonly onCallbackError: (err: unknown) => void;
+  /** A sentence for the user (e.g. LOCAL_DATA_DIR made owner-only). */
+  readonly onNotice?: ((text: string) => void) | undefined;
 }
 
 /** Everything that listens on a port, with the routes the callback bridge serves. */
@@ -57,7 +60,12 @@ export async function startServers(options: ServerOptions, cleanups: (() => Prom
     const dir = dataDir;
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   }
-  const s3 = await startStateStore({ local, env: options.env, ...(dataDir ? { dataDir } : {}) });
+  const s3 = await startStateStore({
+    local,
+    env: options.env,
+    ...(dataDir ? { dataDir } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+  });
   cleanups.push(() => s3.close());
   const ses = await listeningAs('LOCAL_SES_PORT', host, local.LOCAL_SES_PORT, () =>
     startSesEmulator({
@@ -77,18 +85,24 @@ export async function startServers(options: ServerOptions, cleanups: (() => Prom
  * The state store the handlers use: s3rver on LOCAL_S3_PORT over `<dataDir>/s3` (default
  * LOCAL_DATA_DIR), with the state bucket. In real mode that port is taken on purpose: two runtimes
  * must not share one state folder, so a second one stops with the line naming LOCAL_S3_PORT.
+ * `<dataDir>` is made owner-only first (see keepDataPrivate); `onNotice` (default: stderr) hears
+ * when an existing one had to be tightened.
  */
 export function startStateStore(options: {
   readonly local: LocalConfig;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly dataDir?: string;
+  readonly onNotice?: (text: string) => void;
 }): Promise<S3Emulator> {
   const { local } = options;
   const host = local.LOCAL_HOST;
+  const dataDir = path.resolve(options.dataDir ?? local.LOCAL_DATA_DIR);
+  const notice = keepDataPrivate(dataDir);
+  if (notice) (options.onNotice ?? console.warn)(notice);
   return listeningAs('LOCAL_S3_PORT', host, local.LOCAL_S3_PORT, () =>
     startS3Emulator({
       bucket: options.env.STATE_BUCKET ?? LOCAL_BUCKET,
-      directory: path.resolve(options.dataDir ?? local.LOCAL_DATA_DIR, 's3'),
+      directory: path.join(dataDir, 's3'),
       host,
       port: local.LOCAL_S3_PORT,
     }),

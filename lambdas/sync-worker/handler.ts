@@ -1,6 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { ANILIST_RETRY_POLICY, createAniListClient } from '../../shared/anilist/client';
+import { RunTokens } from '../../shared/auth/tokens';
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
 import { resolveSecret } from '../../shared/aws/parameters';
 import { loadWorkerConfig, type WorkerConfig } from '../../shared/destinations';
@@ -59,6 +60,15 @@ export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platfo
   const { base } = config;
   // Set by each run from the Lambda deadline: no request, retry or Retry-After wait outlives it.
   const requestDeadline = new RequestDeadline();
+  const retryTuning = { maxAttempts: base.HTTP_MAX_ATTEMPTS, baseDelayMs: base.HTTP_RETRY_BASE_DELAY_MS };
+  // One token provider per destination and run; a refresh whose save S3 refused is saved again at the run's end.
+  const tokens = new RunTokens({
+    store: platform.store,
+    clock: platform.clock,
+    logger: platform.logger,
+    deadline: requestDeadline.get,
+    saveRetry: retryTuning,
+  });
   const context: WorkerContext = {
     fetch: platform.fetch,
     timeoutMs: base.HTTP_TIMEOUT_MS,
@@ -69,7 +79,8 @@ export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platfo
     store: platform.store,
     base,
     readSecret: secretReader(platform.readParameter),
-    retryTuning: { maxAttempts: base.HTTP_MAX_ATTEMPTS, baseDelayMs: base.HTTP_RETRY_BASE_DELAY_MS },
+    retryTuning,
+    tokens,
     datasets: createDatasetLoader({
       store: platform.store,
       fetch: platform.fetch,
@@ -120,6 +131,7 @@ export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platfo
       logger: platform.logger,
       counters: () => platform.counters.snapshot(),
       requestDeadline,
+      endOfRun: () => tokens.endRun(),
     },
   };
 }

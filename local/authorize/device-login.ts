@@ -196,11 +196,7 @@ async function finish(
   }
   const who = saved.tokens.user ? ` as "${saved.tokens.user}"` : '';
   const where = `${deps.storeName ?? 'the state store'} (${KEYS.tokens(provider.destination)})`;
-  out.line(
-    saved.outcome === 'stored'
-      ? `✓ Connected to ${label}${who}. The tokens are stored in ${where}.`
-      : `✓ ${label} is connected${who}: newer tokens, stored meanwhile by another authorization, were kept in ${where}.`,
-  );
+  out.line(`✓ Connected to ${label}${who}. The tokens are stored in ${where}.`);
   return { outcome: 'connected', user: saved.tokens.user, polls };
 }
 

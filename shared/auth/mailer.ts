@@ -10,7 +10,7 @@ import { createPendingAuthorization, deleteExpiredPendingAuthorizations, pending
 import { isValidState } from './pkce';
 import type { AuthProvider } from './provider';
 import { decideReauth, type MailerState, mailerStateSchema, type ReauthDecision, type ReauthTrigger } from './reauth';
-import { readTokens } from './tokens';
+import { readTokenMeta, type TokenFacts } from './token-meta';
 import '../zod-messages';
 
 export interface MailMessage {
@@ -169,6 +169,31 @@ interface Decided {
   readonly target: MailerDestination;
   readonly decision: ReauthDecision;
   readonly user: string | null;
+  /** Tokens are stored but have no metadata yet: nothing is known, so nothing is decided or forgotten. */
+  readonly undescribed?: boolean;
+}
+
+/**
+ * What the mailer may know of a destination's tokens: their metadata, never the tokens (its IAM
+ * grant reaches only `KEYS.tokenMeta`). Whether the tokens exist at all it learns from a listing,
+ * so that deleted tokens are missing whatever their metadata says. Tokens without metadata come
+ * from before it existed (the first mailer run after an upgrade) or from a metadata write that
+ * failed: the sync worker writes it the next time it uses them.
+ */
+async function storedTokenFacts(
+  store: ObjectStore,
+  destination: string,
+  logger: Logger,
+): Promise<{ readonly tokens?: TokenFacts; readonly undescribed?: boolean }> {
+  const key = KEYS.tokens(destination);
+  const [keys, { meta }] = await Promise.all([store.list(key), readTokenMeta(store, destination)]);
+  if (!keys.includes(key)) return {};
+  if (!meta) return { undescribed: true };
+  if ('unreadable' in meta) {
+    logger.warn('stored tokens are unreadable; treating them as missing', { destination });
+    return {};
+  }
+  return { tokens: meta };
 }
 
 /**
@@ -216,16 +241,18 @@ async function decide(
   options: { readonly force?: boolean },
 ): Promise<Decided> {
   const { destination, label } = target.provider;
-  const tokenRead = await readTokens(deps.store, destination);
-  if (tokenRead.corrupt) {
-    (deps.logger ?? silentLogger).warn('stored tokens are unreadable; treating them as missing', { destination });
+  const stored = await storedTokenFacts(deps.store, destination, deps.logger ?? silentLogger);
+  if (stored.undescribed) {
+    const why = `${label} tokens are stored but not described yet; the sync worker describes them the next time it uses them`;
+    const decision = { send: false, reason: null, why, reauthPendingHours: 0, problemSince: null };
+    return { target, decision, user: target.expectedUser ?? null, undescribed: true };
   }
   const state = memory.destinations[destination];
   // An event concerns the destination it names (events from before there were several name none: MAL).
   const eventHere = event !== undefined && (event.destination ?? 'mal') === destination;
   const decision = decideReauth({
     label,
-    tokens: tokenRead.tokens,
+    tokens: stored.tokens,
     mailerState: state,
     lastLinkUsedAt: await lastLinkUsedAt(deps.store, state),
     now: deps.clock.now(),
@@ -234,7 +261,7 @@ async function decide(
     ...(eventHere && event.reason ? { eventReason: event.reason } : {}),
     ...(options.force ? { force: true } : {}),
   });
-  return { target, decision, user: tokenRead.tokens?.user ?? target.expectedUser ?? null };
+  return { target, decision, user: stored.tokens?.user ?? target.expectedUser ?? null };
 }
 
 function check(target: MailerDestination, decision: ReauthDecision, linkExpiresAt?: number): DestinationCheck {
@@ -348,6 +375,7 @@ async function endEpisodes(
   const healed = decided.filter(
     (d) =>
       d.decision.reason === null &&
+      !d.undescribed &&
       mailer.memory.destinations[d.target.provider.destination]?.problemSince !== undefined,
   );
   if (healed.length === 0) return;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { REAUTH_REASONS, type ReauthReason } from '../events';
-import type { StoredTokens } from './tokens';
+import type { TokenFacts } from './token-meta';
 import '../zod-messages';
 
 const HOUR_MS = 3_600_000;
@@ -32,7 +32,8 @@ export interface ReauthSettings {
 export interface ReauthDecisionInput {
   /** The destination's name as a person knows it, for the logged reasons. */
   readonly label: string;
-  readonly tokens: StoredTokens | undefined;
+  /** From the tokens' metadata (the mailer never reads the tokens); undefined when none are stored. */
+  readonly tokens: TokenFacts | undefined;
   readonly mailerState: MailerState | undefined;
   /** When the last emailed link was consumed by the callback (from its pending record), if it was. */
   readonly lastLinkUsedAt?: number;

@@ -2,6 +2,7 @@ import type * as z from 'zod/mini';
 import type { CallbackDestination } from '../auth/callback';
 import type { MailerDestination } from '../auth/mailer';
 import type { AuthProvider } from '../auth/provider';
+import type { RunTokens } from '../auth/tokens';
 import type { Clock } from '../clock';
 import type { SyncBaseConfig } from '../config';
 import type { AttemptInfo, DeadlineSource } from '../http/policy';
@@ -80,6 +81,8 @@ export interface WorkerContext extends TransportContext, SecretContext {
   readonly retryTuning: { readonly maxAttempts: number; readonly baseDelayMs: number };
   /** The id datasets (anime ids, and the Trakt fallback when asked), loaded on first use and cached. */
   readonly datasets: (request?: DatasetRequest) => Promise<IdDatasets>;
+  /** This run's token provider per destination (`tokens.for(auth)`), shared by all its clients. */
+  readonly tokens: RunTokens;
 }
 
 export interface WorkerWiring {

@@ -49,4 +49,10 @@ export interface SyncDeps {
   readonly counters?: () => Record<string, number>;
   /** Read by the API clients: no request may run past it (set per run from `RunOptions.deadline`). */
   readonly requestDeadline?: RequestDeadline;
+  /**
+   * Called once at the end of every run, whatever its outcome, before the deadline is lifted. The
+   * worker saves refreshed tokens there that S3 did not take during the run (`RunTokens.endRun`).
+   * Never throws.
+   */
+  readonly endOfRun?: () => Promise<void>;
 }

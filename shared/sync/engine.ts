@@ -98,6 +98,8 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
     deps.logger.error('sync run failed', { runId: report.runId, error: report.error });
     return finish(report, deps, 'failed');
   } finally {
+    // Before the deadline is lifted: refreshed tokens S3 did not take during the run get their last try.
+    await deps.endOfRun?.();
     deps.requestDeadline?.set(undefined);
   }
 }

@@ -1,5 +1,5 @@
 import type { AuthProvider } from '../../auth/provider';
-import { createTokenProvider, hasUsableTokens } from '../../auth/tokens';
+import { hasUsableTokens } from '../../auth/tokens';
 import type { IdDatasets } from '../datasets';
 import type { DestinationModule, WorkerContext } from '../module';
 import { MAL_CLIENT_SECRET, malAuth, malAuthModule } from './auth';
@@ -22,7 +22,7 @@ export const malModule: DestinationModule<MalWorkerConfig, MalMailerConfig, MalC
       runtime: () => ({
         prune: config.PRUNE,
         destination: createMalDestination({
-          // A fresh token provider per run: tokens are read from the store only when MAL is needed.
+          // Built on first use (a run that never needs MAL never reads its tokens), with this run's token provider.
           mal: () => malClient(config, context, provider),
           mapping: {
             mirrorPrivate: context.base.MIRROR_PRIVATE,
@@ -30,7 +30,7 @@ export const malModule: DestinationModule<MalWorkerConfig, MalMailerConfig, MalC
             partialDates: config.PARTIAL_DATES,
           },
           datasetIds: async (mediaIds) => malIdsFrom(await context.datasets(), mediaIds),
-          authorized: () => hasUsableTokens(context.store, 'mal'),
+          authorized: () => hasUsableTokens(context.store, 'mal', context.logger),
         }),
       }),
     };
@@ -53,7 +53,7 @@ function malClient(config: MalWorkerConfig, context: WorkerContext, provider: Au
     clientId: config.MAL_CLIENT_ID,
     retry: { ...MAL_RETRY_POLICY, ...context.retryTuning },
     requestsPerMinute: config.MAL_REQUESTS_PER_MINUTE,
-    tokens: createTokenProvider({ store: context.store, provider, clock: context.clock, logger: context.logger }),
+    tokens: context.tokens.for(provider),
   });
 }
 

@@ -1,4 +1,4 @@
-import { createTokenProvider, hasUsableTokens } from '../../auth/tokens';
+import { hasUsableTokens } from '../../auth/tokens';
 import type { DestinationModule } from '../module';
 import { TRAKT_CLIENT_SECRET, traktAuth, traktAuthModule } from './auth';
 import { createTraktClient, TRAKT_RETRY_POLICY } from './client';
@@ -24,7 +24,7 @@ export const traktModule: DestinationModule<TraktWorkerConfig, TraktMailerConfig
       runtime: () => ({
         prune: config.TRAKT_PRUNE,
         destination: createTraktDestination({
-          // A fresh token provider per run: tokens are read from the store only when Trakt is needed.
+          // Built on first use (a run that never needs Trakt never reads its tokens), with this run's token provider.
           client: () =>
             createTraktClient({
               fetch: context.fetch,
@@ -37,12 +37,7 @@ export const traktModule: DestinationModule<TraktWorkerConfig, TraktMailerConfig
               retry: { ...TRAKT_RETRY_POLICY, ...context.retryTuning },
               getsPerMinute: config.TRAKT_GETS_PER_MINUTE,
               postsPerMinute: config.TRAKT_POSTS_PER_MINUTE,
-              tokens: createTokenProvider({
-                store: context.store,
-                provider,
-                clock: context.clock,
-                logger: context.logger,
-              }),
+              tokens: context.tokens.for(provider),
             }),
           store: context.store,
           clock: context.clock,
@@ -60,7 +55,7 @@ export const traktModule: DestinationModule<TraktWorkerConfig, TraktMailerConfig
             context.datasets({
               fallback: { tv: config.TRAKT_FALLBACK_TV_URL, movies: config.TRAKT_FALLBACK_MOVIES_URL },
             }),
-          authorized: () => hasUsableTokens(context.store, 'trakt'),
+          authorized: () => hasUsableTokens(context.store, 'trakt', context.logger),
         }),
       }),
     };

@@ -1,6 +1,7 @@
 import type { MailMessage, MailSender } from '../../../shared/auth/mailer';
 import { pkceChallenge } from '../../../shared/auth/pkce';
 import type { AuthProvider, PkceMethod, TokenSet } from '../../../shared/auth/provider';
+import { writeTokenMeta } from '../../../shared/auth/token-meta';
 import type { StoredTokens } from '../../../shared/auth/tokens';
 import type { Clock } from '../../../shared/clock';
 import type { MalUser } from '../../../shared/destinations/mal/types';
@@ -165,7 +166,10 @@ export class FakeEvents implements EventPublisher {
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
-/** Stores tokens minted by `oauth` (under its destination's key) as if an authorization had happened at `clock.now()`. */
+/**
+ * Stores tokens minted by `oauth` (under its destination's key) as if an authorization had happened at
+ * `clock.now()`: the tokens, then their metadata, as every writer stores them.
+ */
 export async function seedTokens(
   store: MemoryStore,
   oauth: FakeMalOAuth,
@@ -184,7 +188,8 @@ export async function seedTokens(
     user,
     ...overrides,
   };
-  await store.put(KEYS.tokens(oauth.destination), JSON.stringify(tokens));
+  const { etag } = await store.put(KEYS.tokens(oauth.destination), JSON.stringify(tokens));
+  await writeTokenMeta(store, oauth.destination, tokens, etag);
   return tokens;
 }
 

@@ -2,6 +2,7 @@ import { handleOAuthCallback } from '../../../shared/auth/callback';
 import { MailSendError, type ReauthMailerDeps, runReauthCheck } from '../../../shared/auth/mailer';
 import { consumePendingAuthorization } from '../../../shared/auth/pending';
 import { mailerStateSchema } from '../../../shared/auth/reauth';
+import { hasUsableTokens } from '../../../shared/auth/tokens';
 import { ManualClock } from '../../../shared/clock';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
@@ -208,7 +209,7 @@ describe('runReauthCheck', () => {
     expect(await runReauthCheck(deps, 'schedule')).toMatchObject({ sent: false, destinations: [{ reason: null }] });
   });
 
-  it('a version 1 token record (`malUser`): the expiring reminder names its account', async () => {
+  it('a version 1 token record (`malUser`): no email until the worker describes it, then the reminder names its account', async () => {
     const { store, clock, oauth, mail, deps } = setup();
     const set = oauth.mint('v1_fan');
     const v1 = {
@@ -220,7 +221,15 @@ describe('runReauthCheck', () => {
       malUser: 'v1_fan',
     };
     await store.put(KEYS.tokens('mal'), JSON.stringify(v1));
-    clock.set(v1.refreshExpiresAt - 5 * DAY - 1);
+    clock.set(v1.refreshExpiresAt - 5 * DAY);
+    // Right after an upgrade the mailer cannot read the tokens and they have no metadata yet:
+    // it neither emails "no tokens" nor forgets anything.
+    const unknown = await runReauthCheck(deps, 'schedule');
+    expect(unknown).toMatchObject({ sent: false, destinations: [{ reason: null, reauthPendingHours: 0 }] });
+    expect(unknown.why).toMatch(/not described yet/);
+    // The worker, which may read the tokens, describes them when it next uses them.
+    expect(await hasUsableTokens(store, 'mal')).toBe(true);
+    clock.advance(-1);
     expect(await runReauthCheck(deps, 'schedule')).toMatchObject({ sent: false, destinations: [{ reason: null }] });
     clock.advance(1);
     const r = await runReauthCheck(deps, 'schedule');

@@ -1,3 +1,4 @@
+import { readTokenMeta } from '../../../shared/auth/token-meta';
 import {
   createTokenProvider,
   hasUsableTokens,
@@ -8,7 +9,6 @@ import {
 } from '../../../shared/auth/tokens';
 import { ManualClock } from '../../../shared/clock';
 import { NetworkError } from '../../../shared/errors';
-import { readTokenMeta } from '../../../shared/auth/token-meta';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
 import { DAY, FakeMalOAuth, FakeOAuthError, gate, seedTokens, storedTokens } from './fakes';
@@ -213,7 +213,10 @@ describe('overlapping writers: worker refresh vs callback', () => {
   it('a fresh authorization replaces a stored record dated in the future (clock skew), and its metadata', async () => {
     const { store, oauth, clock, deps } = setup();
     // Written by a writer whose clock ran a day ahead.
-    await seedTokens(store, oauth, clock, { refreshIssuedAt: clock.now() + DAY, refreshExpiresAt: clock.now() + 31 * DAY });
+    await seedTokens(store, oauth, clock, {
+      refreshIssuedAt: clock.now() + DAY,
+      refreshExpiresAt: clock.now() + 31 * DAY,
+    });
     const fresh = oauth.mint('alice');
     const saved = await saveTokensFromAuthorization(deps, oauth, fresh, 'alice');
     expect(saved.outcome).toBe('stored');

@@ -1,5 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 
 /**
  * moto_server (preinstalled on developer and CI machines) as a real AWS emulator for the suites
@@ -25,8 +27,12 @@ let available: boolean | undefined;
 
 export function motoAvailable(): boolean {
   if (available === undefined) {
-    const probe = spawnSync(command, ['--help'], { stdio: 'ignore', timeout: 20_000 });
-    available = probe.status === 0;
+    // Found on PATH, not probed by starting it: starting Python can take over 20 s on a loaded
+    // machine, and a timed-out probe would skip the suites as if moto were missing.
+    const candidates = command.includes('/')
+      ? [command]
+      : (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, command));
+    available = candidates.some(isExecutable);
   }
   return available;
 }
@@ -48,6 +54,15 @@ export function describeWithMoto(name: string, body: () => void): void {
   }
   process.stderr.write(`skipped "${name}": ${MOTO_MISSING}\n`);
   describe.skip(name, body);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function freePort(): Promise<number> {

@@ -78,7 +78,7 @@ async function freePort(): Promise<number> {
 }
 
 async function waitUntilUp(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${output()}`);
     try {
@@ -90,7 +90,7 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, output: () => 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`moto_server did not answer on ${endpoint} within 30 s: ${output()}`);
+  throw new Error(`moto_server did not answer on ${endpoint} within 60 s: ${output()}`);
 }
 
 export async function startMoto(): Promise<Moto> {

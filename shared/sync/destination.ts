@@ -142,11 +142,23 @@ export interface Orphan {
 
 export type WriteOutcome =
   | { readonly result: 'applied'; readonly state?: unknown }
-  | { readonly result: 'failed'; readonly error: string; readonly permanent: boolean }
+  | {
+      readonly result: 'failed';
+      readonly error: string;
+      readonly permanent: boolean;
+      /**
+       * The destination answered "slow down" (a 429, MAL's throttling 403): the core's throttle
+       * breaker counts these and stops writing to it after a few in a row (see `sync/throttle.ts`).
+       */
+      readonly throttled?: boolean;
+    }
   | { readonly result: 'not_attempted' };
 
 export interface ApplyContext {
-  /** Epoch ms after which no new write may start, read before each write or batch. */
+  /**
+   * Epoch ms after which no new write may start, read before each write or batch. The core also
+   * brings it forward to "now" once the destination is throttling (its breaker tripped).
+   */
   readonly stopAt?: () => number;
   readonly now: () => number;
   /** The outcome of one write, as soon as it is known (the core checkpoints from here). */

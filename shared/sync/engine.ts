@@ -4,7 +4,14 @@ import type { Destination } from './destination';
 import { newDestinationReport, publishReauth, reasonOf, reconcileDestination } from './reconcile';
 import { type DestinationReport, overallStatus, type RunReport } from './report';
 import { readSource, type SourceReadResult } from './source';
-import { type DestinationState, initialState, type LoadedState, loadDestinationState } from './state';
+import {
+  type DestinationState,
+  initialState,
+  type LoadedState,
+  loadDestinationState,
+  saveDestinationState,
+} from './state';
+import { pauseAfterSkip, type ThrottlePause } from './throttle';
 
 // The run's dependencies and settings live apart, so that reconcile.ts needs them without importing the engine.
 export type { DestinationRuntime, SyncDeps, SyncSettings } from './deps';
@@ -140,6 +147,11 @@ async function prepare(
       await publishReauth(deps, runtime.destination.key, state.authBlocked.reason);
       continue;
     }
+    if (state.throttled && state.throttled.skipRuns > 0 && !options.dryRun) {
+      // It was throttling: this run leaves it alone (its retry list and watermark wait), and counts down.
+      report.destinations.push(await sitOutThrottle(deps, runtime.destination, state, state.throttled));
+      continue;
+    }
     participants.push({
       runtime,
       state,
@@ -162,6 +174,29 @@ function unreadableState(deps: SyncDeps, destination: Destination, err: unknown)
   section.status = 'failed';
   section.error = describeError(err);
   deps.logger.error('destination failed', { destination: destination.key, error: section.error });
+  return section;
+}
+
+async function sitOutThrottle(
+  deps: SyncDeps,
+  destination: Destination,
+  state: DestinationState,
+  pause: ThrottlePause,
+): Promise<DestinationReport> {
+  const next = pauseAfterSkip(pause);
+  try {
+    await saveDestinationState(deps.store, { ...state, throttled: next });
+  } catch (err) {
+    // Not counted down: it sits out one run more than planned, which is the safe side.
+    deps.logger.warn('could not count down the throttle pause', {
+      destination: destination.key,
+      error: describeError(err),
+    });
+  }
+  const section = newDestinationReport(destination, false, state.watermark);
+  section.status = 'partial';
+  section.retryQueue = state.pending.length;
+  section.throttled = { skippedRun: true, skipRuns: next.skipRuns };
   return section;
 }
 
@@ -274,6 +309,7 @@ export function runLogLine(report: RunReport): Record<string, unknown> {
           skipped: d.skipped.length,
           failed: d.failures.length,
           retryQueue: d.retryQueue,
+          ...(d.throttled ? { throttledSkipRuns: d.throttled.skipRuns } : {}),
         },
       ]),
     ),

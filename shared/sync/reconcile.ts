@@ -2,11 +2,19 @@ import { describeError, isReauthRequired } from '../errors';
 import { isReauthReason, type ReauthReason } from '../events';
 import { KEYS } from '../store/store';
 import type { SyncDeps, SyncSettings } from './deps';
-import type { Destination, DestinationPlan, MirroredRecord, PlannedWrite, WriteOutcome } from './destination';
+import type {
+  ApplyResult,
+  Destination,
+  DestinationPlan,
+  MirroredRecord,
+  PlannedWrite,
+  WriteOutcome,
+} from './destination';
 import { decidePrune, findOrphans } from './prune';
 import type { DestinationReport, RunStatus } from './report';
 import { mergeNewest, type SourceEntry, type SourceReadResult } from './source';
 import { type DestinationState, type PendingEntry, saveDestinationState } from './state';
+import { pauseAfterRun, ThrottleBreaker } from './throttle';
 import { nextWatermark } from './watermark';
 
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -105,15 +113,20 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
   const progress = new ApplyProgress(input, next, entries, writes, report);
   // Entries planning had no time for wait for the next run, like writes never attempted.
   for (const entry of plan.deferred ?? []) progress.defer(entry);
+  const breaker = new ThrottleBreaker(state.throttled);
   const result =
     writes.length > 0
       ? await destination.apply(writes, {
           now: () => deps.clock.now(),
-          ...(input.stopAt ? { stopAt: input.stopAt } : {}),
-          onSettled: (write, outcome) => progress.settle(write, outcome, maxFetched),
+          // A destination that is throttling starts no further write: the rest waits in the retry list.
+          stopAt: () => (breaker.tripped ? Number.NEGATIVE_INFINITY : (input.stopAt?.() ?? Number.POSITIVE_INFINITY)),
+          onSettled: (write, outcome) => {
+            breaker.record(outcome);
+            return progress.settle(write, outcome, maxFetched);
+          },
         })
       : {};
-  const stoppedBy = result.stoppedBy ?? ((plan.deferred?.length ?? 0) > 0 ? 'deadline' : undefined);
+  const stoppedBy = stopReason(result, breaker.tripped, (plan.deferred?.length ?? 0) > 0);
   if (stoppedBy === 'reauth_required') await signalReauth(input, report, result.reauthError);
   if (stoppedBy === 'blocked') report.blockedBy = result.blockedBy;
 
@@ -124,6 +137,11 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
     if (completed) final.lastFullSyncAt = input.startedAt;
   }
   if (stoppedBy === 'reauth_required') final.authBlocked = authBlock(report, deps.clock.now());
+  const applied = report.applied.written + report.applied.removed;
+  const pause = pauseAfterRun(state.throttled, { tripped: breaker.tripped, applied, now: deps.clock.now() });
+  if (pause) final.throttled = pause;
+  else delete final.throttled;
+  if (stoppedBy === 'throttled') report.throttled = { skippedRun: false, skipRuns: pause?.skipRuns ?? 0 };
   report.stoppedEarly = stoppedBy === 'deadline';
   report.status = statusOf(stoppedBy, report);
   report.retryQueue = final.pending.length;
@@ -133,6 +151,21 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
     // The old object goes only once the new one is saved: deleting the new one then starts over for real.
     if (input.migratedFrom !== undefined) await deps.store.delete(input.migratedFrom);
   }
+}
+
+/**
+ * Why applying stopped early, if it did: a person's action (reauth, blocked) comes first; then the
+ * throttle breaker, which stops the destination through its `stopAt` (so it reads as a deadline
+ * to the destination); then the deadline, which planning may have met too.
+ */
+function stopReason(
+  result: ApplyResult,
+  throttled: boolean,
+  deferred: boolean,
+): ApplyResult['stoppedBy'] | 'throttled' | undefined {
+  if (result.stoppedBy === 'reauth_required' || result.stoppedBy === 'blocked') return result.stoppedBy;
+  if (throttled) return 'throttled';
+  return result.stoppedBy ?? (deferred ? 'deadline' : undefined);
 }
 
 /** Incremental runs: what changed since this destination's watermark, plus its retry list. */
@@ -283,11 +316,13 @@ class ApplyProgress {
     const prior = this.pending.get(entry.id) ?? this.pendingBefore.get(entry.id);
     const sameVersion = prior !== undefined && prior.entry.updatedAt === entry.updatedAt;
     const failed = outcome.result === 'failed';
-    const attempts = (sameVersion ? prior.attempts : 0) + (failed && !this.pending.has(entry.id) ? 1 : 0);
+    // A throttled write was not refused: it never counts towards giving up on the entry.
+    const countsAsAttempt = failed && !outcome.throttled;
+    const attempts = (sameVersion ? prior.attempts : 0) + (countsAsAttempt && !this.pending.has(entry.id) ? 1 : 0);
     const maxAttempts = this.input.settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     // Of an entry's writes, a retryable failure wins over a rejection: the entry must be tried again.
     const alreadyRetryable = this.pending.has(entry.id) && !this.pending.get(entry.id)?.permanent;
-    const givenUp = failed && (outcome.permanent || attempts >= maxAttempts);
+    const givenUp = countsAsAttempt && (outcome.permanent || attempts >= maxAttempts);
     this.pending.set(entry.id, {
       entry,
       attempts,

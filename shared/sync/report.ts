@@ -75,6 +75,11 @@ export interface DestinationReport {
   reauthReason?: string;
   /** What a person must fix before this destination accepts writes again. */
   blockedBy?: string;
+  /**
+   * The destination is throttling (see `sync/throttle.ts`): this run stopped writing to it, or
+   * skipped it (`skippedRun`); `skipRuns` more runs skip it before it is tried again.
+   */
+  throttled?: { skippedRun: boolean; skipRuns: number };
   error?: string;
 }
 
@@ -158,6 +163,7 @@ function destinationLines(
   if (!single) lines.push(`  ${d.label} (${d.mode}): ${describeStatus(d)}`);
   if (d.error && !single) lines.push(`${indent}error: ${d.error}`);
   if (d.blockedBy) lines.push(`${indent}${d.blockedBy}`);
+  if (d.throttled) lines.push(`${indent}${throttledLine(d, d.throttled)}`);
   if (d.status === 'reauth_required') {
     lines.push(`${indent}nothing is lost: every change since its last sync is mirrored once you authorize`);
   }
@@ -211,6 +217,21 @@ function destinationLines(
   }
   if (d.reviewKey) lines.push(`${indent}mapping review saved: ${d.reviewKey}`);
   return lines;
+}
+
+/** `MAL is throttling; paused: …`, saying when it is tried again and that nothing is lost. */
+export function throttledLine(d: DestinationReport, throttled: NonNullable<DestinationReport['throttled']>): string {
+  const { skipRuns } = throttled;
+  const later = skipRuns === 0 ? 'the next run' : `the run after the next ${skipRuns === 1 ? 'one' : `${skipRuns}`}`;
+  const when = `${skipRuns === 0 ? '' : `skipping the next ${runs(skipRuns)}; `}tries again on ${later}`;
+  const kept = `${d.retryQueue} ${d.retryQueue === 1 ? 'entry' : 'entries'} kept for then`;
+  return throttled.skippedRun
+    ? `${d.shortLabel} is throttling; paused: this run skipped it, ${when} (${kept})`
+    : `${d.shortLabel} is throttling; paused: no more writes this run, ${when} (${kept})`;
+}
+
+function runs(n: number): string {
+  return n === 1 ? 'run' : `${n} runs`;
 }
 
 const SOURCE_SKIP_LABELS: Record<string, string> = { invalid_entry: 'invalid data' };

@@ -75,6 +75,8 @@ export const destinationStateSchema = z.object({
    * skip it unless its tokens have become usable, and it does not decide how the source is read.
    */
   authBlocked: z.optional(z.object({ reason: z.string(), since: z.number() })),
+  /** The destination was throttling: runs skip it for a while (see `throttle.ts`). */
+  throttled: z.optional(z.object({ strikes: z.number(), skipRuns: z.number(), since: z.number() })),
 });
 
 export type DestinationState = Omit<z.infer<typeof destinationStateSchema>, 'mirrored' | 'pending'> & {

@@ -1,13 +1,15 @@
 import { describeError, isReauthRequired, isRetryable } from '../../errors';
 import type { ApplyContext, ApplyResult, PlannedWrite, WriteOutcome } from '../../sync/destination';
+import { MalRateLimitError } from './errors';
 import { applyFields, type ComparableMalState } from './mapping';
 import type { MalUpdatePayload } from './planner';
 import type { MalTarget } from './types';
 
 /**
  * Executes planned writes one at a time (MAL is paced to ~1 request/s anyway). Stops cleanly
- * before `stopAt` and at the first sign that the user must re-authorize; everything not applied
- * is reported so that the core can keep it for the next run.
+ * before `stopAt` (which the core also brings forward once MAL is throttling) and at the first
+ * sign that the user must re-authorize; everything not applied is reported so that the core can
+ * keep it for the next run.
  */
 export async function applyMalWrites(
   writes: readonly PlannedWrite[],
@@ -41,7 +43,13 @@ export async function applyMalWrites(
         reauthError = err;
         outcome = { result: 'not_attempted' };
       } else {
-        outcome = { result: 'failed', error: describeError(err), permanent: !isRetryable(err) };
+        outcome = {
+          result: 'failed',
+          error: describeError(err),
+          permanent: !isRetryable(err),
+          // 429, a 403 other than `invalid_token` (MAL's "DoS detected"), or a "Request blocked" page.
+          throttled: err instanceof MalRateLimitError,
+        };
       }
     }
     await context.onSettled(write, outcome);

@@ -35,6 +35,18 @@ export const MAL_RETRY_POLICY: RetryPolicy = {
   baseDelayMs: 1_000,
 };
 
+/** MAL's throttling answers: 429, and 403 "forbidden"/DoS (a 403 naming `invalid_token` is final anyway). */
+export const MAL_THROTTLE_STATUSES: readonly number[] = [403, 429];
+
+/**
+ * Writes are not retried when MAL throttles: the write fails at once (it stays in the retry list)
+ * and the sync core's throttle breaker decides whether to go on, so that a throttling MAL gets a
+ * few requests instead of four per write. Outages and network errors are still retried.
+ */
+export function withoutThrottleRetries(policy: RetryPolicy): RetryPolicy {
+  return { ...policy, retryOn: policy.retryOn.filter((status) => !MAL_THROTTLE_STATUSES.includes(status)) };
+}
+
 /** A safety net against a server that keeps handing out `paging.next`: 200 pages = 200,000 entries. */
 const MAX_PAGES = 200;
 
@@ -85,8 +97,11 @@ export function createMalClient(options: MalClientOptions): MalClient {
     // Waiting does not revive a dead access token; the refresh in `userCall` does.
     isFinal: isInvalidTokenResponse,
   };
+  // Same pacer and deadline: only the retry policy differs.
+  const writes: HttpOptions = { ...http, retry: withoutThrottleRetries(http.retry) };
 
   async function sendOnce(method: string, url: string, token: string, body?: URLSearchParams): Promise<RawResponse> {
+    const policy = method === 'GET' ? http : writes;
     const headers: Record<string, string> = {
       Accept: 'application/json',
       'X-MAL-CLIENT-ID': options.clientId,
@@ -97,7 +112,7 @@ export function createMalClient(options: MalClientOptions): MalClient {
       'mal',
       url,
       { method, headers, ...(body ? { body: body.toString() } : {}) },
-      http,
+      policy,
     );
     return { status: response.status, headers: response.headers, bodyText: await response.text() };
   }

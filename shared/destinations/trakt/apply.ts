@@ -3,7 +3,7 @@ import { describeError, isReauthRequired, isRetryable } from '../../errors';
 import type { ApplyContext, ApplyResult, PlannedWrite, WriteOutcome } from '../../sync/destination';
 import type { TraktClient } from './client';
 import { type EpisodeRef, episodeKey } from './episodes';
-import { TraktApiError, TraktUncertainWriteError } from './errors';
+import { isTraktThrottle, TraktApiError, TraktUncertainWriteError } from './errors';
 import type { PlaysState, TraktWritePayload } from './planner';
 import type { TraktPlays } from './plays';
 import type { HistoryBody, RatingsBody, TraktHistoryItem } from './types';
@@ -151,6 +151,7 @@ class Applier {
             result: 'failed',
             error: `${round + 1} tries got no clear answer from Trakt (last: ${uncertain ? uncertain.message : 'fewer plays added than sent'}); left for the next run, which reads the history first, so nothing is added twice`,
             permanent: false,
+            throttled: isTraktThrottle(uncertain),
           });
         }
         return;
@@ -250,7 +251,12 @@ class Applier {
         w,
         this.stoppedBy === 'reauth_required' || this.stoppedBy === 'blocked'
           ? { result: 'not_attempted' }
-          : { result: 'failed', error: describeError(err), permanent: !isRetryable(err) },
+          : {
+              result: 'failed',
+              error: describeError(err),
+              permanent: !isRetryable(err),
+              throttled: isTraktThrottle(err),
+            },
       );
     }
   }

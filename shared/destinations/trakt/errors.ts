@@ -103,6 +103,15 @@ export function traktErrorFromResponse(operation: string, parts: ResponseParts, 
   return new TraktApiError(retryable ? 'trakt_unavailable' : 'trakt_request_rejected', message, { status, retryable });
 }
 
+/**
+ * Trakt said "slow down" (429), directly or as the reason a history write's outcome is unknown:
+ * the sync core's throttle breaker counts these.
+ */
+export function isTraktThrottle(err: unknown): boolean {
+  const cause = err instanceof TraktUncertainWriteError ? err.cause : err;
+  return cause instanceof TraktApiError && cause.status === 429;
+}
+
 /** A short, safe description of an error body: Trakt's `error_description`, an HTML title, or its size. */
 function describeBody(parts: ResponseParts): string {
   const text = parts.bodyText.trim();

@@ -278,12 +278,14 @@ describe('a persistent 429 at system level leaves the work for the next run', ()
     await system?.close();
   });
 
-  // [Retry-After, attempts per write, logical seconds waited per write]
+  // [Retry-After, attempts per write, logical seconds waited per write]. Since the throttle breaker
+  // (shared/sync/throttle.ts) a throttled write is not retried in the request, whatever Retry-After
+  // says (it was 4 attempts and 3 s for Retry-After 1 s); three in a row pause MAL for the next run.
   test.each([
     [3600, 1, 0],
-    [1, 4, 3],
+    [1, 1, 0],
   ])(
-    'Retry-After %i s: each write makes %i attempt(s), waits %i s, then goes to the retry list; the next run applies it once',
+    'Retry-After %i s: each write makes %i attempt(s), waits %i s, then goes to the retry list; the run after the pause applies it once',
     async (retryAfterSeconds, attempts, waitedSeconds) => {
       const clock = new ManualClock(Date.now());
       system = await startTestSystem({ clock, env: { HTTP_MAX_ATTEMPTS: '4' } });
@@ -310,11 +312,15 @@ describe('a persistent 429 at system level leaves the work for the next run', ()
       }
       const state = await malState(system.store);
       expect(state.pending.map((p) => p.entry.id).sort()).toEqual(edited.map((e) => e.id).sort());
-      expect(state.pending.every((p) => !p.permanent && p.attempts === 1)).toBe(true);
+      // A throttled write does not count towards giving up on the entry.
+      expect(state.pending.every((p) => !p.permanent && p.attempts === 0)).toBe(true);
       for (const p of state.pending) expect(state.watermark).toBeLessThan(p.entry.updatedAt);
+      expect(state.throttled).toMatchObject({ strikes: 1, skipRuns: 1 });
 
-      // MAL recovers: the next scheduled run applies exactly the queued work.
+      // MAL recovers: the next scheduled run sits the pause out, the one after applies exactly the queued work.
       system.mal!.faults.clear();
+      expect(resultOf(await system.runSync())).toMatchObject({ status: 'partial', written: 0, retryQueue: 3 });
+      expect(patchCount(system) - before).toBe(3 * attempts);
       const second = await system.runSync();
       expect(second).toMatchObject({ status: 'ok' });
       expect(resultOf(second)).toMatchObject({ status: 'ok', retryQueue: 0, written: 3 });

@@ -243,14 +243,38 @@ describe('MAL client against the sandbox', () => {
     expect(clock.now() - before).toBeGreaterThanOrEqual(7_000);
   });
 
-  test('403 throttling and 5xx are retried with backoff', async () => {
+  test('reads: 403 throttling and 5xx are retried with backoff', async () => {
     await start();
-    sandbox.faults.inject({ route: 'write', times: 1, kind: 403 });
+    sandbox.faults.inject({ route: 'list', times: 1, kind: 403 });
+    sandbox.faults.inject({ route: 'list', times: 1, kind: 500 });
+    sandbox.faults.inject({ route: 'list', times: 1, kind: 503 });
+    const { client, attempts } = setup({ retry: { ...MAL_RETRY_POLICY, maxAttempts: 4 } });
+    await expect(client.listAll()).resolves.toEqual([]);
+    expect(attempts.map((a) => a.status)).toEqual([403, 500, 503, 200]);
+  });
+
+  test('writes: 5xx are retried with backoff', async () => {
+    await start();
     sandbox.faults.inject({ route: 'write', times: 1, kind: 500 });
     sandbox.faults.inject({ route: 'write', times: 1, kind: 503 });
     const { client, attempts } = setup({ retry: { ...MAL_RETRY_POLICY, maxAttempts: 4 } });
     await expect(client.update(1, { status: 'watching' })).resolves.toMatchObject({ status: 'watching' });
-    expect(attempts.map((a) => a.status)).toEqual([403, 500, 503, 200]);
+    expect(attempts.map((a) => a.status)).toEqual([500, 503, 200]);
+  });
+
+  // The sync core's throttle breaker decides what follows a throttled write (shared/sync/throttle.ts).
+  test.each([
+    ['429', 429],
+    ['throttling 403', 403],
+  ])('writes: a %s is not retried in the request: one attempt, a MalRateLimitError', async (_name, kind) => {
+    await start();
+    sandbox.faults.inject({ route: 'write', times: 4, kind });
+    const { client, attempts } = setup({ retry: { ...MAL_RETRY_POLICY, maxAttempts: 4 } });
+    const err = await client.update(1, { status: 'watching' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MalRateLimitError);
+    expect(err).toMatchObject({ status: kind, retryable: true });
+    expect(attempts.map((a) => a.status)).toEqual([kind]);
+    expect(sandbox.faults.pending()).toBe(3);
   });
 
   test('persistent 429 ends as MalRateLimitError carrying Retry-After', async () => {

@@ -62,7 +62,7 @@ describe('Trakt faults during a sync', () => {
     expect(traktHoldings(system)).toEqual(holdingsOf(SAMPLE_TRAKT_PLAYS));
   });
 
-  test('a 429 storm on history writes: the run gives up on the batch, says what is left, and the next run finishes', async () => {
+  test('a 429 storm on history writes: the run gives up on the batch, pauses Trakt, says what is left, and the run after the pause finishes', async () => {
     system = await startTraktSystem();
     system.trakt!.faults.inject([
       // The first batch is applied but answered 429; the second is refused five times in a row,
@@ -81,10 +81,16 @@ describe('Trakt faults during a sync', () => {
         /^3 tries got no clear answer from Trakt \(last: .*HTTP 429.*\); left for the next run/,
       );
     }
-    expect(trakt.retryQueue).toBe(new Set(trakt.failures.map((f) => f.title)).size);
+    for (const failure of trakt.failures) expect(failure.error).toMatch(/HTTP 429/);
+    // Those were three 429s in a row (each batch's write is tried three times): the throttle breaker
+    // stops Trakt for this run (the ratings wait too) and pauses it for the next one.
+    expect(trakt.throttled).toEqual({ skippedRun: false, skipRuns: 1 });
+    expect(trakt.retryQueue).toBeGreaterThan(new Set(trakt.failures.map((f) => f.title)).size);
+    expect(traktPosts(system)['POST /sync/ratings']).toBeUndefined();
     // The console report says it, entry by entry.
     const printed = formatReport(first, { maxLines: 200 });
     expect(printed).toMatch(/^Sync finished with work left for the next run/);
+    expect(printed).toContain('Trakt is throttling; paused: no more writes this run, skipping the next run;');
     expect(printed).toContain(`failed writes: ${trakt.failures.length} (kept for the next run: ${trakt.retryQueue})`);
     for (const f of trakt.failures) expect(printed).toContain(`✗ ${f.title} (${f.target}): `);
     expectNothingDoubled(system);
@@ -94,7 +100,12 @@ describe('Trakt faults during a sync', () => {
       expect([key, plays]).toEqual([key, holdingsOf(SAMPLE_TRAKT_PLAYS)[key]]);
     expect(Object.keys(held).length).toBeLessThan(Object.keys(holdingsOf(SAMPLE_TRAKT_PLAYS)).length);
 
-    // Two more 429s wait for the next run: it still converges, within the run.
+    // The next run sits the pause out; two more 429s wait for the one after: it still converges, within the run.
+    system.clock.advance(15 * MINUTE);
+    const posts = traktPosts(system);
+    expect(resultOf(await system.runSync(), 'trakt')).toMatchObject({ status: 'partial', written: 0 });
+    expect(traktSection(system.reports.at(-1)).throttled).toEqual({ skippedRun: true, skipRuns: 0 });
+    expect(traktPosts(system)).toEqual(posts);
     system.clock.advance(15 * MINUTE);
     const second = await system.runSync();
     expect(second).toMatchObject({ status: 'ok' });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { anilistUsernameProblem } from '../shared/config';
 import { ConfigError } from '../shared/errors';
 import { DEFAULTS, PLACEHOLDERS, RESERVED_EMAIL_DOMAINS } from './defaults';
 import { authorizedKeys, DESTINATION_BLOCKS, type DestinationBlocks, LEGACY_KEYS } from './destinations';
@@ -36,7 +37,10 @@ const destinations = z.preprocess(
 
 export const mirrorConfigSchema = z.object({
   /** The AniList user whose list is mirrored (not used with `source: "mal"`). */
-  anilistUsername: optionalText,
+  anilistUsername: optionalText.superRefine((name, ctx) => {
+    const problem = name === undefined ? undefined : anilistUsernameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
   /** Where the list is read from: `anilist` (default) or `mal` (a MyAnimeList list, mirrored to Trakt). */
   source: z.preprocess(
     unsetIfEmpty,
@@ -126,6 +130,11 @@ export function parseMirrorConfig(context: Record<string, unknown>): MirrorConfi
       );
       continue;
     }
+    const respelled = respelledSetting(key);
+    if (respelled) {
+      issues.push(`${key} is not a known setting (did you mean ${respelled}? Keys are spelled exactly, in camelCase)`);
+      continue;
+    }
     if (/^[a-z][A-Za-z0-9]*$/.test(key) && !key.startsWith('github') && !CONFIG_KEYS.includes(key)) {
       const near = CONFIG_KEYS.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
       issues.push(`${key} is not a known setting${near ? ` (did you mean ${near}?)` : ''}`);
@@ -192,6 +201,27 @@ function blockOf(context: Record<string, unknown>, key: string, issues: string[]
     if (name.startsWith(`${key}.`)) merged[name.slice(key.length + 1)] = value;
   }
   return merged;
+}
+
+/** A key as spelled without case or separators: `anilist_username`, `AnilistUsername` → `anilistusername`. */
+const spelling = (key: string): string => key.toLowerCase().replace(/[-_.\s]/g, '');
+
+/** Every key a setting can be given as, a destination block's fields included (`mal.clientId`). */
+const KNOWN_KEYS = [
+  ...CONFIG_KEYS,
+  ...Object.entries(DESTINATION_BLOCKS).flatMap(([block, d]) =>
+    Object.keys(d.schema.shape).map((f) => `${block}.${f}`),
+  ),
+];
+
+/**
+ * The setting `key` means when it differs from one only in case or separators (`anilist_username`,
+ * `AnilistUsername`, `anilist-username`, `MAL.clientId`): such a key would otherwise be ignored,
+ * leaving the setting at its default. Fields of a block's exact name are checked with the block.
+ */
+function respelledSetting(key: string): string | undefined {
+  if (Object.keys(DESTINATION_BLOCKS).some((block) => key.startsWith(`${block}.`))) return undefined;
+  return KNOWN_KEYS.find((known) => known !== key && spelling(known) === spelling(key));
 }
 
 /** The settings that say which blocks are needed. */

@@ -93,6 +93,7 @@ export class MirrorStack extends Stack {
       worker: this.worker.handler.function,
       syncIntervalMinutes: config.syncIntervalMinutes,
       mailerLogGroup: this.mailer.handler.logGroup,
+      workerLogGroup: this.worker.handler.logGroup,
       destinations: wiring.labels.map((l) => ({ key: l.key, label: l.label })),
       failureQueue: failures.queue,
       reauthAlarmHours: config.reauthAlarmHours,

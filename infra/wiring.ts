@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { KEYS } from '../shared/store/store';
 import type { MirrorConfig } from './config';
 import { SecureParameter } from './constructs/secure-parameter';
 import { authorizedKeys, DESTINATION_BLOCKS, type DestinationDescription } from './destinations';
@@ -11,6 +12,8 @@ export interface FunctionWiring {
   readonly secureParameters: readonly SecureParameter[];
   /** The state-bucket keys of the destinations' tokens. */
   readonly tokenKeys: readonly string[];
+  /** The keys of their metadata (`KEYS.tokenMeta`): what the mailer reads instead of the tokens. */
+  readonly tokenMetaKeys: readonly string[];
   /** The destinations' names, for descriptions (`MyAnimeList and Trakt`). */
   readonly names: string;
 }
@@ -56,6 +59,7 @@ export function wireDestinations(scope: Construct, config: MirrorConfig): Destin
       environment,
       secureParameters: secrets.map((s) => s.parameter),
       tokenKeys: enabled.map(({ description }) => description.tokensKey),
+      tokenMetaKeys: enabled.map(({ description }) => KEYS.tokenMeta(description.key)),
       names: names(enabled.map(({ description }) => description)),
     };
   };

@@ -16,6 +16,64 @@ export const positiveInt = z.coerce
   .number({ message: 'must be a number' })
   .check(z.int('must be a whole number'), z.positive('must be above 0'));
 export const nonNegative = z.coerce.number({ message: 'must be a number' }).check(z.nonnegative('must be 0 or more'));
+/**
+ * A whole number from `min` to `max`, with one message per bad value that quotes it (only numbers
+ * get this far: a pasted secret fails "must be a number" without being echoed) and names the fix.
+ */
+export function boundedInt(min: number, max: number, fix: string) {
+  return z.coerce.number({ message: 'must be a number' }).check(
+    z.superRefine((n, ctx) => {
+      const problem = !Number.isInteger(n)
+        ? 'must be a whole number'
+        : n <= 0
+          ? 'must be above 0'
+          : n < min || n > max
+            ? `must be from ${min} to ${max}, not ${n}: ${fix}`
+            : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, input: n });
+    }),
+  );
+}
+
+/**
+ * A request's timeout: Node's timers take at most 2^31−1 ms and fire after 1 ms for anything
+ * larger, so an oversized value made every request time out at once. Five minutes is longer than
+ * any API here should take; under 100 ms is a unit slip (seconds given as milliseconds).
+ */
+export const HTTP_TIMEOUT_RANGE_MS = { min: 100, max: 300_000 } as const;
+/**
+ * How long an authorization link works. Past about 2.4 billion hours its expiry is no longer a
+ * valid date and the mailer crashed formatting it; a link is a credential, so a month is plenty.
+ */
+export const MAX_REAUTH_LINK_TTL_HOURS = 30 * 24;
+
+/**
+ * AniList user names: 2 to 20 characters (the limit AniList's sign-up enforces, as clients that
+ * validate names use it, e.g. natekford/PlanningListFilterer's `^[a-zA-Z0-9]{2,20}$`). AniList
+ * does not document it; names from before the rule may hold `_`, `-` or `.`, so those pass too.
+ * Spaces, quotes, slashes and control characters never appear in one.
+ */
+export const ANILIST_USERNAME_RULE = { pattern: /^[\p{L}\p{N}_.-]{2,20}$/u, min: 2, max: 20 } as const;
+
+/** Why `name` cannot be an AniList user name, or undefined. Never echoes a long value (a pasted secret). */
+export function anilistUsernameProblem(name: string): string | undefined {
+  if (ANILIST_USERNAME_RULE.pattern.test(name)) return undefined;
+  const { min, max } = ANILIST_USERNAME_RULE;
+  const fix = `set it to your AniList user name as in https://anilist.co/user/<name> (${min}–${max} letters or digits)`;
+  if (name.length < min || name.length > max) return `is ${name.length} characters long: ${fix}`;
+  const bad = [...new Set(name.match(/[^\p{L}\p{N}_.-]/gu) ?? [])].map((c) => JSON.stringify(c)).join(', ');
+  return `contains ${bad}, which no AniList user name holds: ${fix}`;
+}
+
+const anilistUsername = z.string().check(
+  z.trim(),
+  z.minLength(1),
+  z.superRefine((name, ctx) => {
+    const problem = anilistUsernameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: name });
+  }),
+);
+
 export const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 const email = z.email({ message: 'must be an email address' });
 
@@ -61,13 +119,20 @@ export const storageConfigShape = {
   DESTINATIONS: destinationsSetting,
   /** `anilist` (default): the AniList list is the source. `mal`: a MyAnimeList list is (Trakt only). */
   SOURCE: z._default(z.enum(['anilist', 'mal'], { message: 'must be anilist or mal' }), 'anilist'),
-  HTTP_TIMEOUT_MS: z._default(positiveInt, 15_000),
+  HTTP_TIMEOUT_MS: z._default(
+    boundedInt(
+      HTTP_TIMEOUT_RANGE_MS.min,
+      HTTP_TIMEOUT_RANGE_MS.max,
+      'a timeout in milliseconds per request, e.g. 15000 for 15 s',
+    ),
+    15_000,
+  ),
 };
 
 /** The sync worker, whatever the destinations: the source, pacing, retries, the run's shape. */
 export const syncConfigShape = {
   ...storageConfigShape,
-  ANILIST_USERNAME: z.optional(z.string().check(z.trim(), z.minLength(1))),
+  ANILIST_USERNAME: z.optional(anilistUsername),
   ANILIST_TOKEN: z.optional(z.string().check(z.minLength(1))),
   /** Where the AniList token comes from in AWS: an SSM SecureString parameter name, read at run time. */
   ANILIST_TOKEN_PARAMETER: z.optional(z.string().check(z.minLength(1))),
@@ -102,7 +167,10 @@ export const mailerConfigShape = {
   CALLBACK_URL: url,
   NOTIFY_EMAIL: email,
   SENDER_EMAIL: email,
-  REAUTH_LINK_TTL_HOURS: z._default(positiveInt, 7 * 24),
+  REAUTH_LINK_TTL_HOURS: z._default(
+    boundedInt(1, MAX_REAUTH_LINK_TTL_HOURS, 'how many hours an authorization link works, e.g. 168 for a week'),
+    7 * 24,
+  ),
   REAUTH_THROTTLE_HOURS: z._default(positiveInt, 24),
   /** Send the proactive email this many days before a refresh token's expected end of life. */
   REAUTH_WARN_DAYS: z._default(positiveInt, 5),

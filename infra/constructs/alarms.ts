@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { TOKENS_LOST_LOG } from '../../shared/auth/tokens';
 import { DEFAULTS, METRIC_NAMESPACE } from '../defaults';
 import { acknowledge } from '../nag';
 
@@ -22,6 +23,8 @@ export interface AlarmsProps {
   readonly syncIntervalMinutes: number;
   /** The mailer's log group: its `reauth check` lines carry `reauthPendingHours`. */
   readonly mailerLogGroup: logs.ILogGroup;
+  /** The sync worker's log group: a `refreshed tokens lost` line drives the tokens-lost alarm. */
+  readonly workerLogGroup: logs.ILogGroup;
   /**
    * Where failed asynchronous invocations and undeliverable EventBridge events are parked: its depth
    * drives the failed-invocations alarm.
@@ -51,6 +54,8 @@ export class Alarms extends Construct {
   /** One per destination, by destination key. */
   readonly reauthPending: Readonly<Record<string, cloudwatch.Alarm>>;
   readonly failedInvocations: cloudwatch.Alarm;
+  /** A refreshed token could not be saved: the user will have to authorize again. */
+  readonly tokensLost: cloudwatch.Alarm;
   /** The metric per destination, by destination key. */
   readonly reauthPendingHours: Readonly<Record<string, cloudwatch.Metric>>;
   /** Present when `alarmEmail` is set. */
@@ -124,6 +129,27 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // Refreshed tokens that could not be saved (shared/auth/tokens.ts: after retries, and once more at the end
+    // of the run) are lost for good: the provider has retired the old refresh token. One is enough.
+    const lostFilter = new logs.MetricFilter(this, 'TokensLostFilter', {
+      logGroup: props.workerLogGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', TOKENS_LOST_LOG),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: 'TokensLost',
+      metricValue: '1',
+    });
+    this.tokensLost = new cloudwatch.Alarm(this, 'TokensLost', {
+      alarmDescription: `Refreshed tokens could not be saved to the state bucket, even after retries and a last try at the end of the sync run. The provider has already retired the old refresh token, so the next run asks for a new authorization (a reauth email follows). Check the sync worker's log for "${TOKENS_LOST_LOG}" and why S3 refused the write.`,
+      metric: lostFilter.metric({
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(props.syncIntervalMinutes),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     if (props.alarmEmail) {
       const key = new kms.Key(this, 'TopicKey', {
         description: 'Encrypts the anilist-mal-mirror alarm topic',
@@ -160,7 +186,12 @@ export class Alarms extends Construct {
         }
       }
       const action = new actions.SnsAction(this.topic);
-      for (const alarm of [this.workerErrors, ...Object.values(this.reauthPending), this.failedInvocations]) {
+      for (const alarm of [
+        this.workerErrors,
+        ...Object.values(this.reauthPending),
+        this.failedInvocations,
+        this.tokensLost,
+      ]) {
         alarm.addAlarmAction(action);
       }
     }

@@ -64,9 +64,10 @@ export class OAuthCallback extends Construct {
     const fn = this.handler.function;
 
     const pending = `${KEYS.pendingAuthPrefix}*`;
-    const { tokenKeys } = props.destinations;
-    props.storage.grantReadObjects(fn, pending, ...tokenKeys);
-    props.storage.grantWriteObjects(fn, pending, ...tokenKeys);
+    const { tokenKeys, tokenMetaKeys } = props.destinations;
+    // A new authorization replaces the tokens without reading them, then writes their metadata.
+    props.storage.grantReadObjects(fn, pending);
+    props.storage.grantWriteObjects(fn, pending, ...tokenKeys, ...tokenMetaKeys);
     props.storage.grantListKeys(fn, pending, ...tokenKeys);
     props.eventBus.grantPutEventsTo(fn);
 

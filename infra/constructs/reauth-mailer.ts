@@ -14,8 +14,8 @@ import type { StateStorage } from './state-storage';
 
 export interface ReauthMailerProps {
   /**
-   * The state bucket: the mailer reads the MAL tokens, creates and cleans up the pending
-   * authorizations (`auth/pending/*`) and keeps its own state (`auth/mailer-state.json`).
+   * The state bucket: the mailer reads the tokens' metadata (never the tokens), creates and cleans
+   * up the pending authorizations (`auth/pending/*`) and keeps its own state (`auth/mailer-state.json`).
    */
   readonly storage: StateStorage;
   /** The bus whose "Reauth Required" events trigger the mailer at once. */
@@ -88,13 +88,15 @@ export class ReauthMailer extends Construct {
 
     const { storage } = props;
     const pending = `${KEYS.pendingAuthPrefix}*`;
-    const { tokenKeys } = props.destinations;
-    storage.grantReadObjects(fn, ...tokenKeys, pending, KEYS.mailerState);
+    const { tokenKeys, tokenMetaKeys } = props.destinations;
+    // The tokens' metadata, not the tokens (shared/auth/token-meta.ts). Listing the tokens' keys tells the
+    // mailer whether they exist (key names only, no contents).
+    storage.grantReadObjects(fn, ...tokenMetaKeys, pending, KEYS.mailerState);
     storage.grantWriteObjects(fn, pending, KEYS.mailerState);
     // The mailer claims "email sent" in its state before sending; when the very first send fails it
     // rolls that claim back by deleting the state object (shared/auth/mailer.ts), so it needs delete on it.
     storage.grantDeleteObjects(fn, pending, KEYS.mailerState);
-    storage.grantListKeys(fn, pending, ...tokenKeys, KEYS.mailerState);
+    storage.grantListKeys(fn, pending, ...tokenKeys, ...tokenMetaKeys, KEYS.mailerState);
 
     const mode = props.sesIdentity ?? DEFAULTS.sesIdentity;
     const sameAddress = props.notifyEmail.toLowerCase() === props.senderEmail.toLowerCase();

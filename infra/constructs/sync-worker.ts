@@ -106,9 +106,10 @@ export class SyncWorker extends Construct {
     const fn = this.handler.function;
 
     const { storage } = props;
-    const { tokenKeys } = props.destinations;
-    // sync/* holds every destination's state; cache/* the id datasets and Trakt's public catalogue.
-    const owned = [`${PREFIXES.sync}*`, `${PREFIXES.cache}*`, ...tokenKeys];
+    const { tokenKeys, tokenMetaKeys } = props.destinations;
+    // sync/* holds every destination's state; cache/* the id datasets and Trakt's public catalogue. The
+    // worker writes the tokens' metadata with them, and repairs it when it finds it missing or stale.
+    const owned = [`${PREFIXES.sync}*`, `${PREFIXES.cache}*`, ...tokenKeys, ...tokenMetaKeys];
     storage.grantReadObjects(fn, ...owned);
     storage.grantWriteObjects(fn, ...owned, `${KEYS.backupPrefix}*`);
     // Version 1's state object is deleted once migrated (shared/sync/state.ts).

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as z from 'zod/mini';
 import { type Clock, systemClock } from '../../shared/clock';
-import { loadConfig } from '../../shared/config';
+import { loadConfig, storageConfigShape } from '../../shared/config';
 import { TRAKT_CLIENT_SECRET } from '../../shared/destinations/trakt/auth';
 import { type TraktCallbackConfig, traktCallbackSchema } from '../../shared/destinations/trakt/config';
 import { createTraktAuth } from '../../shared/destinations/trakt/oauth';
@@ -128,6 +129,8 @@ export async function prepareTraktLogin(options: LoginSetupOptions): Promise<Log
 
 type TraktSettings = TraktCallbackConfig;
 
+const httpTimeoutSchema = z.object({ HTTP_TIMEOUT_MS: storageConfigShape.HTTP_TIMEOUT_MS });
+
 /** Real mode's Trakt settings; a missing one says why real mode and how to use the sandbox instead. */
 function realSettings(options: LoginSetupOptions): TraktSettings {
   const issues: string[] = [];
@@ -155,7 +158,8 @@ function traktProvider(
   env: Readonly<Record<string, string | undefined>>,
   clock: Clock,
 ): DeviceLoginProvider {
-  const timeoutMs = Number(env.HTTP_TIMEOUT_MS) > 0 ? Number(env.HTTP_TIMEOUT_MS) : 15_000;
+  // The same bounds as the Lambdas' (a huge value would make every request time out at once).
+  const timeoutMs = loadConfig(httpTimeoutSchema, { ...env }).HTTP_TIMEOUT_MS;
   return createTraktAuth({
     fetch,
     timeoutMs,

@@ -128,6 +128,30 @@ describe('parseMirrorConfig', () => {
     ]);
   });
 
+  test('a key that differs from a setting only in case or separators is an error naming the setting, not ignored', () => {
+    for (const key of ['anilist_username', 'AnilistUsername', 'anilist-username', 'ANILIST_USERNAME']) {
+      expect(issuesOf({ ...REAL_SETTINGS, [key]: 'someoneelse' })).toEqual([
+        `${key} is not a known setting (did you mean anilistUsername? Keys are spelled exactly, in camelCase)`,
+      ]);
+    }
+    expect(issuesOf({ ...REAL_SETTINGS, 'MAL.clientId': 'x' })).toEqual([
+      'MAL.clientId is not a known setting (did you mean mal.clientId? Keys are spelled exactly, in camelCase)',
+    ]);
+    expect(issuesOf({ ...REAL_SETTINGS, sync_interval_minutes: 30 })).toEqual([
+      'sync_interval_minutes is not a known setting (did you mean syncIntervalMinutes? Keys are spelled exactly, in camelCase)',
+    ]);
+  });
+
+  test("anilistUsername is bounded by AniList's own rule: 2 to 20 characters, no spaces or symbols", () => {
+    expect(issuesOf({ ...REAL_SETTINGS, anilistUsername: 'x'.repeat(21) })).toEqual([
+      expect.stringMatching(/^anilistUsername is 21 characters long: set it to your AniList user name/),
+    ]);
+    expect(issuesOf({ ...REAL_SETTINGS, anilistUsername: 'me/../admin' })).toEqual([
+      expect.stringMatching(/^anilistUsername contains "\/", which no AniList user name holds/),
+    ]);
+    expect(parseMirrorConfig({ ...REAL_SETTINGS, anilistUsername: 'Josh20' }).anilistUsername).toBe('Josh20');
+  });
+
   test('CDK feature flags and internal context keys are not mistaken for settings', () => {
     expect(() =>
       parseMirrorConfig({ ...REAL_SETTINGS, '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:x': [] }),

@@ -57,6 +57,18 @@ const BAD_VALUES: [string, string, string, string][] = [
   ['sync worker', 'HTTP_TIMEOUT_MS', '0', 'must be above 0'],
   ['sync worker', 'HTTP_TIMEOUT_MS', '1.5', 'must be a whole number'],
   ['sync worker', 'HTTP_TIMEOUT_MS', 'Infinity', 'must be a number'],
+  // Past Node's timer limit (2^31−1 ms) every request timed out after 1 ms; below 100 ms is a unit slip.
+  [
+    'sync worker',
+    'HTTP_TIMEOUT_MS',
+    '99999999999',
+    'must be from 100 to 300000, not 99999999999: a timeout in milliseconds per request, e.g. 15000 for 15 s',
+  ],
+  ['sync worker', 'HTTP_TIMEOUT_MS', '15', 'must be from 100 to 300000, not 15'],
+  ['callback', 'HTTP_TIMEOUT_MS', '300001', 'must be from 100 to 300000, not 300001'],
+  ['sync worker', 'ANILIST_USERNAME', 'a', 'is 1 characters long: set it to your AniList user name'],
+  ['sync worker', 'ANILIST_USERNAME', 'alice smith', 'contains " ", which no AniList user name holds'],
+  ['sync worker', 'ANILIST_USERNAME', 'alice"}]){x', 'contains "\\"", "}", "]", ")", "{"'],
   ['sync worker', 'HTTP_MAX_ATTEMPTS', 'three', 'must be a number'],
   ['sync worker', 'HTTP_RETRY_BASE_DELAY_MS', '-1', 'must be above 0'],
   ['sync worker', 'CHECKPOINT_EVERY_WRITES', '0', 'must be above 0'],
@@ -87,6 +99,13 @@ const BAD_VALUES: [string, string, string, string][] = [
   ['mailer', 'SENDER_EMAIL', '<script>@x', 'must be an email address'],
   ['mailer', 'CALLBACK_URL', '/callback', 'must be an http(s) URL'],
   ['mailer', 'REAUTH_LINK_TTL_HOURS', '0', 'must be above 0'],
+  // A date that large is no date: the mailer crashed formatting the link's expiry.
+  [
+    'mailer',
+    'REAUTH_LINK_TTL_HOURS',
+    '1e12',
+    'must be from 1 to 720, not 1000000000000: how many hours an authorization link works, e.g. 168 for a week',
+  ],
   ['mailer', 'REAUTH_THROTTLE_HOURS', '12.5', 'must be a whole number'],
   ['mailer', 'REAUTH_WARN_DAYS', '-1', 'must be above 0'],
   ['callback', 'CALLBACK_URL', 'data:text/html,hi', 'must be an http(s) URL'],
@@ -177,6 +196,10 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
     })();
     expect(err.issues).toHaveLength(5);
     expect(err.message).not.toContain(secret);
+    // Pasted as the user name (too long for one), it is not echoed either.
+    expect(issuesOf(loadWorkerConfig, { ...SCHEMAS['sync worker']!.valid, ANILIST_USERNAME: secret })).toEqual([
+      expect.stringMatching(/^ANILIST_USERNAME is 24 characters long: /),
+    ]);
   });
 
   test('unknown keys are ignored and well-formed values are coerced', () => {
@@ -189,6 +212,15 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
       ID_OVERRIDES: '{"21":21}',
     });
     expect(config.base).toMatchObject({ HTTP_TIMEOUT_MS: 2500, MIRROR_PRIVATE: true });
+    // The bounds themselves are valid, and so is a name from before AniList's letters-and-digits rule.
+    expect(loadWorkerConfig({ ...SCHEMAS['sync worker']!.valid, HTTP_TIMEOUT_MS: '300000' }).base.HTTP_TIMEOUT_MS).toBe(
+      300_000,
+    );
+    expect(loadWorkerConfig({ ...SCHEMAS['sync worker']!.valid, ANILIST_USERNAME: 'old_name-1.x' }).base).toMatchObject(
+      {
+        ANILIST_USERNAME: 'old_name-1.x',
+      },
+    );
     expect(config.destinations.map((d) => d.module.key)).toEqual(['mal']);
     const mal = config.destinations[0]!.config as { ID_OVERRIDES: Map<number, number> };
     expect([...mal.ID_OVERRIDES]).toEqual([[21, 21]]);

@@ -34,8 +34,13 @@ export const DEFAULTS = {
   mailerDailyHourUtc: 8,
   logRetention: RetentionDays.ONE_MONTH,
   logLevel: 'info' as const,
-  /** Old object versions (tokens, state) are kept this long for recovery, then expire. */
+  /** Old object versions (sync state, caches) are kept this long for recovery, then expire. */
   noncurrentVersionExpiration: Duration.days(30),
+  /**
+   * Except under `auth/`: a replaced refresh token (and a consumed PKCE verifier) is a credential, so
+   * old versions go after a day, the shortest S3 lifecycle allows.
+   */
+  authNoncurrentVersionExpiration: Duration.days(1),
   /** MAL list backups written by the worker expire after this. */
   backupExpiration: Duration.days(90),
   /** Failed async invocations wait here for inspection; 14 days is SQS's maximum. */

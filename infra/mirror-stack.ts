@@ -91,6 +91,7 @@ export class MirrorStack extends Stack {
 
     this.alarms = new Alarms(this, 'Alarms', {
       worker: this.worker.handler.function,
+      callbackApi: this.callback.api,
       syncIntervalMinutes: config.syncIntervalMinutes,
       mailerLogGroup: this.mailer.handler.logGroup,
       workerLogGroup: this.worker.handler.logGroup,

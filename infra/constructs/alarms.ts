@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -21,6 +22,8 @@ export interface AlarmsProps {
    * holds about one run.
    */
   readonly syncIntervalMinutes: number;
+  /** The OAuth callback's HTTP API: its `5xx` metric drives the callback-errors alarm. */
+  readonly callbackApi: apigw.IHttpApi;
   /** The mailer's log group: its `reauth check` lines carry `reauthPendingHours`. */
   readonly mailerLogGroup: logs.ILogGroup;
   /** The sync worker's log group: a `refreshed tokens lost` line drives the tokens-lost alarm. */
@@ -47,7 +50,8 @@ export interface AlarmsProps {
 
 /**
  * What the user wants to hear about: the sync keeps failing, the MAL authorization has stayed broken
- * for days (the reminder mails are not being acted on), or invocations failed for good.
+ * for days (the reminder mails are not being acted on), invocations failed for good, or an
+ * authorization the user just made failed at the callback.
  */
 export class Alarms extends Construct {
   readonly workerErrors: cloudwatch.Alarm;
@@ -56,6 +60,7 @@ export class Alarms extends Construct {
   readonly failedInvocations: cloudwatch.Alarm;
   /** A refreshed token could not be saved: the user will have to authorize again. */
   readonly tokensLost: cloudwatch.Alarm;
+  readonly callbackServerErrors: cloudwatch.Alarm;
   /** The metric per destination, by destination key. */
   readonly reauthPendingHours: Readonly<Record<string, cloudwatch.Metric>>;
   /** Present when `alarmEmail` is set. */
@@ -150,6 +155,18 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // The callback runs only when the user authorizes, a few times a month, so one failed authorization
+    // (the provider not answering, the tokens not saved, a crash or timeout) is already news.
+    this.callbackServerErrors = new cloudwatch.Alarm(this, 'CallbackServerErrors', {
+      alarmDescription:
+        'The OAuth callback answered with a 5xx: an authorization the user just made did not complete. Check the callback function’s log group ("oauth callback" lines) and the API access logs.',
+      metric: props.callbackApi.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     if (props.alarmEmail) {
       const key = new kms.Key(this, 'TopicKey', {
         description: 'Encrypts the anilist-mal-mirror alarm topic',
@@ -190,6 +207,7 @@ export class Alarms extends Construct {
         this.workerErrors,
         ...Object.values(this.reauthPending),
         this.failedInvocations,
+        this.callbackServerErrors,
         this.tokensLost,
       ]) {
         alarm.addAlarmAction(action);

@@ -9,6 +9,7 @@ import { KEYS } from '../../shared/store/store';
 import { DEFAULTS } from '../defaults';
 import { acknowledge } from '../nag';
 import type { FunctionWiring } from '../wiring';
+import { grantPublishProjectEvents } from './event-publishing';
 import { MirrorFunction } from './mirror-function';
 import type { StateStorage } from './state-storage';
 
@@ -69,7 +70,7 @@ export class OAuthCallback extends Construct {
     props.storage.grantReadObjects(fn, pending);
     props.storage.grantWriteObjects(fn, pending, ...tokenKeys, ...tokenMetaKeys);
     props.storage.grantListKeys(fn, pending, ...tokenKeys);
-    props.eventBus.grantPutEventsTo(fn);
+    grantPublishProjectEvents(props.eventBus, fn);
 
     this.api = new apigw.HttpApi(this, 'Api', {
       description: `OAuth redirect target (${props.destinations.names})`,

@@ -8,10 +8,16 @@ import { acknowledge, nagResourceText } from '../nag';
 
 export interface StateStorageProps {
   /**
-   * How long overwritten or deleted object versions (tokens, sync state) stay recoverable.
+   * How long overwritten or deleted object versions (sync state, caches) stay recoverable; `auth/` has
+   * its own, shorter rule.
    * @default DEFAULTS.noncurrentVersionExpiration (30 days)
    */
   readonly noncurrentVersionExpiration?: Duration;
+  /**
+   * How long overwritten or deleted versions under `auth/` (tokens, pending authorizations) stay.
+   * @default DEFAULTS.authNoncurrentVersionExpiration (1 day)
+   */
+  readonly authNoncurrentVersionExpiration?: Duration;
   /**
    * How long MAL list backups (`backups/`) are kept.
    * @default DEFAULTS.backupExpiration (90 days)
@@ -44,6 +50,13 @@ export class StateStorage extends Construct {
           id: 'expire-old-versions',
           noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? DEFAULTS.noncurrentVersionExpiration,
           expiredObjectDeleteMarker: true,
+        },
+        {
+          // Overlaps the rule above; where expirations overlap S3 honours the shorter one, so this one.
+          id: 'expire-old-auth-versions',
+          prefix: PREFIXES.auth,
+          noncurrentVersionExpiration:
+            props.authNoncurrentVersionExpiration ?? DEFAULTS.authNoncurrentVersionExpiration,
         },
         {
           id: 'expire-backups',

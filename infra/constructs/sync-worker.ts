@@ -8,6 +8,7 @@ import { KEYS, PREFIXES } from '../../shared/store/store';
 import { workerTimeoutMinutes } from '../config';
 import { DEFAULTS } from '../defaults';
 import type { FunctionWiring } from '../wiring';
+import { grantPublishProjectEvents } from './event-publishing';
 import { MirrorFunction } from './mirror-function';
 import type { SecureParameter } from './secure-parameter';
 import type { StateStorage } from './state-storage';
@@ -115,7 +116,7 @@ export class SyncWorker extends Construct {
     // Version 1's state object is deleted once migrated (shared/sync/state.ts).
     storage.grantDeleteObjects(fn, KEYS.legacySyncState);
     storage.grantListKeys(fn, ...owned);
-    props.eventBus.grantPutEventsTo(fn);
+    grantPublishProjectEvents(props.eventBus, fn);
 
     const target = () =>
       new targets.LambdaFunction(fn, {

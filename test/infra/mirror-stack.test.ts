@@ -254,6 +254,21 @@ describe('events', () => {
     expect(publishes(ids.callback)).toBe(true);
     expect(publishes(ids.mailer)).toBe(false);
   });
+
+  test('publishing is limited to the project’s event source on the default bus', () => {
+    for (const id of [ids.worker, ids.callback]) {
+      const puts = statementsOfFunction(template, id).filter((s) => asArray(s.Action).includes('events:PutEvents'));
+      expect(puts).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'events:PutEvents',
+          Resource: expect.anything(),
+          Condition: { StringEquals: { 'events:source': EVENT_SOURCE } },
+        },
+      ]);
+      expect(JSON.stringify(puts[0]!.Resource)).toContain(':event-bus/default');
+    }
+  });
 });
 
 describe('OAuth callback API', () => {
@@ -315,6 +330,22 @@ describe('state bucket', () => {
         },
       }),
     });
+  });
+
+  test('old versions under auth/ (replaced refresh tokens, PKCE verifiers) expire after one day', () => {
+    const rules = new Capture();
+    template.hasResourceProperties('AWS::S3::Bucket', { LifecycleConfiguration: { Rules: rules } });
+    const authRules = (rules.asArray() as Record<string, unknown>[]).filter((r) => r.Prefix === 'auth/');
+    expect(authRules).toEqual([
+      {
+        Id: expect.any(String),
+        Status: 'Enabled',
+        Prefix: 'auth/',
+        NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      },
+    ]);
+    // Every destination's tokens and every pending authorization live under that prefix.
+    for (const key of [KEYS.tokens('mal'), KEYS.tokens('trakt'), KEYS.pendingAuth('s')]) expect(key).toMatch(/^auth\//);
   });
 
   test('the bucket policy refuses plain HTTP', () => {
@@ -613,6 +644,24 @@ describe('alarms', () => {
       Threshold: 72,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Dimensions: [{ Name: 'Destination', Value: 'mal' }],
+    });
+  });
+
+  test('callback 5xx alarm: one failed authorization in 5 minutes, on the callback API', () => {
+    const api = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'))[0]!;
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => (a.Properties as { Namespace?: string }).Namespace === 'AWS/ApiGateway',
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]![1].Properties).toMatchObject({
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: api } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
     });
   });
 

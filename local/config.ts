@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import * as z from 'zod';
 import { loadConfig } from '../shared/config';
 import { DESTINATION_MODULES } from '../shared/destinations';
@@ -154,12 +155,17 @@ export function loadLocalEnvironment(cwd = process.cwd()): { env: NodeJS.Process
   return { env: process.env, local: loadConfig(localConfigSchema, process.env) };
 }
 
-/** Loads `.env` into process.env without overriding what the real environment already sets. */
+/**
+ * Loads `.env` into process.env without overriding what the real environment already sets. Node's
+ * own parser reads it (`util.parseEnv`): an unquoted value ends at the first `#` (`A=b#c` is `b`),
+ * a quoted one keeps it (`A="b#c"`). A byte-order mark, which some Windows editors write, is
+ * dropped first: Node would make it part of the first key's name, and that setting would vanish.
+ */
 export function readDotEnv(cwd = process.cwd()): void {
   const envFile = path.join(cwd, '.env');
-  if (existsSync(envFile)) {
-    process.loadEnvFile?.(envFile);
-  }
+  if (!existsSync(envFile)) return;
+  const text = readFileSync(envFile, 'utf8').replace(/^\uFEFF/, '');
+  for (const [key, value] of Object.entries(parseEnv(text))) process.env[key] ??= value;
 }
 
 /** The settings that make a destination real: its app's client id (MAL_CLIENT_ID, TRAKT_CLIENT_ID…). */

@@ -6,6 +6,10 @@ import { describeSetup, nextSteps } from './authorize/messages';
 import { type LoginSetup, prepareTraktLogin } from './authorize/setup';
 import { describeMode, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole } from './console';
+import { guardConsoleOutput, writeControl } from './terminal';
+
+// Everything this command prints passes `printable`: no text from a provider can drive the terminal.
+guardConsoleOutput();
 
 /** Exit code of a process ended by Ctrl-C (128 + SIGINT), as shells report it. */
 const EXIT_INTERRUPTED = 130;
@@ -66,7 +70,8 @@ function consoleOutput(): DeviceLoginOutput {
     },
     progress(text) {
       if (tty) {
-        process.stdout.write(`\r\x1b[2K${text}`);
+        writeControl('\r\x1b[2K'); // back to the line's start and clear it: the one sequence sent on purpose
+        process.stdout.write(text);
         open = true;
       } else if (Date.now() - lastProgressAt >= 30_000) {
         lastProgressAt = Date.now();

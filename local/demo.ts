@@ -1,9 +1,14 @@
 import { describeError } from '../shared/errors';
 import { formatReport, type RunReport } from '../shared/sync/report';
+import { escapeRawInJson } from '../shared/text/printable';
 import { ephemeralLocalConfig, quietSdkWarnings, readDotEnv } from './config';
 import { describeForConsole } from './console';
 import { approveLatestEmail } from './story';
 import { startLocalSystem } from './system';
+import { guardConsoleOutput } from './terminal';
+
+// Everything this command prints passes `printable`: no text from a provider can drive the terminal.
+guardConsoleOutput();
 
 /**
  * `npm run demo [-- --json]`: the whole story once, unattended, in the sandbox. The reauth email
@@ -63,7 +68,7 @@ async function demo(): Promise<void> {
     const trakt = system.trakt
       ? { history: system.trakt.state.history(), ratings: system.trakt.state.ratings() }
       : undefined;
-    console.log(JSON.stringify({ report, mal: system.mal?.state.listResponse(), trakt }));
+    console.log(escapeRawInJson(JSON.stringify({ report, mal: system.mal?.state.listResponse(), trakt })));
   } finally {
     await system.close();
   }

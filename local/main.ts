@@ -2,6 +2,10 @@ import path from 'node:path';
 import { describeMode, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { banner, describeForConsole, describeMail, describeRun } from './console';
 import { type LocalSystem, startLocalSystem } from './system';
+import { guardConsoleOutput } from './terminal';
+
+// Everything this command prints passes `printable`: no text from a provider can drive the terminal.
+guardConsoleOutput();
 
 /** Exit code of a process ended by Ctrl-C (128 + SIGINT), as shells report it. */
 const EXIT_INTERRUPTED = 130;

@@ -1,6 +1,10 @@
 import { loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole } from './console';
 import { describeSandboxRuntime, type SandboxRuntime, startSandboxRuntime } from './sandbox-runtime';
+import { guardConsoleOutput } from './terminal';
+
+// Everything this command prints passes `printable`: no text from a provider can drive the terminal.
+guardConsoleOutput();
 
 const USAGE = `usage: npm run sandbox
 

@@ -1,7 +1,12 @@
 import type { RunReport } from '../shared/sync/report';
+import { escapeRawInJson } from '../shared/text/printable';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole, listWords, localReport } from './console';
 import { startLocalSystem } from './system';
+import { guardConsoleOutput } from './terminal';
+
+// Everything this command prints passes `printable`: no text from a provider can drive the terminal.
+guardConsoleOutput();
 
 const USAGE = `usage: npm run sync -- [--dry-run] [--full] [--json]
 
@@ -57,7 +62,7 @@ async function syncOnce(): Promise<void> {
       'emails the links to its local inbox and prints them; approve, and it syncs at once' +
       `${waiting.includes('Trakt') ? ' (or connect Trakt with `npm run authorize -- trakt`)' : ''}. No email was sent by this run.`;
     if (json) {
-      console.log(JSON.stringify(report));
+      console.log(escapeRawInJson(JSON.stringify(report)));
       if (report.status === 'reauth_required') console.error(authorizeHint);
     } else {
       if (sandbox) {

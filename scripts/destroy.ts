@@ -12,7 +12,11 @@
  */
 import { createInterface } from 'node:readline';
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
+import { guardConsoleOutput } from '../local/terminal';
 import { awsCliTarget, describeMirrorStack, readOutputs, runCdk } from './cdk-config';
+
+// Everything this command prints passes `printable`: no text from a provider can drive the terminal.
+guardConsoleOutput();
 
 async function main(argv: readonly string[]): Promise<number> {
   const target = awsCliTarget(argv);

@@ -1,4 +1,5 @@
 import { redactSecrets } from './errors';
+import { escapeRawInJson } from './text/printable';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -28,7 +29,7 @@ export function redactFields(value: unknown, depth = 0): unknown {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** JSON-lines logger (CloudWatch friendly). Every field passes through redaction. */
+/** JSON-lines logger (CloudWatch friendly). Every field passes through redaction; no line carries a raw control character. */
 export function createJsonLogger(
   options: { level?: LogLevel; write?: (line: string) => void; base?: Record<string, unknown> } = {},
 ): Logger {
@@ -37,7 +38,8 @@ export function createJsonLogger(
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < min) return;
     const record = { level, time: new Date().toISOString(), message: redactSecrets(message), ...options.base };
-    write(JSON.stringify({ ...record, ...(fields ? (redactFields(fields) as object) : {}) }));
+    // JSON escapes most control characters itself; the rest are escaped too, for logs read in a terminal.
+    write(escapeRawInJson(JSON.stringify({ ...record, ...(fields ? (redactFields(fields) as object) : {}) })));
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -368,6 +368,9 @@ describe('least privilege', () => {
       's3:GetObject auth/tokens.json',
       's3:PutObject sync/*',
       's3:PutObject auth/tokens.json',
+      // The tokens' metadata for the mailer: written with the tokens, repaired when missing or stale.
+      's3:GetObject auth/token-meta/mal.json',
+      's3:PutObject auth/token-meta/mal.json',
       's3:PutObject backups/*',
       // The anime id datasets and Trakt's catalogue, cached between runs (shared/anime-ids, destinations/trakt/catalog).
       's3:GetObject cache/*',
@@ -377,7 +380,8 @@ describe('least privilege', () => {
       's3:ListBucket bucket',
     ],
     mailer: [
-      's3:GetObject auth/tokens.json',
+      // The tokens' metadata, never the tokens themselves.
+      's3:GetObject auth/token-meta/mal.json',
       's3:GetObject auth/pending/*',
       's3:GetObject auth/mailer-state.json',
       's3:PutObject auth/pending/*',
@@ -389,9 +393,10 @@ describe('least privilege', () => {
     ],
     callback: [
       's3:GetObject auth/pending/*',
-      's3:GetObject auth/tokens.json',
       's3:PutObject auth/pending/*',
+      // A new authorization replaces the tokens without reading them, then writes their metadata.
       's3:PutObject auth/tokens.json',
+      's3:PutObject auth/token-meta/mal.json',
       's3:ListBucket bucket',
     ],
   };
@@ -420,6 +425,8 @@ describe('least privilege', () => {
         (list[0]!.Condition as { StringLike: { 's3:prefix': string | string[] } }).StringLike['s3:prefix'],
       );
       const allowed = EXPECTED_S3[role].filter((g) => !g.endsWith(' bucket')).map((g) => g.split(' ')[1]);
+      // The mailer lists the tokens' key to learn whether they exist (key names, no contents).
+      if (role === 'mailer') allowed.push(KEYS.tokens('mal'));
       for (const p of prefixes) expect(allowed).toContain(p);
       // S3 checks s3:ListBucket with the key as s3:prefix to answer 404 (not 403) for a missing key:
       // every key the function reads must match one of the prefixes.

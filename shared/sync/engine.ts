@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { describeError, isReauthRequired } from '../errors';
 import type { Destination } from './destination';
 import { newDestinationReport, publishReauth, reasonOf, reconcileDestination } from './reconcile';
-import { type DestinationReport, overallStatus, type RunReport } from './report';
+import { type DestinationReport, overallStatus, type RunReport, recoveryAction } from './report';
 import { readSource, type SourceReadResult } from './source';
 import {
   type DestinationState,
   initialState,
   type LoadedState,
   loadDestinationState,
+  type StateRecovery,
   saveDestinationState,
 } from './state';
 import { pauseAfterSkip, type ThrottlePause } from './throttle';
@@ -39,6 +40,7 @@ interface Participant {
   readonly runtime: DestinationRuntime;
   readonly state: DestinationState;
   readonly migratedFrom?: string | undefined;
+  readonly recovered?: StateRecovery | undefined;
   readonly full: boolean;
 }
 
@@ -86,6 +88,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
         prune: p.runtime.prune,
         state: p.state,
         migratedFrom: p.migratedFrom,
+        recovered: p.recovered,
         source,
         full,
         dryRun,
@@ -131,6 +134,7 @@ async function prepare(
     ),
   );
   const participants: Participant[] = [];
+  const recoveries = new Map<string, StateRecovery>();
   for (const [i, runtime] of runtimes.entries()) {
     const load = loaded[i] ?? { state: undefined };
     if ('error' in load) {
@@ -140,6 +144,7 @@ async function prepare(
       continue;
     }
     const state = forUser(load.state, runtime.destination.key, settings.anilistUser);
+    if (load.state?.recovered) recoveries.set(runtime.destination.key, logRecovery(deps, load.state.recovered));
     if (state.authBlocked && !(await runtime.destination.authorized())) {
       report.destinations.push(waitingForUser(runtime.destination, state));
       // Every run that skips it still tells the mailer, as the run that found out did: the mailer
@@ -156,10 +161,22 @@ async function prepare(
       runtime,
       state,
       migratedFrom: load.state?.migratedFrom,
+      recovered: load.state?.recovered,
       full: decideFull(state, settings, options, deps.clock.now()),
     });
   }
+  // A destination that sits this run out still says its state was recovered (participants say it as they run).
+  for (const section of report.destinations) {
+    const recovered = recoveries.get(section.destination);
+    if (recovered) section.stateRecovery = recovered;
+  }
   return participants;
+}
+
+/** Loud on purpose: a corrupt state object points at a bug or a hand edit, and someone should look. */
+function logRecovery(deps: SyncDeps, recovered: StateRecovery): StateRecovery {
+  deps.logger.error('sync state was corrupt', { ...recovered, action: recoveryAction(recovered) });
+  return recovered;
 }
 
 function forUser(loaded: LoadedState | undefined, destination: string, user: string): DestinationState {
@@ -310,6 +327,7 @@ export function runLogLine(report: RunReport): Record<string, unknown> {
           failed: d.failures.length,
           retryQueue: d.retryQueue,
           ...(d.throttled ? { throttledSkipRuns: d.throttled.skipRuns } : {}),
+          ...(d.stateRecovery ? { stateRecovered: d.stateRecovery.how } : {}),
         },
       ]),
     ),

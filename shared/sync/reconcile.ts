@@ -13,7 +13,7 @@ import type {
 import { decidePrune, findOrphans } from './prune';
 import type { DestinationReport, RunStatus } from './report';
 import { mergeNewest, type SourceEntry, type SourceReadResult } from './source';
-import { type DestinationState, type PendingEntry, saveDestinationState } from './state';
+import { type DestinationState, type PendingEntry, type StateRecovery, saveDestinationState } from './state';
 import { pauseAfterRun, ThrottleBreaker } from './throttle';
 import { nextWatermark } from './watermark';
 
@@ -28,6 +28,8 @@ export interface ReconcileInput {
   readonly state: DestinationState;
   /** The state was read from an older layout: save it under the new key even if nothing changed. */
   readonly migratedFrom?: string | undefined;
+  /** The stored state was corrupt and this one recovered from it (reported with the run). */
+  readonly recovered?: StateRecovery | undefined;
   readonly source: SourceReadResult;
   /** This destination reconciles against its whole list (its own schedule, or the read escalated). */
   readonly full: boolean;
@@ -46,6 +48,7 @@ export interface ReconcileInput {
 export async function reconcileDestination(input: ReconcileInput): Promise<DestinationReport> {
   const { destination, state } = input;
   const report = newDestinationReport(destination, input.full, state.watermark);
+  if (input.recovered) report.stateRecovery = input.recovered;
   try {
     await reconcile(input, report);
   } catch (err) {

@@ -75,6 +75,15 @@ export interface DestinationReport {
   reauthReason?: string;
   /** What a person must fix before this destination accepts writes again. */
   blockedBy?: string;
+  /** Its stored state was corrupt: what was used instead (`shared/sync/state.ts`, `StateRecovery`). */
+  stateRecovery?: {
+    key: string;
+    problem: string;
+    how: 'restored' | 'rebuilt';
+    restoredFrom?: string;
+    salvagedRecords?: number;
+    versionsProblem?: string;
+  };
   /**
    * The destination is throttling (see `sync/throttle.ts`): this run stopped writing to it, or
    * skipped it (`skippedRun`); `skipRuns` more runs skip it before it is tried again.
@@ -162,6 +171,7 @@ function destinationLines(
   const indent = single ? '  ' : '    ';
   if (!single) lines.push(`  ${d.label} (${d.mode}): ${describeStatus(d)}`);
   if (d.error && !single) lines.push(`${indent}error: ${d.error}`);
+  if (d.stateRecovery) lines.push(`${indent}⚠ ${recoveryLine(d.stateRecovery, d.label)}`);
   if (d.blockedBy) lines.push(`${indent}${d.blockedBy}`);
   if (d.throttled) lines.push(`${indent}${throttledLine(d, d.throttled)}`);
   if (d.status === 'reauth_required') {
@@ -232,6 +242,22 @@ export function throttledLine(d: DestinationReport, throttled: NonNullable<Desti
 
 function runs(n: number): string {
   return n === 1 ? 'run' : `${n} runs`;
+}
+
+type StateRecoveryReport = NonNullable<DestinationReport['stateRecovery']>;
+
+/** What the run did about a corrupt state object, in words (the log line's `action` too). */
+export function recoveryAction(r: StateRecoveryReport, label = 'the destination'): string {
+  if (r.how === 'restored') {
+    return `restored from the version of ${r.restoredFrom}; this run compares the whole list with ${label}'s`;
+  }
+  const salvaged = r.salvagedRecords ? `; ${r.salvagedRecords} records of entries this system wrote were kept` : '';
+  const why = r.versionsProblem ? ` (earlier versions could not be read: ${r.versionsProblem})` : '';
+  return `no earlier version was valid${why}, so it was rebuilt by a full reconcile against ${label}'s real list${salvaged}`;
+}
+
+function recoveryLine(r: StateRecoveryReport, label: string): string {
+  return `sync state was corrupt (${r.problem}); ${recoveryAction(r, label)}. Nothing is lost.`;
 }
 
 const SOURCE_SKIP_LABELS: Record<string, string> = { invalid_entry: 'invalid data' };

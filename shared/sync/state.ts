@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { AppError } from '../errors';
+import { AppError, describeError } from '../errors';
 import { KEYS, type ObjectStore } from '../store/store';
 import type { MirroredRecord } from './destination';
 import type { SourceEntry } from './source';
@@ -115,11 +115,37 @@ export interface LoadedState {
   readonly state: DestinationState;
   /** Read from the version 1 object: save it under the new key (and only then drop the old one). */
   readonly migratedFrom?: string;
+  /** The stored object was corrupt: what was used instead (forces a full reconcile, so the run saves over it). */
+  readonly recovered?: StateRecovery;
 }
 
 /**
+ * A corrupt state object (not JSON, or not the expected shape) never stops a destination: the
+ * newest earlier version that is valid is used (the bucket is versioned), or, when none is, the
+ * destination starts over. Either way its next reconcile is full, against the destination's real
+ * list, so nothing is lost; the run report says which it was.
+ */
+export interface StateRecovery {
+  readonly key: string;
+  /** What was wrong with the current object. */
+  readonly problem: string;
+  /** `restored`: from an earlier version; `rebuilt`: no valid one, started over. */
+  readonly how: 'restored' | 'rebuilt';
+  /** `restored`: when that version was written (ISO 8601). */
+  readonly restoredFrom?: string;
+  /** `rebuilt`: records of targets this system wrote, kept from the corrupt object because each was still valid. */
+  readonly salvagedRecords?: number;
+  /** `rebuilt`: why no earlier version was used, when they could not even be read. */
+  readonly versionsProblem?: string;
+}
+
+/** Earlier versions tried, newest first, before starting over (each costs one S3 read). */
+export const MAX_VERSIONS_TRIED = 10;
+
+/**
  * A destination's state, or undefined on its first run. MyAnimeList falls back to the version 1
- * object. `checkRecord` validates each record's destination-owned `state`.
+ * object. `checkRecord` validates each record's destination-owned `state`. A corrupt object is
+ * recovered from (see `StateRecovery`), never thrown; S3 trouble is thrown.
  */
 export async function loadDestinationState(
   store: ObjectStore,
@@ -127,38 +153,123 @@ export async function loadDestinationState(
   checkRecord: (state: unknown) => void,
 ): Promise<LoadedState | undefined> {
   const key = KEYS.syncState(destination);
-  const current = await readState(store, key, destinationStateSchema);
-  if (current) {
-    checkRecords(current.mirrored, key, checkRecord);
-    if (current.destination !== destination) {
-      throw new SyncStateCorruptError(`${key} belongs to destination "${current.destination}", not "${destination}"`);
-    }
-    return { state: current as DestinationState };
-  }
+  const context = (parse: (body: string) => DestinationState) => ({ destination, checkRecord, parse });
+  const current = await readRecovering(
+    store,
+    key,
+    context((body) => {
+      const state = parseState(body, key, destinationStateSchema, checkRecord);
+      if (state.destination !== destination) {
+        throw new SyncStateCorruptError(`${key} belongs to destination "${state.destination}", not "${destination}"`);
+      }
+      return state as DestinationState;
+    }),
+  );
+  if (current) return current;
   if (destination !== 'mal') return undefined;
-  const legacy = await readState(store, KEYS.legacySyncState, stateV1Schema);
-  if (!legacy) return undefined;
-  checkRecords(legacy.mirrored, KEYS.legacySyncState, checkRecord);
-  const { version: _v1, ...rest } = legacy;
-  return { state: { version: 2, destination, ...rest } as DestinationState, migratedFrom: KEYS.legacySyncState };
+  const legacy = await readRecovering(
+    store,
+    KEYS.legacySyncState,
+    context((body) => {
+      const { version: _v1, ...rest } = parseState(body, KEYS.legacySyncState, stateV1Schema, checkRecord);
+      return { version: 2, destination, ...rest } as DestinationState;
+    }),
+  );
+  return legacy && { ...legacy, migratedFrom: KEYS.legacySyncState };
 }
 
 export async function saveDestinationState(store: ObjectStore, state: DestinationState): Promise<void> {
   await store.put(KEYS.syncState(state.destination), JSON.stringify(state));
 }
 
-async function readState<S extends z.ZodMiniType>(
-  store: ObjectStore,
-  key: string,
-  schema: S,
-): Promise<z.infer<S> | undefined> {
+interface RecoveryContext {
+  readonly destination: string;
+  readonly checkRecord: (state: unknown) => void;
+  /** The body as this destination's state; throws `SyncStateCorruptError`. */
+  readonly parse: (body: string) => DestinationState;
+}
+
+/** The state at `key`, or what a corrupt one is recovered to (see `StateRecovery`); undefined when absent. */
+async function readRecovering(store: ObjectStore, key: string, how: RecoveryContext): Promise<LoadedState | undefined> {
   const obj = await store.get(key);
   if (!obj) return undefined;
+  try {
+    return { state: how.parse(obj.body) };
+  } catch (err) {
+    if (!(err instanceof SyncStateCorruptError)) throw err;
+    return recover(store, key, err.message, obj.body, how);
+  }
+}
+
+async function recover(
+  store: ObjectStore,
+  key: string,
+  problem: string,
+  corruptBody: string,
+  how: RecoveryContext,
+): Promise<LoadedState> {
+  let versions: Awaited<ReturnType<ObjectStore['versions']>>;
+  try {
+    versions = await store.versions(key);
+  } catch (err) {
+    // The store keeps no versions (a local emulator) or will not list them: start over, and say so.
+    return rebuilt(key, problem, corruptBody, how, describeError(err));
+  }
+  for (const version of versions.filter((v) => !v.isLatest).slice(0, MAX_VERSIONS_TRIED)) {
+    const earlier = await store.getVersion(key, version.versionId);
+    if (!earlier) continue;
+    let state: DestinationState;
+    try {
+      state = how.parse(earlier.body);
+    } catch {
+      continue;
+    }
+    // An older state may be behind the destination: the next run compares the whole list.
+    return {
+      state: { ...state, fullSyncPending: true },
+      recovered: { key, problem, how: 'restored', restoredFrom: new Date(version.lastModified).toISOString() },
+    };
+  }
+  return rebuilt(key, problem, corruptBody, how);
+}
+
+/**
+ * A fresh state whose first run is a full reconcile (and backs the destination up first). What
+ * the corrupt object still knows about the targets this system wrote is kept, record by valid
+ * record, so that prune can still undo them; every other record is rebuilt from the real list.
+ */
+function rebuilt(
+  key: string,
+  problem: string,
+  corruptBody: string,
+  how: RecoveryContext,
+  versionsProblem?: string,
+): LoadedState {
+  const salvaged = salvage(corruptBody, how.checkRecord);
+  return {
+    // A user name that differs from the configured one is handled as for any state (engine's forUser).
+    state: { ...initialState(how.destination, salvaged.anilistUser), mirrored: salvaged.mirrored },
+    recovered: {
+      key,
+      problem,
+      how: 'rebuilt',
+      salvagedRecords: Object.keys(salvaged.mirrored).length,
+      ...(versionsProblem ? { versionsProblem } : {}),
+    },
+  };
+}
+
+function parseState<S extends z.ZodMiniType>(
+  body: string,
+  key: string,
+  schema: S,
+  checkRecord: (state: unknown) => void,
+): z.infer<S> {
   let raw: unknown;
   try {
-    raw = JSON.parse(obj.body);
+    raw = JSON.parse(body);
   } catch (err) {
-    throw new SyncStateCorruptError(`${key} is not valid JSON; fix or delete it to start over`, { cause: err });
+    throw new SyncStateCorruptError(`${key} is not valid JSON`, { cause: err });
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -167,7 +278,37 @@ async function readState<S extends z.ZodMiniType>(
       cause: parsed.error,
     });
   }
+  checkRecords((parsed.data as { mirrored: Record<string, { state: unknown }> }).mirrored, key, checkRecord);
   return parsed.data;
+}
+
+/** From a corrupt body that is still JSON: its user, and each valid record of a target this system wrote. */
+function salvage(
+  body: string,
+  checkRecord: (state: unknown) => void,
+): { anilistUser: string; mirrored: Record<string, MirroredRecord> } {
+  let raw: { anilistUser?: unknown; mirrored?: unknown } | undefined;
+  try {
+    raw = JSON.parse(body) as typeof raw;
+  } catch {
+    return { anilistUser: '', mirrored: {} };
+  }
+  const anilistUser = typeof raw?.anilistUser === 'string' ? raw.anilistUser : '';
+  const records = raw?.mirrored;
+  if (typeof records !== 'object' || records === null) return { anilistUser, mirrored: {} };
+  const kept: [string, MirroredRecord][] = [];
+  for (const [target, value] of Object.entries(records)) {
+    const record = mirroredSchema.safeParse(value);
+    if (!record.success || !record.data.written) continue;
+    try {
+      checkRecord(record.data.state);
+    } catch {
+      continue;
+    }
+    kept.push([target, record.data as MirroredRecord]);
+  }
+  // fromEntries defines own properties: a target named "__proto__" cannot reach the prototype.
+  return { anilistUser, mirrored: Object.fromEntries(kept) };
 }
 
 function checkRecords(

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
 import { runSync, type SyncDeps, type SyncSettings } from '../../../shared/sync/engine';
-import { loadDestinationState, SyncStateCorruptError } from '../../../shared/sync/state';
+import { loadDestinationState } from '../../../shared/sync/state';
 import { FakeAniList, FakeMal, RecordingEvents } from '../../support/fakes';
 import { sectionOf } from '../../support/reports';
 import { malState } from '../../support/state';
@@ -222,10 +222,13 @@ describe('the version 1 sync state', () => {
     expect(await loadDestinationState(store, 'trakt', check)).toBeUndefined();
   });
 
-  test('a version 1 object that does not match its shape is reported, never guessed at', async () => {
+  test('a version 1 object that does not match its shape is not guessed at: rebuilt by a full reconcile, keeping the valid records of what this system wrote', async () => {
     const { store } = setup();
     store.objects.set(KEYS.legacySyncState, {
-      body: JSON.stringify({ ...V1, mirrored: { '100': { ...V1.mirrored['100'], state: { status: 'rewatching' } } } }),
+      body: JSON.stringify({
+        ...V1,
+        mirrored: { ...V1.mirrored, '100': { ...V1.mirrored['100'], state: { status: 'rewatching' } } },
+      }),
       etag: '"bad"',
     });
     const check = createMalDestination({
@@ -233,12 +236,17 @@ describe('the version 1 sync state', () => {
       mapping: { mirrorPrivate: false, idOverrides: new Map() },
       authorized: async () => true,
     });
-    await expect(loadDestinationState(store, 'mal', (s) => check.checkRecordState(s))).rejects.toBeInstanceOf(
-      SyncStateCorruptError,
-    );
-    await expect(loadDestinationState(store, 'mal', (s) => check.checkRecordState(s))).rejects.toThrow(
-      /sync\/state\.json does not match the expected shape \(at "mirrored\.100\.state"/,
-    );
+    const loaded = await loadDestinationState(store, 'mal', (s) => check.checkRecordState(s));
+    expect(loaded?.recovered).toMatchObject({
+      key: KEYS.legacySyncState,
+      how: 'rebuilt',
+      problem: expect.stringMatching(/sync\/state\.json does not match the expected shape \(at "mirrored\.100\.state"/),
+      // 101 and 102 were written by this system and are still valid; 100 is not, 103 was never ours.
+      salvagedRecords: 2,
+    });
+    expect(loaded?.migratedFrom).toBe(KEYS.legacySyncState);
+    expect(loaded?.state).toMatchObject({ watermark: 0, fullSyncPending: true, lastFullSyncAt: null, pending: [] });
+    expect(Object.keys(loaded!.state.mirrored).sort()).toEqual(['101', '102']);
   });
 
   test('the next run is incremental from it, retries what waited, and the old object goes only after the new one is saved', async () => {

@@ -9,7 +9,14 @@ import { type TraktCallbackConfig, traktCallbackSchema } from '../../shared/dest
 import { createTraktAuth } from '../../shared/destinations/trakt/oauth';
 import { ConfigError } from '../../shared/errors';
 import { S3Store } from '../../shared/store/s3-store';
-import { defaultCallbackUrl, describeMode, type LocalConfig, LocalConfigError, urlHost } from '../config';
+import {
+  checkExposure,
+  defaultCallbackUrl,
+  describeMode,
+  type LocalConfig,
+  LocalConfigError,
+  urlHost,
+} from '../config';
 import { SANDBOX_STAND_INS, SANDBOX_TRAKT_CLIENT_ID, type StartedStandIn } from '../system/sandboxes';
 import { startStateStore } from '../system/servers';
 import type { DeviceLoginDeps, DeviceLoginProvider } from './device-login';
@@ -68,6 +75,7 @@ export async function prepareTraktLogin(options: LoginSetupOptions): Promise<Log
   const clock = options.clock ?? systemClock;
   try {
     if (!options.sandbox) {
+      checkExposure(options.local, false);
       const settings = realSettings(options);
       const s3 = await startStateStore({
         local: options.local,

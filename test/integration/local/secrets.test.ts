@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { prepareTraktLogin } from '../../../local/authorize/setup';
 import { ephemeralLocalConfig, PORT_KEYS } from '../../../local/config';
 import { LOCAL_REGION } from '../../../local/emulators';
 import { type LocalSystem, startLocalSystem } from '../../../local/system';
@@ -244,6 +245,15 @@ describe('a LOCAL_HOST other machines can reach', () => {
         '(your authorization links) in real mode: set LOCAL_HOST=127.0.0.1, or LOCAL_EXPOSE=true if you mean it',
     );
     expect(() => statSync(dataDir)).toThrow();
+  });
+
+  test('npm run authorize in real mode refuses it too, before its S3 listens', async () => {
+    const local = { ...ephemeralLocalConfig(), LOCAL_HOST: '0.0.0.0', LOCAL_DATA_DIR: path.join(scratch, 'none') };
+    const env = { TRAKT_CLIENT_ID: 'id', TRAKT_CLIENT_SECRET: 'secret' };
+    await expect(prepareTraktLogin({ local, env, sandbox: false })).rejects.toThrow(
+      /LOCAL_HOST=0\.0\.0\.0 lets other machines reach .* LOCAL_EXPOSE=true/,
+    );
+    expect(() => statSync(local.LOCAL_DATA_DIR)).toThrow();
   });
 
   test('with LOCAL_EXPOSE=true it starts and prints each port it exposes and what it holds', async () => {

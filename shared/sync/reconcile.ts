@@ -1,4 +1,4 @@
-import { describeError, isReauthRequired } from '../errors';
+import { describeError, isReauthRequired, redactSecrets } from '../errors';
 import { isReauthReason, type ReauthReason } from '../events';
 import { KEYS } from '../store/store';
 import type { SyncDeps, SyncSettings } from './deps';
@@ -125,7 +125,7 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
           stopAt: () => (breaker.tripped ? Number.NEGATIVE_INFINITY : (input.stopAt?.() ?? Number.POSITIVE_INFINITY)),
           onSettled: (write, outcome) => {
             breaker.record(outcome);
-            return progress.settle(write, outcome, maxFetched);
+            return progress.settle(write, withoutSecrets(outcome), maxFetched);
           },
         })
       : {};
@@ -154,6 +154,14 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
     // The old object goes only once the new one is saved: deleting the new one then starts over for real.
     if (input.migratedFrom !== undefined) await deps.store.delete(input.migratedFrom);
   }
+}
+
+/**
+ * A failure as the retry list stores it and the report shows it: without any known secret, whatever
+ * text the destination built (its errors are redacted already; this holds for any other text too).
+ */
+function withoutSecrets(outcome: WriteOutcome): WriteOutcome {
+  return outcome.result === 'failed' ? { ...outcome, error: redactSecrets(outcome.error) } : outcome;
 }
 
 /**

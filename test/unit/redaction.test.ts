@@ -11,6 +11,13 @@ import {
 } from '../../shared/errors';
 import { createJsonLogger } from '../../shared/log';
 import { MemoryStore } from '../../shared/store/memory-store';
+import { KEYS } from '../../shared/store/store';
+import { runSync } from '../../shared/sync/engine';
+import { loadDestinationState } from '../../shared/sync/state';
+import { anilistEntry } from '../support/entries';
+import { FakeDestination } from '../support/fake-destination';
+import { FakeAniList, RecordingEvents } from '../support/fakes';
+import { sectionOf } from '../support/reports';
 import { FakeMalOAuth, seedTokens } from './auth/fakes';
 
 /*
@@ -104,5 +111,39 @@ describe('where secrets are registered', () => {
     const fresh = await provider.refresh(seeded.accessToken);
     expect(fresh).not.toBe(seeded.accessToken);
     expect(redactSecrets(`sent ${fresh}`)).toBe('sent [REDACTED]');
+  });
+});
+
+describe('the sync core', () => {
+  test("stores and reports a failed write's text without any known secret, whatever the destination built", async () => {
+    registerSecrets(TOKEN);
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const store = new MemoryStore();
+    const dest = new FakeDestination('alpha', 'Alpha');
+    // A destination that builds its own text (String(err)), not through describeError.
+    dest.beforeWrite = (key) => {
+      throw new Error(`PUT /v2/${TOKEN}/list/${key} refused`);
+    };
+    const anilist = new FakeAniList([anilistEntry({ id: 1, status: 'CURRENT', progress: 1, updatedAt: 1000 })]);
+    anilist.now = () => clock.now();
+    const deps = {
+      source: anilist,
+      destinations: () => [{ destination: dest, prune: false }],
+      store,
+      events: new RecordingEvents(),
+      clock,
+      logger: createJsonLogger({ write: () => undefined }),
+    };
+    const report = await runSync(deps, {
+      anilistUser: 'alice',
+      fullSyncIntervalHours: 24,
+      checkpointEveryWrites: 1,
+      deadlineSafetyMs: 0,
+    });
+
+    expect(sectionOf(report, 'alpha').failures[0]?.error).toBe('Error: PUT /v2/[REDACTED]/list/e1 refused');
+    const state = await loadDestinationState(store, 'alpha', (r) => dest.checkRecordState(r));
+    expect(state?.state.pending[0]?.lastError).toBe('Error: PUT /v2/[REDACTED]/list/e1 refused');
+    expect(store.objects.get(KEYS.syncState('alpha'))?.body).not.toContain(TOKEN);
   });
 });

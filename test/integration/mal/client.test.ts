@@ -324,6 +324,13 @@ describe('MAL client against the sandbox', () => {
     expect(attempts.map((a) => a.status)).toEqual(['network-error', 200]);
   });
 
+  test('sends X-MAL-CLIENT-ID with its token, so it works with a MAL that demands both', async () => {
+    await start({ requireClientIdWithBearer: true });
+    sandbox.state.setList([{ animeId: 21, listStatus: { status: 'watching', num_episodes_watched: 3 } }]);
+    const { client } = setup();
+    await expect(client.listAll()).resolves.toEqual([expect.objectContaining({ animeId: 21 })]);
+  });
+
   test('sends X-MAL-CLIENT-ID: a client with the wrong id is refused', async () => {
     await start();
     const { client } = setup({ clientId: 'someone-else' });

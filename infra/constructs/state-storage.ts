@@ -1,6 +1,7 @@
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ddb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { PREFIXES } from '../../shared/store/store';
 import { DEFAULTS } from '../defaults';
@@ -65,6 +66,7 @@ export class StateStorage extends Construct {
         },
       ],
     });
+    new ddb.TableV2(this, 'BreakCheckTable', { partitionKey: { name: 'k', type: ddb.AttributeType.STRING } });
     acknowledge(this.bucket, {
       id: 'AwsSolutions-S1',
       reason:
@@ -107,6 +109,36 @@ export class StateStorage extends Construct {
       resourceArns: [this.bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': prefixes } },
     });
+  }
+
+  /**
+   * Reading the earlier versions of the given keys: `s3:ListBucketVersions` only with one of them as
+   * `s3:prefix` (S3Store lists one key's versions with that key as the prefix), and
+   * `s3:GetObjectVersion` on them alone. The worker recovers a corrupt sync state from them.
+   */
+  grantReadVersions(grantee: iam.IGrantable, ...keys: string[]): iam.Grant {
+    const read = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObjectVersion'],
+      resourceArns: keys.map((key) => this.bucket.arnForObjects(key)),
+    });
+    const wildcards = keys.filter((key) => key.includes('*'));
+    if (wildcards.length > 0 && grantee.grantPrincipal instanceof iam.Role) {
+      acknowledge(
+        grantee.grantPrincipal,
+        ...wildcards.map((key) => ({
+          id: `AwsSolutions-IAM5[Resource::${nagResourceText(this, this.bucket.arnForObjects(key))}]`,
+          reason: `One object per destination ("${key}", the destinations are configured), read by version only to recover a corrupt sync state.`,
+        })),
+      );
+    }
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucketVersions'],
+      resourceArns: [this.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': keys } },
+    });
+    return read;
   }
 
   private grantObjects(grantee: iam.IGrantable, actions: string[], keys: string[]): iam.Grant {

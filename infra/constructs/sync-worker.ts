@@ -116,6 +116,8 @@ export class SyncWorker extends Construct {
     // Version 1's state object is deleted once migrated (shared/sync/state.ts).
     storage.grantDeleteObjects(fn, KEYS.legacySyncState);
     storage.grantListKeys(fn, ...owned);
+    // A corrupt sync state is recovered from its earlier versions (shared/sync/state.ts): those objects only.
+    storage.grantReadVersions(fn, KEYS.syncState('*'), KEYS.legacySyncState);
     grantPublishProjectEvents(props.eventBus, fn);
 
     const target = () =>

@@ -378,6 +378,10 @@ describe('least privilege', () => {
       // Deletes the first version's MyAnimeList state once it is migrated (KEYS.legacySyncState), and only it.
       's3:DeleteObject sync/state.json',
       's3:ListBucket bucket',
+      // A corrupt sync state is recovered from an earlier version of that object (shared/sync/state.ts).
+      's3:GetObjectVersion sync/*/state.json',
+      's3:GetObjectVersion sync/state.json',
+      's3:ListBucketVersions bucket',
     ],
     mailer: [
       // The tokens' metadata, never the tokens themselves.
@@ -437,6 +441,38 @@ describe('least privilege', () => {
       }
     },
   );
+
+  test('the worker lists and reads earlier versions of the sync state objects only', () => {
+    const versions = statementsOfFunction(template, ids.worker).filter((s) =>
+      asArray(s.Action).includes('s3:ListBucketVersions'),
+    );
+    expect(versions).toHaveLength(1);
+    expect(asArray(versions[0]!.Action)).toEqual(['s3:ListBucketVersions']);
+    // StringLike on the exact keys S3Store lists the versions of: no other key's history, and never without a prefix.
+    expect(versions[0]!.Condition).toEqual({
+      StringLike: { 's3:prefix': [KEYS.syncState('*'), KEYS.legacySyncState] },
+    });
+    template.hasResourceProperties(
+      'AWS::IAM::Policy',
+      Match.objectLike({
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 's3:GetObjectVersion',
+              Effect: 'Allow',
+              Resource: Match.arrayWith([
+                { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/sync/*/state.json']] },
+              ]),
+            }),
+          ]),
+        },
+      }),
+    );
+    for (const role of ['mailer', 'callback'] as FunctionRole[]) {
+      const actions = statementsOfFunction(template, ids[role]).flatMap((s) => asArray(s.Action));
+      expect(actions.filter((a) => /Version/.test(a))).toEqual([]);
+    }
+  });
 
   test('the prefix the pending-authorization housekeeping lists is inside the listing grant', () => {
     const list = statementsOfFunction(template, ids.mailer).find((s) => asArray(s.Action).includes('s3:ListBucket'))!;

@@ -1,7 +1,6 @@
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as ddb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { PREFIXES } from '../../shared/store/store';
 import { DEFAULTS } from '../defaults';
@@ -66,7 +65,6 @@ export class StateStorage extends Construct {
         },
       ],
     });
-    new ddb.TableV2(this, 'BreakCheckTable', { partitionKey: { name: 'k', type: ddb.AttributeType.STRING } });
     acknowledge(this.bucket, {
       id: 'AwsSolutions-S1',
       reason:

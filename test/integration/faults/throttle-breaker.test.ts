@@ -4,8 +4,17 @@ import { THROTTLE_MAX_SKIPPED_RUNS, THROTTLE_TRIP_AFTER } from '../../../shared/
 import { expectMalMirrorsAniList } from '../../support/expectations';
 import { differingMalIds, patchCount, preMirrorOntoMal } from '../../support/faults';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
-import { sectionOf } from '../../support/reports';
+import { resultOf, sectionOf } from '../../support/reports';
 import { malState } from '../../support/state';
+import {
+  authorizeAll,
+  completeJujutsuKaisen,
+  holdingsAfterJjkCompleted,
+  startTraktSystem,
+  type TraktTestSystem,
+  traktHoldings,
+  traktPosts,
+} from '../../support/trakt';
 
 /*
  * The throttle breaker, over real HTTP against the MAL sandbox: MAL answers every PATCH with a
@@ -14,6 +23,7 @@ import { malState } from '../../support/state';
  * THROTTLE_TRIP_AFTER of them, keeps everything for later, and backs off across runs.
  */
 const STORM_WRITES = 96;
+const MINUTE = 60_000;
 
 /** Edits `count` mapped entries on AniList (new notes), so that each needs exactly one MAL write. */
 async function editEntries(system: TestSystem, count: number, tag: string): Promise<void> {
@@ -146,5 +156,69 @@ describe('throttle breaker: MAL throttles every write', () => {
     expect(sectionOf(again.report)).toMatchObject({ retryQueue: 5, throttled: { skippedRun: false, skipRuns: 1 } });
     // MAL's throttling 403 ("forbidden", not `invalid_token`) is a throttle, not a reauth.
     expect(sectionOf(again.report).failures[0]?.error).toMatch(/^mal_rate_limited: .*HTTP 403/);
+  });
+});
+
+describe('throttle breaker: the other destination carries on', () => {
+  let system: TraktTestSystem;
+  afterAll(async () => {
+    await system?.close();
+  });
+
+  test('MAL throttling (403) while Trakt writes: MAL pauses after 3 PATCHes, Trakt applies its change in the same run; MAL catches up after the pause', async () => {
+    system = await startTraktSystem({ destinations: 'mal,trakt' });
+    await authorizeAll(system);
+    expect(await differingMalIds(system)).toEqual([]);
+    system.clock.advance(15 * MINUTE);
+    // Six MAL writes (five notes and Jujutsu Kaisen completed), one Trakt write (Jujutsu Kaisen's plays).
+    const notes = system
+      .anilist!.store.entries()
+      .filter((e) => e.media?.idMal && !e.private && e.mediaId !== 113415)
+      .slice(0, 5);
+    for (const e of notes) system.anilist!.store.upsertEntry({ id: e.id, notes: `throttled ${e.id}` });
+    completeJujutsuKaisen(system);
+    const differing = await differingMalIds(system);
+    expect(differing).toHaveLength(6);
+    system.mal!.faults.inject({ route: 'write', kind: 403, times: 100 });
+    const patchesBefore = patchCount(system);
+    system.trakt!.resetCounters();
+
+    const result = await system.runSync();
+    const report = system.reports.at(-1)!;
+    expect(patchCount(system) - patchesBefore).toBe(THROTTLE_TRIP_AFTER);
+    expect(sectionOf(report, 'mal')).toMatchObject({
+      status: 'partial',
+      applied: { written: 0 },
+      retryQueue: 6,
+      throttled: { skippedRun: false, skipRuns: 1 },
+    });
+    expect(resultOf(result, 'trakt')).toMatchObject({ status: 'ok', written: 1, retryQueue: 0 });
+    expect(traktPosts(system)).toEqual({ 'POST /sync/history': 1 });
+    expect(traktHoldings(system)).toEqual(holdingsAfterJjkCompleted());
+    const printed = formatReport(report);
+    expect(printed).toContain('  MyAnimeList (incremental): work left for the next run');
+    expect(printed).toContain(
+      '    MAL is throttling; paused: no more writes this run, skipping the next run; tries again on the run after the next one (6 entries kept for then)',
+    );
+    expect(printed).toContain('  Trakt (incremental): done');
+
+    // The next run skips MAL; Trakt runs as usual (nothing to do).
+    system.clock.advance(15 * MINUTE);
+    const skipped = await system.runSync();
+    expect(patchCount(system) - patchesBefore).toBe(THROTTLE_TRIP_AFTER);
+    expect(resultOf(skipped, 'mal')).toMatchObject({ status: 'partial', written: 0, retryQueue: 6 });
+    expect(resultOf(skipped, 'trakt')).toMatchObject({ status: 'ok', written: 0 });
+
+    // MAL recovers: the run after the pause applies the six changes it kept, though Trakt's watermark
+    // moved past them two runs ago (MAL's own watermark held them).
+    system.mal!.faults.clear();
+    system.clock.advance(15 * MINUTE);
+    const caughtUp = await system.runSync();
+    expect(resultOf(caughtUp, 'mal')).toMatchObject({ status: 'ok', written: 6, retryQueue: 0 });
+    expect(resultOf(caughtUp, 'trakt')).toMatchObject({ status: 'ok', written: 0 });
+    expect(patchCount(system) - patchesBefore).toBe(THROTTLE_TRIP_AFTER + 6);
+    expect(await differingMalIds(system)).toEqual([]);
+    await expectMalMirrorsAniList(system);
+    expect(traktHoldings(system)).toEqual(holdingsAfterJjkCompleted());
   });
 });

@@ -41,6 +41,8 @@ async function syncOnce(): Promise<void> {
   const { env, local } = loadLocalEnvironment();
   const sandbox = isSandboxMode(local, env);
   let report: RunReport | undefined;
+  /** What failed outside the report (the run itself, an event delivery): said in words, not as log lines. */
+  const failures: { where: string; err: unknown }[] = [];
   const system = await startLocalSystem({
     // Free ports, so a sandbox run works beside `npm start`. In real mode the S3 port is `npm start`'s
     // on purpose: the clash keeps two runtimes from syncing from one state folder at once.
@@ -51,11 +53,20 @@ async function syncOnce(): Promise<void> {
     onReport: (r) => {
       report = r;
     },
+    onError: (where, err) => failures.push({ where, err }),
   });
   try {
     if (sandbox) await system.authorizeSandboxes();
     await system.runSync({ full: args.includes('--full'), dryRun: args.includes('--dry-run') });
-    if (!report) throw new Error('the sync run produced no report');
+    if (!report) {
+      // The run ended before it could report (it always reports what it tried, even a failure).
+      const why = failures.map((f) => `${f.where}: ${describeForConsole(f.err)}`).join('; ');
+      throw new Error(`the sync run stopped before it could report${why ? ` (${why})` : ''}`);
+    }
+    // A failed run also throws (Lambda's way of raising an alarm): the report below says why.
+    for (const f of failures.filter((f) => f.where !== 'sync')) {
+      console.error(`${f.where} failed: ${describeForConsole(f.err)}`);
+    }
     const waiting = report.destinations.filter((d) => d.status === 'reauth_required').map((d) => d.label);
     const authorizeHint =
       `${waiting.join(' and ') || 'A destination'} is not authorized for this mirror yet (or no longer). Run \`npm start\`: it\n` +

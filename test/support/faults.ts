@@ -9,7 +9,7 @@ import type { WorkerConfig } from '../../shared/destinations';
 import { diffFields, mapEntry, toComparable } from '../../shared/destinations/mal/mapping';
 import type { EventPublisher } from '../../shared/events';
 import { RequestCounters } from '../../shared/http/counters';
-import { silentLogger } from '../../shared/log';
+import { type Logger, silentLogger } from '../../shared/log';
 import { MemoryStore } from '../../shared/store/memory-store';
 import type { ObjectStore } from '../../shared/store/store';
 import { type RunOptions, runSync } from '../../shared/sync/engine';
@@ -134,6 +134,8 @@ export async function buildWorker(
     readonly fetch?: typeof fetch;
     readonly clock?: Clock;
     readonly events?: EventPublisher;
+    /** Default: silent. */
+    readonly logger?: Logger;
     /** Common settings (the worker's `base`) to change for this worker. */
     readonly config?: Partial<SyncBaseConfig>;
   } = {},
@@ -146,7 +148,7 @@ export async function buildWorker(
     events: options.events ?? system.bus,
     fetch: options.fetch ?? globalThis.fetch,
     clock,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     counters: new RequestCounters(),
     readParameter: async (name) => {
       throw new Error(`no SSM in tests (${name})`);

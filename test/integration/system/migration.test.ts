@@ -152,7 +152,7 @@ describe('a bucket from the first version', () => {
     expect(mal.counters.requests).toBe(0);
   });
 
-  test('the mailer decides from version 1 tokens and names their account; the callback keeps them when newer', async () => {
+  test('the mailer waits for the worker to describe version 1 tokens, then names their account; a new authorization replaces them even when they are dated ahead', async () => {
     const clock = new ManualClock(Date.now());
     system = await startTestSystem({ clock });
     system.bus.route({ onAuthorizationCompleted: async () => {} });
@@ -171,6 +171,15 @@ describe('a bucket from the first version', () => {
       mal: { needed: false, user: 'first_version_fan', refreshExpiresAt: v1Tokens.refreshExpiresAt },
     });
 
+    // Right after the upgrade the mailer may not read the tokens, and they have no metadata yet: no email.
+    const before = await system.runMailer();
+    expect(before).toMatchObject({ sent: false, destinations: [{ destination: 'mal', reason: null }] });
+    expect(before.why).toMatch(/not described yet/);
+    expect(await system.ses.messages()).toHaveLength(0);
+
+    // The first sync run uses the tokens and describes them.
+    await system.runSync();
+    expect(await system.store.get(KEYS.tokenMeta('mal'))).toBeDefined();
     const mail = await system.runMailer();
     expect(mail).toMatchObject({
       sent: true,
@@ -179,17 +188,18 @@ describe('a bucket from the first version', () => {
     const message = (await system.ses.messages()).at(-1)!;
     expect(message.text).toContain('as first_version_fan, open this link and confirm on MyAnimeList:');
 
-    // The user follows the link at once: the stored record is newer than this authorization, so it is kept.
+    // The user follows the link at once. The stored record claims to be newer (its writer's clock ran
+    // ahead), but the user's fresh authorization wins: stored, and the page names the account it is for.
     const story = await approveLatestEmail(system);
     expect(story.callbackStatus).toBe(200);
-    expect(story.callbackPage).toContain('<strong>first_version_fan</strong>');
-    expect((await system.store.get(KEYS.tokens('mal')))!.body).toBe(JSON.stringify(v1Tokens));
+    const user = system.mal!.state.user.name;
+    expect(story.callbackPage).toContain(`<strong>${user}</strong>`);
+    const stored = (await readTokens(system.store, 'mal')).tokens!;
+    expect(stored).toMatchObject({ user, refreshIssuedAt: clock.now() });
+    expect(stored.refreshToken).not.toBe(v1Tokens.refreshToken);
     await system.settle();
     expect(system.bus.published.filter((e) => e.detailType === 'Authorization Completed')).toEqual([
-      {
-        detailType: 'Authorization Completed',
-        detail: expect.objectContaining({ destination: 'mal', user: 'first_version_fan' }),
-      },
+      { detailType: 'Authorization Completed', detail: expect.objectContaining({ destination: 'mal', user }) },
     ]);
   });
 });

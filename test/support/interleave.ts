@@ -5,10 +5,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * calls `point(label)`; the calling actor parks there until the schedule picks it. Between two
  * points an actor runs alone, so every interleaving of the points can be produced on purpose.
  * Actors are told apart with AsyncLocalStorage; code outside `run` passes points untouched.
+ * An actor that reaches several points at once (e.g. `Promise.all` of two reads) parks once for all
+ * of them, and letting it through releases them together, as the code issued them together.
  */
 export class Interleaving {
   private readonly als = new AsyncLocalStorage<string>();
-  private readonly parked = new Map<string, { resume: () => void; label: string }>();
+  private readonly parked = new Map<string, { resumes: (() => void)[]; labels: string[] }>();
   private readonly finished = new Set<string>();
   private wake: (() => void) | undefined;
   /** The points in the order they were let through, e.g. `callback:put auth/tokens.json`. */
@@ -18,7 +20,13 @@ export class Interleaving {
     const actor = this.als.getStore();
     if (actor === undefined) return;
     await new Promise<void>((resume) => {
-      this.parked.set(actor, { resume, label });
+      const at = this.parked.get(actor);
+      if (at) {
+        at.resumes.push(resume);
+        at.labels.push(label);
+      } else {
+        this.parked.set(actor, { resumes: [resume], labels: [label] });
+      }
       this.wake?.();
     });
   }
@@ -61,8 +69,8 @@ export class Interleaving {
       const parked = this.parked.get(pick);
       if (!parked) throw new Error(`schedule picked "${pick}", which is not parked (${options.join(', ')})`);
       this.parked.delete(pick);
-      this.trace.push(`${pick}:${parked.label}`);
-      parked.resume();
+      this.trace.push(`${pick}:${parked.labels.join(' + ')}`);
+      for (const resume of parked.resumes) resume();
     }
   }
 }

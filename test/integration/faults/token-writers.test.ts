@@ -9,8 +9,8 @@ import {
 } from '../../../shared/auth/tokens';
 import { ManualClock } from '../../../shared/clock';
 import { createMalAuth } from '../../../shared/destinations/mal/oauth';
-import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
+import { describeOnEachStore, type HookableStore } from '../../support/each-store';
 import { forEachSchedule, Interleaving } from '../../support/interleave';
 
 const CLIENT_ID = 'token-race-client';
@@ -20,8 +20,9 @@ const CLIENT_ID = 'token-race-client';
  * the same object (`auth/tokens.json`). test/unit/auth/tokens.test.ts pins two hand-picked
  * interleavings with a fake OAuth server; here every interleaving of the two writers' store
  * operations is run, against the MAL sandbox's real token endpoint (refresh rotates and revokes
- * the old refresh token over HTTP). The store is a MemoryStore, which enforces If-Match /
- * If-None-Match as S3 does; its hooks are the scheduling points.
+ * the old refresh token over HTTP). The schedules run on a MemoryStore and again on S3Store over
+ * moto_server, which enforces If-Match / If-None-Match as S3 does (s3rver ignores them); the
+ * stores' hooks are the scheduling points.
  *
  * Invariants for every schedule: the stored tokens are readable and not marked invalid, they are
  * the new authorization's (the user's latest decision is never lost), their refresh token still
@@ -30,7 +31,7 @@ const CLIENT_ID = 'token-race-client';
  * Each path runs from a current token record and from one written by the first version (`malUser`
  * instead of `user`), which the worker must refresh from just the same.
  */
-describe('overlapping writers of the token object: every interleaving', () => {
+function tokenWriterSchedules(newStore: () => Promise<HookableStore>): void {
   let mal: MalSandbox;
   let oauth: AuthProvider;
   beforeAll(async () => {
@@ -54,7 +55,7 @@ describe('overlapping writers of the token object: every interleaving', () => {
     const outcomes = new Map<string, number>();
     const schedules = await forEachSchedule(async (choose) => {
       const clock = new ManualClock(Date.now());
-      const store = new MemoryStore();
+      const store = await newStore();
       const gate = new Interleaving();
       const seeded = mal.state.issueTokensDirectly();
       if (path === 'refresh token revoked at MAL') mal.state.revokeRefreshTokens();
@@ -125,4 +126,6 @@ describe('overlapping writers of the token object: every interleaving', () => {
     // With a dead refresh token, both endings occur: adopting the new authorization, or asking for one.
     if (path === 'refresh token revoked at MAL') expect(outcomes.get('worker asked for reauth')).toBeGreaterThan(0);
   });
-});
+}
+
+describeOnEachStore('overlapping writers of the token object: every interleaving', tokenWriterSchedules);

@@ -8,6 +8,8 @@ module.exports = {
   },
   testTimeout: 60000,
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],
+  // Ends a run without moto_server with one line naming the suites it skipped.
+  reporters: ['default', '<rootDir>/test/support/moto-skips-reporter.js'],
   // Integration tests start loopback servers; a single worker keeps ports and the 2-core CI machine calm.
   maxWorkers: 1,
 };

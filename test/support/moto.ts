@@ -8,8 +8,9 @@ import path from 'node:path';
  * that need S3 semantics s3rver lacks (If-Match / If-None-Match, versions) and for EventBridge
  * routing. Each suite starts its own server on a free loopback port and stops it afterwards.
  *
- * Without moto_server the suites are skipped with one line saying so (see `describeWithMoto`);
- * with `MOTO_REQUIRED=true` (set by `.ci/run`) a missing moto_server fails them instead.
+ * Without moto_server the suites are skipped, and the run ends with one line naming them and why
+ * (`describeWithMoto`, test/support/moto-skips-reporter.js); with `MOTO_REQUIRED=true` (set by
+ * `.ci/run`) a missing moto_server fails them instead.
  */
 export interface Moto {
   readonly endpoint: string;
@@ -41,19 +42,21 @@ export function motoRequired(): boolean {
   return process.env.MOTO_REQUIRED === 'true' || process.env.MOTO_REQUIRED === '1';
 }
 
-export const MOTO_MISSING = `moto_server not found (pip install "moto[server]==5.2.1"): skipped the suites that run against moto`;
+const INSTALL = 'pip install "moto[server]==5.2.1"';
+
+/** Ends the name of a suite skipped for want of moto; the reporter lists them (same text there). */
+const SKIPPED_MARK = '[skipped: moto_server not found]';
 
 /**
  * `describe` when moto can run (or is required, so that its absence fails loudly), else
- * `describe.skip` with one line on stderr naming the suite and the reason.
+ * `describe.skip` under a name that says why; moto-skips-reporter.js sums them up in one line.
  */
 export function describeWithMoto(name: string, body: () => void): void {
   if (motoAvailable() || motoRequired()) {
     describe(name, body);
     return;
   }
-  process.stderr.write(`skipped "${name}": ${MOTO_MISSING}\n`);
-  describe.skip(name, body);
+  describe.skip(`${name} ${SKIPPED_MARK}`, body);
 }
 
 function isExecutable(file: string): boolean {
@@ -94,7 +97,11 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, output: () => 
 }
 
 export async function startMoto(): Promise<Moto> {
-  if (!motoAvailable()) throw new Error(MOTO_MISSING.replace(': skipped', ', but MOTO_REQUIRED is set:'));
+  if (!motoAvailable()) {
+    throw new Error(
+      `${command} not found on PATH and MOTO_REQUIRED is set (.ci/run sets it), so the suites that need it fail instead of being skipped: ${INSTALL}, or set MOTO_SERVER to its path`,
+    );
+  }
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
@@ -106,7 +113,15 @@ export async function startMoto(): Promise<Moto> {
     // Werkzeug logs every request on stderr; keep only the tail for error messages.
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  await waitUntilUp(endpoint, child, () => stderr);
+  // A test process that ends without stop() (a crash, a timeout) must not leave moto running.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    await waitUntilUp(endpoint, child, () => stderr);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
   return {
     endpoint,
     reset: async () => {
@@ -115,6 +130,7 @@ export async function startMoto(): Promise<Moto> {
     },
     stop: () =>
       new Promise<void>((resolve) => {
+        process.off('exit', killOnExit);
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');

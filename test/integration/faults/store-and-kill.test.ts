@@ -1,6 +1,8 @@
+import { generateAniListEntries } from '../../../local/sandbox/anilist';
 import { approveLatestEmail } from '../../../local/story';
 import { ManualClock } from '../../../shared/clock';
 import type { ComparableMalState } from '../../../shared/destinations/mal/mapping';
+import type { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
 import type { DestinationState } from '../../../shared/sync/state';
 import { expectMalMirrorsAniList } from '../../support/expectations';
@@ -12,13 +14,17 @@ import {
   memoryCopyOf,
   PATCH_ROUTE,
   patchCount,
+  preMirrorOntoMal,
 } from '../../support/faults';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
 import { sectionOf } from '../../support/reports';
 import { loadMalState, malState } from '../../support/state';
 
 const CHECKPOINT_EVERY_WRITES = 3;
-/** Checkpoints by count only (the time pacing, CHECKPOINT_INTERVAL_MS, would skip them in runs this fast). */
+/**
+ * The S3-failure cases checkpoint by count only (CHECKPOINT_INTERVAL_MS=0), so that "the 2nd
+ * checkpoint fails" is a fixed write. The kill tests below run with the production settings.
+ */
 const CHECKPOINTS = { CHECKPOINT_EVERY_WRITES, CHECKPOINT_INTERVAL_MS: 0 };
 
 /**
@@ -29,8 +35,9 @@ const CHECKPOINTS = { CHECKPOINT_EVERY_WRITES, CHECKPOINT_INTERVAL_MS: 0 };
  *
  * What is promised: nothing is lost and the next run finishes the job. A full run re-reads MAL's
  * list, so it never repeats a write that landed. An incremental run diffs against the last saved
- * checkpoint, so it repeats (idempotently, with the same fields) at most the writes made since
- * that checkpoint: CHECKPOINT_EVERY_WRITES bounds the repeats, and the tests assert the exact count.
+ * checkpoint, so it repeats (idempotently, with the same fields) the writes made since that
+ * checkpoint: with production settings at MAL's pace at most 16 per crash (README, Guarantees),
+ * and the tests assert the exact count.
  */
 describe('S3 errors while saving state, and runs killed mid-apply', () => {
   let system: TestSystem;
@@ -41,9 +48,11 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
   });
 
   /** Tokens stored through the real consent flow, but no sync yet: the next run is the first, full one. */
-  async function authorizedWithoutFirstSync(): Promise<void> {
-    clock = new ManualClock(Date.now());
-    system = await startTestSystem({ clock });
+  async function authorizedWithoutFirstSync(fresh = true): Promise<void> {
+    if (fresh) {
+      clock = new ManualClock(Date.now());
+      system = await startTestSystem({ clock });
+    }
     system.bus.route({ onAuthorizationCompleted: async () => {} });
     expect((await system.runMailer()).sent).toBe(true);
     expect((await approveLatestEmail(system)).callbackStatus).toBe(200);
@@ -82,9 +91,9 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
   }
 
   /** What a saved state claims never exceeds what MAL holds: unrecorded edits stay above the watermark. */
-  function expectWatermarkBelowUnrecorded(saved: DestinationState): void {
-    const edits = system.anilist!.store.entries().filter((e) => e.notes?.startsWith('after the crash'));
-    expect(edits).toHaveLength(7);
+  function expectWatermarkBelowUnrecorded(saved: DestinationState, mark = 'after the crash'): void {
+    const edits = system.anilist!.store.entries().filter((e) => e.notes?.startsWith(mark));
+    if (mark === 'after the crash') expect(edits).toHaveLength(7);
     let unrecorded = 0;
     for (const e of edits) {
       const recorded = saved.mirrored[String(e.media!.idMal)]?.state as ComparableMalState | undefined;
@@ -183,10 +192,66 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
     expect(patchCount(system) - before).toBe(7);
   });
 
+  /**
+   * The kill tests run with the production checkpoint settings (the worker's defaults, asserted
+   * below: every 10 applied writes, at most every 15 s) and MAL's production pace (60 requests a
+   * minute), on the manual clock, so a paced second costs no real time. At that pace a checkpoint
+   * lands every 15 writes: a crash repeats at most those and the write in flight, idempotently on MAL.
+   */
+  const MAL_PACE = { MAL_REQUESTS_PER_MINUTE: '60' };
+  const MAL_WRITE_INTERVAL_MS = 60_000 / Number(MAL_PACE.MAL_REQUESTS_PER_MINUTE);
+  const PRODUCTION = { CHECKPOINT_EVERY_WRITES: 10, CHECKPOINT_INTERVAL_MS: 15_000 };
+  const WRITES_PER_CHECKPOINT = Math.max(
+    PRODUCTION.CHECKPOINT_EVERY_WRITES,
+    PRODUCTION.CHECKPOINT_INTERVAL_MS / MAL_WRITE_INTERVAL_MS,
+  );
+
+  /** What one crash can repeat: a checkpoint interval's writes, and the one in flight when the process died. */
+  const REPEAT_BOUND = WRITES_PER_CHECKPOINT + 1;
+
+  /** A system on 120 generated entries with MAL at its production pace; `preMirrored`: MAL already holds them. */
+  async function pacedSystem(preMirrored: boolean): Promise<void> {
+    clock = new ManualClock(Date.now());
+    system = await startTestSystem({ clock, env: MAL_PACE, anilistEntries: generateAniListEntries(120, 11) });
+    expect(system.config.base).toMatchObject(PRODUCTION);
+    if (preMirrored) await preMirrorOntoMal(system);
+  }
+
+  /** A worker whose process dies once MAL has applied its `killAt`-th PATCH, before the answer arrives. */
+  function dyingFetch(killAt: number, reached: () => void): typeof fetch {
+    let patches = 0;
+    return (async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      if (init?.method === 'PATCH' && ++patches === killAt) {
+        await response.arrayBuffer();
+        reached();
+        return killed();
+      }
+      return response;
+    }) as typeof fetch;
+  }
+
+  /** Runs a worker (production settings) until MAL applied its `killAt`-th PATCH, then "kills" it. */
+  async function runUntilKilled(store: MemoryStore, killAt: number): Promise<void> {
+    let reached!: () => void;
+    const frozen = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    // A short per-attempt timeout only so that the frozen request's timer is gone before Jest exits.
+    const dying = await buildWorker(system, {
+      store,
+      clock,
+      fetch: dyingFetch(killAt, reached),
+      config: { HTTP_TIMEOUT_MS: 500 },
+    });
+    await untilFrozen(dying.run(), frozen);
+  }
+
   test('a first full run killed while saving its 2nd checkpoint: a fresh run finishes it, writing nothing twice', async () => {
-    await authorizedWithoutFirstSync();
+    await pacedSystem(false);
+    await authorizedWithoutFirstSync(false);
     const differing = await differingMalIds(system);
-    expect(differing.length).toBeGreaterThan(2 * CHECKPOINT_EVERY_WRITES);
+    expect(differing.length).toBeGreaterThan(2 * WRITES_PER_CHECKPOINT);
     const store = await memoryCopyOf(system.store);
     let statePuts = 0;
     let reached!: () => void;
@@ -199,67 +264,81 @@ describe('S3 errors while saving state, and runs killed mid-apply', () => {
       // The process dies here: this run never writes, saves or reports anything again.
       return killed();
     };
-    const dying = await buildWorker(system, { store, clock, config: CHECKPOINTS });
+    const dying = await buildWorker(system, { store, clock });
     let settled = false;
     const run = dying.run().finally(() => {
       settled = true;
     });
     await untilFrozen(run, frozen);
-    expect(patchCount(system)).toBe(2 * CHECKPOINT_EVERY_WRITES);
+    // Checkpoints are paced by time: at MAL's second a write, the 2nd one comes after 2 × 15 writes.
+    expect(patchCount(system)).toBe(2 * WRITES_PER_CHECKPOINT);
 
     store.hooks = {};
-    const fresh = await buildWorker(system, { store, clock, config: CHECKPOINTS });
+    const fresh = await buildWorker(system, { store, clock });
     const report = await fresh.run();
     expect(report.status).toBe('ok');
     expect(sectionOf(report)).toMatchObject({ mode: 'full', status: 'ok' });
-    expect(sectionOf(report).applied.written).toBe(differing.length - CHECKPOINT_EVERY_WRITES * 2);
+    expect(sectionOf(report).applied.written).toBe(differing.length - 2 * WRITES_PER_CHECKPOINT);
+    // A full run re-reads MAL's list: nothing that landed is written again, checkpoint or not.
     expect(system.mal!.counters.byRoute[PATCH_ROUTE]).toBe(differing.length);
     expect(await differingMalIds(system)).toEqual([]);
     await expectMalMirrorsAniList(system);
     expect(settled).toBe(false);
   });
 
-  test('an incremental run killed after MAL applied a write but before the answer arrived: the next run converges, repeating only writes since the last checkpoint', async () => {
-    await mirroredWithSevenEdits();
+  test('incremental runs killed again and again after MAL applied a write: each resumed run repeats at most the writes since its last checkpoint (≤ 16 at MAL’s pace)', async () => {
+    await pacedSystem(true);
+    expect(sectionOf(await authorize(system)).applied.written).toBe(0);
+    const EDITS = 90;
+    editMappable(EDITS);
     const differing = await differingMalIds(system);
-    expect(differing).toHaveLength(7);
+    expect(differing).toHaveLength(EDITS);
     const before = patchCount(system);
     const store = await memoryCopyOf(system.store);
-    let patches = 0;
-    let reached!: () => void;
-    const frozen = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
-    const dyingFetch = (async (input: string | URL | Request, init?: RequestInit) => {
-      const response = await fetch(input, init);
-      if (init?.method === 'PATCH' && ++patches === 5) {
-        // MAL has applied the 5th write; the worker dies before it learns the outcome.
-        await response.arrayBuffer();
-        reached();
-        return killed();
+    // Before the first checkpoint, on the write that would have made one, just after one, and deep in.
+    const kills = [9, 16, 17, 31, 40];
+    let repeats = 0;
+    for (const [i, killAt] of kills.entries()) {
+      // Where this run checkpoints (PATCHes it had sent by then), as production's pacing decides.
+      const runStart = patchCount(system);
+      const checkpoints: number[] = [];
+      store.hooks.beforePut = (key) => {
+        if (key === KEYS.syncState('mal')) checkpoints.push(patchCount(system) - runStart);
+      };
+      await runUntilKilled(store, killAt);
+      store.hooks = {};
+      expect(patchCount(system) - runStart).toBe(killAt);
+      // A checkpoint at least every 15 writes (16 for the first: the first PATCH goes at once).
+      for (const [n, at] of checkpoints.entries()) {
+        expect(at - (checkpoints[n - 1] ?? 0)).toBeLessThanOrEqual(REPEAT_BOUND);
       }
-      return response;
-    }) as typeof fetch;
-    // A short per-attempt timeout only so that the frozen request's timer is gone before Jest exits.
-    const dying = await buildWorker(system, {
-      store,
-      clock,
-      fetch: dyingFetch,
-      config: { ...CHECKPOINTS, HTTP_TIMEOUT_MS: 500 },
-    });
-    await untilFrozen(dying.run(), frozen);
-    expect(patchCount(system) - before).toBe(5);
-    const checkpoint = await malState(store);
-    // The checkpoint after 3 writes holds the watermark below the 4 edits not yet confirmed.
-    expectWatermarkBelowUnrecorded(checkpoint);
+      expect(killAt - (checkpoints.at(-1) ?? 0)).toBeLessThanOrEqual(REPEAT_BOUND);
+      // The next run repeats the writes after the last checkpoint, the killed one included.
+      repeats += killAt - (checkpoints.at(-1) ?? 0);
+      // What was saved never claims more than MAL holds.
+      if (i === 0) expectWatermarkBelowUnrecorded(await malState(store), 'kill again');
+    }
 
-    const fresh = await buildWorker(system, { store, clock, config: CHECKPOINTS });
+    const fresh = await buildWorker(system, { store, clock });
     const resumed = await fresh.run();
     expect(resumed.status).toBe('ok');
-    expect(sectionOf(resumed)).toMatchObject({ mode: 'incremental', status: 'ok', applied: { written: 4 } });
     expect(await differingMalIds(system)).toEqual([]);
     await expectMalMirrorsAniList(system);
-    // Writes 4 and 5 (after the checkpoint) are sent again with the same fields; 1–3 are not.
-    expect(patchCount(system) - before).toBe(7 + 2);
+    // Every edit once, plus exactly the writes since each killed run's last checkpoint.
+    expect(patchCount(system) - before).toBe(EDITS + repeats);
+    expect(repeats).toBeLessThanOrEqual(kills.length * REPEAT_BOUND);
   });
+
+  /** Edits `count` mappable, public entries a minute apart, in the past (as `mirroredWithSevenEdits`). */
+  function editMappable(count: number): void {
+    clock.advance(10 * 60_000);
+    const newest = Math.floor(clock.now() / 1000) - 60;
+    const edited = system
+      .anilist!.store.entries()
+      .filter((e) => e.media?.idMal && !e.private)
+      .slice(0, count);
+    edited.forEach((e, i) => {
+      system.anilist!.store.upsertEntry({ id: e.id, notes: `kill again ${e.id}`, updatedAt: newest - i });
+    });
+  }
 });

@@ -120,7 +120,8 @@ describeWithMoto('refreshed tokens and a failing S3 write of the tokens object',
     const rotated = await refreshTokenOf(store, MAL_TOKENS);
     expect(rotated).not.toBe(before);
     expect(system.mal!.state.tokens().refreshes).toBe(1);
-    expect(lines.filter((l) => l.includes(TOKENS_LOST_LOG))).toEqual([]);
+    // Saved by the retries during the refresh itself: the end of the run had nothing left to save.
+    expect(lines.filter((l) => /not saved yet|saved at the end of the run|tokens lost/.test(l))).toEqual([]);
 
     // The next run: MAL has expired the access token again; the stored (rotated) refresh token works.
     editOnAniList(system, clock, 50);

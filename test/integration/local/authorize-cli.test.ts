@@ -23,7 +23,7 @@ import { ManualClock } from '../../../shared/clock';
 import { createTraktAuth } from '../../../shared/destinations/trakt/oauth';
 import { silentLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
-import type { ObjectStore } from '../../../shared/store/store';
+import { KEYS, type ObjectStore } from '../../../shared/store/store';
 
 /**
  * `npm run authorize -- trakt`: the device flow's core against the Trakt sandbox, on a ManualClock
@@ -158,8 +158,9 @@ describe('the device flow (runDeviceLogin) against the Trakt sandbox', () => {
       `✓ Connected to Trakt as "sandbox_user". The tokens are stored in the state store (${TOKENS_KEY}).`,
     );
 
-    // Stored as the callback stores them: the destination's own key, readable by the tokens module.
-    expect([...h.store.objects.keys()]).toEqual([TOKENS_KEY]);
+    // Stored as the callback stores them: the destination's own key, readable by the tokens module, and
+    // their metadata for the mailer.
+    expect([...h.store.objects.keys()]).toEqual([TOKENS_KEY, KEYS.tokenMeta('trakt')]);
     const { tokens } = await readTokens(h.store, 'trakt');
     expect(tokens).toMatchObject({ user: 'sandbox_user', refreshIssuedAt: h.clock.now() });
     expect(tokens!.refreshExpiresAt - tokens!.refreshIssuedAt).toBe(90 * DAY_MS);

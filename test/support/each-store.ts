@@ -1,8 +1,8 @@
 import { MemoryStore } from '../../shared/store/memory-store';
 import type { ObjectStore } from '../../shared/store/store';
 import { HookedStore } from './hooked-store';
-import { describeWithMoto, type Moto, startMoto } from './moto';
-import { type MotoS3, motoS3 } from './moto-s3';
+import { describeWithMoto } from './moto';
+import { useMotoS3 } from './moto-s3';
 
 /** A store whose reads and writes a test can park (MemoryStore's own hooks, or HookedStore's). */
 export type HookableStore = ObjectStore & Pick<HookedStore, 'hooks'>;
@@ -18,16 +18,7 @@ export function describeOnEachStore(name: string, body: (newStore: () => Promise
     body(async () => new MemoryStore());
   });
   describeWithMoto(`${name} (S3Store on moto_server)`, () => {
-    let moto: Moto | undefined;
-    let s3: MotoS3 | undefined;
-    beforeAll(async () => {
-      moto = await startMoto();
-      s3 = motoS3(moto);
-    });
-    afterAll(async () => {
-      s3?.destroy();
-      await moto?.stop();
-    });
-    body(async () => new HookedStore(await s3!.newStore()));
+    const s3 = useMotoS3();
+    body(async () => new HookedStore(await s3().newStore()));
   });
 }

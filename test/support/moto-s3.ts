@@ -1,6 +1,6 @@
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3Store } from '../../shared/store/s3-store';
-import { MOTO_CREDENTIALS, MOTO_REGION, type Moto } from './moto';
+import { MOTO_CREDENTIALS, MOTO_REGION, type Moto, startMoto } from './moto';
 
 /** S3 on a running moto_server: fresh buckets with an S3Store over each. */
 export interface MotoS3 {
@@ -32,5 +32,26 @@ export function motoS3(moto: Moto): MotoS3 {
       return new S3Store({ client, bucket, pageSize: options.pageSize });
     },
     destroy: () => client.destroy(),
+  };
+}
+
+/**
+ * Starts a moto_server for the enclosing describe block and stops it afterwards; the returned
+ * function gives its MotoS3 inside tests (and beforeAll/beforeEach registered after this call).
+ */
+export function useMotoS3(): () => MotoS3 {
+  let moto: Moto | undefined;
+  let s3: MotoS3 | undefined;
+  beforeAll(async () => {
+    moto = await startMoto();
+    s3 = motoS3(moto);
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await moto?.stop();
+  });
+  return () => {
+    if (!s3) throw new Error('moto_server is not running: call useMotoS3() inside a describeWithMoto block');
+    return s3;
   };
 }

@@ -3,8 +3,8 @@ import { PreconditionFailedError } from '../../../shared/errors';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { S3Store, StoreError } from '../../../shared/store/s3-store';
 import type { ObjectStore } from '../../../shared/store/store';
-import { describeWithMoto, type Moto, startMoto } from '../../support/moto';
-import { type MotoS3, motoS3 } from '../../support/moto-s3';
+import { describeWithMoto } from '../../support/moto';
+import { type MotoS3, useMotoS3 } from '../../support/moto-s3';
 
 /**
  * The `ObjectStore` contract (shared/store/store.ts), which is S3's, checked the same way against
@@ -173,23 +173,15 @@ function describeObjectStore(
 
 describeObjectStore('MemoryStore', async () => new MemoryStore());
 
-let moto: Moto | undefined;
-let s3: MotoS3 | undefined;
+let s3: (() => MotoS3) | undefined;
 // Pages of 2 keys make S3's paging (at most 1,000 keys a page) happen with a handful of objects.
-describeObjectStore('S3Store on moto_server', async () => s3!.newStore({ versioned: true, pageSize: 2 }), {
+describeObjectStore('S3Store on moto_server', async () => s3!().newStore({ versioned: true, pageSize: 2 }), {
   describe: describeWithMoto,
   extra: () => {
-    beforeAll(async () => {
-      moto = await startMoto();
-      s3 = motoS3(moto);
-    });
-    afterAll(async () => {
-      s3?.destroy();
-      await moto?.stop();
-    });
+    s3 = useMotoS3();
 
     test('a conditional write to a missing bucket is S3 trouble (StoreError), not a lost race', async () => {
-      const store = new S3Store({ client: s3!.client, bucket: 'no-such-bucket' });
+      const store = new S3Store({ client: s3!().client, bucket: 'no-such-bucket' });
       const etag = '"0cc175b9c0f1b6a831c399e269772661"';
       const failure = await store.put('k', 'v', { ifMatch: etag }).catch((err: unknown) => err);
       expect(failure).toBeInstanceOf(StoreError);

@@ -7,8 +7,8 @@ import { loadDestinationState } from '../../../shared/sync/state';
 import { anilistEntry } from '../../support/entries';
 import { FakeDestination } from '../../support/fake-destination';
 import { FakeAniList, RecordingEvents } from '../../support/fakes';
-import { describeWithMoto, type Moto, startMoto } from '../../support/moto';
-import { type MotoS3, motoS3 } from '../../support/moto-s3';
+import { describeWithMoto } from '../../support/moto';
+import { useMotoS3 } from '../../support/moto-s3';
 import { sectionOf } from '../../support/reports';
 
 /**
@@ -45,19 +45,10 @@ function worker(store: S3Store) {
 }
 
 describeWithMoto('a corrupt sync state on S3 (moto_server)', () => {
-  let moto: Moto;
-  let s3: MotoS3;
-  beforeAll(async () => {
-    moto = await startMoto();
-    s3 = motoS3(moto);
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await moto?.stop();
-  });
+  const s3 = useMotoS3();
 
   test('versioned bucket: the newest valid earlier version is restored, and the corrupt one stays behind as history', async () => {
-    const store = await s3.newStore({ versioned: true });
+    const store = await s3().newStore({ versioned: true });
     const { anilist, alpha, clock, run } = worker(store);
     await run();
     anilist.upsert({ ...anilist.entries.get(2)!, progress: 20, updatedAt: 5000 });
@@ -87,7 +78,7 @@ describeWithMoto('a corrupt sync state on S3 (moto_server)', () => {
   });
 
   test('unversioned bucket: no earlier version, so a full reconcile against the real list rebuilds it', async () => {
-    const store = await s3.newStore({ versioned: false });
+    const store = await s3().newStore({ versioned: false });
     const { alpha, run } = worker(store);
     await run();
     await store.put(KEY, 'null');

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors';
+import { type Exclusions, NO_EXCLUSIONS, parseExclusions } from './sync/exclusions';
 import './zod-messages';
 
 /**
@@ -107,6 +108,23 @@ export const destinationsSetting = z._default(
   ['mal'] as never,
 );
 
+/**
+ * `EXCLUDE=[1535]` (every destination) or `EXCLUDE={"mal":[1535],"trakt":[21]}`: media ids the
+ * mirror leaves alone (see `shared/sync/exclusions.ts`). Unset: none.
+ */
+const exclusions = z._default(
+  z.pipe(
+    z.string(),
+    z.transform((raw: string, ctx): Exclusions => {
+      const parsed = parseExclusions(raw, DESTINATION_KEYS);
+      if ('exclusions' in parsed) return parsed.exclusions;
+      ctx.issues.push({ code: 'custom', message: parsed.problem, input: raw });
+      return z.NEVER;
+    }),
+  ),
+  NO_EXCLUSIONS as never,
+);
+
 /** Every function: where state lives and how it logs. */
 export const storageConfigShape = {
   STATE_BUCKET: z
@@ -146,6 +164,10 @@ export const syncConfigShape = {
   /** First backoff delay; doubles per attempt (with jitter) unless the server sends Retry-After. */
   HTTP_RETRY_BASE_DELAY_MS: z._default(positiveInt, 1_000),
   MIRROR_PRIVATE: z._default(bool, false),
+  /** Also mirror the AniList manga list onto MAL's manga list (MAL only: Trakt has no manga). */
+  MIRROR_MANGA: z._default(bool, false),
+  /** Entries never written, pruned or counted as differing, by source media id. */
+  EXCLUDE: exclusions,
   FULL_SYNC_INTERVAL_HOURS: z._default(nonNegative, 24),
   /** Writes between state checkpoints while applying. */
   CHECKPOINT_EVERY_WRITES: z._default(positiveInt, 10),

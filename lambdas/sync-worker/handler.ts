@@ -121,6 +121,7 @@ export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platfo
       checkpointEveryWrites: base.CHECKPOINT_EVERY_WRITES,
       checkpointIntervalMs: base.CHECKPOINT_INTERVAL_MS,
       deadlineSafetyMs: base.DEADLINE_SAFETY_MS,
+      exclude: base.EXCLUDE,
     },
     sync: {
       source,

@@ -4,6 +4,7 @@ import type { RequestDeadline } from '../http/policy';
 import type { Logger } from '../log';
 import type { ObjectStore } from '../store/store';
 import type { Destination } from './destination';
+import type { Exclusions } from './exclusions';
 import type { SourceReader } from './source';
 
 /** What a sync run is given: the source, the destinations and the platform (store, events, clock, logger). */
@@ -25,6 +26,8 @@ export interface SyncSettings {
   readonly deadlineSafetyMs: number;
   /** A write failing this many times in a row stops holding the watermark back. */
   readonly maxAttempts?: number;
+  /** EXCLUDE: source media ids each destination leaves alone (none when absent). */
+  readonly exclude?: Exclusions;
 }
 
 /** One enabled destination, as a run uses it. */

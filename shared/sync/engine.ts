@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeError, isReauthRequired } from '../errors';
 import type { Destination } from './destination';
+import { excludedFor } from './exclusions';
 import { newDestinationReport, publishReauth, reasonOf, reconcileDestination } from './reconcile';
 import { type DestinationReport, overallStatus, type RunReport, recoveryAction } from './report';
 import { readSource, type SourceReadResult } from './source';
@@ -240,6 +241,9 @@ function readSourceOnce(
 
 function decideFull(state: DestinationState, settings: SyncSettings, options: RunOptions, now: number): boolean {
   if (options.full || state.fullSyncPending || state.lastFullSyncAt === null) return true;
+  // An entry excluded until now is mirrored at once: an incremental run would not read it until it changes.
+  const excluded = excludedFor(settings.exclude, state.destination);
+  if (state.excluded?.some((id) => !excluded.has(id))) return true;
   return now - state.lastFullSyncAt >= settings.fullSyncIntervalHours * 3_600_000;
 }
 
@@ -327,6 +331,7 @@ export function runLogLine(report: RunReport): Record<string, unknown> {
           failed: d.failures.length,
           retryQueue: d.retryQueue,
           ...(d.throttled ? { throttledSkipRuns: d.throttled.skipRuns } : {}),
+          ...(d.excluded ? { excluded: d.excluded.length } : {}),
           ...(d.stateRecovery ? { stateRecovered: d.stateRecovery.how } : {}),
         },
       ]),

@@ -8,12 +8,14 @@ export const PRUNE_GUARD = { maxShare: 0.5, minEntries: 10 } as const;
  * Full runs only: targets this system wrote that no current entry accounts for. A target is kept
  * when the plan claims its key, or when its entry was read but skipped (made private, unknown
  * status…) or sent unreadable: such an entry was not deleted. An unreadable entry that cannot
- * even be identified could be any of them, so it blocks pruning (`unknown`).
+ * even be identified could be any of them, so it blocks pruning (`unknown`). A target `excluded`
+ * names (EXCLUDE) is never an orphan: what the destination holds for it stays as it is.
  */
 export function findOrphans(
   baseline: Readonly<Record<string, MirroredRecord>>,
   plan: DestinationPlan,
   read: SourceRead,
+  excluded: (record: MirroredRecord) => boolean = () => false,
 ): { orphans: Orphan[]; unknown?: string } {
   const claimed = new Set<string>([...plan.writes.map((w) => w.key), ...plan.unchanged.map((u) => u.key)]);
   const keptEntries = new Set<number>(plan.skipped.map((s) => s.anilistEntryId));
@@ -28,7 +30,7 @@ export function findOrphans(
   }
   const orphans: Orphan[] = [];
   for (const [key, record] of Object.entries(baseline)) {
-    if (!record.written || claimed.has(key)) continue;
+    if (!record.written || claimed.has(key) || excluded(record)) continue;
     if (keptEntries.has(record.anilistEntryId)) continue;
     if (record.mediaId !== undefined && keptMedia.has(record.mediaId)) continue;
     orphans.push({ key, record });

@@ -10,6 +10,7 @@ import type {
   PlannedWrite,
   WriteOutcome,
 } from './destination';
+import { ExclusionFilter, excludedFor } from './exclusions';
 import { decidePrune, findOrphans } from './prune';
 import type { DestinationReport, RunStatus } from './report';
 import { mergeNewest, type SourceEntry, type SourceReadResult } from './source';
@@ -73,9 +74,14 @@ export async function reconcileDestination(input: ReconcileInput): Promise<Desti
   return report;
 }
 
-async function reconcile(input: ReconcileInput, report: DestinationReport): Promise<void> {
-  const { deps, destination, state, source } = input;
-  const entries = input.full ? source.read.entries : entriesToPlan(state, source.read.entries);
+async function reconcile(given: ReconcileInput, report: DestinationReport): Promise<void> {
+  const { deps, destination, source } = given;
+  const exclusion = new ExclusionFilter(excludedFor(given.settings.exclude, destination.key), source.read.entries);
+  // The run works on the state without excluded entries in the retry list; `given.state` is what is stored.
+  const input = withoutExcludedRetries(given, exclusion);
+  const { state } = input;
+  const readEntries = exclusion.keep(source.read.entries);
+  const entries = input.full ? readEntries : entriesToPlan(state, readEntries);
   const list = input.full ? await destination.readList() : undefined;
   const plan = await destination.plan({
     entries,
@@ -86,9 +92,12 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
     ...(input.stopAt ? { stopAt: input.stopAt } : {}),
   });
   const baseline = input.full ? rebuildBaseline(state.mirrored, plan) : state.mirrored;
-  const removals = input.full ? await planPrune(input, plan, baseline, report) : [];
+  const removals = input.full ? await planPrune(input, plan, baseline, report, exclusion) : [];
   const writes = [...plan.writes, ...removals];
   fillPlanReport(report, plan, writes);
+  // Once per full run: what EXCLUDE kept from this destination.
+  if (input.full && !exclusion.empty) report.excluded = exclusion.report();
+  // Excluded entries count too: their changes are deliberately not applied, and must not hold the watermark.
   const maxFetched = [...source.read.entries, ...entries].reduce((m, e) => Math.max(m, e.updatedAt), 0);
 
   if (input.dryRun) {
@@ -100,6 +109,8 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
   const { mirrored: _previous, ...rest } = state;
   const next: DestinationState = { ...structuredClone(rest), mirrored: structuredClone(baseline) };
   delete next.authBlocked;
+  if (exclusion.empty) delete next.excluded;
+  else next.excluded = [...exclusion.mediaIds].sort((a, b) => a - b);
   for (const target of plan.unchanged) {
     next.mirrored[target.key] = record(target.entry, target.state, next.mirrored[target.key]?.written ?? false);
   }
@@ -149,7 +160,7 @@ async function reconcile(input: ReconcileInput, report: DestinationReport): Prom
   report.status = statusOf(stoppedBy, report);
   report.retryQueue = final.pending.length;
   report.watermark.after = final.watermark;
-  if (input.migratedFrom !== undefined || canonicalJson(final) !== canonicalJson(state)) {
+  if (input.migratedFrom !== undefined || canonicalJson(final) !== canonicalJson(given.state)) {
     await saveDestinationState(deps.store, final);
     // The old object goes only once the new one is saved: deleting the new one then starts over for real.
     if (input.migratedFrom !== undefined) await deps.store.delete(input.migratedFrom);
@@ -177,6 +188,15 @@ function stopReason(
   if (result.stoppedBy === 'reauth_required' || result.stoppedBy === 'blocked') return result.stoppedBy;
   if (throttled) return 'throttled';
   return result.stoppedBy ?? (deferred ? 'deadline' : undefined);
+}
+
+/**
+ * The run's view of the state: an entry excluded since it failed leaves the retry list, as it
+ * waits for nothing now and must not hold the watermark (a full run mirrors it once un-excluded).
+ */
+function withoutExcludedRetries(input: ReconcileInput, exclusion: ExclusionFilter): ReconcileInput {
+  const pending = input.state.pending.filter((p) => !exclusion.excludes(p.entry));
+  return pending.length === input.state.pending.length ? input : { ...input, state: { ...input.state, pending } };
 }
 
 /** Incremental runs: what changed since this destination's watermark, plus its retry list. */
@@ -214,8 +234,10 @@ async function planPrune(
   plan: DestinationPlan,
   baseline: Readonly<Record<string, MirroredRecord>>,
   report: DestinationReport,
+  exclusion: ExclusionFilter,
 ): Promise<PlannedWrite[]> {
-  const { orphans, unknown } = findOrphans(baseline, plan, input.source.read);
+  // What the destination holds for an excluded entry is left as it is: never an orphan, never pruned.
+  const { orphans, unknown } = findOrphans(baseline, plan, input.source.read, (r) => exclusion.holds(r));
   if (!input.prune || !input.destination.planRemovals) {
     report.orphans = orphans.map((o) => ({ key: o.key, title: o.record.title }));
     return [];

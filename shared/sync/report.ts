@@ -63,6 +63,11 @@ export interface DestinationReport {
   failures: { key: string; target: string; title: string; error: string; permanent: boolean }[];
   /** Targets mirrored earlier whose source entry is gone, left alone because prune is off. */
   orphans: { key: string; title: string }[];
+  /**
+   * Full runs: the media ids EXCLUDE keeps from this destination, never written, pruned or counted
+   * as differing. With the title when the list read holds the entry; without, when it does not.
+   */
+  excluded?: { mediaId: number; title?: string }[];
   pruneRefused?: string;
   /** Entries waiting in this destination's retry list after the run. */
   retryQueue: number;
@@ -218,6 +223,7 @@ function destinationLines(
     );
   }
   if (d.pruneRefused) lines.push(`${indent}prune: ${d.pruneRefused}`);
+  if (d.excluded?.length) lines.push(`${indent}${excludedLine(d.excluded, report.source.kind, maxLines)}`);
   if (d.stoppedEarly) lines.push(`${indent}stopped before the time budget ran out; the next run continues`);
   if (d.backupKey) lines.push(`${indent}backup of your ${d.shortLabel} list saved: ${d.backupKey}`);
   // A dry run is how a person audits the mapping before anything is written: print it whole.
@@ -227,6 +233,20 @@ function destinationLines(
   }
   if (d.reviewKey) lines.push(`${indent}mapping review saved: ${d.reviewKey}`);
   return lines;
+}
+
+/** `excluded (EXCLUDE): 2 (Cowboy Bebop, AniList 1; …)`: each excluded entry, and the ids not on the list read. */
+function excludedLine(
+  excluded: NonNullable<DestinationReport['excluded']>,
+  sourceKind: string,
+  maxLines: number,
+): string {
+  const source = sourceKind === 'mal' ? 'MAL' : 'AniList';
+  const shown = excluded
+    .slice(0, maxLines)
+    .map((x) => (x.title ? `${x.title}, ${source} ${x.mediaId}` : `${source} ${x.mediaId}: not on the list read`));
+  const more = excluded.length > shown.length ? `; … and ${excluded.length - shown.length} more` : '';
+  return `excluded (EXCLUDE): ${excluded.length} (${shown.join('; ')}${more}), left as they are`;
 }
 
 /** `MAL is throttling; paused: …`, saying when it is tried again and that nothing is lost. */

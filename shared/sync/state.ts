@@ -77,6 +77,12 @@ export const destinationStateSchema = z.object({
   authBlocked: z.optional(z.object({ reason: z.string(), since: z.number() })),
   /** The destination was throttling: runs skip it for a while (see `throttle.ts`). */
   throttled: z.optional(z.object({ strikes: z.number(), skipRuns: z.number(), since: z.number() })),
+  /**
+   * The media ids EXCLUDE kept from this destination when the state was saved. An id that has
+   * left the setting since makes the next run a full one: its entry is mirrored at once, not
+   * only once it changes on the source or at the next daily reconcile.
+   */
+  excluded: z.optional(z.array(z.number())),
 });
 
 export type DestinationState = Omit<z.infer<typeof destinationStateSchema>, 'mirrored' | 'pending'> & {

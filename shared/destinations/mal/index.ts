@@ -61,7 +61,7 @@ function malClient(config: MalWorkerConfig, context: WorkerContext, provider: Au
  * MAL ids the anime id dataset knows for AniList media that AniList gives none: only where it
  * names exactly one (two would be a guess).
  */
-function malIdsFrom(datasets: IdDatasets, mediaIds: readonly number[]): ReadonlyMap<number, number> {
+export function malIdsFrom(datasets: IdDatasets, mediaIds: readonly number[]): ReadonlyMap<number, number> {
   const found = new Map<number, number>();
   for (const id of mediaIds) {
     const mal = datasets.ids?.byAnilist(id)?.mal ?? [];

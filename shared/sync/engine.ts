@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describeError, isReauthRequired } from '../errors';
 import type { Destination } from './destination';
 import { excludedFor } from './exclusions';
+import { isPauseActive, type SyncPause, withoutPause } from './pause';
 import { newDestinationReport, publishReauth, reasonOf, reconcileDestination } from './reconcile';
 import { type DestinationReport, overallStatus, type RunReport, recoveryAction } from './report';
 import { readSource, type SourceReadResult } from './source';
@@ -153,6 +154,11 @@ async function prepare(
       await publishReauth(deps, runtime.destination.key, state.authBlocked.reason);
       continue;
     }
+    if (isPauseActive(state.paused, deps.clock.now()) && !options.dryRun) {
+      // Paused (a restore is running, or a person paused it): no read, no write, nothing saved.
+      report.destinations.push(sitOutPause(runtime.destination, state, state.paused));
+      continue;
+    }
     if (state.throttled && state.throttled.skipRuns > 0 && !options.dryRun) {
       // It was throttling: this run leaves it alone (its retry list and watermark wait), and counts down.
       report.destinations.push(await sitOutThrottle(deps, runtime.destination, state, state.throttled));
@@ -160,7 +166,8 @@ async function prepare(
     }
     participants.push({
       runtime,
-      state,
+      // A pause still here has expired (its holder died) or the run is dry: the run's saves drop it.
+      state: state.paused ? withoutPause(state) : state,
       migratedFrom: load.state?.migratedFrom,
       recovered: load.state?.recovered,
       full: decideFull(state, settings, options, deps.clock.now()),
@@ -215,6 +222,13 @@ async function sitOutThrottle(
   section.status = 'partial';
   section.retryQueue = state.pending.length;
   section.throttled = { skippedRun: true, skipRuns: next.skipRuns };
+  return section;
+}
+
+function sitOutPause(destination: Destination, state: DestinationState, pause: SyncPause): DestinationReport {
+  const section = newDestinationReport(destination, false, state.watermark);
+  section.retryQueue = state.pending.length;
+  section.paused = { reason: pause.reason, since: new Date(pause.since).toISOString() };
   return section;
 }
 
@@ -331,6 +345,7 @@ export function runLogLine(report: RunReport): Record<string, unknown> {
           failed: d.failures.length,
           retryQueue: d.retryQueue,
           ...(d.throttled ? { throttledSkipRuns: d.throttled.skipRuns } : {}),
+          ...(d.paused ? { paused: true } : {}),
           ...(d.excluded ? { excluded: d.excluded.length } : {}),
           ...(d.stateRecovery ? { stateRecovered: d.stateRecovery.how } : {}),
         },

@@ -94,6 +94,8 @@ export interface DestinationReport {
    * skipped it (`skippedRun`); `skipRuns` more runs skip it before it is tried again.
    */
   throttled?: { skippedRun: boolean; skipRuns: number };
+  /** Sync of this destination is paused (see `sync/pause.ts`): this run sat it out. */
+  paused?: { reason: string; since: string };
   error?: string;
 }
 
@@ -179,6 +181,7 @@ function destinationLines(
   if (d.stateRecovery) lines.push(`${indent}⚠ ${recoveryLine(d.stateRecovery, d.label)}`);
   if (d.blockedBy) lines.push(`${indent}${d.blockedBy}`);
   if (d.throttled) lines.push(`${indent}${throttledLine(d, d.throttled)}`);
+  if (d.paused) lines.push(`${indent}paused: ${d.paused.reason} (since ${d.paused.since}); this run left it alone`);
   if (d.status === 'reauth_required') {
     lines.push(`${indent}nothing is lost: every change since its last sync is mirrored once you authorize`);
   }

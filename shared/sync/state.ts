@@ -83,6 +83,10 @@ export const destinationStateSchema = z.object({
    * only once it changes on the source or at the next daily reconcile.
    */
   excluded: z.optional(z.array(z.number())),
+  /** Sync of this destination is paused by a person or a tool (see `pause.ts`); runs sit it out. */
+  paused: z.optional(
+    z.object({ reason: z.string(), since: z.number(), until: z.optional(z.number()), holder: z.optional(z.string()) }),
+  ),
 });
 
 export type DestinationState = Omit<z.infer<typeof destinationStateSchema>, 'mirrored' | 'pending'> & {

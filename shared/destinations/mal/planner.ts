@@ -148,7 +148,7 @@ const FIELD_TO_COMPARABLE: Record<keyof MalWriteFields, keyof ComparableMalState
   finish_date: 'finish_date',
 };
 
-function describeChanges(fields: MalWriteFields, current: ComparableMalState | undefined): string[] {
+export function describeChanges(fields: MalWriteFields, current: ComparableMalState | undefined): string[] {
   if (!current) return [`new on MAL: ${describeNew(fields)}`];
   return (Object.keys(fields) as (keyof MalWriteFields)[]).map((key) => {
     const label = FIELD_LABELS[key];

@@ -19,7 +19,7 @@ export interface StateStorageProps {
    */
   readonly authNoncurrentVersionExpiration?: Duration;
   /**
-   * How long MAL list backups (`backups/`) are kept.
+   * How long MAL list backups (`backups/`) and exports in MAL's import XML (`exports/`) are kept.
    * @default DEFAULTS.backupExpiration (90 days)
    */
   readonly backupExpiration?: Duration;
@@ -61,6 +61,12 @@ export class StateStorage extends Construct {
         {
           id: 'expire-backups',
           prefix: PREFIXES.backups,
+          expiration: props.backupExpiration ?? DEFAULTS.backupExpiration,
+        },
+        {
+          // The list in MAL's import XML, saved on full reconciles: a portable copy, kept like the backups.
+          id: 'expire-exports',
+          prefix: PREFIXES.exports,
           expiration: props.backupExpiration ?? DEFAULTS.backupExpiration,
         },
       ],

@@ -112,7 +112,8 @@ export class SyncWorker extends Construct {
     // worker writes the tokens' metadata with them, and repairs it when it finds it missing or stale.
     const owned = [`${PREFIXES.sync}*`, `${PREFIXES.cache}*`, ...tokenKeys, ...tokenMetaKeys];
     storage.grantReadObjects(fn, ...owned);
-    storage.grantWriteObjects(fn, ...owned, `${KEYS.backupPrefix}*`);
+    // Backups, and the list in MAL's import XML after full reconciles: written, never read back.
+    storage.grantWriteObjects(fn, ...owned, `${KEYS.backupPrefix}*`, `${KEYS.listExportPrefix}*`);
     // Version 1's state object is deleted once migrated (shared/sync/state.ts).
     storage.grantDeleteObjects(fn, KEYS.legacySyncState);
     storage.grantListKeys(fn, ...owned);

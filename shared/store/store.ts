@@ -71,6 +71,13 @@ export const KEYS = {
   backup: (destination: string, isoTimestamp: string) =>
     `backups/${destination === 'mal' ? 'mal-animelist' : destination}-${isoTimestamp.replace(/[:.]/g, '-')}.json`,
   backupPrefix: 'backups/',
+  /**
+   * A destination's list in a format its own import page reads (MAL's import XML), saved on full
+   * reconciles: `exports/mal-animelist-<timestamp>.xml`. Expires like the backups.
+   */
+  listExport: (destination: string, list: string, isoTimestamp: string) =>
+    `exports/${destination}-${list}list-${isoTimestamp.replace(/[:.]/g, '-')}.xml`,
+  listExportPrefix: 'exports/',
 } as const;
 
 /** Top-level prefixes, one per concern (used for least-privilege grants). */
@@ -78,6 +85,8 @@ export const PREFIXES = {
   auth: 'auth/',
   sync: 'sync/',
   backups: 'backups/',
+  /** Lists in a destination's import format (MAL's XML), written on full reconciles. */
+  exports: 'exports/',
   /** Downloaded datasets (anime id mappings), shared by destinations. */
   cache: 'cache/',
 } as const;

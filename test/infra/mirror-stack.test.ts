@@ -326,6 +326,8 @@ describe('state bucket', () => {
           Rules: Match.arrayWith([
             Match.objectLike({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
             Match.objectLike({ Status: 'Enabled', Prefix: 'backups/', ExpirationInDays: 90 }),
+            // The MAL XML exports expire like the backups.
+            Match.objectLike({ Status: 'Enabled', Prefix: 'exports/', ExpirationInDays: 90 }),
           ]),
         },
       }),
@@ -372,6 +374,8 @@ describe('least privilege', () => {
       's3:GetObject auth/token-meta/mal.json',
       's3:PutObject auth/token-meta/mal.json',
       's3:PutObject backups/*',
+      // The list in MAL's import XML, after full reconciles: written, never read.
+      's3:PutObject exports/*',
       // The anime id datasets and Trakt's catalogue, cached between runs (shared/anime-ids, destinations/trakt/catalog).
       's3:GetObject cache/*',
       's3:PutObject cache/*',

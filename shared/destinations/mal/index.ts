@@ -6,6 +6,7 @@ import { MAL_CLIENT_SECRET, malAuth, malAuthModule } from './auth';
 import { createMalClient, MAL_RETRY_POLICY } from './client';
 import { type MalCallbackConfig, type MalMailerConfig, type MalWorkerConfig, malWorkerSchema } from './config';
 import { createMalDestination } from './destination';
+import { withXmlExport } from './export-object';
 import { createMalSource } from './source';
 
 /** MyAnimeList, wired: settings, secrets, OAuth and the destination. */
@@ -17,21 +18,35 @@ export const malModule: DestinationModule<MalWorkerConfig, MalMailerConfig, MalC
 
   async worker(config, context) {
     const provider = malAuth(config, context, await context.readSecret(MAL_CLIENT_SECRET, config));
+    const mapping = {
+      mirrorPrivate: context.base.MIRROR_PRIVATE,
+      idOverrides: config.ID_OVERRIDES,
+      partialDates: config.PARTIAL_DATES,
+    };
+    const datasetIds = async (mediaIds: readonly number[]) => malIdsFrom(await context.datasets(), mediaIds);
+    // Full reconciles also save the list as mapped in MAL's import XML (exports/).
+    const xmlExport = {
+      store: context.store,
+      userName: context.base.ANILIST_USERNAME ?? '',
+      now: () => context.clock.now(),
+      logger: context.logger,
+      mapping,
+      datasetIds,
+    };
     return {
       auth: provider,
       runtime: () => ({
         prune: config.PRUNE,
-        destination: createMalDestination({
-          // Built on first use (a run that never needs MAL never reads its tokens), with this run's token provider.
-          mal: () => malClient(config, context, provider),
-          mapping: {
-            mirrorPrivate: context.base.MIRROR_PRIVATE,
-            idOverrides: config.ID_OVERRIDES,
-            partialDates: config.PARTIAL_DATES,
-          },
-          datasetIds: async (mediaIds) => malIdsFrom(await context.datasets(), mediaIds),
-          authorized: () => hasUsableTokens(context.store, 'mal', context.logger),
-        }),
+        destination: withXmlExport(
+          createMalDestination({
+            // Built on first use (a run that never needs MAL never reads its tokens), with this run's token provider.
+            mal: () => malClient(config, context, provider),
+            mapping,
+            datasetIds,
+            authorized: () => hasUsableTokens(context.store, 'mal', context.logger),
+          }),
+          xmlExport,
+        ),
       }),
     };
   },

@@ -1,0 +1,72 @@
+import { MAL_XML_STATUS_WORDS } from '../../../shared/destinations/mal/export-xml';
+import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { sectionOf } from '../../support/reports';
+import { XmlParser } from '../../support/xml';
+
+/**
+ * The worker saves the list in MAL's import XML under `exports/` on full reconciles only: the file
+ * holds what the same run wrote to the sandbox MAL, and steady state costs no extra S3 request.
+ */
+describe('MAL XML export in the worker', () => {
+  let system: TestSystem;
+  let parser: XmlParser;
+  beforeAll(async () => {
+    parser = await XmlParser.start();
+  });
+  afterAll(() => parser?.close());
+  beforeEach(async () => {
+    system = await startTestSystem();
+  });
+  afterEach(async () => {
+    await system.close();
+  });
+
+  const exports = () => system.store.list('exports/');
+
+  test('a full run saves the list it mirrored as MAL XML; an incremental run saves nothing and costs no S3 write', async () => {
+    const report = await authorize(system);
+    const keys = await exports();
+    expect(keys).toEqual([expect.stringMatching(/^exports\/mal-animelist-\d{4}-\d\d-\d\dT[\d-]+Z\.xml$/)]);
+    expect(sectionOf(report).notes).toContainEqual(
+      expect.objectContaining({ kind: 'list_export', detail: expect.stringContaining(`saved: ${keys[0]}`) }),
+    );
+
+    const parsed = await parser.parseMalXml((await system.store.get(keys[0] ?? ''))?.body ?? '');
+    expect(parsed.myinfo).toMatchObject({ user_name: system.anilist!.store.user.name, user_export_type: '1' });
+    // Every entry the sync wrote to MAL is in the file, with the values it wrote.
+    const mal = system.mal!.state.list();
+    expect(parsed.anime.map((a) => Number(a.series_animedb_id)).sort((a, b) => a - b)).toEqual(
+      mal.map((e) => e.animeId).sort((a, b) => a - b),
+    );
+    for (const e of mal) {
+      const a = parsed.anime.find((x) => Number(x.series_animedb_id) === e.animeId);
+      expect({ id: e.animeId, ...a }).toMatchObject({
+        id: e.animeId,
+        my_status: MAL_XML_STATUS_WORDS[e.listStatus.status],
+        my_score: String(e.listStatus.score),
+        my_watched_episodes: String(e.listStatus.num_episodes_watched),
+        my_rewatching: e.listStatus.is_rewatching ? '1' : '0',
+        my_times_watched: String(e.listStatus.num_times_rewatched ?? 0),
+        my_comments: e.listStatus.comments ?? '',
+      });
+    }
+    // What the run skipped is named in the file too.
+    const skipped = sectionOf(report).skipped;
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const s of skipped) expect(parsed.comments.join('\n')).toContain(`${s.mediaId}, `);
+
+    system.counters.reset();
+    const incremental = await system.runSync();
+    expect(incremental).toMatchObject({ status: 'ok', source: { mode: 'incremental' } });
+    expect(system.counters.snapshot()).toEqual({ anilist: 1, s3_get: 1 });
+    expect(await exports()).toEqual(keys);
+  });
+
+  test('every later full run saves a new one; a dry run saves none', async () => {
+    await authorize(system);
+    await system.runSync({ full: true, dryRun: true });
+    expect(await exports()).toHaveLength(1);
+    await system.runSync({ full: true });
+    expect(await exports()).toHaveLength(2);
+  });
+});

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { anilistUsernameProblem } from '../shared/config';
 import { ConfigError } from '../shared/errors';
+import { type Exclusions, parseExclusions } from '../shared/sync/exclusions';
 import { DEFAULTS, PLACEHOLDERS, RESERVED_EMAIL_DOMAINS } from './defaults';
 import { authorizedKeys, DESTINATION_BLOCKS, type DestinationBlocks, LEGACY_KEYS } from './destinations';
 import { bool, email, optionalEmail, optionalText, ssmParameterName, unsetIfEmpty, wholeNumber } from './settings';
@@ -33,6 +34,21 @@ const destinations = z.preprocess(
     .min(1, 'must name at least one destination')
     .refine((keys) => new Set(keys).size === keys.length, 'must name each destination once')
     .default(['mal']),
+);
+
+/**
+ * `exclude`: AniList media ids the mirror leaves alone, as a list (every destination) or an object
+ * of lists per destination; JSON text with `-c exclude='[1535]'`. Validated as the worker reads EXCLUDE.
+ */
+const exclude = z.preprocess(
+  unsetIfEmpty,
+  z.unknown().transform((given, ctx): Exclusions | undefined => {
+    if (given === undefined) return undefined;
+    const parsed = parseExclusions(given, Object.keys(DESTINATION_BLOCKS));
+    if ('exclusions' in parsed) return parsed.exclusions;
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  }),
 );
 
 export const mirrorConfigSchema = z.object({
@@ -75,6 +91,8 @@ export const mirrorConfigSchema = z.object({
   /** Optional: CloudWatch alarms also notify this address (through an encrypted SNS topic). */
   alarmEmail: optionalEmail,
   reauthAlarmHours: wholeNumber(1, 24 * 30, DEFAULTS.reauthAlarmHours),
+  /** AniList media ids never written, pruned or counted as differing: `[1535]`, or `{"mal":[1535],"trakt":[21]}`. */
+  exclude,
   logLevel: z.preprocess(
     unsetIfEmpty,
     z

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
+import { exclusionsSetting } from '../shared/sync/exclusions';
 import type { MirrorConfig } from './config';
 import { Alarms } from './constructs/alarms';
 import { FailureQueue } from './constructs/failure-queue';
@@ -74,6 +75,7 @@ export class MirrorStack extends Stack {
       mirrorPrivate: config.mirrorPrivate,
       anilistToken,
       callbackUrl: this.callback.callbackUrl,
+      ...excludeSetting(config),
     });
 
     this.mailer = new ReauthMailer(this, 'ReauthMailer', {
@@ -114,4 +116,10 @@ export class MirrorStack extends Stack {
       value: this.worker.handler.function.functionName,
     });
   }
+}
+
+/** The worker's EXCLUDE, only when something is excluded: otherwise its environment is as it always was. */
+function excludeSetting(config: MirrorConfig): { exclude?: string } {
+  const exclude = config.exclude && exclusionsSetting(config.exclude);
+  return exclude ? { exclude } : {};
 }

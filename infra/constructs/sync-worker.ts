@@ -60,6 +60,11 @@ export interface SyncWorkerProps {
    */
   readonly callbackUrl?: string;
   /**
+   * EXCLUDE: media ids the mirror leaves alone, as JSON text (`[1535]`, `{"mal":[1535]}`).
+   * @default - none excluded
+   */
+  readonly exclude?: string;
+  /**
    * Memory of the function in MB.
    * @default 256 (DEFAULTS.workerMemoryMb)
    */
@@ -93,6 +98,7 @@ export class SyncWorker extends Construct {
     };
     if (props.anilistToken) environment.ANILIST_TOKEN_PARAMETER = props.anilistToken.parameterName;
     if (props.callbackUrl) environment.CALLBACK_URL = props.callbackUrl;
+    if (props.exclude) environment.EXCLUDE = props.exclude;
 
     this.handler = new MirrorFunction(this, 'Handler', {
       handlerName: 'sync-worker',

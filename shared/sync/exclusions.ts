@@ -16,6 +16,16 @@ export interface Exclusions {
 
 export const NO_EXCLUSIONS: Exclusions = { all: [], byDestination: {} };
 
+/**
+ * The EXCLUDE value that reads back as `exclusions` (the stack sets it from cdk.json), or undefined
+ * when nothing is excluded. `parseExclusions` gives one form or the other, never both at once.
+ */
+export function exclusionsSetting(exclusions: Exclusions): string | undefined {
+  const perDestination = Object.entries(exclusions.byDestination).filter(([, ids]) => ids.length > 0);
+  if (perDestination.length > 0) return JSON.stringify(Object.fromEntries(perDestination));
+  return exclusions.all.length > 0 ? JSON.stringify(exclusions.all) : undefined;
+}
+
 /** The media ids excluded from `destination`. */
 export function excludedFor(exclusions: Exclusions | undefined, destination: string): ReadonlySet<number> {
   if (!exclusions) return new Set();
@@ -120,7 +130,7 @@ function mediaIds(list: readonly unknown[], where: string): { ids: number[] } | 
     const how =
       typeof id === 'string' && /^\d+$/.test(id.trim())
         ? `write it as a number, without quotes: ${id.trim()}`
-        : 'each must be a whole number above 0, the number in https://anilist.co/anime/<id>';
+        : 'each must be a whole number above 0, the <id> in https://anilist.co/anime/<id> or /manga/<id>';
     return { problem: `${where}holds ${quote(id)}, which is not an AniList media id: ${how}` };
   }
   return { ids: [...new Set(list as number[])] };
@@ -135,10 +145,14 @@ function unknownDestination(key: string, destinations: readonly string[]): strin
   return `names "${key}", which is not a destination${near ? ` (did you mean "${near}"?)` : ''} (${known})`;
 }
 
-/** A value as the user wrote it, cut short: enough to find it, never a whole pasted blob. */
+/**
+ * A value as the user wrote it, to find the slip by. Never a secret pasted into the wrong setting:
+ * a long value, or one with a long run of letters and digits (a token, a key), is only measured.
+ */
 function quote(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+  const text = JSON.stringify(value) ?? String(value);
+  if (text.length > 40 || /[A-Za-z0-9]{12,}/.test(text)) return `a value of ${text.length} characters (not shown)`;
+  return text;
 }
 
 function editDistance(a: string, b: string): number {

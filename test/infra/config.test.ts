@@ -122,6 +122,47 @@ describe('parseMirrorConfig', () => {
     expect(issuesOf({ ...REAL_SETTINGS, source: 'kitsu' })).toEqual(['source must be anilist or mal']);
   });
 
+  test('exclude: a list for every destination, or lists per destination; from cdk.json, or JSON text with -c', () => {
+    const excluded = (value: unknown) => parseMirrorConfig({ ...REAL_SETTINGS, exclude: value }).exclude;
+    expect(excluded([1535, 21])).toEqual({ all: [1535, 21], byDestination: {} });
+    expect(excluded({ mal: [1535], trakt: [21] })).toEqual({ all: [], byDestination: { mal: [1535], trakt: [21] } });
+    expect(excluded('{"mal":[1535]}')).toEqual({ all: [], byDestination: { mal: [1535] } });
+    expect(excluded('[1535]')).toEqual({ all: [1535], byDestination: {} });
+    expect(excluded([])).toEqual({ all: [], byDestination: {} });
+    expect(excluded('')).toBeUndefined(); // -c exclude= : nothing excluded
+  });
+
+  test.each([
+    [
+      '1535,21',
+      'exclude must be JSON, not "1535,21": a list of AniList media ids, e.g. [1535] for every destination, or {"mal":[1535],"trakt":[21]} per destination',
+    ],
+    [
+      1535,
+      'exclude must be a list of AniList media ids or an object of them per destination, not 1535: e.g. [1535] for every destination, or {"mal":[1535],"trakt":[21]} per destination',
+    ],
+    [
+      [1535, 2.5],
+      'exclude holds 2.5, which is not an AniList media id: each must be a whole number above 0, the <id> in https://anilist.co/anime/<id> or /manga/<id>',
+    ],
+    [
+      [-1],
+      'exclude holds -1, which is not an AniList media id: each must be a whole number above 0, the <id> in https://anilist.co/anime/<id> or /manga/<id>',
+    ],
+    [['1535'], 'exclude holds "1535", which is not an AniList media id: write it as a number, without quotes: 1535'],
+    [
+      { mall: [1535] },
+      'exclude names "mall", which is not a destination (did you mean "mal"?) (destinations: mal, trakt)',
+    ],
+    [
+      { all: [1535] },
+      'exclude names "all", which is not a destination: to exclude from every destination, give a plain list, e.g. [1535] (destinations: mal, trakt)',
+    ],
+    [{ trakt: 21 }, 'exclude "trakt" must be a list of AniList media ids, not 21: e.g. {"trakt":[1535]}'],
+  ])('exclude %j is refused, naming the key, the bad value and how to write it', (value, message) => {
+    expect(issuesOf({ ...REAL_SETTINGS, exclude: value })).toEqual([message]);
+  });
+
   test('a misspelled setting is reported with a suggestion instead of being ignored', () => {
     expect(issuesOf({ ...REAL_SETTINGS, syncIntervalMinute: 5 })).toEqual([
       'syncIntervalMinute is not a known setting (did you mean syncIntervalMinutes?)',

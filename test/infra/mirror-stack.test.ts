@@ -44,6 +44,7 @@ const full = (() => {
       anilistTokenParameter: TOKEN_PARAM,
       'mal.username': 'mal-me',
       alarmEmail: 'alerts@mail.test',
+      exclude: '{"mal":[1535]}',
     });
   } finally {
     delete process.env.MAL_CLIENT_SECRET;
@@ -128,8 +129,11 @@ describe('sync worker', () => {
       MAL_CLIENT_SECRET_PARAMETER: SECRET_PARAM,
       ANILIST_TOKEN_PARAMETER: TOKEN_PARAM,
       DEADLINE_SAFETY_MS: '20000',
+      EXCLUDE: '{"mal":[1535]}',
     });
     expect(environmentOf(template, ids.worker)).not.toHaveProperty('ID_OVERRIDES');
+    // Nothing excluded (cdk.json's `[]`): the worker's environment is as it always was.
+    expect(environmentOf(template, ids.worker)).not.toHaveProperty('EXCLUDE');
     expect(environmentOf(template, ids.worker)).toMatchObject({ PARTIAL_DATES: 'leave' });
   });
 });

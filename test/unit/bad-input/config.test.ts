@@ -92,6 +92,41 @@ const BAD_VALUES: [string, string, string, string][] = [
   ['sync worker', 'ID_OVERRIDES', '{"21":"twenty-one"}', 'must be a JSON object of AniList media id → MAL id'],
   ['sync worker', 'ID_OVERRIDES', '{"abc":21}', 'must be a JSON object of AniList media id → MAL id'],
   ['sync worker', 'ID_OVERRIDES', '{"21":-21}', 'must be a JSON object of AniList media id → MAL id'],
+  // EXCLUDE: which ids to leave alone; the message quotes the slip and shows how to write it.
+  [
+    'sync worker',
+    'EXCLUDE',
+    '1535,21',
+    'must be JSON, not "1535,21": a list of AniList media ids, e.g. [1535] for every destination, or {"mal":[1535],"trakt":[21]} per destination',
+  ],
+  [
+    'sync worker',
+    'EXCLUDE',
+    '"1535"',
+    'must be a list of AniList media ids or an object of them per destination, not "1535"',
+  ],
+  [
+    'sync worker',
+    'EXCLUDE',
+    '[1535, 0]',
+    'holds 0, which is not an AniList media id: each must be a whole number above 0',
+  ],
+  ['sync worker', 'EXCLUDE', '[21.5]', 'holds 21.5, which is not an AniList media id'],
+  [
+    'sync worker',
+    'EXCLUDE',
+    '{"mal":["21"]}',
+    '"mal" holds "21", which is not an AniList media id: write it as a number',
+  ],
+  ['sync worker', 'EXCLUDE', '{"MAL":[21]}', 'names "MAL", which is not a destination (did you mean "mal"?)'],
+  [
+    'sync worker',
+    'EXCLUDE',
+    '{"netflix":[21]}',
+    'names "netflix", which is not a destination (destinations: mal, trakt)',
+  ],
+  ['sync worker', 'EXCLUDE', '{"*":[21]}', 'to exclude from every destination, give a plain list, e.g. [1535]'],
+  ['sync worker', 'EXCLUDE', '{"trakt":{"21":true}}', '"trakt" must be a list of AniList media ids, not {"21":true}'],
   ['sync worker', 'LOG_LEVEL', 'verbose', 'expected one of "debug"|"info"|"warn"|"error"'],
   ['sync worker', 'STATE_BUCKET', 'ab', 'must name the S3 bucket'],
   ['sync worker', 'REFRESH_TOKEN_LIFETIME_DAYS', 'a month', 'must be a number'],
@@ -188,14 +223,18 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
           ANILIST_URL: secret,
           LOG_LEVEL: secret,
           MIRROR_PRIVATE: secret,
+          EXCLUDE: secret,
         });
       } catch (e) {
         return e as ConfigError;
       }
       throw new Error('expected a ConfigError');
     })();
-    expect(err.issues).toHaveLength(5);
+    expect(err.issues).toHaveLength(6);
     expect(err.message).not.toContain(secret);
+    expect(err.issues).toContain(
+      'EXCLUDE must be JSON, not a value of 26 characters (not shown): a list of AniList media ids, e.g. [1535] for every destination, or {"mal":[1535],"trakt":[21]} per destination',
+    );
     // Pasted as the user name (too long for one), it is not echoed either.
     expect(issuesOf(loadWorkerConfig, { ...SCHEMAS['sync worker']!.valid, ANILIST_USERNAME: secret })).toEqual([
       expect.stringMatching(/^ANILIST_USERNAME is 24 characters long: /),
@@ -210,8 +249,17 @@ describe('loadConfig: every schema refuses bad values with a message naming the 
       MIRROR_PRIVATE: 'yes',
       ANILIST_TOKEN_PARAMETER: '/mirror/anilist-token',
       ID_OVERRIDES: '{"21":21}',
+      EXCLUDE: '{"mal":[1535, 21, 1535]}',
     });
-    expect(config.base).toMatchObject({ HTTP_TIMEOUT_MS: 2500, MIRROR_PRIVATE: true });
+    expect(config.base).toMatchObject({
+      HTTP_TIMEOUT_MS: 2500,
+      MIRROR_PRIVATE: true,
+      // Duplicates are harmless: kept once.
+      EXCLUDE: { all: [], byDestination: { mal: [1535, 21] } },
+    });
+    expect(SCHEMAS['sync worker']!.load(SCHEMAS['sync worker']!.valid)).toMatchObject({
+      base: { EXCLUDE: { all: [], byDestination: {} } },
+    });
     // The bounds themselves are valid, and so is a name from before AniList's letters-and-digits rule.
     expect(loadWorkerConfig({ ...SCHEMAS['sync worker']!.valid, HTTP_TIMEOUT_MS: '300000' }).base.HTTP_TIMEOUT_MS).toBe(
       300_000,

@@ -1,0 +1,224 @@
+import { createAwsPlatform } from '../../../lambdas/runtime';
+import { type BaseRestoreDeps, restoreDeps } from '../../../local/restore/deps';
+import { formatBackupList, formatRestorePlan } from '../../../local/restore/format';
+import { generateAniListEntries } from '../../../local/sandbox/anilist';
+import { loadWorkerConfig } from '../../../shared/destinations';
+import { toComparable } from '../../../shared/destinations/mal/mapping';
+import {
+  findMalBackup,
+  listMalBackups,
+  previewMalRestore,
+  restoreMal,
+  resumeMalSync,
+} from '../../../shared/destinations/mal/restore';
+import type { MalListEntry } from '../../../shared/destinations/mal/types';
+import { KEYS } from '../../../shared/store/store';
+import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
+import { sectionOf } from '../../support/reports';
+import { malState } from '../../support/state';
+
+const PATCH = 'PATCH /v2/anime/:id/my_list_status';
+const DELETE = 'DELETE /v2/anime/:id/my_list_status';
+const KEPT_BY_HAND = 999_001;
+const ADDED_BY_HAND_SINCE = 999_002;
+
+/**
+ * Undo from a backup over real HTTP: the sandbox MAL, s3rver, and the MAL destination exactly as the
+ * worker builds it (its paced, retrying client and token refresh), as `npm run restore` uses them.
+ */
+describe('restore MAL from a backup', () => {
+  let system: TestSystem;
+  let deps: BaseRestoreDeps;
+  let endOfRun: () => Promise<void>;
+  /** The MAL list before the first sync, which the first sync backed up before writing. */
+  let before: MalListEntry[];
+  let backupKey: string;
+
+  beforeEach(async () => {
+    system = await startTestSystem({ anilistEntries: generateAniListEntries(30, 7) });
+    const mal = system.mal!;
+    const ids = system
+      .anilist!.store.entries()
+      .filter((e) => e.media?.idMal && !e.private && !e.hiddenFromStatusLists)
+      .map((e) => e.media!.idMal!);
+    // MAL already holds three of them with other values, and one anime that never came from AniList.
+    mal.state.setList([
+      ...ids.slice(0, 3).map((animeId) => ({ animeId, listStatus: { status: 'on_hold' as const, score: 2 } })),
+      { animeId: KEPT_BY_HAND, listStatus: { status: 'plan_to_watch', comments: 'mine' } },
+    ]);
+    before = mal.state.list();
+    expect(sectionOf(await authorize(system))).toMatchObject({ mode: 'full', status: 'ok' });
+    const platform = createAwsPlatform(loadWorkerConfig(system.env).base, { store: system.store, events: system.bus });
+    ({ restore: deps, endOfRun } = await restoreDeps(system.env, platform));
+    backupKey = await findMalBackup(system.store, 'latest');
+    mal.resetCounters();
+  });
+  afterEach(async () => {
+    await endOfRun?.();
+    await system?.close();
+  });
+
+  const writes = () => (system.mal!.counters.byRoute[PATCH] ?? 0) + (system.mal!.counters.byRoute[DELETE] ?? 0);
+  const comparable = (list: readonly MalListEntry[]) =>
+    Object.fromEntries(list.map((e) => [e.animeId, toComparable(e.listStatus)]));
+
+  /** What the user does after the bad sync: removes one backed-up entry and adds one on MAL by hand. */
+  function editByHand() {
+    const mal = system.mal!;
+    mal.state.setList([
+      ...mal.state
+        .list()
+        .filter((e) => e.animeId !== KEPT_BY_HAND)
+        .map((e) => ({ animeId: e.animeId, title: e.title, listStatus: e.listStatus })),
+      { animeId: ADDED_BY_HAND_SINCE, listStatus: { status: 'watching' } },
+    ]);
+  }
+
+  test('--list shows each backup with its date and entry count', async () => {
+    const backups = await listMalBackups(system.store);
+    expect(backups).toEqual([
+      expect.objectContaining({
+        key: backupKey,
+        entries: before.length,
+        takenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      }),
+    ]);
+    expect(Date.parse(backups[0]!.takenAt)).not.toBeNaN();
+    expect(formatBackupList(backups)).toMatch(/mal-animelist-\S+ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC {2}4 entries/);
+  });
+
+  test('--dry-run prints the plan and writes nothing', async () => {
+    editByHand();
+    const stateBefore = (await system.store.get(KEYS.syncState('mal')))?.body;
+    const keysBefore = await system.store.list('');
+    const { plan } = await previewMalRestore(deps, backupKey);
+    const added = plan.writes.filter((w) => w.kind === 'remove');
+    expect(added.length).toBeGreaterThan(10);
+    expect(plan.writes.filter((w) => w.kind === 'put').map((w) => w.key)).toEqual(
+      expect.arrayContaining([String(KEPT_BY_HAND), ...before.slice(0, 3).map((e) => String(e.animeId))]),
+    );
+    expect(plan.keptHandAdded).toEqual([{ key: String(ADDED_BY_HAND_SINCE), title: expect.any(String) }]);
+    const text = formatRestorePlan('x', plan, true);
+    expect(text).toMatch(/would change \d+ MAL entries: 3 set back, 1 added back, \d+ removed/);
+    expect(text).toContain(`(MAL ${ADDED_BY_HAND_SINCE}): added since the backup, not by this system: left alone`);
+    expect(writes()).toBe(0);
+    expect((await system.store.get(KEYS.syncState('mal')))?.body).toBe(stateBefore);
+    expect(await system.store.list('')).toEqual(keysBefore);
+  });
+
+  test('puts MAL back, leaves a hand-added entry alone, backs up first, and pauses sync until --resume', async () => {
+    editByHand();
+    const current = system.mal!.state.list();
+    const midRun: { paused?: unknown; writesByWorker: number }[] = [];
+    const result = await restoreMal(
+      {
+        ...deps,
+        onProgress: async (settled) => {
+          if (settled !== 2) return;
+          // A scheduled worker run in the middle of the restore sits MAL out.
+          const at = writes();
+          await system.runSync();
+          midRun.push({ paused: sectionOf(system.reports.at(-1)!).paused, writesByWorker: writes() - at });
+        },
+      },
+      backupKey,
+    );
+    expect(result).toMatchObject({ complete: true, failures: [] });
+    expect(midRun).toEqual([
+      {
+        paused: { reason: expect.stringContaining('a restore from a backup is running'), since: expect.any(String) },
+        writesByWorker: 0,
+      },
+    ]);
+    // MAL is the backup again, plus the entry added by hand since.
+    const after = system.mal!.state.list();
+    expect(comparable(after.filter((e) => e.animeId !== ADDED_BY_HAND_SINCE))).toEqual(comparable(before));
+    expect(system.mal!.state.getEntry(ADDED_BY_HAND_SINCE)).toBeDefined();
+    expect(writes()).toBe(result.plan.writes.length);
+    // The list as it was just before the restore was backed up first.
+    const saved = await system.store.get(result.savedBackupKey);
+    expect(
+      comparable(
+        JSON.parse(saved!.body).data.map((d: { node: { id: number }; list_status: never }) => ({
+          animeId: d.node.id,
+          listStatus: d.list_status,
+        })),
+      ),
+    ).toEqual(comparable(current));
+    // The records match the restored list, and sync stays paused (no expiry) until --resume.
+    const state = await malState(system.store);
+    const records = Object.entries(state.mirrored);
+    expect(records.map(([key]) => Number(key)).sort()).toEqual(
+      before
+        .slice(0, 3)
+        .map((e) => e.animeId)
+        .sort(),
+    );
+    for (const [key, record] of records) expect(record.state).toEqual(comparable(after)[key]);
+    expect(state.paused).toEqual({
+      reason: expect.stringContaining('npm run restore -- --resume'),
+      since: expect.any(Number),
+    });
+    expect(state.fullSyncPending).toBe(true);
+    await system.runSync();
+    expect(sectionOf(system.reports.at(-1)!).paused).toBeDefined();
+    expect(writes()).toBe(result.plan.writes.length);
+
+    await resumeMalSync(deps);
+    await system.runSync();
+    const resumed = sectionOf(system.reports.at(-1)!);
+    expect(resumed).toMatchObject({ mode: 'full', status: 'ok' });
+    expect(resumed.paused).toBeUndefined();
+    expect(resumed.applied.written).toBeGreaterThan(10);
+  });
+
+  test('stopped part-way (Ctrl-C), then run again: it goes on where it stopped and converges', async () => {
+    editByHand();
+    let stop = false;
+    const first = await restoreMal(
+      {
+        ...deps,
+        stopAt: () => (stop ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY),
+        onProgress: (n) => {
+          stop = n >= 5;
+        },
+      },
+      backupKey,
+    );
+    expect(first).toMatchObject({ complete: false, stoppedBy: 'deadline' });
+    expect(writes()).toBe(5);
+    // Stopped cleanly: sync stays paused, and the restore may be run again at once.
+    expect((await malState(system.store)).paused).toEqual({
+      reason: expect.stringContaining('stopped before it finished'),
+      since: expect.any(Number),
+    });
+    const second = await restoreMal(deps, backupKey);
+    expect(second).toMatchObject({ complete: true });
+    expect(second.plan.writes).toHaveLength(first.plan.writes.length - 5);
+    expect(writes()).toBe(first.plan.writes.length);
+    expect(comparable(system.mal!.state.list().filter((e) => e.animeId !== ADDED_BY_HAND_SINCE))).toEqual(
+      comparable(before),
+    );
+  });
+
+  test('a restore whose process died holds sync paused until its pause expires or --take-over', async () => {
+    const crash = new Error('killed');
+    await expect(
+      restoreMal(
+        {
+          ...deps,
+          onProgress: (n) => {
+            if (n === 3) throw crash;
+          },
+        },
+        backupKey,
+      ),
+    ).rejects.toBe(crash);
+    await expect(restoreMal(deps, backupKey)).rejects.toThrow(/another restore is running.*--take-over/);
+    await system.runSync();
+    expect(sectionOf(system.reports.at(-1)!).paused).toBeDefined();
+    const taken = await restoreMal(deps, backupKey, { takeOver: true });
+    expect(taken).toMatchObject({ complete: true });
+    expect(comparable(system.mal!.state.list())).toEqual(comparable(before));
+  });
+});

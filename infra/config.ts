@@ -88,6 +88,8 @@ export const mirrorConfigSchema = z.object({
   anilistTokenParameter: ssmParameterName,
   /** Also mirror entries marked private on AniList. Needs `anilistTokenParameter`. */
   mirrorPrivate: bool(false),
+  /** Also mirror the AniList manga list onto MAL's manga list. */
+  mirrorManga: bool(false),
   /** Optional: CloudWatch alarms also notify this address (through an encrypted SNS topic). */
   alarmEmail: optionalEmail,
   reauthAlarmHours: wholeNumber(1, 24 * 30, DEFAULTS.reauthAlarmHours),

@@ -73,6 +73,7 @@ export class MirrorStack extends Stack {
       syncIntervalMinutes: config.syncIntervalMinutes,
       fullSyncIntervalHours: config.fullSyncIntervalHours,
       mirrorPrivate: config.mirrorPrivate,
+      mirrorManga: config.mirrorManga,
       anilistToken,
       callbackUrl: this.callback.callbackUrl,
       ...excludeSetting(config),

@@ -70,6 +70,8 @@ export const localConfigSchema = z.object({
   SANDBOX: z.enum(['auto', 'true', 'false'], { message: 'must be auto, true or false' }).default('auto'),
   SANDBOX_ANILIST_FIXTURE: z.string().optional(),
   SANDBOX_MAL_FIXTURE: z.string().optional(),
+  /** The body of MAL's `GET /users/@me/mangalist`: the sandbox MAL user's manga list (MIRROR_MANGA). */
+  SANDBOX_MAL_MANGA_FIXTURE: z.string().optional(),
   /** `{"shows":[...],"movies":[...],"history":[...],"ratings":[...]}`: the sandbox Trakt's catalogue and the user's plays. */
   SANDBOX_TRAKT_FIXTURE: z.string().optional(),
   /** An anibridge v3 mapping file served in place of the bundled sample. */

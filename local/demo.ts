@@ -15,7 +15,8 @@ guardConsoleOutput();
  * is sent, its link followed and approved, the tokens stored, and one full sync mirrors the list.
  * The last line of output is `{"report": ..., "mal": <the sandbox MAL list>, "trakt": {"history": [...],
  * "ratings": [...]}}`, each in the shape of that service's GET response (a destination left out of
- * DESTINATIONS is left out here too). With SOURCE=mal, `mal` is the list that was read.
+ * DESTINATIONS is left out here too). With SOURCE=mal, `mal` is the list that was read. With
+ * MIRROR_MANGA=true it also has `"malManga"`: the sandbox MAL manga list, as `GET /users/@me/mangalist`.
  */
 async function demo(): Promise<void> {
   quietSdkWarnings();
@@ -68,7 +69,9 @@ async function demo(): Promise<void> {
     const trakt = system.trakt
       ? { history: system.trakt.state.history(), ratings: system.trakt.state.ratings() }
       : undefined;
-    console.log(escapeRawInJson(JSON.stringify({ report, mal: system.mal?.state.listResponse(), trakt })));
+    // With MIRROR_MANGA=true, the sandbox MAL's manga list too, in the shape of GET /users/@me/mangalist.
+    const malManga = system.config.base.MIRROR_MANGA ? system.mal?.state.mangaListResponse() : undefined;
+    console.log(escapeRawInJson(JSON.stringify({ report, mal: system.mal?.state.listResponse(), malManga, trakt })));
   } finally {
     await system.close();
   }

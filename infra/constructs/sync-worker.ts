@@ -50,6 +50,11 @@ export interface SyncWorkerProps {
    */
   readonly mirrorPrivate?: boolean;
   /**
+   * Also mirror the AniList manga list onto MAL's manga list.
+   * @default false
+   */
+  readonly mirrorManga?: boolean;
+  /**
    * SSM parameter with an AniList token (needed for private AniList lists).
    * @default - none: public list only
    */
@@ -93,6 +98,8 @@ export class SyncWorker extends Construct {
       ...props.destinations.environment,
       ...(props.anilistUsername ? { ANILIST_USERNAME: props.anilistUsername } : {}),
       MIRROR_PRIVATE: String(props.mirrorPrivate ?? false),
+      // Only when on: a stack without manga deploys exactly the environment it always had.
+      ...(props.mirrorManga ? { MIRROR_MANGA: 'true' } : {}),
       FULL_SYNC_INTERVAL_HOURS: String(props.fullSyncIntervalHours ?? DEFAULTS.fullSyncIntervalHours),
       DEADLINE_SAFETY_MS: String(DEFAULTS.workerDeadlineSafety.toMilliseconds()),
     };

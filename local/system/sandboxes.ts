@@ -73,13 +73,16 @@ const malStandIn: StandIn<MalSandbox> = {
   }),
   async start(context) {
     const fixture = context.local.SANDBOX_MAL_FIXTURE;
+    const mangaFixture = context.local.SANDBOX_MAL_MANGA_FIXTURE;
+    // MAL's anime and manga ids are separate id spaces: only the anime make the anime catalogue.
+    const animeEntries = context.anilistEntries.filter((e) => e.media?.type !== 'MANGA');
     // As the source, the anime AniList has no MAL id for get the one the id dataset gives, as the
     // MAL mirror that wrote the list did.
     const datasetIds = context.asSource
-      ? await datasetMalIds(context.anilistEntries, context.local.SANDBOX_ANIME_IDS_FIXTURE || SAMPLE_ANIME_IDS)
+      ? await datasetMalIds(animeEntries, context.local.SANDBOX_ANIME_IDS_FIXTURE || SAMPLE_ANIME_IDS)
       : undefined;
     // The same anime exist on both sandboxes, as on the real sites: MAL shows them by title.
-    const anime = malCatalogueFrom(context.anilistEntries, datasetIds);
+    const anime = malCatalogueFrom(animeEntries, datasetIds);
     const sandbox = await listeningAs('SANDBOX_MAL_PORT', context.host, context.local.SANDBOX_MAL_PORT, () =>
       startMalSandbox({
         host: context.host,
@@ -93,8 +96,9 @@ const malStandIn: StandIn<MalSandbox> = {
         ...(fixture
           ? { fixture }
           : context.asSource
-            ? { fixture: malListFromAniList(context.anilistEntries, anime, datasetIds) }
+            ? { fixture: malListFromAniList(animeEntries, anime, datasetIds) }
             : {}),
+        ...(mangaFixture ? { mangaFixture } : {}),
         ...(context.clock ? { clock: context.clock } : {}),
       }),
     );

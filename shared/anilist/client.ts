@@ -16,15 +16,60 @@ import {
   type RawAniListResponse,
 } from './errors';
 import {
+  type PageEnvelope,
   type ParsedEntry,
+  parseAliasedPages,
   parseCollectionEnvelope,
   parseEntry,
   parsePageEnvelope,
   rawMediaId,
   rawUpdatedAt,
 } from './parse';
-import { CHANGED_SINCE_MORE_QUERY, CHANGED_SINCE_QUERY, FULL_LIST_QUERY, PRESENT_MEDIA_QUERY } from './queries';
-import type { AniListEntry, AniListInvalidEntry, AniListRead, AniListSource, ChangedSinceOptions } from './types';
+import {
+  CHANGED_SINCE_MORE_QUERY,
+  CHANGED_SINCE_QUERY,
+  CHANGED_SINCE_WITH_MANGA_QUERY,
+  FULL_LIST_QUERY,
+  MANGA_CHANGED_SINCE_MORE_QUERY,
+  MANGA_FULL_LIST_QUERY,
+  PRESENT_MEDIA_ANY_TYPE_QUERY,
+  PRESENT_MEDIA_QUERY,
+} from './queries';
+import type {
+  AniListEntry,
+  AniListInvalidEntry,
+  AniListRead,
+  AniListSource,
+  ChangedSinceOptions,
+  FindListedOptions,
+  ReadAllOptions,
+} from './types';
+
+/** The documents of one list type. `label` prefixes the locations of manga entries in reports. */
+interface ListKind {
+  readonly kind: 'anime' | 'manga';
+  readonly label: string;
+  readonly changedSince: string;
+  readonly changedSinceMore: string;
+  readonly fullList: string;
+}
+
+const ANIME_LIST: ListKind = {
+  kind: 'anime',
+  label: '',
+  changedSince: CHANGED_SINCE_QUERY,
+  changedSinceMore: CHANGED_SINCE_MORE_QUERY,
+  fullList: FULL_LIST_QUERY,
+};
+
+const MANGA_LIST: ListKind = {
+  kind: 'manga',
+  label: 'manga ',
+  // Its first page always comes with the anime list's (CHANGED_SINCE_WITH_MANGA_QUERY).
+  changedSince: CHANGED_SINCE_WITH_MANGA_QUERY,
+  changedSinceMore: MANGA_CHANGED_SINCE_MORE_QUERY,
+  fullList: MANGA_FULL_LIST_QUERY,
+};
 
 /** AniList signals overload with 429 (+ Retry-After) and outages with 5xx; 400/401/403/404 are final. */
 export const ANILIST_RETRY_POLICY = DEFAULT_RETRY_POLICY;
@@ -78,9 +123,34 @@ export class AniListClient implements AniListSource {
    */
   async readChangedSince(userName: string, watermark: number, options: ChangedSinceOptions = {}): Promise<AniListRead> {
     const name = checkUserName(userName);
-    if (!Number.isFinite(watermark) || watermark < 0) {
-      throw new AniListArgumentError(`watermark must be Unix seconds ≥ 0, got ${String(watermark)}`);
-    }
+    checkWatermark(watermark);
+    if (options.mangaWatermark === undefined) return this.readChangedOfList(name, ANIME_LIST, watermark, options);
+    checkWatermark(options.mangaWatermark);
+    // Both lists' first pages in one request: a quiet list still costs exactly one request.
+    const { data, status, date } = await this.send(
+      CHANGED_SINCE_WITH_MANGA_QUERY,
+      { userName: name, perPage: this.perPage },
+      name,
+    );
+    const first = parseAliasedPages(data, status);
+    const anime = await this.readChangedOfList(name, ANIME_LIST, watermark, options, first.anime);
+    const manga = await this.readChangedOfList(name, MANGA_LIST, options.mangaWatermark, options, first.manga);
+    return {
+      entries: [...anime.entries, ...manga.entries],
+      invalid: [...anime.invalid, ...manga.invalid],
+      ...(date ? { serverTime: date } : {}),
+      ...(anime.truncated || manga.truncated ? { truncated: true } : {}),
+    };
+  }
+
+  /** One list's incremental read; `firstPage` when its first page came with the other list's. */
+  private async readChangedOfList(
+    name: string,
+    list: ListKind,
+    watermark: number,
+    options: ChangedSinceOptions,
+    firstPage?: PageEnvelope,
+  ): Promise<AniListRead> {
     const entries: AniListEntry[] = [];
     const invalid: AniListInvalidEntry[] = [];
     const seenEntries = new Set<number>();
@@ -90,16 +160,23 @@ export class AniListClient implements AniListSource {
     for (;;) {
       this.guard(requests, 'Page.mediaList');
       const first = seenMedia.length === 0;
-      const { data, status, date } = await this.send(
-        first ? CHANGED_SINCE_QUERY : CHANGED_SINCE_MORE_QUERY,
-        first
-          ? { userName: name, perPage: this.perPage }
-          : { userName: name, perPage: this.perPage, seenMediaIds: seenMedia },
-        name,
-      );
+      let envelope: PageEnvelope;
+      let status = 200;
+      if (requests === 0 && firstPage) {
+        envelope = firstPage;
+      } else {
+        const answer = await this.send(
+          first ? list.changedSince : list.changedSinceMore,
+          first
+            ? { userName: name, perPage: this.perPage }
+            : { userName: name, perPage: this.perPage, seenMediaIds: seenMedia },
+          name,
+        );
+        if (first) serverTime = answer.date;
+        status = answer.status;
+        envelope = parsePageEnvelope(answer.data, answer.status);
+      }
       requests++;
-      if (first) serverTime = date;
-      const envelope = parsePageEnvelope(data, status);
       let reachedWatermark = false;
       let newMedia = 0;
       envelope.rawEntries.forEach((raw, index) => {
@@ -114,7 +191,7 @@ export class AniListClient implements AniListSource {
           seenMedia.push(mediaId);
           newMedia++;
         }
-        const parsed = parseEntry(raw, `Page ${requests} mediaList[${index}]`);
+        const parsed = parseEntry(raw, `${list.label}Page ${requests} mediaList[${index}]`, list.kind);
         if (parsed.ok && seenEntries.has(parsed.entry.id)) return;
         if (parsed.ok) seenEntries.add(parsed.entry.id);
         this.collect(parsed, entries, invalid);
@@ -138,13 +215,17 @@ export class AniListClient implements AniListSource {
    * Which of `mediaIds` are on the user's anime list right now (`Page.mediaList(mediaId_in:)`, 50
    * per request). Private entries count only when the client has the owner's token.
    */
-  async findListedMedia(userName: string, mediaIds: readonly number[]): Promise<Set<number>> {
+  async findListedMedia(
+    userName: string,
+    mediaIds: readonly number[],
+    options: FindListedOptions = {},
+  ): Promise<Set<number>> {
     const name = checkUserName(userName);
     const listed = new Set<number>();
     for (let i = 0; i < mediaIds.length; i += this.perPage) {
       const batch = mediaIds.slice(i, i + this.perPage);
       const { data, status } = await this.send(
-        PRESENT_MEDIA_QUERY,
+        options.anyType ? PRESENT_MEDIA_ANY_TYPE_QUERY : PRESENT_MEDIA_QUERY,
         { userName: name, mediaIds: batch, perPage: this.perPage },
         name,
       );
@@ -161,9 +242,18 @@ export class AniListClient implements AniListSource {
     return listed;
   }
 
-  /** The whole anime list, deduplicated by `MediaList.id`, newest edit first. */
-  async readAll(userName: string): Promise<AniListRead> {
+  /** The whole anime list (and with `manga`, the manga list), deduplicated by `MediaList.id`, newest edit first. */
+  async readAll(userName: string, options: ReadAllOptions = {}): Promise<AniListRead> {
     const name = checkUserName(userName);
+    const anime = await this.readAllOfList(name, ANIME_LIST);
+    if (!options.manga) return anime;
+    const manga = await this.readAllOfList(name, MANGA_LIST);
+    const entries = [...anime.entries, ...manga.entries].sort((a, b) => b.updatedAt - a.updatedAt || b.id - a.id);
+    // The anime list's clock is the earlier one: the watermark stays below both reads.
+    return { ...anime, entries, invalid: [...anime.invalid, ...manga.invalid] };
+  }
+
+  private async readAllOfList(name: string, list: ListKind): Promise<AniListRead> {
     const byId = new Map<number, AniListEntry>();
     const invalid: AniListInvalidEntry[] = [];
     const invalidSeen = new Set<string>();
@@ -172,16 +262,17 @@ export class AniListClient implements AniListSource {
     for (let chunk = 1; ; chunk++) {
       this.guard(requests, 'MediaListCollection');
       const { data, status, date } = await this.send(
-        FULL_LIST_QUERY,
+        list.fullList,
         { userName: name, chunk, perChunk: this.perChunk },
         name,
       );
       requests++;
       if (chunk === 1) serverTime = date;
       const envelope = parseCollectionEnvelope(data, status);
-      envelope.lists.forEach((list, listIndex) => {
-        list.rawEntries.forEach((raw, index) => {
-          const parsed = parseEntry(raw, `chunk ${chunk} lists[${listIndex}] "${list.name}" entries[${index}]`);
+      envelope.lists.forEach((group, listIndex) => {
+        group.rawEntries.forEach((raw, index) => {
+          const where = `${list.label}chunk ${chunk} lists[${listIndex}] "${group.name}" entries[${index}]`;
+          const parsed = parseEntry(raw, where, list.kind);
           if (parsed.ok) {
             if (!byId.has(parsed.entry.id)) byId.set(parsed.entry.id, parsed.entry);
             return;
@@ -293,6 +384,12 @@ function requestHeaders(token: string | undefined): Record<string, string> {
 
 export function createAniListClient(options: AniListClientOptions): AniListClient {
   return new AniListClient(options);
+}
+
+function checkWatermark(watermark: number): void {
+  if (!Number.isFinite(watermark) || watermark < 0) {
+    throw new AniListArgumentError(`watermark must be Unix seconds ≥ 0, got ${String(watermark)}`);
+  }
 }
 
 function checkUserName(userName: string): string {

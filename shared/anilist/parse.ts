@@ -39,6 +39,7 @@ const entrySchema = z.object({
   status: z.string().check(z.minLength(1, 'status is empty')),
   score: z.nullish(z.number()),
   progress: nullableInt,
+  progressVolumes: nullableInt,
   repeat: nullableInt,
   private: z.nullish(z.boolean()),
   notes: nullableString,
@@ -60,7 +61,7 @@ const entrySchema = z.object({
 export type ParsedEntry = { ok: true; entry: AniListEntry } | { ok: false; issue: AniListInvalidEntry };
 
 /** Normalises one raw `MediaList` object (see the module comment for what counts as malformed). */
-export function parseEntry(raw: unknown, location: string): ParsedEntry {
+export function parseEntry(raw: unknown, location: string, kind: 'anime' | 'manga' = 'anime'): ParsedEntry {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, issue: { entryId: null, mediaId: null, location, reason: `entry is ${describeValue(raw)}` } };
   }
@@ -100,6 +101,7 @@ export function parseEntry(raw: unknown, location: string): ParsedEntry {
       updatedAt: e.updatedAt ?? 0,
       episodes: positiveIntOrNull(e.media?.episodes),
       format: nonEmptyStringOrNull(e.media?.format),
+      ...(kind === 'manga' ? { kind, progressVolumes: e.progressVolumes ?? 0 } : {}),
     },
   };
 }
@@ -182,6 +184,15 @@ export interface CollectionEnvelope {
 export function parsePageEnvelope(data: unknown, status: number): PageEnvelope {
   const parsed = parseEnvelope(pageSchema, data, status, 'Page');
   return { hasNextPage: parsed.Page.pageInfo.hasNextPage, rawEntries: parsed.Page.mediaList };
+}
+
+/** The two aliased pages of `CHANGED_SINCE_WITH_MANGA_QUERY`. */
+export function parseAliasedPages(data: unknown, status: number): { anime: PageEnvelope; manga: PageEnvelope } {
+  const record = data !== null && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  return {
+    anime: parsePageEnvelope({ Page: record.anime }, status),
+    manga: parsePageEnvelope({ Page: record.manga }, status),
+  };
 }
 
 export function parseCollectionEnvelope(data: unknown, status: number): CollectionEnvelope {

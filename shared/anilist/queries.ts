@@ -99,3 +99,106 @@ query MirrorFullList($userName: String!, $chunk: Int!, $perChunk: Int!) {
   }
 }
 ${MEDIA_LIST_ENTRY_FRAGMENT}`;
+
+// ---- manga (MIRROR_MANGA=true) ---------------------------------------------------------------
+
+/**
+ * A manga entry: the anime fields plus `progressVolumes`, and the media's `chapters` and `volumes`.
+ * A separate fragment, so that the anime documents stay exactly as they were when manga is off.
+ */
+const MANGA_ENTRY_FRAGMENT = /* GraphQL */ `
+fragment MirrorMangaEntry on MediaList {
+  id
+  mediaId
+  status
+  score(format: POINT_100)
+  progress
+  progressVolumes
+  repeat
+  private
+  notes
+  startedAt { year month day }
+  completedAt { year month day }
+  updatedAt
+  media {
+    id
+    idMal
+    title { romaji english userPreferred }
+    format
+    chapters
+    volumes
+  }
+}
+`;
+
+/**
+ * The incremental read of both lists in ONE request: two aliased `Page` fields, newest edits
+ * first, so a quiet list still costs one AniList request. The client applies each list's own
+ * watermark to its page; each list then pages on alone (`CHANGED_SINCE_MORE_QUERY` /
+ * `MANGA_CHANGED_SINCE_MORE_QUERY`), which only happens when that list changed a lot.
+ */
+export const CHANGED_SINCE_WITH_MANGA_QUERY = /* GraphQL */ `
+query MirrorChangedSinceWithManga($userName: String!, $perPage: Int!) {
+  anime: Page(page: 1, perPage: $perPage) {
+    pageInfo { hasNextPage }
+    mediaList(userName: $userName, type: ANIME, sort: [UPDATED_TIME_DESC]) {
+      ...MirrorEntry
+    }
+  }
+  manga: Page(page: 1, perPage: $perPage) {
+    pageInfo { hasNextPage }
+    mediaList(userName: $userName, type: MANGA, sort: [UPDATED_TIME_DESC]) {
+      ...MirrorMangaEntry
+    }
+  }
+}
+${MEDIA_LIST_ENTRY_FRAGMENT}
+${MANGA_ENTRY_FRAGMENT}`;
+
+/** The next "page" of the manga list's incremental read (see `CHANGED_SINCE_MORE_QUERY`). */
+export const MANGA_CHANGED_SINCE_MORE_QUERY = /* GraphQL */ `
+query MirrorMangaChangedSinceMore($userName: String!, $perPage: Int!, $seenMediaIds: [Int]!) {
+  Page(page: 1, perPage: $perPage) {
+    pageInfo { hasNextPage }
+    mediaList(userName: $userName, type: MANGA, sort: [UPDATED_TIME_DESC], mediaId_not_in: $seenMediaIds) {
+      ...MirrorMangaEntry
+    }
+  }
+}
+${MANGA_ENTRY_FRAGMENT}`;
+
+/** The whole manga list, in chunks, as `FULL_LIST_QUERY` reads the anime list. */
+export const MANGA_FULL_LIST_QUERY = /* GraphQL */ `
+query MirrorMangaFullList($userName: String!, $chunk: Int!, $perChunk: Int!) {
+  MediaListCollection(
+    userName: $userName
+    type: MANGA
+    chunk: $chunk
+    perChunk: $perChunk
+    forceSingleCompletedList: true
+  ) {
+    hasNextChunk
+    lists {
+      name
+      isCustomList
+      status
+      entries { ...MirrorMangaEntry }
+    }
+  }
+}
+${MANGA_ENTRY_FRAGMENT}`;
+
+/**
+ * Prune's check when manga is mirrored too: AniList media ids are one id space for anime and
+ * manga, so leaving out `type` asks about both lists at once.
+ */
+export const PRESENT_MEDIA_ANY_TYPE_QUERY = /* GraphQL */ `
+query MirrorPresentMediaAnyType($userName: String!, $mediaIds: [Int]!, $perPage: Int!) {
+  Page(page: 1, perPage: $perPage) {
+    pageInfo { hasNextPage }
+    mediaList(userName: $userName, mediaId_in: $mediaIds) {
+      mediaId
+    }
+  }
+}
+`;

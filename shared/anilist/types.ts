@@ -34,6 +34,21 @@ export interface AniListEntry {
   readonly episodes: number | null;
   /** `Media.format` (`TV`, `MOVIE`, `OVA`, …) verbatim; null when absent or unusable. */
   readonly format: string | null;
+  /**
+   * Set only on entries of the manga list (read with MIRROR_MANGA=true); absent means anime, so
+   * entries read with manga off are exactly what they always were.
+   */
+  readonly kind?: 'manga';
+  /** Manga only: `MediaList.progressVolumes` (null → 0). `progress` counts chapters. */
+  readonly progressVolumes?: number;
+}
+
+/** The lists a destination mirrors: `anime` always, `manga` with MIRROR_MANGA=true. */
+export type MediaKind = 'anime' | 'manga';
+
+/** The kind of list an entry came from. */
+export function kindOf(entry: Pick<AniListEntry, 'kind'>): MediaKind {
+  return entry.kind === 'manga' ? 'manga' : 'anime';
 }
 
 /** An entry AniList sent that could not be understood; it is reported, never guessed at. */
@@ -61,6 +76,21 @@ export interface AniListRead {
 export interface ChangedSinceOptions {
   /** Stop once this many changed entries are found (`truncated`): beyond it a full read is cheaper. */
   readonly maxEntries?: number;
+  /**
+   * Read the manga list too, from this watermark (Unix seconds), in the same first request as the
+   * anime list. Absent: the anime list only, exactly as without manga.
+   */
+  readonly mangaWatermark?: number;
+}
+
+export interface ReadAllOptions {
+  /** Read the manga list too (after the anime list). */
+  readonly manga?: boolean;
+}
+
+export interface FindListedOptions {
+  /** The ids may be manga as well as anime: ask without a media type (one id space on AniList). */
+  readonly anyType?: boolean;
 }
 
 /** What the sync engine needs from AniList. */
@@ -71,7 +101,7 @@ export interface AniListSource {
    */
   readChangedSince(userName: string, watermark: number, options?: ChangedSinceOptions): Promise<AniListRead>;
   /** The whole anime list via chunked `MediaListCollection`, deduplicated by `MediaList.id`. */
-  readAll(userName: string): Promise<AniListRead>;
+  readAll(userName: string, options?: ReadAllOptions): Promise<AniListRead>;
   /** Which of these AniList media ids are on the user's list now (checked before prune deletes). */
-  findListedMedia(userName: string, mediaIds: readonly number[]): Promise<Set<number>>;
+  findListedMedia(userName: string, mediaIds: readonly number[], options?: FindListedOptions): Promise<Set<number>>;
 }

@@ -1,3 +1,4 @@
+import type { MediaKind } from '../anilist/types';
 import type { SourceEntry } from './source';
 
 /**
@@ -23,6 +24,12 @@ export interface Destination<List extends DestinationList = DestinationList> {
   readonly pruneSetting: string;
   /** Labels of the skip reasons its plans use, for reports (`no_mal_id` → `no MAL id`). */
   readonly skipLabels: Readonly<Record<string, string>>;
+  /**
+   * The source lists it mirrors; absent means `['anime']`. The core reads the manga list only for
+   * a destination that asks for it (MAL with MIRROR_MANGA=true), and hands each destination only
+   * the entries of its lists.
+   */
+  readonly mediaKinds?: readonly MediaKind[];
   /** What its counts count, when that is not one target per entry (Trakt: plays and ratings). */
   readonly countsNote?: string;
   /** Validates one stored record state (from S3); throws a message naming the problem. */

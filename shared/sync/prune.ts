@@ -60,6 +60,8 @@ export async function decidePrune(
     readonly user: string;
     /** The destination's short name, for the refusal text. */
     readonly label: string;
+    /** The destination mirrors manga too: ask AniList about both lists. */
+    readonly anyType?: boolean;
   },
 ): Promise<PruneDecision> {
   if (orphans.length === 0) return { confirmed: [] };
@@ -71,7 +73,12 @@ export async function decidePrune(
     };
   }
   const checkable = orphans.flatMap((o) => (o.record.mediaId === undefined ? [] : [o.record.mediaId]));
-  const listed = checkable.length > 0 ? await context.source.findListedMedia(context.user, checkable) : new Set();
+  const listed =
+    checkable.length === 0
+      ? new Set()
+      : context.anyType
+        ? await context.source.findListedMedia(context.user, checkable, { anyType: true })
+        : await context.source.findListedMedia(context.user, checkable);
   const kept = orphans.filter((o) => o.record.mediaId === undefined || listed.has(o.record.mediaId));
   const confirmed = orphans.filter((o) => !kept.includes(o));
   if (kept.length === 0) return { confirmed };

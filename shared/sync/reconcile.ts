@@ -248,6 +248,7 @@ async function planPrune(
     source: input.deps.source,
     user: input.settings.anilistUser,
     label: input.destination.shortLabel,
+    ...(input.destination.mediaKinds?.includes('manga') ? { anyType: true } : {}),
   });
   if (decision.refused) report.pruneRefused = decision.refused;
   return decision.confirmed.length > 0 ? input.destination.planRemovals(decision.confirmed) : [];

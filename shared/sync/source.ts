@@ -1,4 +1,4 @@
-import type { AniListEntry, AniListRead, AniListSource } from '../anilist/types';
+import { type AniListEntry, type AniListRead, type AniListSource, kindOf, type MediaKind } from '../anilist/types';
 
 /**
  * The list the mirror reads from. AniList's entry shape is the common one: a MyAnimeList source
@@ -39,19 +39,31 @@ export interface SourceReadResult {
 export async function readSource(
   source: SourceReader,
   user: string,
-  request: { readonly full: boolean; readonly watermark: number; readonly now: () => number },
+  request: {
+    readonly full: boolean;
+    readonly watermark: number;
+    /** Read the manga list too, from this watermark (some destination mirrors manga). */
+    readonly mangaWatermark?: number | undefined;
+    readonly now: () => number;
+  },
 ): Promise<SourceReadResult> {
+  const manga = request.mangaWatermark !== undefined;
+  // With manga off, the calls are exactly what they were before manga existed.
+  const readAll = () => (manga ? source.readAll(user, { manga: true }) : source.readAll(user));
   let startedAt = request.now();
   if (request.full) {
-    const read = await source.readAll(user);
+    const read = await readAll();
     return { read, full: true, ceiling: watermarkCeiling(read, startedAt) };
   }
-  const changed = await source.readChangedSince(user, request.watermark, { maxEntries: INCREMENTAL_READ_LIMIT });
+  const changed = await source.readChangedSince(user, request.watermark, {
+    maxEntries: INCREMENTAL_READ_LIMIT,
+    ...(manga ? { mangaWatermark: request.mangaWatermark } : {}),
+  });
   if (!changed.truncated) {
     return { read: changed, full: false, ceiling: watermarkCeiling(changed, startedAt) };
   }
   startedAt = request.now();
-  const read = await source.readAll(user);
+  const read = await readAll();
   return { read, full: true, escalatedAfter: changed.entries.length, ceiling: watermarkCeiling(read, startedAt) };
 }
 
@@ -63,6 +75,12 @@ export async function readSource(
 export function watermarkCeiling(read: SourceRead, readStartedAt: number): number {
   const serverNowMs = read.serverTime ?? readStartedAt - LOCAL_CLOCK_SKEW_MS;
   return Math.floor(serverNowMs / 1000) - SERVER_CLOCK_MARGIN_S;
+}
+
+/** The read as one destination sees it: only the entries of the lists it mirrors. */
+export function readForKinds(result: SourceReadResult, kinds: readonly MediaKind[]): SourceReadResult {
+  if (kinds.includes('manga') || result.read.entries.every((e) => kindOf(e) === 'anime')) return result;
+  return { ...result, read: { ...result.read, entries: result.read.entries.filter((e) => kinds.includes(kindOf(e))) } };
 }
 
 /** The newest version of each entry of `a` and `b` (by `updatedAt`). */

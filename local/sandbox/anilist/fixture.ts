@@ -50,6 +50,8 @@ const mediaSchema = z.object({
   }),
   format: z.string().nullish(),
   episodes: nonNegativeInt,
+  chapters: nonNegativeInt,
+  volumes: nonNegativeInt,
 });
 
 const entrySchema = z.object({
@@ -58,6 +60,7 @@ const entrySchema = z.object({
   status: z.enum(ANILIST_STATUSES).nullish(),
   score: z.number().nonnegative().nullish(),
   progress: nonNegativeInt,
+  progressVolumes: nonNegativeInt,
   repeat: nonNegativeInt,
   priority: nonNegativeInt,
   private: z.boolean().nullish(),
@@ -127,6 +130,51 @@ export function loadAniListFixture(
       throw new AniListFixtureError(label, [`not valid JSON: ${(err as Error).message}`]);
     }
   }
+  const both = twoListShape(body);
+  return both ? loadBothLists(both, label, options) : loadCollection(body, label, options);
+}
+
+/**
+ * `{"data":{"anime":…,"manga":…}}`: each a `MediaListCollection` object, or `{"MediaListCollection":…}`
+ * (the body of the aliased query). The manga list may leave out `user` (the anime list's is used).
+ */
+function twoListShape(body: unknown): { anime: unknown; manga: unknown } | undefined {
+  const data = isObject(body) ? body.data : undefined;
+  if (!isObject(data) || 'MediaListCollection' in data || !('anime' in data || 'manga' in data)) return undefined;
+  const unwrap = (part: unknown) => (isObject(part) && 'MediaListCollection' in part ? part.MediaListCollection : part);
+  return { anime: unwrap(data.anime), manga: unwrap(data.manga) };
+}
+
+function loadBothLists(
+  both: { anime: unknown; manga: unknown },
+  label: string,
+  options: { defaultTimestamp?: number },
+): AniListFixtureData {
+  const anime = loadCollection({ data: { MediaListCollection: both.anime } }, `${label} data.anime`, options);
+  if (both.manga === undefined || both.manga === null) return anime;
+  const mangaCollection =
+    isObject(both.manga) && !('user' in both.manga) ? withUser(both.manga, both.anime) : both.manga;
+  const manga = loadCollection({ data: { MediaListCollection: mangaCollection } }, `${label} data.manga`, options);
+  const taken = new Set(anime.entries.flatMap((e) => [`entry ${e.id}`, `media ${e.mediaId}`]));
+  const clashes = manga.entries.flatMap((e) =>
+    [`entry ${e.id}`, `media ${e.mediaId}`]
+      .filter((id) => taken.has(id))
+      .map((id) => `manga ${id} is also on the anime list (AniList ids are unique across both)`),
+  );
+  if (clashes.length > 0) throw new AniListFixtureError(label, clashes);
+  const mangaEntries = manga.entries.map((e) => ({ ...e, media: e.media && { ...e.media, type: 'MANGA' as const } }));
+  return { user: anime.user, entries: [...anime.entries, ...mangaEntries] };
+}
+
+function withUser(manga: Record<string, unknown>, anime: unknown): Record<string, unknown> {
+  return { ...manga, user: isObject(anime) ? anime.user : undefined };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function loadCollection(body: unknown, label: string, options: { defaultTimestamp?: number }): AniListFixtureData {
   if (body !== null && typeof body === 'object' && !('data' in body) && 'lists' in body) {
     throw new AniListFixtureError(label, [
       'expected the full GraphQL response body {"data":{"MediaListCollection":{...}}}, got the MediaListCollection object itself',
@@ -182,6 +230,9 @@ export function loadAniListFixture(
         status,
         score: scoreToPoint100(score, format),
         progress: raw.progress ?? 0,
+        ...(raw.progressVolumes !== undefined && raw.progressVolumes !== null
+          ? { progressVolumes: raw.progressVolumes }
+          : {}),
         repeat: raw.repeat ?? 0,
         priority: raw.priority ?? 0,
         private: raw.private ?? false,
@@ -248,6 +299,7 @@ export function buildAniListFixture(
             status: e.status,
             score: convert(e.score, user.scoreFormat),
             progress: e.progress,
+            ...(e.progressVolumes !== undefined ? { progressVolumes: e.progressVolumes } : {}),
             repeat: e.repeat,
             priority: e.priority,
             private: e.private,
@@ -263,6 +315,8 @@ export function buildAniListFixture(
               title: { ...e.media.title, userPreferred: preferredTitle(e.media, user.titleLanguage) },
               format: e.media.format,
               episodes: e.media.episodes,
+              ...(e.media.chapters !== undefined ? { chapters: e.media.chapters } : {}),
+              ...(e.media.volumes !== undefined ? { volumes: e.media.volumes } : {}),
             },
           })),
         })),
@@ -302,6 +356,8 @@ function toMedia(raw: z.infer<typeof mediaSchema>): SandboxMedia {
     },
     format: raw.format ?? null,
     episodes: raw.episodes ?? null,
+    ...(raw.chapters !== undefined && raw.chapters !== null ? { chapters: raw.chapters } : {}),
+    ...(raw.volumes !== undefined && raw.volumes !== null ? { volumes: raw.volumes } : {}),
   };
 }
 

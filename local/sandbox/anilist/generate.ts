@@ -143,3 +143,32 @@ function partial(date: FuzzyDate, random: () => number): FuzzyDate {
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/**
+ * A synthetic manga list (MIRROR_MANGA tests and the bench's manga case): the anime generator's
+ * mix of statuses, scores, dates and notes, as manga. Entry and media ids are offset so that they
+ * never meet an anime list from the same seed (AniList's ids are one space for anime and manga).
+ */
+export function generateAniListMangaEntries(count: number, seed = 1): SandboxEntry[] {
+  return generateAniListEntries(count, seed).map((entry, index) => {
+    const mediaId = entry.mediaId + 800_000;
+    const chapters = entry.media?.episodes ? entry.media.episodes * 4 : null;
+    const media: SandboxMedia | null = entry.media && {
+      ...entry.media,
+      id: mediaId,
+      type: 'MANGA',
+      format: 'MANGA',
+      episodes: null,
+      chapters,
+      volumes: chapters === null ? null : Math.ceil(chapters / 8),
+    };
+    return {
+      ...entry,
+      id: 5_000_000 + index,
+      mediaId,
+      progress: entry.progress * 4,
+      progressVolumes: Math.floor(entry.progress / 2),
+      media,
+    };
+  });
+}

@@ -13,6 +13,7 @@ import type { AniListFaultRoute } from './faults';
 import {
   type AniListSandboxStore,
   groupEntries,
+  mediaTypeOf,
   preferredTitle,
   type SandboxEntry,
   type SandboxMedia,
@@ -79,7 +80,7 @@ export const rootValue = {
     const chunk = Math.max(1, toInt(args.chunk, 1));
     ctx.checkFault(`chunk:${chunk}`);
 
-    let entries = args.type === 'ANIME' ? visibleEntries(ctx) : [];
+    let entries = visibleEntries(ctx).filter((e) => mediaTypeOf(e) === args.type);
     entries = filterByStatus(entries, args);
     let hasNextChunk = false;
     if (chunked) {
@@ -146,8 +147,9 @@ export const rootValue = {
 
 function mediaListQuery(ctx: ResolverContext, args: Args): SandboxEntry[] {
   if (args.userId !== undefined || args.userName !== undefined) findUser(ctx, args.userId, args.userName);
-  if (args.type === 'MANGA') return [];
   let entries = filterByStatus(visibleEntries(ctx), args);
+  // Without `type`, both lists (AniList's media ids are one id space).
+  if (typeof args.type === 'string') entries = entries.filter((e) => mediaTypeOf(e) === args.type);
   if (args.id !== undefined) entries = entries.filter((e) => e.id === args.id);
   if (args.mediaId !== undefined) entries = entries.filter((e) => e.mediaId === args.mediaId);
   if (Array.isArray(args.mediaId_in))
@@ -241,10 +243,12 @@ function mediaObject(media: SandboxMedia, user: SandboxUser) {
   return {
     id: media.id,
     idMal: media.idMal,
-    type: 'ANIME',
+    type: media.type ?? 'ANIME',
     format: media.format,
-    episodes: media.episodes,
-    siteUrl: `https://anilist.co/anime/${media.id}`,
+    episodes: media.type === 'MANGA' ? null : media.episodes,
+    chapters: media.chapters ?? null,
+    volumes: media.volumes ?? null,
+    siteUrl: `https://anilist.co/${media.type === 'MANGA' ? 'manga' : 'anime'}/${media.id}`,
     title: {
       romaji: () => media.title.romaji,
       english: () => media.title.english,
@@ -264,7 +268,7 @@ function mediaListObject(entry: SandboxEntry, user: SandboxUser) {
     score: (args: Args, ctx: ResolverContext) =>
       ctx.convertScore(entry.score, (args.format as ScoreFormat | undefined) ?? user.scoreFormat),
     progress: entry.progress,
-    progressVolumes: null,
+    progressVolumes: entry.progressVolumes ?? null,
     repeat: entry.repeat,
     priority: entry.priority,
     private: entry.private,

@@ -14,6 +14,11 @@ export interface SandboxMedia {
   /** `MediaFormat`: TV, MOVIE, OVA, ONA, SPECIAL, TV_SHORT, MUSIC. */
   readonly format: string | null;
   readonly episodes: number | null;
+  /** `MediaType`; absent means ANIME (every sandbox list before manga). */
+  readonly type?: 'ANIME' | 'MANGA';
+  /** Manga only. */
+  readonly chapters?: number | null;
+  readonly volumes?: number | null;
 }
 
 /** A list entry as the sandbox stores it. Scores are POINT_100 (0 = unscored), like AniList's storage. */
@@ -23,6 +28,8 @@ export interface SandboxEntry {
   readonly status: AniListStatus;
   readonly score: number;
   readonly progress: number;
+  /** Manga only: volumes read. */
+  readonly progressVolumes?: number;
   readonly repeat: number;
   readonly priority: number;
   readonly private: boolean;
@@ -55,6 +62,11 @@ export type SandboxEntryInput = Partial<Omit<SandboxEntry, 'startedAt' | 'comple
   readonly startedAt?: Partial<FuzzyDate> | null;
   readonly completedAt?: Partial<FuzzyDate> | null;
 };
+
+/** The list an entry belongs to (`MediaListCollection` / `Page.mediaList` `type`). */
+export function mediaTypeOf(entry: SandboxEntry): 'ANIME' | 'MANGA' {
+  return entry.media?.type === 'MANGA' ? 'MANGA' : 'ANIME';
+}
 
 export const EMPTY_DATE: FuzzyDate = { year: null, month: null, day: null };
 

@@ -29,7 +29,7 @@ const ACCESS_DESCRIPTIONS = {
 } as const;
 
 /** Returns an error reply, or undefined when the caller may proceed. */
-function checkApiAuth(ctx: MalContext, req: IncomingMessage): Reply | undefined {
+export function checkApiAuth(ctx: MalContext, req: IncomingMessage): Reply | undefined {
   const auth = req.headers.authorization;
   const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
   const clientId = req.headers['x-mal-client-id'];

@@ -3,6 +3,7 @@ import type { MalUser } from '../../../shared/destinations/mal/types';
 import { OAuthServer } from '../kit/oauth';
 import type { SandboxAnime } from './catalogue';
 import { loadMalFixture } from './fixture';
+import { readMangaFixture, SandboxMangaStore } from './manga';
 import { SandboxStore } from './store';
 
 export interface MalSandboxOptions {
@@ -26,6 +27,8 @@ export interface MalSandboxOptions {
   /** Authorization codes live this long (default 600 s). */
   readonly codeTtlSeconds?: number;
   readonly user?: MalUser;
+  /** The user's existing manga list: a `GET /users/@me/mangalist` body or a path to one. */
+  readonly mangaFixture?: string | object;
   /** The authorizing user's existing list: a `GET /users/@me/animelist` body or a path to one. */
   readonly fixture?: string | object;
   readonly clock?: Clock;
@@ -55,6 +58,8 @@ export interface MalContext {
   readonly user: MalUser;
   readonly appName: string;
   readonly store: SandboxStore;
+  /** The user's manga list (`/users/@me/mangalist`). */
+  readonly manga: SandboxMangaStore;
   readonly oauth: OAuthServer;
   /** The server's origin, known once it listens (paging links are absolute). */
   origin(): string;
@@ -63,6 +68,11 @@ export interface MalContext {
 export function createMalContext(options: MalSandboxOptions, clock: Clock, origin: () => string): MalContext {
   const store = new SandboxStore({ clock, catalogue: options.anime ?? [] });
   store.seed(options.fixture === undefined ? [] : loadMalFixture(options.fixture));
+  const manga = new SandboxMangaStore(clock);
+  if (options.mangaFixture !== undefined) {
+    const { body, source } = readMangaFixture(options.mangaFixture);
+    manga.seed(body, source);
+  }
   const oauth = new OAuthServer({
     clock,
     clients: [{ id: options.clientId, secret: options.clientSecret, redirectUris: options.redirectUris ?? [] }],
@@ -77,6 +87,7 @@ export function createMalContext(options: MalSandboxOptions, clock: Clock, origi
     user: options.user ?? { id: 1, name: 'sandbox_user' },
     appName: options.appName ?? 'Sandbox MAL App',
     store,
+    manga,
     oauth,
     origin,
   };

@@ -1,9 +1,10 @@
 import { type FaultQueue, serveWithFault } from '../kit/faults';
 import { BodyTooLargeError, type Exchange, type Handler, type Reply, readBody, write } from '../kit/http';
-import { apiReply, LIST_PATH, ME_PATH } from './api-routes';
+import { apiReply, checkApiAuth, LIST_PATH, ME_PATH } from './api-routes';
 import type { MalContext } from './context';
 import { MAL_FAULT_LOOK, type MalFaultRoute } from './faults';
 import { listPagePath, publicListPage } from './list-page';
+import { MANGA_LIST_PATH, MANGA_WRITE_PATH, mangaApiReply } from './manga';
 import { AUTHORIZE_PATH, oauthReply, TOKEN_PATH } from './oauth-routes';
 import { malError, notFound } from './replies';
 
@@ -24,6 +25,8 @@ interface Route {
   readonly fault?: MalFaultRoute;
   /** For `/v2/anime/:id/my_list_status`: the id, NaN when it is not one. */
   readonly animeId?: number;
+  /** The manga list: `list` for `/v2/users/@me/mangalist`, else the id of `/v2/manga/:id/my_list_status`. */
+  readonly manga?: 'list' | number;
 }
 
 function writeFault(method: string): MalFaultRoute | undefined {
@@ -38,6 +41,12 @@ export function classify(method: string, path: string): Route {
   if (path.startsWith('/v1/oauth2/')) return { key, area: 'oauth' };
   if (path === ME_PATH) return { key, area: 'api', fault: 'me' };
   if (path === LIST_PATH) return { key, area: 'api', fault: 'list' };
+  if (path === MANGA_LIST_PATH) return { key, area: 'api', fault: 'list', manga: 'list' };
+  const mangaWrite = MANGA_WRITE_PATH.exec(path);
+  if (mangaWrite) {
+    const mangaId = /^[1-9]\d{0,9}$/.test(mangaWrite[1]!) ? Number(mangaWrite[1]) : Number.NaN;
+    return { key: `${method} /v2/manga/:id/my_list_status`, area: 'api', fault: writeFault(method), manga: mangaId };
+  }
   const write = /^\/v2\/anime\/([^/]+)\/my_list_status$/.exec(path);
   if (write) {
     const animeId = /^[1-9]\d{0,9}$/.test(write[1]!) ? Number(write[1]) : Number.NaN;
@@ -66,6 +75,13 @@ function count(counters: MalSandboxCounters, route: Route): void {
 
 function dispatch(ctx: MalContext, exchange: Exchange, route: Route, body: string): Reply {
   if (route.area === 'oauth') return oauthReply(ctx, exchange, body);
+  if (route.area === 'api' && route.manga !== undefined) {
+    // Same authorization as every API call; then the manga list's own routes.
+    const denied = checkApiAuth(ctx, exchange.req);
+    if (denied) return denied;
+    const mangaId = route.manga === 'list' ? undefined : route.manga;
+    return mangaApiReply(ctx.manga, ctx.clock, ctx.origin(), exchange, mangaId, body);
+  }
   if (route.area === 'api') return apiReply(ctx, exchange, route.animeId, body);
   const isListPage = exchange.url.pathname === listPagePath(ctx.user.name) && exchange.method === 'GET';
   return isListPage ? publicListPage(ctx) : notFound();

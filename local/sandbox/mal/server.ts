@@ -1,6 +1,6 @@
 import type { TokenSet } from '../../../shared/auth/provider';
 import { systemClock } from '../../../shared/clock';
-import type { MalListEntry, MalListStatus, MalUser } from '../../../shared/destinations/mal/types';
+import type { MalListEntry, MalListStatus, MalMangaListEntry, MalUser } from '../../../shared/destinations/mal/types';
 import { createFaultQueue, withControlEndpoints } from '../kit/faults';
 import { json, startSandboxServer } from '../kit/http';
 import type { TokenGrant, TokenInfo } from '../kit/oauth';
@@ -45,6 +45,12 @@ export interface MalSandboxState {
   issueTokensDirectly(): TokenSet;
   /** The whole list in MAL's GET animelist shape with all list_status fields (demo output, backups). */
   listResponse(): MalAnimeListResponse;
+  /** The manga list, in list order, with every list_status field. */
+  mangaList(): MalMangaListEntry[];
+  /** Replaces the manga list with a `GET /users/@me/mangalist` body. */
+  setMangaList(body: object): void;
+  /** The manga list in MAL's GET mangalist shape with all list_status fields (demo output). */
+  mangaListResponse(): { data: unknown[]; paging: object };
 }
 
 export interface MalSandbox {
@@ -103,6 +109,9 @@ function stateOf(ctx: MalContext): MalSandboxState {
     expireRefreshTokens: () => oauth.expireRefreshTokens(),
     revokeRefreshTokens: () => oauth.revokeRefreshTokens(),
     issueTokensDirectly: () => malTokenSet(oauth.issueTokens(ctx.options.clientId, 'direct')),
+    mangaList: () => ctx.manga.list(),
+    setMangaList: (body) => ctx.manga.seed(body),
+    mangaListResponse: () => ctx.manga.response(),
     listResponse: () => ({
       data: [...store.entries.values()].map((e) => ({
         node: nodeOf(e.node),

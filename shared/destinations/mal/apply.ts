@@ -1,6 +1,7 @@
 import { describeError, isReauthRequired, isRetryable } from '../../errors';
 import type { ApplyContext, ApplyResult, PlannedWrite, WriteOutcome } from '../../sync/destination';
-import { MalRateLimitError } from './errors';
+import { MalInvalidInputError, MalRateLimitError } from './errors';
+import { applyMangaFields, type ComparableMangaState, type MalMangaPayload } from './manga';
 import { applyFields, type ComparableMalState } from './mapping';
 import type { MalUpdatePayload } from './planner';
 import type { MalTarget } from './types';
@@ -14,7 +15,7 @@ import type { MalTarget } from './types';
 export async function applyMalWrites(
   writes: readonly PlannedWrite[],
   mal: () => MalTarget,
-  known: (key: string) => ComparableMalState | undefined,
+  known: (key: string) => unknown,
   context: ApplyContext,
 ): Promise<ApplyResult> {
   let stoppedBy: ApplyResult['stoppedBy'];
@@ -27,15 +28,10 @@ export async function applyMalWrites(
     }
     let outcome: WriteOutcome;
     try {
-      const { malId, fields } = write.payload as MalUpdatePayload;
-      if (write.kind === 'put') {
-        await mal().update(malId, fields);
-        // Record what we asked for, not MAL's echo: MAL may normalise fields (e.g. episodes on completion),
-        // and diffing against its echo would rewrite the same entry every run.
-        outcome = { result: 'applied', state: applyFields(known(write.key), fields) };
+      if (isMangaPayload(write.payload)) {
+        outcome = await applyManga(write, write.payload, mal(), known);
       } else {
-        await mal().remove(malId);
-        outcome = { result: 'applied' };
+        outcome = await applyAnime(write, write.payload as MalUpdatePayload, mal(), known);
       }
     } catch (err) {
       if (isReauthRequired(err)) {
@@ -55,4 +51,41 @@ export async function applyMalWrites(
     await context.onSettled(write, outcome);
   }
   return { ...(stoppedBy ? { stoppedBy } : {}), ...(reauthError ? { reauthError } : {}) };
+}
+
+async function applyAnime(
+  write: PlannedWrite,
+  { malId, fields }: MalUpdatePayload,
+  mal: MalTarget,
+  known: (key: string) => unknown,
+): Promise<WriteOutcome> {
+  if (write.kind === 'remove') {
+    await mal.remove(malId);
+    return { result: 'applied' };
+  }
+  await mal.update(malId, fields);
+  // Record what we asked for, not MAL's echo: MAL may normalise fields (e.g. episodes on completion),
+  // and diffing against its echo would rewrite the same entry every run.
+  return { result: 'applied', state: applyFields(known(write.key) as ComparableMalState | undefined, fields) };
+}
+
+async function applyManga(
+  write: PlannedWrite,
+  { malId, fields }: MalMangaPayload,
+  mal: MalTarget,
+  known: (key: string) => unknown,
+): Promise<WriteOutcome> {
+  if (!mal.updateManga || !mal.removeManga) {
+    throw new MalInvalidInputError('this MAL client cannot write the manga list', 'media');
+  }
+  if (write.kind === 'remove') {
+    await mal.removeManga(malId);
+    return { result: 'applied' };
+  }
+  await mal.updateManga(malId, fields);
+  return { result: 'applied', state: applyMangaFields(known(write.key) as ComparableMangaState | undefined, fields) };
+}
+
+function isMangaPayload(payload: unknown): payload is MalMangaPayload {
+  return (payload as { media?: unknown } | null)?.media === 'manga';
 }

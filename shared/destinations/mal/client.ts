@@ -9,9 +9,24 @@ import {
   type TransportOptions,
 } from '../../http/policy';
 import { isInvalidTokenResponse, MalInvalidInputError, MalResponseError, malErrorFromResponse } from './errors';
-import { encodeWriteFields } from './form';
-import { parseJsonBody, parseListItem, parseListPage, parseListStatus } from './parse';
-import type { MalListEntry, MalListStatus, MalTarget, MalWriteFields } from './types';
+import { encodeMangaWriteFields, encodeWriteFields } from './form';
+import {
+  parseJsonBody,
+  parseListItem,
+  parseListPage,
+  parseListStatus,
+  parseMangaListItem,
+  parseMangaListStatus,
+} from './parse';
+import type {
+  MalListEntry,
+  MalListStatus,
+  MalMangaListEntry,
+  MalMangaListStatus,
+  MalMangaWriteFields,
+  MalTarget,
+  MalWriteFields,
+} from './types';
 
 export const MAL_API_URL = 'https://api.myanimelist.net/v2';
 
@@ -19,6 +34,9 @@ export const MAL_API_URL = 'https://api.myanimelist.net/v2';
 export const MAL_LIST_FIELDS =
   'list_status{status,score,num_episodes_watched,is_rewatching,num_times_rewatched,comments,start_date,finish_date,updated_at,priority,rewatch_value,tags}';
 
+/** Every manga `list_status` field the mirror compares or backs up (MAL's v2 reference). */
+export const MAL_MANGA_LIST_FIELDS =
+  'list_status{status,score,num_volumes_read,num_chapters_read,is_rereading,num_times_reread,comments,start_date,finish_date,updated_at,priority,reread_value,tags}';
 /** MAL's documented page maximum. */
 export const MAL_PAGE_LIMIT = 1000;
 
@@ -62,9 +80,11 @@ export interface MalRawAnimeList {
   readonly paging: Record<string, never>;
 }
 
-export interface MalClient extends MalTarget {
+export interface MalClient extends Required<MalTarget> {
   /** Every page of `GET /users/@me/animelist` merged, exactly as MAL sent the items. */
   listAllRaw(): Promise<MalRawAnimeList>;
+  /** Every page of `GET /users/@me/mangalist` merged, as MAL sent them (demo output). */
+  listAllMangaRaw(): Promise<MalRawAnimeList>;
   /** The list page by page, as MAL sent it, with MAL's clock. */
   pages(query?: ListQuery): AsyncIterable<MalRawPage>;
 }
@@ -134,14 +154,19 @@ export function createMalClient(options: MalClientOptions): MalClient {
    * The pages of `GET /users/@me/animelist`, raw, each with MAL's clock (its `Date` header), so a
    * caller can stop early (the MAL source reads the newest changes only).
    */
-  async function* pages(query: ListQuery = {}): AsyncIterable<MalRawPage> {
-    const first = new URL(`${apiUrl}/users/@me/animelist`);
+  function pages(query: ListQuery = {}): AsyncIterable<MalRawPage> {
+    return listPages('animelist', { fields: MAL_LIST_FIELDS, ...query });
+  }
+
+  /** The pages of `GET /users/@me/<list>` (`animelist` or `mangalist`). */
+  async function* listPages(list: 'animelist' | 'mangalist', query: ListQuery): AsyncIterable<MalRawPage> {
+    const first = new URL(`${apiUrl}/users/@me/${list}`);
     first.searchParams.set('fields', query.fields ?? MAL_LIST_FIELDS);
     first.searchParams.set('limit', String(query.limit ?? MAL_PAGE_LIMIT));
     if (query.sort) first.searchParams.set('sort', query.sort);
     // Without nsfw=true MAL silently leaves adult entries out, and the mirror would re-add them forever.
     first.searchParams.set('nsfw', 'true');
-    const operation = 'GET /users/@me/animelist';
+    const operation = `GET /users/@me/${list}`;
     const seen = new Set<string>();
     let url: string | undefined = first.toString();
     while (url !== undefined) {
@@ -169,6 +194,12 @@ export function createMalClient(options: MalClientOptions): MalClient {
   async function listAllRaw(): Promise<MalRawAnimeList> {
     const data: unknown[] = [];
     for await (const page of pages()) data.push(...page.data);
+    return { data, paging: {} };
+  }
+
+  async function listAllMangaRaw(): Promise<MalRawAnimeList> {
+    const data: unknown[] = [];
+    for await (const page of listPages('mangalist', { fields: MAL_MANGA_LIST_FIELDS })) data.push(...page.data);
     return { data, paging: {} };
   }
 
@@ -210,7 +241,29 @@ export function createMalClient(options: MalClientOptions): MalClient {
 
   return {
     listAllRaw,
+    listAllMangaRaw,
     pages,
+    async listAllManga(): Promise<MalMangaListEntry[]> {
+      const raw = await listAllMangaRaw();
+      return raw.data.map((item, index) => parseMangaListItem(item, index));
+    },
+    async updateManga(mangaId: number, fields: MalMangaWriteFields): Promise<MalMangaListStatus> {
+      checkId(mangaId, 'manga');
+      const form = encodeMangaWriteFields(fields);
+      const operation = `PATCH /manga/${mangaId}/my_list_status`;
+      const response = await userCall('PATCH', `${apiUrl}/manga/${mangaId}/my_list_status`, form);
+      if (response.status !== 200) fail(operation, response);
+      const body = parseJsonBody(operation, response.status, response.bodyText, response.headers);
+      return parseMangaListStatus(body, `${operation} reply`);
+    },
+    async removeManga(mangaId: number): Promise<void> {
+      checkId(mangaId, 'manga');
+      const operation = `DELETE /manga/${mangaId}/my_list_status`;
+      const response = await userCall('DELETE', `${apiUrl}/manga/${mangaId}/my_list_status`);
+      // 404: not on the list, which is what we wanted.
+      if (response.status === 404 || (response.status >= 200 && response.status < 300)) return;
+      fail(operation, response);
+    },
 
     async listAll(): Promise<MalListEntry[]> {
       const raw = await listAllRaw();
@@ -236,6 +289,12 @@ export function createMalClient(options: MalClientOptions): MalClient {
       fail(operation, response);
     },
   };
+}
+
+function checkId(id: number, what: 'manga'): void {
+  if (!Number.isInteger(id) || id <= 0) {
+    throw new MalInvalidInputError(`MAL ${what} id ${String(id)} is not a positive whole number`, `${what}Id`);
+  }
 }
 
 function checkAnimeId(animeId: number): void {

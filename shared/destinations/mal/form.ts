@@ -1,5 +1,12 @@
 import { MalInvalidInputError } from './errors';
-import { MAL_STATUSES, MAL_WRITE_FIELD_NAMES, type MalWriteFields } from './types';
+import {
+  MAL_MANGA_STATUSES,
+  MAL_MANGA_WRITE_FIELD_NAMES,
+  MAL_STATUSES,
+  MAL_WRITE_FIELD_NAMES,
+  type MalMangaWriteFields,
+  type MalWriteFields,
+} from './types';
 
 const WRITE_FIELDS: ReadonlySet<string> = new Set(MAL_WRITE_FIELD_NAMES);
 const STATUSES: ReadonlySet<string> = new Set(MAL_STATUSES);
@@ -64,6 +71,54 @@ function encodeValue(name: (typeof MAL_WRITE_FIELD_NAMES)[number], value: unknow
         throw invalid(name, value, 'a date YYYY-MM-DD (or YYYY-MM / YYYY), or "" to clear it');
       }
       return value;
+  }
+}
+
+const MANGA_WRITE_FIELDS: ReadonlySet<string> = new Set(MAL_MANGA_WRITE_FIELD_NAMES);
+const MANGA_STATUSES: ReadonlySet<string> = new Set(MAL_MANGA_STATUSES);
+
+/** Encodes `PATCH /manga/{id}/my_list_status` form fields, checked as `encodeWriteFields` checks anime's. */
+export function encodeMangaWriteFields(fields: MalMangaWriteFields): URLSearchParams {
+  if (fields === null || typeof fields !== 'object') {
+    throw new MalInvalidInputError('MAL manga list update needs an object of fields');
+  }
+  const unknown = Object.keys(fields).filter((k) => !MANGA_WRITE_FIELDS.has(k));
+  if (unknown.length > 0) {
+    throw new MalInvalidInputError(
+      `MAL manga list update has unsupported field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${MAL_MANGA_WRITE_FIELD_NAMES.join(', ')}`,
+      unknown[0],
+    );
+  }
+  const form = new URLSearchParams();
+  for (const name of MAL_MANGA_WRITE_FIELD_NAMES) {
+    const value = fields[name];
+    if (value === undefined) continue;
+    form.append(name, encodeMangaValue(name, value));
+  }
+  if ([...form.keys()].length === 0) throw new MalInvalidInputError('MAL manga list update has no fields to send');
+  return form;
+}
+
+function encodeMangaValue(name: (typeof MAL_MANGA_WRITE_FIELD_NAMES)[number], value: unknown): string {
+  switch (name) {
+    case 'status':
+      if (typeof value !== 'string' || !MANGA_STATUSES.has(value)) {
+        throw invalid(name, value, `one of ${MAL_MANGA_STATUSES.join(', ')}`);
+      }
+      return value;
+    case 'is_rereading':
+      if (typeof value !== 'boolean') throw invalid(name, value, 'true or false');
+      return value ? 'true' : 'false';
+    case 'score':
+    case 'comments':
+    case 'start_date':
+    case 'finish_date':
+      return encodeValue(name, value);
+    case 'num_volumes_read':
+    case 'num_chapters_read':
+    case 'num_times_reread':
+      if (!isIntIn(value, 0, Number.MAX_SAFE_INTEGER)) throw invalid(name, value, 'a whole number, 0 or more');
+      return String(value);
   }
 }
 

@@ -44,6 +44,7 @@ export const malModule: DestinationModule<MalWorkerConfig, MalMailerConfig, MalC
             mapping,
             datasetIds,
             authorized: () => hasUsableTokens(context.store, 'mal', context.logger),
+            manga: context.base.MIRROR_MANGA,
           }),
           xmlExport,
         ),

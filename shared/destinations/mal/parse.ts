@@ -1,5 +1,15 @@
 import { MalRateLimitError, MalResponseError, parseErrorBody } from './errors';
-import { MAL_STATUSES, type MalListEntry, type MalListStatus, type MalStatus, type MalUser } from './types';
+import {
+  MAL_MANGA_STATUSES,
+  MAL_STATUSES,
+  type MalListEntry,
+  type MalListStatus,
+  type MalMangaListEntry,
+  type MalMangaListStatus,
+  type MalMangaStatus,
+  type MalStatus,
+  type MalUser,
+} from './types';
 
 const STATUSES: ReadonlySet<string> = new Set(MAL_STATUSES);
 
@@ -102,6 +112,56 @@ export function parseListStatus(raw: unknown, where = 'list_status'): MalListSta
   }
   return out;
 }
+
+/** `{node, list_status}` of `GET /users/@me/mangalist` → `MalMangaListEntry`. */
+export function parseMangaListItem(item: unknown, index: number): MalMangaListEntry {
+  const where = `mangalist data[${index}]`;
+  if (!isRecord(item) || !isRecord(item.node)) throw valueError(`${where} has no "node" object`);
+  const { id, title } = item.node;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id <= 0) {
+    throw valueError(`${where}.node.id is ${describe(id)}, not a positive whole number`);
+  }
+  if (typeof title !== 'string') throw valueError(`${where}.node.title (manga ${id}) is not text`);
+  if (!isRecord(item.list_status)) throw valueError(`${where} (manga ${id}) has no "list_status" object`);
+  return {
+    mangaId: id,
+    title,
+    listStatus: parseMangaListStatus(item.list_status, `${where}.list_status (manga ${id})`),
+  };
+}
+
+/** A manga `list_status`, validated as `parseListStatus` validates anime's. */
+export function parseMangaListStatus(raw: unknown, where = 'list_status'): MalMangaListStatus {
+  if (!isRecord(raw)) throw valueError(`${where} is not an object`);
+  const status = raw.status;
+  if (typeof status !== 'string' || !MANGA_STATUSES.has(status)) {
+    throw valueError(`${where}.status is ${describe(status)}, not one of ${MAL_MANGA_STATUSES.join(', ')}`);
+  }
+  const out: { -readonly [K in keyof MalMangaListStatus]: MalMangaListStatus[K] } = {
+    status: status as MalMangaStatus,
+    score: count(raw.score, `${where}.score`, 0),
+    num_volumes_read: count(raw.num_volumes_read, `${where}.num_volumes_read`, 0),
+    num_chapters_read: count(raw.num_chapters_read, `${where}.num_chapters_read`, 0),
+    is_rereading: bool(raw.is_rereading, `${where}.is_rereading`),
+    num_times_reread: count(raw.num_times_reread, `${where}.num_times_reread`, 0),
+    comments: text(raw.comments, `${where}.comments`) ?? '',
+  };
+  if (out.score > 10) throw valueError(`${where}.score is ${out.score}, outside MAL's 0–10`);
+  const startDate = date(raw.start_date, `${where}.start_date`);
+  if (startDate !== undefined) out.start_date = startDate;
+  const finishDate = date(raw.finish_date, `${where}.finish_date`);
+  if (finishDate !== undefined) out.finish_date = finishDate;
+  const updatedAt = text(raw.updated_at, `${where}.updated_at`);
+  if (updatedAt !== undefined) out.updated_at = updatedAt;
+  if (raw.priority !== undefined && raw.priority !== null) out.priority = count(raw.priority, `${where}.priority`, 0);
+  if (raw.reread_value !== undefined && raw.reread_value !== null) {
+    out.reread_value = count(raw.reread_value, `${where}.reread_value`, 0);
+  }
+  if (Array.isArray(raw.tags) && raw.tags.every((t) => typeof t === 'string')) out.tags = raw.tags as string[];
+  return out;
+}
+
+const MANGA_STATUSES: ReadonlySet<string> = new Set(MAL_MANGA_STATUSES);
 
 export function parseUser(operation: string, status: number, body: unknown): MalUser {
   if (!isRecord(body)) throw shapeError(operation, status, 'a user that is not an object');

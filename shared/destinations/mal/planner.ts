@@ -1,5 +1,7 @@
+import { kindOf } from '../../anilist/types';
 import type { PlanNote, PlannedWrite, SkippedEntry, UnchangedTarget } from '../../sync/destination';
 import type { SourceEntry } from '../../sync/source';
+import { isMangaKey, type MalMangaPayload, mangaIdOfKey, planMalManga } from './manga';
 import {
   type ComparableMalState,
   type DesiredMalState,
@@ -46,6 +48,27 @@ const ID_SOURCE_NOTES: Partial<Record<MalIdSource, string>> = {
  * already matches costs nothing.
  */
 export function planMal(
+  entries: readonly SourceEntry[],
+  known: ReadonlyMap<string, ComparableMalState>,
+  options: MappingOptions,
+): MalPlan {
+  const manga = entries.filter((e) => kindOf(e) === 'manga');
+  if (manga.length === 0) return planMalAnime(entries, known, options);
+  const anime = planMalAnime(
+    entries.filter((e) => kindOf(e) === 'anime'),
+    known,
+    options,
+  );
+  const mangaPlan = planMalManga(manga, known, options);
+  return {
+    writes: [...anime.writes, ...mangaPlan.writes].sort((a, b) => a.title.localeCompare(b.title)),
+    unchanged: [...anime.unchanged, ...mangaPlan.unchanged],
+    skipped: [...anime.skipped, ...mangaPlan.skipped],
+    notes: [...anime.notes, ...mangaPlan.notes],
+  };
+}
+
+function planMalAnime(
   entries: readonly SourceEntry[],
   known: ReadonlyMap<string, ComparableMalState>,
   options: MappingOptions,
@@ -110,16 +133,31 @@ export function planMal(
   return { writes, unchanged, skipped, notes };
 }
 
-/** Prune's writes: remove the MAL entries of these (orphaned) keys. */
+/** Prune's writes: remove the MAL entries of these (orphaned) keys, from the list each key belongs to. */
 export function planMalRemovals(orphans: readonly { key: string; record: { title: string } }[]): PlannedWrite[] {
-  return orphans.map((o) => ({
+  return orphans.map((o) =>
+    isMangaKey(o.key)
+      ? {
+          kind: 'remove' as const,
+          key: o.key,
+          title: o.record.title,
+          target: `MAL manga ${mangaIdOfKey(o.key)}`,
+          reasons: ['deleted on AniList'],
+          payload: { media: 'manga', malId: mangaIdOfKey(o.key), fields: {} } satisfies MalMangaPayload,
+        }
+      : animeRemoval(o),
+  );
+}
+
+function animeRemoval(o: { key: string; record: { title: string } }): PlannedWrite {
+  return {
     kind: 'remove' as const,
     key: o.key,
     title: o.record.title,
     target: `MAL ${o.key}`,
     reasons: ['deleted on AniList'],
     payload: { malId: Number(o.key) },
-  }));
+  };
 }
 
 function skip(entry: SourceEntry, reason: SkipReason, detail: string): SkippedEntry {

@@ -28,8 +28,12 @@ describe('AniList query documents vs the real schema', () => {
     expect(DOCUMENTS.map(operationsOf).sort()).toEqual([
       ['MirrorChangedSince'],
       ['MirrorChangedSinceMore'],
+      ['MirrorChangedSinceWithManga'],
       ['MirrorFullList'],
+      ['MirrorMangaChangedSinceMore'],
+      ['MirrorMangaFullList'],
       ['MirrorPresentMedia'],
+      ['MirrorPresentMediaAnyType'],
     ]);
   });
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { MediaKind } from '../anilist/types';
 import { describeError, isReauthRequired } from '../errors';
 import type { Destination } from './destination';
 import { excludedFor } from './exclusions';
 import { isPauseActive, type SyncPause, withoutPause } from './pause';
 import { newDestinationReport, publishReauth, reasonOf, reconcileDestination } from './reconcile';
 import { type DestinationReport, overallStatus, type RunReport, recoveryAction } from './report';
-import { readSource, type SourceReadResult } from './source';
+import { readForKinds, readSource, type SourceReadResult } from './source';
 import {
   type DestinationState,
   initialState,
@@ -91,7 +92,7 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
         state: p.state,
         migratedFrom: p.migratedFrom,
         recovered: p.recovered,
-        source,
+        source: readForKinds(source, kindsOf(p)),
         full,
         dryRun,
         startedAt,
@@ -240,17 +241,27 @@ function waitingForUser(destination: Destination, state: DestinationState): Dest
   return section;
 }
 
-/** One read for all: whole when any destination reconciles fully, else from the lowest watermark. */
+/**
+ * One read for all: whole when any destination reconciles fully, else from the lowest watermark.
+ * The manga list is read only for destinations that mirror it, from the lowest of their watermarks,
+ * so no list's read passes a change a destination that mirrors it has not applied.
+ */
 function readSourceOnce(
   deps: SyncDeps,
   settings: SyncSettings,
   participants: readonly Participant[],
 ): Promise<SourceReadResult> {
+  const manga = participants.filter((p) => kindsOf(p).includes('manga'));
   return readSource(deps.source, settings.anilistUser, {
     full: participants.some((p) => p.full),
     watermark: Math.min(...participants.map((p) => p.state.watermark)),
+    mangaWatermark: manga.length > 0 ? Math.min(...manga.map((p) => p.state.watermark)) : undefined,
     now: () => deps.clock.now(),
   });
+}
+
+function kindsOf(p: Participant): readonly MediaKind[] {
+  return p.runtime.destination.mediaKinds ?? ['anime'];
 }
 
 function decideFull(state: DestinationState, settings: SyncSettings, options: RunOptions, now: number): boolean {

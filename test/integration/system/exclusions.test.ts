@@ -1,3 +1,4 @@
+import { EMPTY_DATE, generateAniListEntries, type SandboxEntry } from '../../../local/sandbox/anilist';
 import { ManualClock } from '../../../shared/clock';
 import { loadWorkerConfig } from '../../../shared/destinations';
 import type { Exclusions } from '../../../shared/sync/exclusions';
@@ -179,5 +180,83 @@ describe('EXCLUDE against the sandbox Trakt (TRAKT_PRUNE on), per destination', 
     expect(traktHoldings(system)).toEqual(holdingsOf(SAMPLE_TRAKT_PLAYS));
     for (let e = 1; e <= 24; e++) expect(system.trakt!.state.playsOf(JJK_SHOW, 1, e)).toBe(0);
     expect(traktRatings(system)).toEqual(ratings);
+  });
+});
+
+/** A manga list entry as the sandbox AniList stores it (media ids are global: no anime has these). */
+function manga(id: number, idMal: number, title: string, fields: Partial<SandboxEntry> = {}): SandboxEntry {
+  return {
+    id,
+    mediaId: 700_000 + id,
+    status: 'CURRENT',
+    score: 80,
+    progress: 10,
+    progressVolumes: 1,
+    repeat: 0,
+    priority: 0,
+    private: false,
+    notes: null,
+    hiddenFromStatusLists: false,
+    customLists: [],
+    startedAt: EMPTY_DATE,
+    completedAt: EMPTY_DATE,
+    createdAt: 1_700_000_000,
+    updatedAt: 1_700_000_000 + id,
+    media: {
+      id: 700_000 + id,
+      idMal,
+      title: { romaji: title, english: null, native: null },
+      format: 'MANGA',
+      episodes: null,
+      type: 'MANGA',
+      chapters: 200,
+      volumes: 20,
+    },
+    ...fields,
+  };
+}
+
+/** AniList media ids are global across anime and manga: EXCLUDE holds for manga entries by the same rule. */
+describe('EXCLUDE with MIRROR_MANGA=true against the sandbox MAL (PRUNE on)', () => {
+  let system: TestSystem;
+  afterEach(async () => {
+    await system?.close();
+  });
+
+  test('an excluded manga entry is never PATCHed on the MAL manga list nor pruned from it; the steady state still costs one AniList request', async () => {
+    const berserk = manga(9_001, 2, 'Berserk');
+    const vagabond = manga(9_003, 656, 'Vagabond');
+    system = await startTestSystem({
+      anilistEntries: [...generateAniListEntries(10, 5), berserk, vagabond],
+      env: { MIRROR_MANGA: 'true', PRUNE: 'true', ANILIST_TOKEN: 'sandbox-owner-token' },
+    });
+    await authorize(system);
+    const onMal = (malId: number) => system.mal!.state.mangaList().find((e) => e.mangaId === malId);
+    const berserkOnMal = structuredClone(onMal(2));
+    expect(berserkOnMal?.listStatus).toMatchObject({ num_chapters_read: 10 });
+    expect(onMal(656)).toBeDefined();
+    const worker = await buildWorker(system, {
+      config: { EXCLUDE: exclusionsFrom(system, `[${berserk.mediaId},${vagabond.mediaId}]`) },
+    });
+
+    system.anilist!.store.upsertEntry({ id: berserk.id, progress: 150, score: 60 });
+    system.anilist!.store.deleteEntry(vagabond.id);
+    system.mal!.resetCounters();
+    const full = await worker.run({ full: true });
+    const section = sectionOf(full);
+    expect(section).toMatchObject({ mode: 'full', status: 'ok', planned: { writes: 0, removals: 0 } });
+    expect(section.pruneRefused).toBeUndefined();
+    expect(section.excluded).toEqual([{ mediaId: berserk.mediaId, title: 'Berserk' }, { mediaId: vagabond.mediaId }]);
+    expect(system.mal!.counters.byRoute['PATCH /v2/manga/:id/my_list_status'] ?? 0).toBe(0);
+    expect(system.mal!.counters.byRoute['DELETE /v2/manga/:id/my_list_status'] ?? 0).toBe(0);
+    expect(onMal(2)).toEqual(berserkOnMal);
+    expect(onMal(656)).toBeDefined();
+
+    system.anilist!.resetCounters();
+    system.mal!.resetCounters();
+    const quiet = await worker.run();
+    expect(sectionOf(quiet)).toMatchObject({ mode: 'incremental', status: 'ok' });
+    expect(system.anilist!.counters.requests).toBe(1);
+    expect(system.mal!.counters.requests).toBe(0);
   });
 });

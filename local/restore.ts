@@ -84,7 +84,9 @@ async function main(): Promise<number> {
       key,
       { takeOver: request.takeOver },
     );
-    console.log(`${formatRestorePlan(name, result.plan, false)}\n\n${formatRestoreResult(result)}`);
+    console.log(
+      `${formatRestorePlan(name, result.plan, false)}\n\n${formatRestoreResult(result, request.aws !== undefined)}`,
+    );
     return result.complete ? 0 : 1;
   } finally {
     process.off('SIGINT', onInterrupt);

@@ -38,7 +38,8 @@ function writeLine(w: PlannedWrite): string {
   return `  ${w.kind === 'remove' ? '−' : '•'} ${w.title} (${w.target}): ${w.reasons.join(', ')}`;
 }
 
-export function formatRestoreResult(result: RestoreResult): string {
+/** `aws`: the restore ran against the deployed stack (the hints then name the worker instead of `npm run sync`). */
+export function formatRestoreResult(result: RestoreResult, aws = false): string {
   const { applied, failures } = result;
   const lines = [
     result.complete
@@ -59,7 +60,9 @@ export function formatRestoreResult(result: RestoreResult): string {
     '',
     'Sync of MAL stays paused, so that it does not write AniList over what you restored. Fix the list on',
     'AniList first if it holds what you restored away from (or keep those entries out with EXCLUDE), check',
-    'what sync would write with `npm run sync -- --dry-run --full`, then: npm run restore -- --resume',
+    aws
+      ? 'what sync would write (invoke the worker with {"dryRun":true,"full":true}), then: npm run restore -- --resume --aws'
+      : 'what sync would write with `npm run sync -- --dry-run --full`, then: npm run restore -- --resume',
   );
   return lines.join('\n');
 }

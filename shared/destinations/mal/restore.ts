@@ -141,6 +141,37 @@ export async function restoreMal(
     return { ...current, paused: running() };
   });
 
+  const name = nameOf(backupKey);
+  const progress: { records?: Record<string, MirroredRecord> } = {};
+  try {
+    return await applyRestore(deps, backupKey, state, holder, running, progress);
+  } catch (err) {
+    // Stopped by an error, not a dead process: sync stays paused, and the restore may be run again at once.
+    await update(deps, (s) => ({
+      ...ownPause(s, holder),
+      ...(progress.records ? { mirrored: progress.records } : {}),
+      fullSyncPending: true,
+      paused: stoppedPause(name, deps.clock.now()),
+    })).catch(() => undefined);
+    throw err;
+  }
+}
+
+function stoppedPause(name: string, now: number): SyncPause {
+  return {
+    reason: `a restore from backup ${name} stopped before it finished; run it again (it goes on where it stopped), or "npm run restore -- --resume"`,
+    since: now,
+  };
+}
+
+async function applyRestore(
+  deps: RestoreDeps,
+  backupKey: string,
+  state: DestinationState,
+  holder: string,
+  running: () => SyncPause,
+  progress: { records?: Record<string, MirroredRecord> },
+): Promise<RestoreResult> {
   const backup = await readBackup(deps.store, backupKey);
   const list = await deps.destination.readList();
   const plan = planMalRestore(backup, list.entries, state.mirrored);
@@ -150,6 +181,7 @@ export async function restoreMal(
   // Planning over the current list is what tells the writer what MAL holds now (for the records).
   await deps.destination.plan({ entries: [], full: true, list, mirrored: {}, dryRun: false });
   const records = recordsFor(state.mirrored, list);
+  progress.records = records;
   const applied = { written: 0, removed: 0 };
   const failures: { title: string; target: string; error: string }[] = [];
   const breaker = new ThrottleBreaker(undefined);
@@ -169,18 +201,17 @@ export async function restoreMal(
   });
   const stoppedBy = breaker.tripped ? 'throttled' : result.stoppedBy;
   const complete = stoppedBy === undefined && failures.length === 0;
-  const name = nameOf(backupKey);
   await update(deps, (s) => ({
     ...ownPause(s, holder),
     mirrored: records,
     // After `--resume` the next run compares the whole list, so what it writes shows at once.
     fullSyncPending: true,
-    paused: {
-      reason: complete
-        ? `MAL was restored from backup ${name}; run "npm run restore -- --resume" to mirror AniList to it again`
-        : `a restore from backup ${name} stopped before it finished; run it again (it goes on where it stopped), or "npm run restore -- --resume"`,
-      since: deps.clock.now(),
-    },
+    paused: complete
+      ? {
+          reason: `MAL was restored from backup ${nameOf(backupKey)}; run "npm run restore -- --resume" to mirror AniList to it again`,
+          since: deps.clock.now(),
+        }
+      : stoppedPause(nameOf(backupKey), deps.clock.now()),
   }));
   return {
     backupKey,

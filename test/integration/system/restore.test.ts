@@ -13,6 +13,7 @@ import {
 } from '../../../shared/destinations/mal/restore';
 import type { MalListEntry } from '../../../shared/destinations/mal/types';
 import { KEYS } from '../../../shared/store/store';
+import { updateDestinationState } from '../../../shared/sync/pause';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
 import { sectionOf } from '../../support/reports';
 import { malState } from '../../support/state';
@@ -201,24 +202,47 @@ describe('restore MAL from a backup', () => {
     );
   });
 
-  test('a restore whose process died holds sync paused until its pause expires or --take-over', async () => {
-    const crash = new Error('killed');
+  test('an error part-way leaves sync paused and the restore free to run again', async () => {
+    const fault = new Error('boom');
     await expect(
       restoreMal(
         {
           ...deps,
           onProgress: (n) => {
-            if (n === 3) throw crash;
+            if (n === 3) throw fault;
           },
         },
         backupKey,
       ),
-    ).rejects.toBe(crash);
-    await expect(restoreMal(deps, backupKey)).rejects.toThrow(/another restore is running.*--take-over/);
+    ).rejects.toBe(fault);
+    expect((await malState(system.store)).paused).toEqual({
+      reason: expect.stringContaining('stopped before it finished'),
+      since: expect.any(Number),
+    });
     await system.runSync();
     expect(sectionOf(system.reports.at(-1)!).paused).toBeDefined();
-    const taken = await restoreMal(deps, backupKey, { takeOver: true });
-    expect(taken).toMatchObject({ complete: true });
+    expect(await restoreMal(deps, backupKey)).toMatchObject({ complete: true });
+    expect(comparable(system.mal!.state.list())).toEqual(comparable(before));
+  });
+
+  test('a restore whose process died holds sync paused until its pause expires, or --take-over', async () => {
+    // What a killed restore leaves behind: its pause, with its holder and expiry.
+    const now = Date.now();
+    await updateDestinationState(
+      system.store,
+      'mal',
+      () => undefined,
+      (s) => ({
+        ...s!,
+        paused: { reason: 'a restore from a backup is running', since: now, until: now + 60_000, holder: 'dead' },
+      }),
+    );
+    await expect(restoreMal(deps, backupKey)).rejects.toThrow(/another restore is running.*--take-over/);
+    await expect(resumeMalSync(deps)).rejects.toThrow(/a restore is still running/);
+    await system.runSync();
+    expect(sectionOf(system.reports.at(-1)!).paused).toBeDefined();
+    expect(writes()).toBe(0);
+    expect(await restoreMal(deps, backupKey, { takeOver: true })).toMatchObject({ complete: true });
     expect(comparable(system.mal!.state.list())).toEqual(comparable(before));
   });
 });

@@ -178,8 +178,9 @@ async function applyRestore(
   const savedBackupKey = KEYS.backup('mal', iso(deps.clock.now()));
   await deps.store.put(savedBackupKey, JSON.stringify(list.backupBody()));
 
-  // Planning over the current list is what tells the writer what MAL holds now (for the records).
-  await deps.destination.plan({ entries: [], full: true, list, mirrored: {}, dryRun: false });
+  // Planning nothing over the current list tells the writer what MAL holds now (for the records); as a
+  // dry run, so that nothing a real full run saves on the side (the XML export) is saved.
+  await deps.destination.plan({ entries: [], full: true, list, mirrored: {}, dryRun: true });
   const records = recordsFor(state.mirrored, list);
   progress.records = records;
   const applied = { written: 0, removed: 0 };

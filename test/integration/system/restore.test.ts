@@ -110,6 +110,7 @@ describe('restore MAL from a backup', () => {
   test('puts MAL back, leaves a hand-added entry alone, backs up first, and pauses sync until --resume', async () => {
     editByHand();
     const current = system.mal!.state.list();
+    const exportsBefore = await system.store.list('exports/');
     const midRun: { paused?: unknown; writesByWorker: number }[] = [];
     const result = await restoreMal(
       {
@@ -136,6 +137,8 @@ describe('restore MAL from a backup', () => {
     expect(comparable(after.filter((e) => e.animeId !== ADDED_BY_HAND_SINCE))).toEqual(comparable(before));
     expect(system.mal!.state.getEntry(ADDED_BY_HAND_SINCE)).toBeDefined();
     expect(writes()).toBe(result.plan.writes.length);
+    // Nothing a sync run saves on the side is saved (an XML export of an empty plan would be wrong).
+    expect(await system.store.list('exports/')).toEqual(exportsBefore);
     // The list as it was just before the restore was backed up first.
     const saved = await system.store.get(result.savedBackupKey);
     expect(
@@ -200,6 +203,17 @@ describe('restore MAL from a backup', () => {
     expect(comparable(system.mal!.state.list().filter((e) => e.animeId !== ADDED_BY_HAND_SINCE))).toEqual(
       comparable(before),
     );
+  });
+
+  test('MAL throttling: the breaker stops it after 3 throttled writes; run again later, it finishes', async () => {
+    for (const route of ['write', 'delete'] as const) system.mal!.faults.inject({ route, kind: 429, times: 1000 });
+    const first = await restoreMal(deps, backupKey);
+    expect(first).toMatchObject({ complete: false, stoppedBy: 'throttled', applied: { written: 0, removed: 0 } });
+    expect(writes()).toBe(3);
+    expect((await malState(system.store)).paused?.reason).toContain('stopped before it finished');
+    system.mal!.faults.clear();
+    expect(await restoreMal(deps, backupKey)).toMatchObject({ complete: true });
+    expect(comparable(system.mal!.state.list())).toEqual(comparable(before));
   });
 
   test('an error part-way leaves sync paused and the restore free to run again', async () => {

@@ -42,15 +42,19 @@ import {
   traktTargets,
 } from './trakt-report';
 
-const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--no-trakt | --trakt-only] [--trakt-full-reconcile]
+const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--no-trakt | --trakt-only | --manga-only] [--trakt-full-reconcile]
   --quick                 sync cases for 100 and 1,000 entries only (planning still uses 5,000)
   --cpu-prof              also write a V8 CPU profile of every sync worker process (folder printed at the end)
   --no-trakt              skip the Trakt cases (MAL, planning, bundles only: about a minute)
   --trakt-only            only the Trakt cases (no bundles and cold imports, planning or MAL runs)
   --trakt-full-reconcile  also the daily full reconcile of 5,000 entries (by default only of 1,000: while the
-                          Trakt planner scans every stored record for every entry it takes minutes)`;
+                          Trakt planner scans every stored record for every entry it takes minutes)
+  --manga-only            only the manga case: 1,000 anime + 1,000 manga mirrored to MAL (MIRROR_MANGA=true),
+                          printed, not written to results.json`;
 
-const OPTIONS = ['--quick', '--cpu-prof', '--no-trakt', '--trakt-only', '--trakt-full-reconcile'];
+const OPTIONS = ['--quick', '--cpu-prof', '--no-trakt', '--trakt-only', '--trakt-full-reconcile', '--manga-only'];
+/** The manga case: this many anime and as many manga. */
+const MANGA_CASE_SIZE = 1000;
 const SIZES = [100, 1000, 5000] as const;
 const QUICK_SIZES = [100, 1000] as const;
 const TRAKT_SIZES = [1000, 5000] as const;
@@ -94,6 +98,45 @@ async function cleanup(): Promise<void> {
   }
 }
 
+/** The manga case alone: 1,000 anime + 1,000 manga to MAL, every sync case, printed as a table. */
+async function runMangaCase(run: Omit<Parameters<typeof runSyncBench>[0], 'sizes' | 'seed'>): Promise<void> {
+  const results = await runSyncBench({
+    ...run,
+    sizes: [MANGA_CASE_SIZE],
+    manga: MANGA_CASE_SIZE,
+    seed: SEED,
+    onSystem: (close) => cleanups.push(close),
+    onCase: (r) => progress(`${count(r.size)} anime + ${count(r.manga ?? 0)} manga, ${r.name}: ${ms(r.wallMs)}`),
+  });
+  console.log(
+    formatTable(
+      [
+        'case',
+        'AniList req',
+        'MAL req',
+        'MAL reads',
+        'MAL writes',
+        'differing before → after',
+        'wall',
+        'CPU',
+        'peak RSS',
+      ],
+      results.map((r) => [
+        r.name,
+        count(r.anilistRequests),
+        count(r.malRequests),
+        count(r.malReads),
+        count(r.malWrites),
+        `${count(r.differingBefore)} → ${count(r.differingAfter)}`,
+        ms(r.wallMs),
+        ms(r.cpuMs),
+        mb(r.maxRssBytes),
+      ]),
+    ),
+  );
+  for (const r of results) for (const w of r.warnings) console.log(`warning: ${r.name}: ${w}`);
+}
+
 function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
@@ -111,8 +154,9 @@ async function main(): Promise<void> {
     throw new UsageError(`--no-trakt and --trakt-only exclude each other\n${USAGE}`);
   }
   const quick = args.includes('--quick');
-  const withTrakt = !args.includes('--no-trakt');
-  const withMal = !args.includes('--trakt-only');
+  const mangaOnly = args.includes('--manga-only');
+  const withTrakt = !args.includes('--no-trakt') && !mangaOnly;
+  const withMal = !args.includes('--trakt-only') && !mangaOnly;
   const fullReconcileMax = args.includes('--trakt-full-reconcile')
     ? Number.POSITIVE_INFINITY
     : TRAKT_FULL_RECONCILE_MAX;
@@ -204,6 +248,11 @@ async function main(): Promise<void> {
     ],
     memoryMb,
   });
+
+  if (mangaOnly) {
+    await runMangaCase(workerRun(DEFAULTS.workerMemoryMb));
+    return;
+  }
 
   // ---- sync runs: at the deployed memory size, then the first sync of the largest list at Lambda's smallest
   const syncRun = (memoryMb: number, runSizes: readonly number[], firstRunOnly: boolean) =>

@@ -2,12 +2,14 @@ import { fork } from 'node:child_process';
 import type { SyncWorkerResult } from '../lambdas/sync-worker/handler';
 import { localConfigSchema } from '../local/config';
 import { LOCAL_REGION } from '../local/emulators';
-import { generateAniListEntries, type SandboxEntry } from '../local/sandbox/anilist';
+import { generateAniListEntries, generateAniListMangaEntries, type SandboxEntry } from '../local/sandbox/anilist';
 import { type LocalSystem, startLocalSystem } from '../local/system';
 import { createAniListClient } from '../shared/anilist/client';
+import type { AniListEntry } from '../shared/anilist/types';
 import { loadConfig } from '../shared/config';
+import { type DesiredMangaState, mapMangaEntry } from '../shared/destinations/mal/manga';
 import { type DesiredMalState, mapEntry, mapScore } from '../shared/destinations/mal/mapping';
-import type { MalListEntry } from '../shared/destinations/mal/types';
+import type { MalListEntry, MalMangaListEntry } from '../shared/destinations/mal/types';
 import { silentLogger } from '../shared/log';
 import { KEYS } from '../shared/store/store';
 import { track } from './children';
@@ -22,6 +24,8 @@ export type CaseName =
 
 export interface CaseResult {
   readonly size: number;
+  /** The manga case: this many manga entries besides the `size` anime, mirrored with MIRROR_MANGA=true. */
+  readonly manga?: number;
   readonly name: CaseName;
   readonly mode: string;
   readonly status: string;
@@ -73,20 +77,30 @@ export interface WorkerRunOptions {
 }
 
 export interface SyncBenchOptions extends WorkerRunOptions {
+  /** The manga case: this many manga entries on the list besides each size's anime, and MIRROR_MANGA=true. */
+  readonly manga?: number;
   readonly onCase?: (result: CaseResult) => void;
   /** Registers cleanups so a crash or Ctrl-C closes the servers. */
   readonly onSystem?: (close: () => Promise<void>) => void;
 }
 
 const WORKER_TIMEOUT_MS = 10 * 60_000;
-const WRITE_ROUTES = ['PATCH /v2/anime/:id/my_list_status', 'DELETE /v2/anime/:id/my_list_status'];
-const LIST_ROUTE = 'GET /v2/users/@me/animelist';
+const WRITE_ROUTES = [
+  'PATCH /v2/anime/:id/my_list_status',
+  'DELETE /v2/anime/:id/my_list_status',
+  'PATCH /v2/manga/:id/my_list_status',
+  'DELETE /v2/manga/:id/my_list_status',
+];
+const LIST_ROUTES = ['GET /v2/users/@me/animelist', 'GET /v2/users/@me/mangalist'];
 
 /** All cases for every size, each sync in a fresh worker process. */
 export async function runSyncBench(options: SyncBenchOptions): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const size of options.sizes) {
-    const entries = generateAniListEntries(size, options.seed);
+    const entries = [
+      ...generateAniListEntries(size, options.seed),
+      ...(options.manga ? generateAniListMangaEntries(options.manga, options.seed + 1) : []),
+    ];
     const system = await startSystem(entries);
     let closed = false;
     const close = async () => {
@@ -130,7 +144,7 @@ async function startSystem(entries: readonly SandboxEntry[]): Promise<LocalSyste
 
 async function runCases(system: LocalSystem, size: number, options: SyncBenchOptions): Promise<CaseResult[]> {
   const anilist = system.anilist!;
-  const env = workerEnv(system, options.deployedEnv);
+  const env = workerEnv(system, { ...options.deployedEnv, ...(options.manga ? { MIRROR_MANGA: 'true' } : {}) });
   const results: CaseResult[] = [];
   const run = async (name: CaseName, expectMode: 'full' | 'incremental') => {
     const result = await runCase(system, env, name, size, options);
@@ -150,9 +164,10 @@ async function runCases(system: LocalSystem, size: number, options: SyncBenchOpt
   await run('incremental, 0 changes', 'incremental');
 
   // Edits that change what MAL must hold: a score in another MAL band, on distinct mirrored entries.
-  const candidates = anilist.store
-    .entries()
-    .filter((e) => !e.private && !e.hiddenFromStatusLists && e.media?.idMal != null);
+  // With manga, the edits alternate between the two lists.
+  const candidates = alternate(
+    anilist.store.entries().filter((e) => !e.private && !e.hiddenFromStatusLists && e.media?.idMal != null),
+  );
   let next = 0;
   const edit = (count: number) => {
     if (next + count > candidates.length) throw new Error(`only ${candidates.length} entries to edit`);
@@ -204,7 +219,8 @@ async function runCase(
 ): Promise<CaseResult> {
   const anilist = system.anilist!;
   const mal = system.mal!;
-  const differingBefore = await countDiffering(system);
+  const manga = options.manga !== undefined && options.manga > 0;
+  const differingBefore = await countDiffering(system, manga);
   anilist.resetCounters();
   mal.resetCounters();
   const reply = await runWorker(options.workerFile, env, options.workerExecArgv, {
@@ -213,9 +229,9 @@ async function runCase(
   });
   const anilistRequests = anilist.counters.requests;
   const malRequests = mal.counters.requests;
-  const malReads = mal.counters.byRoute[LIST_ROUTE] ?? 0;
+  const malReads = LIST_ROUTES.reduce((sum, route) => sum + (mal.counters.byRoute[route] ?? 0), 0);
   const malWrites = WRITE_ROUTES.reduce((sum, route) => sum + (mal.counters.byRoute[route] ?? 0), 0);
-  const differingAfter = await countDiffering(system);
+  const differingAfter = await countDiffering(system, manga);
 
   const counters = reply.counters;
   const s3 = Object.entries(counters).filter(([k]) => k.startsWith('s3_'));
@@ -229,6 +245,7 @@ async function runCase(
   const malResult = malOf(reply.result);
   return {
     size,
+    ...(manga ? { manga: options.manga } : {}),
     name,
     mode: malResult.mode,
     status: String(reply.result.status),
@@ -298,9 +315,21 @@ export function runWorker(
  * included), read over HTTP like the worker does, from the sandboxes' side. Independent of the
  * engine's own bookkeeping: it compares the two lists.
  */
-async function countDiffering(system: LocalSystem): Promise<number> {
+async function countDiffering(system: LocalSystem, manga = false): Promise<number> {
   const client = createAniListClient({ url: system.urls.anilist, fetch, timeoutMs: 30_000, requestsPerMinute: 0 });
-  const { entries } = await client.readAll(system.config.base.ANILIST_USERNAME ?? '');
+  const user = system.config.base.ANILIST_USERNAME ?? '';
+  const { entries } = manga ? await client.readAll(user, { manga: true }) : await client.readAll(user);
+  const differingManga = manga ? countDifferingManga(system, entries) : 0;
+  return (
+    differingManga +
+    countDifferingAnime(
+      system,
+      entries.filter((e) => e.kind !== 'manga'),
+    )
+  );
+}
+
+function countDifferingAnime(system: LocalSystem, entries: readonly AniListEntry[]): number {
   const malById = new Map(system.mal!.state.list().map((e) => [e.animeId, e] as const));
   const seen = new Set<number>();
   let differing = 0;
@@ -312,6 +341,49 @@ async function countDiffering(system: LocalSystem): Promise<number> {
     if (!matches(mapped.desired, malById.get(mapped.malId))) differing++;
   }
   return differing;
+}
+
+/** The same for the manga list: mirrorable manga MAL does not hold as the mapping says. */
+function countDifferingManga(system: LocalSystem, entries: readonly AniListEntry[]): number {
+  const malById = new Map(system.mal!.state.mangaList().map((e) => [e.mangaId, e] as const));
+  const seen = new Set<number>();
+  let differing = 0;
+  for (const entry of entries.filter((e) => e.kind === 'manga')) {
+    const mapped = mapMangaEntry(entry, { mirrorPrivate: false, idOverrides: new Map() });
+    if (mapped.kind !== 'mapped' || seen.has(mapped.malId)) continue;
+    seen.add(mapped.malId);
+    if (!mangaMatches(mapped.desired, malById.get(mapped.malId))) differing++;
+  }
+  return differing;
+}
+
+function mangaMatches(desired: DesiredMangaState, actual: MalMangaListEntry | undefined): boolean {
+  if (!actual) return false;
+  const s = actual.listStatus;
+  return (
+    s.status === desired.status &&
+    s.is_rereading === desired.is_rereading &&
+    s.score === desired.score &&
+    s.num_chapters_read === desired.num_chapters_read &&
+    s.num_volumes_read === desired.num_volumes_read &&
+    s.num_times_reread === desired.num_times_reread &&
+    s.comments === desired.comments &&
+    (desired.start_date === undefined || (s.start_date ?? '') === desired.start_date) &&
+    (desired.finish_date === undefined || (s.finish_date ?? '') === desired.finish_date)
+  );
+}
+
+/** Anime and manga entries taken in turn (the anime-only list unchanged). */
+function alternate(entries: readonly SandboxEntry[]): SandboxEntry[] {
+  const anime = entries.filter((e) => e.media?.type !== 'MANGA');
+  const manga = entries.filter((e) => e.media?.type === 'MANGA');
+  if (manga.length === 0) return anime;
+  const out: SandboxEntry[] = [];
+  for (let i = 0; i < Math.max(anime.length, manga.length); i++) {
+    if (anime[i]) out.push(anime[i]!);
+    if (manga[i]) out.push(manga[i]!);
+  }
+  return out;
 }
 
 function matches(desired: DesiredMalState, actual: MalListEntry | undefined): boolean {

@@ -7,7 +7,7 @@ import { loadConfig, syncConfigShape } from '../shared/config';
 import { createDatasetLoader } from '../shared/destinations/datasets';
 import { malIdsFrom } from '../shared/destinations/mal';
 import { malWorkerSchema } from '../shared/destinations/mal/config';
-import { malAnimeExport } from '../shared/destinations/mal/export';
+import { malAnimeExport, malMangaExport } from '../shared/destinations/mal/export';
 import { writeMalXml } from '../shared/destinations/mal/export-xml';
 import { malIdOf } from '../shared/destinations/mal/mapping';
 import { createJsonLogger } from '../shared/log';
@@ -77,8 +77,8 @@ async function exportSource(): Promise<ExportSource> {
   };
 }
 
-/** The XML of the anime list, and what it holds, in words. */
-async function exportAnime(settings: z.infer<typeof exportSchema>, user: string) {
+/** The list asked for, as the MAL destination maps it. */
+async function exportList(settings: z.infer<typeof exportSchema>, user: string, list: 'anime' | 'manga') {
   const http = { fetch, timeoutMs: settings.HTTP_TIMEOUT_MS, clock: systemClock };
   const anilist = new AniListClient({
     ...http,
@@ -86,6 +86,15 @@ async function exportAnime(settings: z.infer<typeof exportSchema>, user: string)
     token: settings.ANILIST_TOKEN,
     requestsPerMinute: settings.ANILIST_REQUESTS_PER_MINUTE,
   });
+  const mapping = {
+    mirrorPrivate: settings.MIRROR_PRIVATE,
+    idOverrides: settings.ID_OVERRIDES,
+    partialDates: settings.PARTIAL_DATES,
+  };
+  if (list === 'manga') {
+    const { entries } = await anilist.readAll(user, { manga: true });
+    return malMangaExport(entries, mapping, user);
+  }
   const { entries } = await anilist.readAll(user);
   // As in a sync: the anime id dataset is asked only about entries without an id of their own.
   const missing = entries.filter((e) => malIdOf(e, { idOverrides: settings.ID_OVERRIDES }) === undefined);
@@ -101,16 +110,7 @@ async function exportAnime(settings: z.infer<typeof exportSchema>, user: string)
           missing.map((e) => e.mediaId),
         )
       : undefined;
-  return malAnimeExport(
-    entries,
-    {
-      mirrorPrivate: settings.MIRROR_PRIVATE,
-      idOverrides: settings.ID_OVERRIDES,
-      partialDates: settings.PARTIAL_DATES,
-      ...(datasetIds ? { datasetIds } : {}),
-    },
-    user,
-  );
+  return malAnimeExport(entries, { ...mapping, ...(datasetIds ? { datasetIds } : {}) }, user);
 }
 
 async function main(): Promise<void> {
@@ -125,17 +125,12 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  if (request.list === 'manga') {
-    console.error('The manga export needs MIRROR_MANGA support, which is not available yet: export --anime for now.');
-    process.exitCode = 1;
-    return;
-  }
   const source = await exportSource();
   try {
     const settings = loadConfig(exportSchema, { ...source.env });
     const user = settings.ANILIST_USERNAME;
     if (!user) throw new Error('ANILIST_USERNAME is required: the AniList user whose list is exported');
-    const doc = await exportAnime(settings, user);
+    const doc = await exportList(settings, user, request.list);
     const xml = writeMalXml(doc);
     if (request.out) writeFileSync(request.out, xml, { mode: 0o600 });
     else process.stdout.write(xml);
@@ -145,7 +140,7 @@ async function main(): Promise<void> {
         ? `; ${plural(doc.leftOut.length, 'entry')} left out, named in the comment at its end`
         : '';
     console.error(
-      `Exported ${plural(doc.entries.length, 'anime entry', 'anime entries')} of AniList user "${user}" to ${where}${leftOut}.\n` +
+      `Exported ${plural(doc.entries.length, `${doc.kind} entry`, `${doc.kind} entries`)} of AniList user "${user}" to ${where}${leftOut}.\n` +
         'Import it on https://myanimelist.net/import.php (import type "MyAnimeList Import").',
     );
   } finally {

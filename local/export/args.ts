@@ -6,7 +6,7 @@ Writes your AniList list, as this mirror maps it to MyAnimeList, in the XML form
 page (https://myanimelist.net/import.php, import type "MyAnimeList Import"). Entries that cannot
 go into it (no MAL id, private, …) are named, with the reason, in a comment at the end of the file.
   --anime     the anime list (the default)
-  --manga     the manga list
+  --manga     the manga list, mapped as MIRROR_MANGA=true mirrors it (the setting itself is not needed)
   --out FILE  write the file there (readable by you only) instead of to standard output
 
 Real mode (a destination's client id set, e.g. MAL_CLIENT_ID, or SANDBOX=false): reads

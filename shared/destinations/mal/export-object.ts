@@ -1,9 +1,10 @@
+import { kindOf } from '../../anilist/types';
 import { describeError } from '../../errors';
 import type { Logger } from '../../log';
 import { KEYS, type ObjectStore } from '../../store/store';
 import type { Destination, DestinationList, PlanNote, PlanRequest } from '../../sync/destination';
 import type { SourceEntry } from '../../sync/source';
-import { malAnimeExport } from './export';
+import { malAnimeExport, malMangaExport } from './export';
 import { writeMalXml } from './export-xml';
 import { type MappingOptions, malIdOf } from './mapping';
 
@@ -16,6 +17,8 @@ export interface XmlExportOptions {
   /** The MAL destination's own mapping settings and dataset lookup: the file is the list as it maps it. */
   readonly mapping: MappingOptions;
   readonly datasetIds?: (mediaIds: readonly number[]) => Promise<ReadonlyMap<number, number>>;
+  /** MIRROR_MANGA=true: the manga list too, in a file of its own (MAL's files hold one kind each). */
+  readonly manga?: boolean;
 }
 
 /**
@@ -34,30 +37,39 @@ export function withXmlExport<L extends DestinationList>(
     async plan(request: PlanRequest<L>) {
       const plan = await destination.plan(request);
       if (!request.full || request.dryRun) return plan;
-      return { ...plan, notes: [...plan.notes, await saveXmlExport(request.entries, options)] };
+      const notes = [await saveXmlExport('anime', request.entries, options)];
+      if (options.manga) notes.push(await saveXmlExport('manga', request.entries, options));
+      return { ...plan, notes: [...plan.notes, ...notes] };
     },
   };
 }
 
-async function saveXmlExport(entries: readonly SourceEntry[], options: XmlExportOptions): Promise<PlanNote> {
-  const key = KEYS.listExport('mal', 'anime', new Date(options.now()).toISOString());
+async function saveXmlExport(
+  kind: 'anime' | 'manga',
+  entries: readonly SourceEntry[],
+  options: XmlExportOptions,
+): Promise<PlanNote> {
+  const key = KEYS.listExport('mal', kind, new Date(options.now()).toISOString());
+  const title = `MAL import XML (${kind})`;
   try {
-    const missing = entries.filter((e) => malIdOf(e, { idOverrides: options.mapping.idOverrides }) === undefined);
-    const datasetIds = missing.length > 0 ? await options.datasetIds?.(missing.map((e) => e.mediaId)) : undefined;
-    const doc = malAnimeExport(
-      entries,
-      { ...options.mapping, ...(datasetIds ? { datasetIds } : {}) },
-      options.userName,
-    );
+    const doc =
+      kind === 'anime'
+        ? await animeDocument(entries, options)
+        : malMangaExport(entries, options.mapping, options.userName);
     await options.store.put(key, writeMalXml(doc));
-    return { title: 'MAL import XML', kind: 'list_export', detail: `saved: ${key} (${doc.entries.length} anime)` };
+    return { title, kind: 'list_export', detail: `saved: ${key} (${doc.entries.length} ${kind})` };
   } catch (err) {
     const error = describeError(err);
     options.logger.warn('MAL XML export not saved', { key, error });
-    return {
-      title: 'MAL import XML',
-      kind: 'list_export',
-      detail: `not saved (${error}); the next full run tries again`,
-    };
+    return { title, kind: 'list_export', detail: `not saved (${error}); the next full run tries again` };
   }
+}
+
+async function animeDocument(entries: readonly SourceEntry[], options: XmlExportOptions) {
+  // The anime id dataset knows anime only.
+  const missing = entries.filter(
+    (e) => kindOf(e) === 'anime' && malIdOf(e, { idOverrides: options.mapping.idOverrides }) === undefined,
+  );
+  const datasetIds = missing.length > 0 ? await options.datasetIds?.(missing.map((e) => e.mediaId)) : undefined;
+  return malAnimeExport(entries, { ...options.mapping, ...(datasetIds ? { datasetIds } : {}) }, options.userName);
 }

@@ -1,6 +1,8 @@
-import type { FuzzyDate } from '../../anilist/types';
+import { type FuzzyDate, kindOf } from '../../anilist/types';
+import type { SkippedEntry } from '../../sync/destination';
 import type { SourceEntry } from '../../sync/source';
-import type { MalXmlAnime, MalXmlDate, MalXmlDocument, MalXmlLeftOut } from './export-xml';
+import type { MalXmlAnime, MalXmlDate, MalXmlDocument, MalXmlLeftOut, MalXmlManga } from './export-xml';
+import { mapMangaEntry, planMalManga } from './manga';
 import { type MappingOptions, mapDate, mapEntry } from './mapping';
 import { MAL_SKIP_LABELS, planMal } from './planner';
 
@@ -31,15 +33,10 @@ export function malAnimeExport(
   options: MappingOptions,
   userName: string,
 ): Extract<MalXmlDocument, { kind: 'anime' }> {
-  const anime = entries.filter((e) => (e as { kind?: unknown }).kind !== 'manga');
+  const anime = entries.filter((e) => kindOf(e) === 'anime');
   // Planned against an empty MAL list, every entry the planner keeps becomes a write.
   const plan = planMal(anime, new Map(), options);
   const exported: MalXmlAnime[] = [];
-  const leftOut: MalXmlLeftOut[] = plan.skipped.map((s) => ({
-    mediaId: s.mediaId,
-    title: s.title,
-    reason: leftOutReason(s.reason, s.detail),
-  }));
   for (const write of plan.writes) {
     const entry = write.entry;
     const mapped = entry ? mapEntry(entry, options) : undefined;
@@ -60,8 +57,51 @@ export function malAnimeExport(
       finishDate: xmlDate(entry.completedAt),
     });
   }
-  leftOut.sort((a, b) => a.title.localeCompare(b.title) || a.mediaId - b.mediaId);
-  return { kind: 'anime', userName, entries: exported, leftOut };
+  return { kind: 'anime', userName, entries: exported, leftOut: leftOutOf(plan.skipped) };
+}
+
+/**
+ * The manga list (AniList entries read from its manga list) as the MAL destination maps it with
+ * MIRROR_MANGA=true: its manga planner and mapping (ids from ID_OVERRIDES or AniList only; the
+ * anime id dataset knows no manga). AniList's entries carry no chapter or volume totals: 0, as
+ * MAL's own files write an unknown total.
+ */
+export function malMangaExport(
+  entries: readonly SourceEntry[],
+  options: MappingOptions,
+  userName: string,
+): Extract<MalXmlDocument, { kind: 'manga' }> {
+  const manga = entries.filter((e) => kindOf(e) === 'manga');
+  const plan = planMalManga(manga, new Map(), options);
+  const exported: MalXmlManga[] = [];
+  for (const write of plan.writes) {
+    const entry = write.entry;
+    const mapped = entry ? mapMangaEntry(entry, options) : undefined;
+    if (!entry || mapped?.kind !== 'mapped') continue;
+    const { desired } = mapped;
+    exported.push({
+      malId: mapped.malId,
+      title: entry.title,
+      volumes: 0,
+      chapters: 0,
+      status: desired.status,
+      rereading: desired.is_rereading,
+      score: desired.score,
+      readVolumes: desired.num_volumes_read,
+      readChapters: desired.num_chapters_read,
+      timesRead: desired.num_times_reread,
+      comments: desired.comments,
+      startDate: xmlDate(entry.startedAt),
+      finishDate: xmlDate(entry.completedAt),
+    });
+  }
+  return { kind: 'manga', userName, entries: exported, leftOut: leftOutOf(plan.skipped) };
+}
+
+function leftOutOf(skipped: readonly SkippedEntry[]): MalXmlLeftOut[] {
+  return skipped
+    .map((s) => ({ mediaId: s.mediaId, title: s.title, reason: leftOutReason(s.reason, s.detail) }))
+    .sort((a, b) => a.title.localeCompare(b.title) || a.mediaId - b.mediaId);
 }
 
 function leftOutReason(reason: string, detail: string): string {

@@ -32,6 +32,7 @@ export const malModule: DestinationModule<MalWorkerConfig, MalMailerConfig, MalC
       logger: context.logger,
       mapping,
       datasetIds,
+      manga: context.base.MIRROR_MANGA,
     };
     return {
       auth: provider,

@@ -16,7 +16,7 @@ const HOSTILE_NOTES = 'a < b && c > d ]]> <!-- not a comment -->\r\nsecond line'
 
 const fixture = {
   data: {
-    MediaListCollection: {
+    anime: {
       user: { name: 'ExportUser', mediaListOptions: { scoreFormat: 'POINT_10' } },
       lists: [
         {
@@ -48,6 +48,31 @@ const fixture = {
           status: 'PLANNING',
           entries: [
             { id: 3, status: 'PLANNING', media: { id: 999_001, idMal: null, title: { romaji: 'Nobody -- knows' } } },
+          ],
+        },
+      ],
+    },
+    manga: {
+      lists: [
+        {
+          name: 'Reading',
+          status: 'CURRENT',
+          entries: [
+            {
+              id: 11,
+              status: 'CURRENT',
+              score: 9,
+              progress: 130,
+              progressVolumes: 14,
+              notes: HOSTILE_NOTES,
+              media: { id: 30_013, idMal: 13, title: { romaji: 'One Piece' }, format: 'MANGA' },
+            },
+            {
+              id: 12,
+              status: 'REPEATING',
+              repeat: 1,
+              media: { id: 30_014, idMal: null, title: { romaji: 'Unknown to MAL' }, format: 'MANGA' },
+            },
           ],
         },
       ],
@@ -114,6 +139,28 @@ describe('npm run export', () => {
       }),
     ]);
     expect(parsed.comments.join('\n')).toMatch(/999001, Nobody - - knows: no MAL id/);
+  });
+
+  test('--manga: the manga list as a MAL manga file', async () => {
+    const out = path.join(dir, 'manga.xml');
+    const run = runExport(['--manga', `--out=${out}`], dir);
+    expect(run.stderr).toContain('Exported 1 manga entry of AniList user "ExportUser"');
+    expect(run.status).toBe(0);
+    const parsed = await parser.parseMalXml(readFileSync(out, 'utf8'));
+    expect(parsed.anime).toEqual([]);
+    expect(parsed.myinfo).toMatchObject({ user_export_type: '2', user_total_manga: '1', user_total_reading: '1' });
+    expect(parsed.manga).toEqual([
+      expect.objectContaining({
+        manga_mangadb_id: '13',
+        my_read_chapters: '130',
+        my_read_volumes: '14',
+        my_score: '9',
+        my_status: 'Reading',
+        my_rereading: 'NO',
+        my_comments: HOSTILE_NOTES,
+      }),
+    ]);
+    expect(parsed.comments.join('\n')).toMatch(/30014, Unknown to MAL: no MAL id/);
   });
 
   test('without --out the same XML goes to standard output, and only the XML', () => {

@@ -1,5 +1,6 @@
-import { malAnimeExport } from '../../../shared/destinations/mal/export';
+import { malAnimeExport, malMangaExport } from '../../../shared/destinations/mal/export';
 import { MAL_XML_STATUS_WORDS, writeMalXml } from '../../../shared/destinations/mal/export-xml';
+import { mapMangaEntry } from '../../../shared/destinations/mal/manga';
 import { type MappingOptions, mapEntry } from '../../../shared/destinations/mal/mapping';
 import type { MalStatus } from '../../../shared/destinations/mal/types';
 import type { SourceEntry } from '../../../shared/sync/source';
@@ -175,5 +176,98 @@ describe('MAL XML export', () => {
       one({ year: 1999, month: 12, day: 31 }),
       one({ year: 2001, month: null, day: null }),
     ]).toEqual(['0000-00-00', '1999-12-31', '2001-00-00']);
+  });
+
+  describe('the manga list', () => {
+    const manga = (o: Partial<SourceEntry>) => anilistEntry({ kind: 'manga', progressVolumes: 0, ...o });
+    const mangaFixture: SourceEntry[] = [
+      manga({ idMal: 11, status: 'CURRENT', score: 85, progress: 120, progressVolumes: 12 }),
+      manga({ idMal: 12, status: 'PLANNING' }),
+      manga({
+        idMal: 13,
+        status: 'COMPLETED',
+        score: 84,
+        progress: 200,
+        progressVolumes: 20,
+        startedAt: { year: 2018, month: 6, day: 1 },
+        completedAt: { year: 2019, month: 6, day: 30 },
+      }),
+      manga({ idMal: 14, status: 'DROPPED', score: 5, progress: 3 }),
+      manga({ idMal: 15, status: 'PAUSED', progress: 40, progressVolumes: 4 }),
+      manga({
+        idMal: 16,
+        status: 'REPEATING',
+        progress: 9,
+        progressVolumes: 1,
+        repeat: 2,
+        title: HOSTILE,
+        notes: HOSTILE,
+      }),
+      manga({ mediaId: 95_001, idMal: null, title: 'Manga without an id' }),
+      // An anime among them is not part of the manga file (nor a manga of the anime file).
+      anilistEntry({ idMal: 99 }),
+    ];
+    let doc: ParsedMalXml;
+    beforeAll(async () => {
+      doc = await parser.parseMalXml(writeMalXml(malMangaExport(mangaFixture, OPTIONS, 'reader')));
+    });
+
+    test("is a manga file: export type 2, manga elements only, MAL's manga field names", () => {
+      expect(doc.anime).toEqual([]);
+      expect(doc.myinfo).toEqual({
+        user_name: 'reader',
+        user_export_type: '2',
+        user_total_manga: '6',
+        user_total_reading: '1',
+        user_total_completed: '2',
+        user_total_onhold: '1',
+        user_total_dropped: '1',
+        user_total_plantoread: '1',
+      });
+      expect(doc.manga.find((m) => m.manga_mangadb_id === '16')).toMatchObject({
+        manga_title: HOSTILE,
+        my_comments: HOSTILE,
+        my_status: 'Completed',
+        my_rereading: 'YES',
+        my_times_read: '2',
+        update_on_import: '1',
+      });
+      expect(doc.manga.find((m) => m.manga_mangadb_id === '12')).toMatchObject({
+        my_status: 'Plan to Read',
+        my_rereading: 'NO',
+      });
+      expect(doc.comments.join('\n')).toMatch(/95001, Manga without an id: no MAL id: .*ID_OVERRIDES/);
+    });
+
+    test('round-trips every field the MAL manga mapping produces', () => {
+      const words = new Map<string, string>(Object.entries(MAL_XML_STATUS_WORDS).map(([k, v]) => [v, k]));
+      for (const entry of mangaFixture.filter((e) => e.kind === 'manga')) {
+        const mapped = mapMangaEntry(entry, OPTIONS);
+        if (mapped.kind !== 'mapped') continue;
+        const m = doc.manga.find((x) => Number(x.manga_mangadb_id) === mapped.malId);
+        const { desired } = mapped;
+        expect({
+          status: words.get(m?.my_status ?? ''),
+          is_rereading: m?.my_rereading === 'YES',
+          score: Number(m?.my_score),
+          num_chapters_read: Number(m?.my_read_chapters),
+          num_volumes_read: Number(m?.my_read_volumes),
+          num_times_reread: Number(m?.my_times_read),
+          comments: m?.my_comments,
+          start_date: m?.my_start_date,
+          finish_date: m?.my_finish_date,
+        }).toEqual({
+          status: desired.status,
+          is_rereading: desired.is_rereading,
+          score: desired.score,
+          num_chapters_read: desired.num_chapters_read,
+          num_volumes_read: desired.num_volumes_read,
+          num_times_reread: desired.num_times_reread,
+          comments: desired.comments,
+          start_date: desired.start_date || '0000-00-00',
+          finish_date: desired.finish_date || '0000-00-00',
+        });
+      }
+    });
   });
 });

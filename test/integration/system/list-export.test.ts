@@ -1,3 +1,4 @@
+import { generateAniListEntries, generateAniListMangaEntries } from '../../../local/sandbox/anilist';
 import { MAL_XML_STATUS_WORDS } from '../../../shared/destinations/mal/export-xml';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
 import { sectionOf } from '../../support/reports';
@@ -68,5 +69,44 @@ describe('MAL XML export in the worker', () => {
     expect(await exports()).toHaveLength(1);
     await system.runSync({ full: true });
     expect(await exports()).toHaveLength(2);
+  });
+
+  test("MIRROR_MANGA=true: the manga list gets a file of its own, holding what the run wrote to MAL's manga list", async () => {
+    await system.close();
+    system = await startTestSystem({
+      anilistEntries: [...generateAniListEntries(15, 3), ...generateAniListMangaEntries(12, 4)],
+      env: { MIRROR_MANGA: 'true' },
+    });
+    await authorize(system);
+    const keys = await exports();
+    expect(keys).toEqual([
+      expect.stringMatching(/^exports\/mal-animelist-.*\.xml$/),
+      expect.stringMatching(/^exports\/mal-mangalist-.*\.xml$/),
+    ]);
+    const parsed = await parser.parseMalXml((await system.store.get(keys[1] ?? ''))?.body ?? '');
+    expect(parsed.myinfo).toMatchObject({ user_export_type: '2' });
+    const onMal = system.mal!.state.mangaList();
+    expect(onMal.length).toBeGreaterThan(5);
+    expect(parsed.manga.map((m) => Number(m.manga_mangadb_id)).sort((a, b) => a - b)).toEqual(
+      onMal.map((e) => e.mangaId).sort((a, b) => a - b),
+    );
+    for (const e of onMal) {
+      expect(parsed.manga.find((m) => Number(m.manga_mangadb_id) === e.mangaId)).toMatchObject({
+        my_status: MAL_XML_STATUS_WORDS[e.listStatus.status],
+        my_read_chapters: String(e.listStatus.num_chapters_read),
+        my_read_volumes: String(e.listStatus.num_volumes_read),
+        my_rereading: e.listStatus.is_rereading ? 'YES' : 'NO',
+        my_score: String(e.listStatus.score),
+      });
+    }
+    // The anime file holds no manga.
+    const anime = await parser.parseMalXml((await system.store.get(keys[0] ?? ''))?.body ?? '');
+    expect(anime.manga).toEqual([]);
+    expect(anime.anime.map((a) => Number(a.series_animedb_id)).sort((a, b) => a - b)).toEqual(
+      system
+        .mal!.state.list()
+        .map((e) => e.animeId)
+        .sort((a, b) => a - b),
+    );
   });
 });

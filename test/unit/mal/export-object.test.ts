@@ -31,7 +31,7 @@ test('a full run saves the export and says where', async () => {
   expect(await store.list('exports/')).toEqual(['exports/mal-animelist-2026-01-02T03-04-05-000Z.xml']);
   expect(plan.notes).toEqual([
     {
-      title: 'MAL import XML',
+      title: 'MAL import XML (anime)',
       kind: 'list_export',
       detail: 'saved: exports/mal-animelist-2026-01-02T03-04-05-000Z.xml (1 anime)',
     },

@@ -117,6 +117,12 @@ describe('seeding the sandboxes from fixture files', () => {
     ]);
     expect(mal.notes).toEqual([
       { title: 'Steins;Gate', kind: 'partial_date', detail: 'start date is incomplete on AniList' },
+      // A full run also saves the list in MAL's import XML (README, "Export to MAL's import format").
+      {
+        title: 'MAL import XML (anime)',
+        kind: 'list_export',
+        detail: expect.stringMatching(/^saved: exports\/mal-animelist-.+\.xml \(2 anime\)$/),
+      },
     ]);
     // The partial AniList start date left MAL's own date alone; the MAL-only entry was not touched.
     expect(system.mal!.state.getEntry(9253)?.listStatus.start_date).toBe('2019-05-01');

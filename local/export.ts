@@ -10,6 +10,7 @@ import { malWorkerSchema } from '../shared/destinations/mal/config';
 import { malAnimeExport, malMangaExport } from '../shared/destinations/mal/export';
 import { writeMalXml } from '../shared/destinations/mal/export-xml';
 import { malIdOf } from '../shared/destinations/mal/mapping';
+import { ConfigError } from '../shared/errors';
 import { createJsonLogger } from '../shared/log';
 import { MemoryStore } from '../shared/store/memory-store';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
@@ -129,7 +130,11 @@ async function main(): Promise<void> {
   try {
     const settings = loadConfig(exportSchema, { ...source.env });
     const user = settings.ANILIST_USERNAME;
-    if (!user) throw new Error('ANILIST_USERNAME is required: the AniList user whose list is exported');
+    if (!user) {
+      throw new ConfigError([
+        'ANILIST_USERNAME is required: the AniList user whose list is exported (set it in .env or the environment)',
+      ]);
+    }
     const doc = await exportList(settings, user, request.list);
     const xml = writeMalXml(doc);
     if (request.out) writeFileSync(request.out, xml, { mode: 0o600 });

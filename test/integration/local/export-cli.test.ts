@@ -80,7 +80,7 @@ const fixture = {
   },
 };
 
-function runExport(args: readonly string[], dir: string) {
+function runExport(args: readonly string[], dir: string, env: Record<string, string> = { SANDBOX: 'true' }) {
   return spawnSync(process.execPath, [TSX, path.join(ROOT, 'local/export.ts'), ...args], {
     cwd: dir,
     encoding: 'utf8',
@@ -88,8 +88,8 @@ function runExport(args: readonly string[], dir: string) {
     env: {
       PATH: process.env.PATH,
       HOME: dir,
-      SANDBOX: 'true',
       SANDBOX_ANILIST_FIXTURE: path.join(dir, 'anilist.json'),
+      ...env,
     },
   });
 }
@@ -174,6 +174,13 @@ describe('npm run export', () => {
     const run = runExport(['--mange'], dir);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('unknown option --mange (did you mean --manga?)');
+    expect(run.stdout).toBe('');
+  });
+
+  test('real mode without ANILIST_USERNAME names the setting, and reads nothing', () => {
+    const run = runExport([], dir, { SANDBOX: 'false' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('ANILIST_USERNAME is required: the AniList user whose list is exported');
     expect(run.stdout).toBe('');
   });
 

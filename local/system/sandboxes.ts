@@ -4,6 +4,7 @@ import type { LocalConfig, PortKey } from '../config';
 import { listeningAs } from '../net/ports';
 import type { SandboxEntry } from '../sandbox/anilist';
 import { SAMPLE_ANIME_IDS } from '../sandbox/datasets';
+import type { SandboxManga } from '../sandbox/mal/manga';
 import { type MalSandbox, startMalSandbox } from '../sandbox/mal/server';
 import { startTraktSandbox, type TraktSandbox } from '../sandbox/trakt';
 import { datasetMalIds, malCatalogueFrom, malListFromAniList } from './mal-seed';
@@ -99,6 +100,7 @@ const malStandIn: StandIn<MalSandbox> = {
             ? { fixture: malListFromAniList(animeEntries, anime, datasetIds) }
             : {}),
         ...(mangaFixture ? { mangaFixture } : {}),
+        mangaCatalogue: mangaCatalogueFrom(context.anilistEntries),
         ...(context.clock ? { clock: context.clock } : {}),
       }),
     );
@@ -195,3 +197,19 @@ export const SANDBOX_STAND_INS: Readonly<Record<string, StandIn<unknown>>> = {
   mal: malStandIn as StandIn<unknown>,
   trakt: traktStandIn as StandIn<unknown>,
 };
+
+/** The manga on the sandbox AniList list as MAL knows them (by MAL manga id), so MAL shows their titles. */
+function mangaCatalogueFrom(entries: readonly SandboxEntry[]): SandboxManga[] {
+  return entries.flatMap((e) =>
+    e.media?.type === 'MANGA' && e.media.idMal
+      ? [
+          {
+            id: e.media.idMal,
+            title: e.media.title.romaji ?? e.media.title.english ?? `Manga #${e.media.idMal}`,
+            num_chapters: e.media.chapters ?? 0,
+            num_volumes: e.media.volumes ?? 0,
+          },
+        ]
+      : [],
+  );
+}

@@ -3,7 +3,7 @@ import type { MalUser } from '../../../shared/destinations/mal/types';
 import { OAuthServer } from '../kit/oauth';
 import type { SandboxAnime } from './catalogue';
 import { loadMalFixture } from './fixture';
-import { readMangaFixture, SandboxMangaStore } from './manga';
+import { readMangaFixture, type SandboxManga, SandboxMangaStore } from './manga';
 import { SandboxStore } from './store';
 
 export interface MalSandboxOptions {
@@ -29,6 +29,8 @@ export interface MalSandboxOptions {
   readonly user?: MalUser;
   /** The user's existing manga list: a `GET /users/@me/mangalist` body or a path to one. */
   readonly mangaFixture?: string | object;
+  /** Manga known by id (titles, chapter and volume counts), for manga written that the fixture does not hold. */
+  readonly mangaCatalogue?: readonly SandboxManga[];
   /** The authorizing user's existing list: a `GET /users/@me/animelist` body or a path to one. */
   readonly fixture?: string | object;
   readonly clock?: Clock;
@@ -68,7 +70,7 @@ export interface MalContext {
 export function createMalContext(options: MalSandboxOptions, clock: Clock, origin: () => string): MalContext {
   const store = new SandboxStore({ clock, catalogue: options.anime ?? [] });
   store.seed(options.fixture === undefined ? [] : loadMalFixture(options.fixture));
-  const manga = new SandboxMangaStore(clock);
+  const manga = new SandboxMangaStore(clock, options.mangaCatalogue);
   if (options.mangaFixture !== undefined) {
     const { body, source } = readMangaFixture(options.mangaFixture);
     manga.seed(body, source);

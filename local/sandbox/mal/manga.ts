@@ -81,8 +81,20 @@ const ON_REQUEST = [
 /** The user's manga list, in insertion order. */
 export class SandboxMangaStore {
   readonly entries = new Map<number, StoredManga>();
+  private readonly catalogue = new Map<number, SandboxManga>();
 
-  constructor(private readonly clock: Clock) {}
+  /** `catalogue`: the manga MAL knows by id (titles, counts), so writes show them as MAL would. */
+  constructor(
+    private readonly clock: Clock,
+    catalogue: readonly SandboxManga[] = [],
+  ) {
+    for (const manga of catalogue) this.catalogue.set(manga.id, manga);
+  }
+
+  /** A manga by id: the catalogue's, else a placeholder as MAL would show an id it knows nothing else of. */
+  manga(id: number): SandboxManga {
+    return this.catalogue.get(id) ?? { id, title: `Manga #${id}`, num_chapters: 0, num_volumes: 0 };
+  }
 
   seed(body: unknown, source = 'MAL manga fixture'): void {
     this.entries.clear();
@@ -205,7 +217,7 @@ function writeManga(
   const result = readMangaForm(new URLSearchParams(body), false);
   if (!result.ok) return badRequest(result.message);
   const entry = store.entries.get(mangaId) ?? {
-    node: { id: mangaId, title: `Manga #${mangaId}`, num_chapters: 0, num_volumes: 0 },
+    node: { ...store.manga(mangaId) },
     listStatus: emptyStatus('plan_to_read'),
   };
   const next: SandboxMangaListStatus = { ...entry.listStatus, ...result.changes };

@@ -171,7 +171,9 @@ async function prepare(
       state: state.paused ? withoutPause(state) : state,
       migratedFrom: load.state?.migratedFrom,
       recovered: load.state?.recovered,
-      full: decideFull(state, settings, options, deps.clock.now()),
+      full:
+        decideFull(state, settings, options, deps.clock.now()) ||
+        coversNewList(state, runtime.destination.mediaKinds),
     });
   }
   // A destination that sits this run out still says its state was recovered (participants say it as they run).
@@ -270,6 +272,12 @@ function decideFull(state: DestinationState, settings: SyncSettings, options: Ru
   const excluded = excludedFor(settings.exclude, state.destination);
   if (state.excluded?.some((id) => !excluded.has(id))) return true;
   return now - state.lastFullSyncAt >= settings.fullSyncIntervalHours * 3_600_000;
+}
+
+/** A list the destination mirrors now (manga, switched on) that its last full run did not cover. */
+function coversNewList(state: DestinationState, kinds: readonly MediaKind[] | undefined): boolean {
+  const covered = state.mediaKinds ?? ['anime'];
+  return (kinds ?? []).some((kind) => !covered.includes(kind));
 }
 
 /** The destination with the oldest watermark goes first; on a tie, the one with more to retry. */

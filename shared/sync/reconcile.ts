@@ -150,6 +150,7 @@ async function reconcile(given: ReconcileInput, report: DestinationReport): Prom
     final.fullSyncPending = !completed;
     if (completed) final.lastFullSyncAt = input.startedAt;
   }
+  recordMediaKinds(final, destination.mediaKinds, input.full);
   if (stoppedBy === 'reauth_required') final.authBlocked = authBlock(report, deps.clock.now());
   const applied = report.applied.written + report.applied.removed;
   const pause = pauseAfterRun(state.throttled, { tripped: breaker.tripped, applied, now: deps.clock.now() });
@@ -165,6 +166,16 @@ async function reconcile(given: ReconcileInput, report: DestinationReport): Prom
     // The old object goes only once the new one is saved: deleting the new one then starts over for real.
     if (input.migratedFrom !== undefined) await deps.store.delete(input.migratedFrom);
   }
+}
+
+/**
+ * Which lists the state covers: set by full runs, dropped by any run once the destination mirrors
+ * the anime list only (switched back on later, manga then gets its full run again). Absent means anime.
+ */
+function recordMediaKinds(state: DestinationState, kinds: readonly string[] | undefined, full: boolean): void {
+  const beyondAnime = kinds?.some((k) => k !== 'anime') ?? false;
+  if (!beyondAnime) delete state.mediaKinds;
+  else if (full) state.mediaKinds = [...kinds!];
 }
 
 /**

@@ -83,6 +83,12 @@ export const destinationStateSchema = z.object({
    * only once it changes on the source or at the next daily reconcile.
    */
   excluded: z.optional(z.array(z.number())),
+  /**
+   * The source lists the last full run covered, when more than the anime list (MIRROR_MANGA). A
+   * list the destination mirrors now but did not then makes the next run a full one: its entries
+   * older than the watermark would otherwise wait for the daily reconcile.
+   */
+  mediaKinds: z.optional(z.array(z.string())),
   /** Sync of this destination is paused by a person or a tool (see `pause.ts`); runs sit it out. */
   paused: z.optional(
     z.object({ reason: z.string(), since: z.number(), until: z.optional(z.number()), holder: z.optional(z.string()) }),

@@ -4,10 +4,17 @@ import { silentLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import type { MirroredRecord } from '../../../shared/sync/destination';
 import { runSync, type SyncDeps, type SyncSettings } from '../../../shared/sync/engine';
-import { initialState, saveDestinationState } from '../../../shared/sync/state';
+import { initialState, loadDestinationState, saveDestinationState } from '../../../shared/sync/state';
 import { anilistEntry } from '../../support/entries';
 import { FakeDestination } from '../../support/fake-destination';
 import { FakeAniList, RecordingEvents } from '../../support/fakes';
+import { sectionOf } from '../../support/reports';
+
+async function stateOf(store: MemoryStore, destination: FakeDestination) {
+  const loaded = await loadDestinationState(store, destination.key, (s) => destination.checkRecordState(s));
+  if (!loaded) throw new Error(`no state stored for ${destination.key}`);
+  return loaded.state;
+}
 
 /**
  * MIRROR_MANGA in the core: a destination that mirrors manga says so (`mediaKinds`); the manga list
@@ -65,7 +72,7 @@ function setup() {
   return { anilist, mal, trakt, reads, fullReads, store, deps };
 }
 
-async function seed(store: MemoryStore, key: string, watermark: number): Promise<void> {
+async function seed(store: MemoryStore, key: string, watermark: number, mediaKinds?: string[]): Promise<void> {
   const mirrored: Record<string, MirroredRecord> = {};
   await saveDestinationState(store, {
     ...initialState(key, 'alice'),
@@ -74,6 +81,7 @@ async function seed(store: MemoryStore, key: string, watermark: number): Promise
     lastBackupAt: T0,
     mirrored,
     watermark,
+    ...(mediaKinds ? { mediaKinds } : {}),
   });
 }
 
@@ -91,7 +99,7 @@ describe('media kinds in the sync core', () => {
   test('the manga list is read from the lowest watermark of the destinations that mirror manga', async () => {
     const { deps, store, reads } = setup();
     // MAL (anime + manga) is behind, Trakt (anime) ahead: manga must be read from MAL's watermark.
-    await seed(store, 'mal', 1001);
+    await seed(store, 'mal', 1001, ['anime', 'manga']);
     await seed(store, 'trakt', 1003);
     await runSync(deps, settings);
     expect(reads).toEqual([{ watermark: 1001, options: { maxEntries: 500, mangaWatermark: 1001 } }]);
@@ -99,10 +107,43 @@ describe('media kinds in the sync core', () => {
 
   test("Trakt's lower watermark holds back the anime read, not the manga read", async () => {
     const { deps, store, reads } = setup();
-    await seed(store, 'mal', 1003);
+    await seed(store, 'mal', 1003, ['anime', 'manga']);
     await seed(store, 'trakt', 1001);
     await runSync(deps, settings);
     expect(reads).toEqual([{ watermark: 1001, options: { maxEntries: 500, mangaWatermark: 1003 } }]);
+  });
+
+  test('manga switched on for a list already mirrored: the next run is full, once, and the state remembers it', async () => {
+    const { deps, store, mal, trakt } = setup();
+    // Both states are up to date with every entry (watermark past them all), from before manga was on.
+    await seed(store, 'mal', 1004);
+    await seed(store, 'trakt', 1004);
+    const first = await runSync(deps, settings);
+    // One read serves all: the whole list, so Trakt reconciles in full too (it needs no manga of it).
+    expect(sectionOf(first, 'mal').mode).toBe('full');
+    expect([...mal.held.keys()]).toEqual(expect.arrayContaining(['e3', 'e4']));
+    expect((await stateOf(store, mal)).mediaKinds).toEqual(['anime', 'manga']);
+    expect((await stateOf(store, trakt)).mediaKinds).toBeUndefined();
+    const second = await runSync(deps, settings);
+    expect(sectionOf(second, 'mal').mode).toBe('incremental');
+  });
+
+  test('manga switched off: the state forgets it, so switching it on again reads the manga list in full', async () => {
+    const { deps, store, mal, trakt } = setup();
+    await runSync(deps, settings);
+    expect((await stateOf(store, mal)).mediaKinds).toEqual(['anime', 'manga']);
+    const animeOnly = new FakeDestination('mal', 'MyAnimeList');
+    const off: SyncDeps = {
+      ...deps,
+      destinations: () => [
+        { destination: animeOnly, prune: false },
+        { destination: trakt, prune: false },
+      ],
+    };
+    await runSync(off, settings);
+    expect((await stateOf(store, animeOnly)).mediaKinds).toBeUndefined();
+    const again = await runSync(deps, settings);
+    expect(sectionOf(again, 'mal').mode).toBe('full');
   });
 
   test('without a destination that mirrors manga, the reads are exactly the anime-only ones', async () => {

@@ -172,8 +172,7 @@ async function prepare(
       migratedFrom: load.state?.migratedFrom,
       recovered: load.state?.recovered,
       full:
-        decideFull(state, settings, options, deps.clock.now()) ||
-        coversNewList(state, runtime.destination.mediaKinds),
+        decideFull(state, settings, options, deps.clock.now()) || coversNewList(state, runtime.destination.mediaKinds),
     });
   }
   // A destination that sits this run out still says its state was recovered (participants say it as they run).

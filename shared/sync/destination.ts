@@ -74,6 +74,11 @@ export interface PlanRequest<List extends DestinationList = DestinationList> {
   /** Full runs: the destination's list, read just before. */
   readonly list?: List;
   readonly dryRun: boolean;
+  /**
+   * Full runs: the entries EXCLUDE keeps from this destination (not in `entries`), so a destination
+   * that saves a copy of the list can say what it left out and why. Never planned.
+   */
+  readonly excluded?: readonly SourceEntry[];
   /** Epoch ms after which planning should stop looking things up (see `DestinationPlan.deferred`). */
   readonly stopAt?: () => number;
 }

@@ -69,6 +69,11 @@ export class ExclusionFilter {
     return this.matchedEntries.has(record.anilistEntryId);
   }
 
+  /** The excluded entries of the list read this run. */
+  entries(): SourceEntry[] {
+    return [...this.matchedEntries.values()];
+  }
+
   /**
    * For the report of a full run: each excluded entry read (title and media id), then the excluded
    * ids the list read does not hold (no title: a typo, or an entry not on the list).

@@ -89,6 +89,7 @@ async function reconcile(given: ReconcileInput, report: DestinationReport): Prom
     mirrored: state.mirrored,
     ...(list ? { list } : {}),
     dryRun: input.dryRun,
+    ...(input.full && !exclusion.empty ? { excluded: exclusion.entries() } : {}),
     ...(input.stopAt ? { stopAt: input.stopAt } : {}),
   });
   const baseline = input.full ? rebuildBaseline(state.mirrored, plan) : state.mirrored;

@@ -5,7 +5,7 @@ import { KEYS, type ObjectStore } from '../../store/store';
 import type { Destination, DestinationList, PlanNote, PlanRequest } from '../../sync/destination';
 import type { SourceEntry } from '../../sync/source';
 import { malAnimeExport, malMangaExport } from './export';
-import { writeMalXml } from './export-xml';
+import { type MalXmlLeftOut, writeMalXml } from './export-xml';
 import { type MappingOptions, malIdOf } from './mapping';
 
 export interface XmlExportOptions {
@@ -37,8 +37,9 @@ export function withXmlExport<L extends DestinationList>(
     async plan(request: PlanRequest<L>) {
       const plan = await destination.plan(request);
       if (!request.full || request.dryRun) return plan;
-      const notes = [await saveXmlExport('anime', request.entries, options)];
-      if (options.manga) notes.push(await saveXmlExport('manga', request.entries, options));
+      const excluded = request.excluded ?? [];
+      const notes = [await saveXmlExport('anime', request.entries, excluded, options)];
+      if (options.manga) notes.push(await saveXmlExport('manga', request.entries, excluded, options));
       return { ...plan, notes: [...plan.notes, ...notes] };
     },
   };
@@ -47,15 +48,18 @@ export function withXmlExport<L extends DestinationList>(
 async function saveXmlExport(
   kind: 'anime' | 'manga',
   entries: readonly SourceEntry[],
+  excluded: readonly SourceEntry[],
   options: XmlExportOptions,
 ): Promise<PlanNote> {
   const key = KEYS.listExport('mal', kind, new Date(options.now()).toISOString());
   const title = `MAL import XML (${kind})`;
   try {
-    const doc =
+    const mapped =
       kind === 'anime'
         ? await animeDocument(entries, options)
         : malMangaExport(entries, options.mapping, options.userName);
+    // The file is the list as the mirror keeps it: excluded entries are not in it, and it says so.
+    const doc = { ...mapped, leftOut: [...mapped.leftOut, ...leftOutByExclude(kind, excluded)] };
     await options.store.put(key, writeMalXml(doc));
     return { title, kind: 'list_export', detail: `saved: ${key} (${doc.entries.length} ${kind})` };
   } catch (err) {
@@ -72,4 +76,14 @@ async function animeDocument(entries: readonly SourceEntry[], options: XmlExport
   );
   const datasetIds = missing.length > 0 ? await options.datasetIds?.(missing.map((e) => e.mediaId)) : undefined;
   return malAnimeExport(entries, { ...options.mapping, ...(datasetIds ? { datasetIds } : {}) }, options.userName);
+}
+
+function leftOutByExclude(kind: 'anime' | 'manga', excluded: readonly SourceEntry[]): MalXmlLeftOut[] {
+  return excluded
+    .filter((e) => kindOf(e) === kind)
+    .map((e) => ({
+      mediaId: e.mediaId,
+      title: e.title,
+      reason: 'excluded with EXCLUDE; the mirror leaves it as it is',
+    }));
 }

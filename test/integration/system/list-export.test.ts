@@ -71,6 +71,19 @@ describe('MAL XML export in the worker', () => {
     expect(await exports()).toHaveLength(2);
   });
 
+  test('an entry excluded with EXCLUDE is not in the file, and its comment says so', async () => {
+    await system.close();
+    const cowboyBebop = 1;
+    system = await startTestSystem({ env: { EXCLUDE: `[${cowboyBebop}]` } });
+    await authorize(system);
+    const [key] = await exports();
+    const parsed = await parser.parseMalXml((await system.store.get(key ?? ''))?.body ?? '');
+    const bebop = system.anilist!.store.entries().find((e) => e.media?.id === cowboyBebop);
+    expect(bebop?.media?.idMal).toBeDefined();
+    expect(parsed.anime.map((a) => Number(a.series_animedb_id))).not.toContain(bebop?.media?.idMal);
+    expect(parsed.comments.join('\n')).toMatch(/\b1, Cowboy Bebop: excluded with EXCLUDE/);
+  });
+
   test("MIRROR_MANGA=true: the manga list gets a file of its own, holding what the run wrote to MAL's manga list", async () => {
     await system.close();
     system = await startTestSystem({

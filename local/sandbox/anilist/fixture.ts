@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { ANILIST_STATUSES, type AniListStatus, type FuzzyDate } from '../../../shared/anilist/types';
+import { ANILIST_USERNAME_RULE, anilistUsernameProblem } from '../../../shared/config';
 import { AppError } from '../../../shared/errors';
 import {
   defaultScoreConverter,
@@ -79,7 +80,8 @@ const fixtureSchema = z.object({
       hasNextChunk: z.boolean().nullish(),
       user: z.object({
         id: int.positive().nullish(),
-        name: z.string().trim().min(1),
+        // The sandbox serves this user as the AniList user, and the worker checks that name as ANILIST_USERNAME.
+        name: z.string().trim().min(1).superRefine(checkUserName),
         mediaListOptions: z.object({
           scoreFormat: z.enum(SCORE_FORMATS, {
             message: `scoreFormat is required to read the scores; one of ${SCORE_FORMATS.join(', ')}`,
@@ -111,6 +113,17 @@ const fixtureSchema = z.object({
  * and are converted to POINT_100; missing optional fields get defaults (`updatedAt`/`createdAt` →
  * `defaultTimestamp`). Entries repeated by custom lists are merged into one entry.
  */
+function checkUserName(name: string, ctx: z.RefinementCtx): void {
+  const problem = anilistUsernameProblem(name)?.replace(/: set it to .*$/, '');
+  if (problem) {
+    const { min, max } = ANILIST_USERNAME_RULE;
+    ctx.addIssue({
+      code: 'custom',
+      message: `the user name ${problem}; the sandbox serves it as an AniList user, so use ${min}–${max} letters, digits, "_", "-" or "."`,
+    });
+  }
+}
+
 export function loadAniListFixture(
   source: string | unknown,
   options: { defaultTimestamp?: number } = {},

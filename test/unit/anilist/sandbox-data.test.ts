@@ -108,6 +108,15 @@ describe('loadAniListFixture errors', () => {
     expect(() => loadAniListFixture(noFormat)).toThrow(/scoreFormat is required/);
   });
 
+  it('rejects a user name AniList could not have at its JSON path, not as an ANILIST_USERNAME the user never set', () => {
+    const body = valid();
+    body.data.MediaListCollection.user.name = 'Jane Doe';
+    expect(() => loadAniListFixture(body)).toThrow(
+      /data\.MediaListCollection\.user\.name[\s\S]*the user name contains " "[\s\S]*sandbox serves it as an AniList user/,
+    );
+    expect(() => loadAniListFixture(body)).not.toThrow(/ANILIST_USERNAME/);
+  });
+
   it('explains when given the inner MediaListCollection object', () => {
     expect(() => loadAniListFixture(valid().data.MediaListCollection)).toThrow(/full GraphQL response body/);
   });

@@ -49,8 +49,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--no-trakt | --tr
   --trakt-only            only the Trakt cases (no bundles and cold imports, planning or MAL runs)
   --trakt-full-reconcile  also the daily full reconcile of 5,000 entries (by default only of 1,000: while the
                           Trakt planner scans every stored record for every entry it takes minutes)
-  --manga-only            only the manga case: 1,000 anime + 1,000 manga mirrored to MAL (MIRROR_MANGA=true),
-                          printed, not written to results.json`;
+  --manga-only            only the manga case: 1,000 anime + 1,000 manga mirrored to MAL (MIRROR_MANGA=true);
+                          it also runs after the MAL cases of a plain (or --quick, or --no-trakt) run`;
 
 const OPTIONS = ['--quick', '--cpu-prof', '--no-trakt', '--trakt-only', '--trakt-full-reconcile', '--manga-only'];
 /** The manga case: this many anime and as many manga. */
@@ -98,43 +98,19 @@ async function cleanup(): Promise<void> {
   }
 }
 
-/** The manga case alone: 1,000 anime + 1,000 manga to MAL, every sync case, printed as a table. */
-async function runMangaCase(run: Omit<Parameters<typeof runSyncBench>[0], 'sizes' | 'seed'>): Promise<void> {
-  const results = await runSyncBench({
+/** The manga case: 1,000 anime + 1,000 manga mirrored to MAL with MIRROR_MANGA=true, every sync case. */
+function runMangaCase(run: Omit<Parameters<typeof runSyncBench>[0], 'sizes' | 'seed'>): Promise<CaseResult[]> {
+  return runSyncBench({
     ...run,
     sizes: [MANGA_CASE_SIZE],
     manga: MANGA_CASE_SIZE,
     seed: SEED,
     onSystem: (close) => cleanups.push(close),
-    onCase: (r) => progress(`${count(r.size)} anime + ${count(r.manga ?? 0)} manga, ${r.name}: ${ms(r.wallMs)}`),
+    onCase: (r) =>
+      progress(
+        `${count(r.size)} anime + ${count(r.manga ?? 0)} manga, ${r.name}, ${r.memoryMb} MB: ${ms(r.wallMs)}, ${mb(r.maxRssBytes)}${r.warnings.length ? ' (!)' : ''}`,
+      ),
   });
-  console.log(
-    formatTable(
-      [
-        'case',
-        'AniList req',
-        'MAL req',
-        'MAL reads',
-        'MAL writes',
-        'differing before → after',
-        'wall',
-        'CPU',
-        'peak RSS',
-      ],
-      results.map((r) => [
-        r.name,
-        count(r.anilistRequests),
-        count(r.malRequests),
-        count(r.malReads),
-        count(r.malWrites),
-        `${count(r.differingBefore)} → ${count(r.differingAfter)}`,
-        ms(r.wallMs),
-        ms(r.cpuMs),
-        mb(r.maxRssBytes),
-      ]),
-    ),
-  );
-  for (const r of results) for (const w of r.warnings) console.log(`warning: ${r.name}: ${w}`);
 }
 
 function progress(message: string): void {
@@ -153,10 +129,15 @@ async function main(): Promise<void> {
   if (args.includes('--no-trakt') && args.includes('--trakt-only')) {
     throw new UsageError(`--no-trakt and --trakt-only exclude each other\n${USAGE}`);
   }
+  if (args.includes('--manga-only') && args.includes('--trakt-only')) {
+    throw new UsageError(`--manga-only and --trakt-only exclude each other\n${USAGE}`);
+  }
   const quick = args.includes('--quick');
   const mangaOnly = args.includes('--manga-only');
   const withTrakt = !args.includes('--no-trakt') && !mangaOnly;
   const withMal = !args.includes('--trakt-only') && !mangaOnly;
+  // The manga case mirrors to MAL: it runs with the MAL cases (--quick too: it is 2,000 entries, not 5,000).
+  const withManga = !args.includes('--trakt-only');
   const fullReconcileMax = args.includes('--trakt-full-reconcile')
     ? Number.POSITIVE_INFINITY
     : TRAKT_FULL_RECONCILE_MAX;
@@ -249,11 +230,6 @@ async function main(): Promise<void> {
     memoryMb,
   });
 
-  if (mangaOnly) {
-    await runMangaCase(workerRun(DEFAULTS.workerMemoryMb));
-    return;
-  }
-
   // ---- sync runs: at the deployed memory size, then the first sync of the largest list at Lambda's smallest
   const syncRun = (memoryMb: number, runSizes: readonly number[], firstRunOnly: boolean) =>
     runSyncBench({
@@ -271,6 +247,10 @@ async function main(): Promise<void> {
   const smallest = quick || !withMal ? [] : await syncRun(TARGETS.smallestMemoryMb, [TARGETS.fullSyncSize], true);
   for (const r of [...sync, ...smallest]) {
     for (const w of r.warnings) notes.push(`${count(r.size)} entries, ${r.name}, ${r.memoryMb} MB: ${w}`);
+  }
+  const manga = withManga ? await runMangaCase(workerRun(DEFAULTS.workerMemoryMb)) : [];
+  for (const r of manga) {
+    for (const w of r.warnings) notes.push(`manga case, ${r.name}, ${r.memoryMb} MB: ${w}`);
   }
 
   // ---- Trakt: the same worker, mirroring generated lists to a sandbox Trakt; then the first sync of the
@@ -305,6 +285,7 @@ async function main(): Promise<void> {
   const floor = apiFloor(sync, floorSettings);
   const targets = [
     ...(withMal ? evaluateTargets({ quick, sync, smallest, planning, bundles }) : []),
+    ...(withManga ? mangaTargets(manga) : []),
     ...(withTrakt
       ? traktTargets({
           quick,
@@ -348,6 +329,12 @@ async function main(): Promise<void> {
     out.push(bundleSection(bundles, nodeOptions));
     out.push('');
     out.push(floorSection(floor, floorSettings));
+    out.push('');
+  }
+  if (withManga) {
+    out.push(
+      mangaSection(manga, [...nodeOptions, ...lambdaHeapFlags(DEFAULTS.workerMemoryMb)], DEFAULTS.workerMemoryMb),
+    );
     out.push('');
   }
   if (withTrakt) {
@@ -404,6 +391,7 @@ async function main(): Promise<void> {
           quick,
           sizes: withMal ? sizes : [],
           traktSizes: withTrakt ? traktSizes : [],
+          mangaCase: withManga ? { anime: MANGA_CASE_SIZE, manga: MANGA_CASE_SIZE } : null,
           traktFullReconcileSizes: withTrakt ? traktSizes.filter((size) => size <= fullReconcileMax) : [],
           seed: SEED,
           coldImportRuns: COLD_IMPORT_RUNS,
@@ -426,6 +414,7 @@ async function main(): Promise<void> {
         planning,
         bundles: bundles.map(({ file: _file, ...rest }) => rest),
         floor,
+        manga,
         trakt: {
           lists: trakt.lists,
           sync: trakt.results,
@@ -490,6 +479,31 @@ function syncSection(sync: readonly CaseResult[], nodeOptions: readonly string[]
   ].join('\n');
 }
 
+function mangaSection(manga: readonly CaseResult[], nodeOptions: readonly string[], memoryMb: number): string {
+  return [
+    `Manga case as a ${memoryMb} MB function — ${count(MANGA_CASE_SIZE)} anime + ${count(MANGA_CASE_SIZE)} manga mirrored to MAL`,
+    `with MIRROR_MANGA=true, sandboxes and s3rver on loopback, pacing off; each run in a fresh`,
+    `\`node ${[...nodeOptions, '<bundle>'].join(' ')}\` process. MAL reads and differing cover both lists`,
+    formatTable(
+      ['case', 'AniList', 'MAL', 'MAL reads', 'MAL writes', 'differing', 'S3 GET', 'S3 PUT', 'wall', 'CPU', 'peak RSS'],
+      manga.map((r) => [
+        r.name,
+        count(r.anilistRequests),
+        count(r.malRequests),
+        count(r.malReads),
+        count(r.malWrites),
+        `${count(r.differingBefore)} → ${count(r.differingAfter)}`,
+        count(r.s3Get),
+        count(r.s3Put),
+        ms(r.wallMs),
+        ms(r.cpuMs),
+        mb(r.maxRssBytes),
+      ]),
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+  ].join('\n');
+}
+
 function planningSection(planning: readonly PlanningFigures[]): string {
   return [
     `Planning — planSync alone, median of ${PLANNING_RUNS} runs after 2 warm-ups (the first call is the cold one)`,
@@ -546,6 +560,43 @@ function floorSection(floor: readonly FloorFigures[], s: FloorSettings): string 
   ].join('\n');
 }
 
+/** Steady state: nothing changed, so one AniList request, no MAL request and almost no S3. */
+function steadyStateTarget(r: CaseResult, label: string): TargetRow {
+  return {
+    target: `${label}: ${TARGETS.steadyAniList} AniList, ${TARGETS.steadyMal} MAL, ≤ ${TARGETS.steadyS3Max} S3`,
+    measured: `${r.anilistRequests} AniList, ${r.malRequests} MAL, ${r.s3Total} S3`,
+    pass:
+      r.anilistRequests === TARGETS.steadyAniList &&
+      r.malRequests === TARGETS.steadyMal &&
+      r.s3Total <= TARGETS.steadyS3Max,
+  };
+}
+
+/** Every run writes exactly what differed (counted from both sandboxes, not the engine) and leaves nothing differing. */
+function exactWritesTarget(runs: readonly CaseResult[], target: string): TargetRow {
+  const inexact = runs.filter((r) => r.malWrites !== r.differingBefore || r.differingAfter !== 0);
+  return {
+    target,
+    measured:
+      inexact.length === 0
+        ? `${runs.length} of ${runs.length} runs exact`
+        : inexact
+            .map((r) => `${count(r.size)} ${r.name}: ${r.malWrites} writes, ${r.differingBefore} → ${r.differingAfter}`)
+            .join('; '),
+    pass: runs.length > 0 && inexact.length === 0,
+  };
+}
+
+/** The manga case's targets: the anime ones, with both lists mirrored (issue #10: steady state stays 1 AniList, 0 MAL). */
+function mangaTargets(manga: readonly CaseResult[]): TargetRow[] {
+  const label = `manga case steady state, ${count(MANGA_CASE_SIZE)} anime + ${count(MANGA_CASE_SIZE)} manga`;
+  const steady = manga.find((r) => r.name === 'incremental, 0 changes');
+  return [
+    steady ? steadyStateTarget(steady, label) : { target: label, measured: '—', pass: false },
+    exactWritesTarget(manga, 'manga case: MAL writes = differing entries, and none left differing'),
+  ];
+}
+
 function evaluateTargets(input: {
   quick: boolean;
   sync: readonly CaseResult[];
@@ -554,29 +605,10 @@ function evaluateTargets(input: {
   planning: readonly PlanningFigures[];
   bundles: readonly (BundleFigures & { coldImport: ColdImport })[];
 }): TargetRow[] {
-  const rows: TargetRow[] = [];
-  for (const r of input.sync.filter((c) => c.name === 'incremental, 0 changes')) {
-    rows.push({
-      target: `steady state, ${count(r.size)} entries: ${TARGETS.steadyAniList} AniList, ${TARGETS.steadyMal} MAL, ≤ ${TARGETS.steadyS3Max} S3`,
-      measured: `${r.anilistRequests} AniList, ${r.malRequests} MAL, ${r.s3Total} S3`,
-      pass:
-        r.anilistRequests === TARGETS.steadyAniList &&
-        r.malRequests === TARGETS.steadyMal &&
-        r.s3Total <= TARGETS.steadyS3Max,
-    });
-  }
-  const exact = input.sync.filter((r) => r.malWrites === r.differingBefore && r.differingAfter === 0);
-  const inexact = input.sync.filter((r) => !exact.includes(r));
-  rows.push({
-    target: 'MAL writes = differing entries, and none left differing',
-    measured:
-      inexact.length === 0
-        ? `${exact.length} of ${input.sync.length} runs exact`
-        : inexact
-            .map((r) => `${count(r.size)} ${r.name}: ${r.malWrites} writes, ${r.differingBefore} → ${r.differingAfter}`)
-            .join('; '),
-    pass: inexact.length === 0,
-  });
+  const rows: TargetRow[] = input.sync
+    .filter((c) => c.name === 'incremental, 0 changes')
+    .map((r) => steadyStateTarget(r, `steady state, ${count(r.size)} entries`));
+  rows.push(exactWritesTarget(input.sync, 'MAL writes = differing entries, and none left differing'));
   const fullCases = input.sync.filter((r) => r.size === TARGETS.fullSyncSize && r.name.startsWith('full'));
   if (fullCases.length === 0) {
     rows.push({

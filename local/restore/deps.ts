@@ -1,10 +1,9 @@
 import type { Platform } from '../../lambdas/runtime';
 import { buildSyncWorkerDeps } from '../../lambdas/sync-worker/handler';
 import { loadWorkerConfig } from '../../shared/destinations';
-import type { MalList } from '../../shared/destinations/mal/destination';
+import type { MalDestination } from '../../shared/destinations/mal/destination';
 import type { RestoreDeps } from '../../shared/destinations/mal/restore';
 import { RestoreError } from '../../shared/destinations/mal/restore-plan';
-import type { Destination } from '../../shared/sync/destination';
 
 export type BaseRestoreDeps = Omit<RestoreDeps, 'onProgress' | 'stopAt'>;
 
@@ -16,7 +15,7 @@ export async function restoreDeps(env: Record<string, string | undefined>, platf
   if (!runtime) throw new RestoreError('MyAnimeList is not among DESTINATIONS: there is no MAL list to restore');
   const restore: BaseRestoreDeps = {
     store: platform.store,
-    destination: runtime.destination as unknown as Destination<MalList>,
+    destination: runtime.destination as unknown as MalDestination,
     clock: platform.clock,
     checkpointEveryWrites: config.base.CHECKPOINT_EVERY_WRITES,
   };

@@ -1,5 +1,5 @@
 import type { BackupInfo, RestoreResult } from '../../shared/destinations/mal/restore';
-import type { RestorePlan } from '../../shared/destinations/mal/restore-plan';
+import { type RestoreListPlan, type RestorePlan, restoreWrites } from '../../shared/destinations/mal/restore-plan';
 import type { PlannedWrite } from '../../shared/sync/destination';
 
 /** `--list`: one line per backup, newest last: name, when, entries. */
@@ -10,25 +10,33 @@ export function formatBackupList(backups: readonly BackupInfo[]): string {
     (b) =>
       `  ${b.name.padEnd(width)}  ${b.takenAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}  ${
         b.entries === undefined ? `unreadable: ${b.problem}` : `${b.entries} ${b.entries === 1 ? 'entry' : 'entries'}`
-      }`,
+      }${b.mangaEntries === undefined ? '' : `, ${b.mangaEntries} manga`}`,
   );
   return [`Backups of the MAL list (${backups.length}), oldest first:`, ...lines].join('\n');
 }
 
-/** The plan as `--dry-run` prints it: the counts, then one line per entry. */
+/** The plan as `--dry-run` prints it: the counts, then one line per entry; the manga list's after the anime list's. */
 export function formatRestorePlan(backupName: string, plan: RestorePlan, dryRun: boolean): string {
+  const verb = dryRun ? 'would' : 'will';
+  const lines = [listLines(`Restoring ${backupName} ${verb} change`, 'MAL', plan)];
+  if (plan.manga) lines.push(listLines(`Manga list: restoring it ${verb} change`, 'MAL manga', plan.manga));
+  else lines.push(`Manga list: left as it is, with its sync records (${plan.mangaLeftAlone ?? 'not in the backup'}).`);
+  return lines.join('\n');
+}
+
+function listLines(headline: string, list: string, plan: RestoreListPlan): string {
   const puts = plan.writes.filter((w) => w.kind === 'put');
   const readds = puts.filter((w) => w.reasons[0]?.startsWith('back on MAL'));
   const removals = plan.writes.filter((w) => w.kind === 'remove');
-  const verb = dryRun ? 'would' : 'will';
   const lines = [
-    `Restoring ${backupName} ${verb} change ${plan.writes.length} MAL ${plan.writes.length === 1 ? 'entry' : 'entries'}: ` +
+    `${headline} ${plan.writes.length} ${list} ${plan.writes.length === 1 ? 'entry' : 'entries'}: ` +
       `${puts.length - readds.length} set back, ${readds.length} added back, ${removals.length} removed ` +
       `(added by this system since); ${plan.unchanged} already as in the backup; ` +
       `${plan.keptHandAdded.length} added by hand since, left alone.`,
     ...plan.writes.map(writeLine),
     ...plan.keptHandAdded.map(
-      (k) => `  ◦ ${k.title} (MAL ${k.key}): added since the backup, not by this system: left alone`,
+      (k) =>
+        `  ◦ ${k.title} (${list} ${k.key.replace(/^manga:/, '')}): added since the backup, not by this system: left alone`,
     ),
   ];
   return lines.join('\n');
@@ -44,7 +52,7 @@ export function formatRestoreResult(result: RestoreResult, aws = false): string 
   const lines = [
     result.complete
       ? `MAL restored: ${applied.written} written, ${applied.removed} removed.`
-      : `The restore stopped before it finished: ${applied.written} written, ${applied.removed} removed of ${result.plan.writes.length}.`,
+      : `The restore stopped before it finished: ${applied.written} written, ${applied.removed} removed of ${restoreWrites(result.plan).length}.`,
     `The list as it was before is backed up too: ${result.savedBackupKey}`,
   ];
   if (result.stoppedBy === 'throttled')

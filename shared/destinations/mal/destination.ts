@@ -55,8 +55,13 @@ export interface MalDestinationOptions {
   readonly manga?: boolean;
 }
 
+/** The MAL destination, with the manga list's read on its own (restore). */
+export interface MalDestination extends Destination<MalList> {
+  readMangaList?(): Promise<MalMangaListEntry[]>;
+}
+
 /** MyAnimeList as a destination: one target per MAL anime id, written one at a time. */
-export function createMalDestination(options: MalDestinationOptions): Destination<MalList> {
+export function createMalDestination(options: MalDestinationOptions): MalDestination {
   let mal: MalTarget | undefined;
   const client = () => {
     mal ??= options.mal();
@@ -104,6 +109,9 @@ export function createMalDestination(options: MalDestinationOptions): Destinatio
     planRemovals: planMalRemovals,
 
     apply: (writes, context) => applyMalWrites(writes, client, (key) => known.get(key), context),
+
+    // For a restore of a backup that holds the manga list, also when MIRROR_MANGA is off now.
+    readMangaList: () => readMangaList(client()),
   };
 }
 

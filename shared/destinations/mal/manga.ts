@@ -236,7 +236,7 @@ export function planMalManga(
   return plan;
 }
 
-function describeMangaChanges(fields: MalMangaWriteFields, current: ComparableMangaState): string[] {
+export function describeMangaChanges(fields: MalMangaWriteFields, current: ComparableMangaState): string[] {
   return (Object.keys(fields) as (keyof MalMangaWriteFields)[]).map((name) => {
     if (name === 'comments') return fields.comments === '' ? 'comments cleared' : 'comments changed';
     const before = current[name];

@@ -1,14 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock';
 import { KEYS, type ObjectStore } from '../../store/store';
-import type { Destination, MirroredRecord, PlannedWrite, WriteOutcome } from '../../sync/destination';
+import type { MirroredRecord, PlannedWrite, WriteOutcome } from '../../sync/destination';
 import { isPauseActive, type SyncPause, updateDestinationState, withoutPause } from '../../sync/pause';
 import { type DestinationState, loadDestinationState } from '../../sync/state';
 import { ThrottleBreaker } from '../../sync/throttle';
-import type { MalList } from './destination';
+import { type MalDestination, type MalList, toMalMangaResponseShape } from './destination';
+import { isMangaKey, malMangaKey, toComparableManga } from './manga';
 import { toComparable } from './mapping';
 import { malKey } from './planner';
-import { parseMalBackup, planMalRestore, RestoreError, type RestorePlan } from './restore-plan';
+import {
+  type MalBackupLists,
+  parseMalBackupLists,
+  planMalRestoreLists,
+  RestoreError,
+  type RestorePlan,
+  restoreWrites,
+} from './restore-plan';
+import type { MalMangaListEntry } from './types';
 
 /** MAL's backups: `backups/mal-animelist-<ISO time with : and . as ->.json`. */
 const BACKUP_PREFIX = `${KEYS.backupPrefix}mal-animelist-`;
@@ -24,13 +33,15 @@ export interface BackupInfo {
   readonly takenAt: string;
   /** Entries in it; undefined when the object cannot be read as a MAL list. */
   readonly entries?: number;
+  /** Entries of its manga list; undefined when it holds none (taken with MIRROR_MANGA off). */
+  readonly mangaEntries?: number;
   readonly problem?: string;
 }
 
 export interface RestoreDeps {
   readonly store: ObjectStore;
   /** The MAL destination the worker uses: its list read and its paced, retrying writer. */
-  readonly destination: Destination<MalList>;
+  readonly destination: MalDestination;
   readonly clock: Clock;
   /** Records are saved (and the pause renewed) after this many applied writes. */
   readonly checkpointEveryWrites: number;
@@ -55,7 +66,12 @@ export async function listMalBackups(store: ObjectStore): Promise<BackupInfo[]> 
       const obj = await store.get(key);
       if (!obj) return { ...info, problem: 'gone' };
       try {
-        return { ...info, entries: parseMalBackup(key, obj.body).length };
+        const lists = parseMalBackupLists(key, obj.body);
+        return {
+          ...info,
+          entries: lists.anime.length,
+          ...(lists.manga ? { mangaEntries: lists.manga.length } : {}),
+        };
       } catch (err) {
         return { ...info, problem: (err as Error).message };
       }
@@ -90,9 +106,39 @@ export interface RestorePreview {
 /** What restoring `backupKey` would write now, against MAL's current list. Writes nothing. */
 export async function previewMalRestore(deps: RestoreDeps, backupKey: string): Promise<RestorePreview> {
   const state = await currentState(deps);
+  const { plan } = await planAgainstMal(deps, backupKey, state);
+  return { backupKey, plan, state };
+}
+
+/** The backup against MAL's lists now: the manga list is read only when the backup holds one. */
+async function planAgainstMal(
+  deps: Pick<RestoreDeps, 'store' | 'destination'>,
+  backupKey: string,
+  state: DestinationState,
+): Promise<{ plan: RestorePlan; list: MalList }> {
   const backup = await readBackup(deps.store, backupKey);
-  const list = await deps.destination.readList();
-  return { backupKey, plan: planMalRestore(backup, list.entries, state.mirrored), state };
+  const read = await deps.destination.readList();
+  const manga = backup.manga ? await currentManga(deps.destination, read) : undefined;
+  const list: MalList = manga && !read.manga ? withManga(read, manga) : read;
+  const plan = planMalRestoreLists(backup, { anime: list.entries, ...(manga ? { manga } : {}) }, state.mirrored);
+  return { plan, list };
+}
+
+/** The manga list as MAL holds it: read with the anime list (MIRROR_MANGA=true), or on its own. */
+async function currentManga(
+  destination: MalDestination,
+  list: MalList,
+): Promise<readonly MalMangaListEntry[] | undefined> {
+  return list.manga ?? (await destination.readMangaList?.());
+}
+
+/** The list read with MIRROR_MANGA off, with the manga list read on its own: backed up and known to the writer too. */
+function withManga(list: MalList, manga: readonly MalMangaListEntry[]): MalList {
+  return {
+    ...list,
+    manga,
+    backupBody: () => ({ ...(list.backupBody() as object), manga: toMalMangaResponseShape(manga) }),
+  };
 }
 
 export interface RestoreResult {
@@ -172,29 +218,28 @@ async function applyRestore(
   running: () => SyncPause,
   progress: { records?: Record<string, MirroredRecord> },
 ): Promise<RestoreResult> {
-  const backup = await readBackup(deps.store, backupKey);
-  const list = await deps.destination.readList();
-  const plan = planMalRestore(backup, list.entries, state.mirrored);
+  const { plan, list } = await planAgainstMal(deps, backupKey, state);
+  const writes = restoreWrites(plan);
   const savedBackupKey = KEYS.backup('mal', iso(deps.clock.now()));
   await deps.store.put(savedBackupKey, JSON.stringify(list.backupBody()));
 
   // Planning nothing over the current list tells the writer what MAL holds now (for the records); as a
   // dry run, so that nothing a real full run saves on the side (the XML export) is saved.
   await deps.destination.plan({ entries: [], full: true, list, mirrored: {}, dryRun: true });
-  const records = recordsFor(state.mirrored, list);
+  const records = recordsFor(state.mirrored, list, plan.manga !== undefined);
   progress.records = records;
   const applied = { written: 0, removed: 0 };
   const failures: { title: string; target: string; error: string }[] = [];
   const breaker = new ThrottleBreaker(undefined);
   let settled = 0;
   let sinceCheckpoint = 0;
-  const result = await deps.destination.apply(plan.writes, {
+  const result = await deps.destination.apply(writes, {
     now: () => deps.clock.now(),
     stopAt: () => (breaker.tripped ? Number.NEGATIVE_INFINITY : (deps.stopAt?.() ?? Number.POSITIVE_INFINITY)),
     onSettled: async (write, outcome) => {
       breaker.record(outcome);
       settle(records, write, outcome, applied, failures);
-      await deps.onProgress?.(++settled, plan.writes.length, write, outcome);
+      await deps.onProgress?.(++settled, writes.length, write, outcome);
       if (outcome.result !== 'applied' || ++sinceCheckpoint < deps.checkpointEveryWrites) return;
       sinceCheckpoint = 0;
       await update(deps, (s) => ({ ...ownPause(s, holder), mirrored: { ...records }, paused: running() }));
@@ -241,16 +286,23 @@ export async function resumeMalSync(deps: Pick<RestoreDeps, 'store' | 'destinati
 }
 
 /**
- * The sync records as MAL's anime list holds it now: anime gone from MAL are dropped, the rest take
- * MAL's values. Records of other targets (manga: the backup restores the anime list only) are kept as they are.
+ * The sync records as MAL's lists hold them now: entries gone from MAL are dropped, the rest take
+ * MAL's values. The manga records are kept as they are when the manga list is not restored (a
+ * backup without one), as are records of any other target.
  */
-function recordsFor(mirrored: Readonly<Record<string, MirroredRecord>>, list: MalList): Record<string, MirroredRecord> {
-  const actual = new Map(list.entries.map((e) => [malKey(e.animeId), e]));
+function recordsFor(
+  mirrored: Readonly<Record<string, MirroredRecord>>,
+  list: MalList,
+  restoringManga: boolean,
+): Record<string, MirroredRecord> {
+  const actual = new Map<string, unknown>(list.entries.map((e) => [malKey(e.animeId), toComparable(e.listStatus)]));
+  for (const e of list.manga ?? []) actual.set(malMangaKey(e.mangaId), toComparableManga(e.listStatus));
   const records: Record<string, MirroredRecord> = {};
   for (const [key, record] of Object.entries(mirrored)) {
-    const entry = actual.get(key);
-    if (!isAnimeKey(key)) records[key] = record;
-    else if (entry) records[key] = { ...record, state: toComparable(entry.listStatus) };
+    const restored = isAnimeKey(key) || (restoringManga && isMangaKey(key));
+    const state = actual.get(key);
+    if (!restored) records[key] = record;
+    else if (state) records[key] = { ...record, state };
   }
   return records;
 }
@@ -314,10 +366,10 @@ function update(
   );
 }
 
-async function readBackup(store: ObjectStore, key: string) {
+async function readBackup(store: ObjectStore, key: string): Promise<MalBackupLists> {
   const obj = await store.get(key);
   if (!obj) throw new RestoreError(`backup ${key} is gone`);
-  return parseMalBackup(key, obj.body);
+  return parseMalBackupLists(key, obj.body);
 }
 
 /** An anime's target key is its bare MAL id (`malKey`); other targets carry a prefix. */

@@ -1,8 +1,9 @@
 import { createAwsPlatform } from '../../../lambdas/runtime';
 import { type BaseRestoreDeps, restoreDeps } from '../../../local/restore/deps';
 import { formatBackupList, formatRestorePlan } from '../../../local/restore/format';
-import { generateAniListEntries } from '../../../local/sandbox/anilist';
+import { generateAniListEntries, generateAniListMangaEntries } from '../../../local/sandbox/anilist';
 import { loadWorkerConfig } from '../../../shared/destinations';
+import { toComparableManga } from '../../../shared/destinations/mal/manga';
 import { toComparable } from '../../../shared/destinations/mal/mapping';
 import {
   findMalBackup,
@@ -11,7 +12,7 @@ import {
   restoreMal,
   resumeMalSync,
 } from '../../../shared/destinations/mal/restore';
-import type { MalListEntry } from '../../../shared/destinations/mal/types';
+import type { MalListEntry, MalMangaListEntry } from '../../../shared/destinations/mal/types';
 import { KEYS } from '../../../shared/store/store';
 import { updateDestinationState } from '../../../shared/sync/pause';
 import { authorize, startTestSystem, type TestSystem } from '../../support/local-system';
@@ -258,5 +259,138 @@ describe('restore MAL from a backup', () => {
     expect(writes()).toBe(0);
     expect(await restoreMal(deps, backupKey, { takeOver: true })).toMatchObject({ complete: true });
     expect(comparable(system.mal!.state.list())).toEqual(comparable(before));
+  });
+});
+
+const MANGA_PATCH = 'PATCH /v2/manga/:id/my_list_status';
+const MANGA_DELETE = 'DELETE /v2/manga/:id/my_list_status';
+const MANGA_KEPT_BY_HAND = 888_001;
+const MANGA_ADDED_BY_HAND_SINCE = 888_002;
+
+/** MIRROR_MANGA=true: a backup holds MAL's manga list too, and a restore puts it back over real HTTP. */
+describe('restore MAL from a backup: the manga list', () => {
+  let system: TestSystem;
+  let deps: BaseRestoreDeps;
+  let endOfRun: () => Promise<void>;
+  let mangaBefore: MalMangaListEntry[];
+  let backupKey: string;
+
+  beforeEach(async () => {
+    system = await startTestSystem({
+      anilistEntries: [...generateAniListEntries(8, 7), ...generateAniListMangaEntries(8, 7)],
+      env: { MIRROR_MANGA: 'true' },
+    });
+    const mangaIds = system
+      .anilist!.store.entries()
+      .filter((e) => e.media?.type === 'MANGA' && e.media.idMal && !e.private && !e.hiddenFromStatusLists)
+      .map((e) => e.media!.idMal!);
+    expect(mangaIds.length).toBeGreaterThan(3);
+    // MAL's manga list holds one of AniList's manga with other values (the sync's "bad edit"), and one by hand.
+    system.mal!.state.setMangaList({
+      data: [
+        { node: { id: mangaIds[0], title: 'Manga on MAL' }, list_status: { status: 'on_hold', score: 3 } },
+        { node: { id: MANGA_KEPT_BY_HAND, title: 'Manga kept by hand' }, list_status: { status: 'reading' } },
+      ],
+      paging: {},
+    });
+    mangaBefore = system.mal!.state.mangaList();
+    expect(sectionOf(await authorize(system))).toMatchObject({ mode: 'full', status: 'ok' });
+    // The sync changed the manga on MAL and added the others: what the restore is to undo.
+    expect(system.mal!.state.mangaList().length).toBeGreaterThan(mangaBefore.length);
+    const platform = createAwsPlatform(loadWorkerConfig(system.env).base, { store: system.store, events: system.bus });
+    ({ restore: deps, endOfRun } = await restoreDeps(system.env, platform));
+    backupKey = await findMalBackup(system.store, 'latest');
+    system.mal!.resetCounters();
+  });
+  afterEach(async () => {
+    await endOfRun?.();
+    await system?.close();
+  });
+
+  const comparableManga = (list: readonly MalMangaListEntry[]) =>
+    Object.fromEntries(list.map((e) => [e.mangaId, toComparableManga(e.listStatus)]));
+  const mangaWrites = () =>
+    (system.mal!.counters.byRoute[MANGA_PATCH] ?? 0) + (system.mal!.counters.byRoute[MANGA_DELETE] ?? 0);
+
+  function addMangaByHand() {
+    system.mal!.state.setMangaList({
+      data: [
+        ...system.mal!.state.mangaListResponse().data,
+        {
+          node: { id: MANGA_ADDED_BY_HAND_SINCE, title: 'Manga added by hand since' },
+          list_status: { status: 'reading' },
+        },
+      ],
+      paging: {},
+    });
+  }
+
+  test('--list and --dry-run show the manga list, labelled', async () => {
+    const [backup] = await listMalBackups(system.store);
+    expect(backup).toMatchObject({ mangaEntries: 2 });
+    expect(formatBackupList([backup!])).toMatch(/entries, 2 manga$/);
+    addMangaByHand();
+    const { plan } = await previewMalRestore(deps, backupKey);
+    const text = formatRestorePlan('x', plan, true);
+    expect(text).toMatch(
+      /\nManga list: restoring it would change \d+ MAL manga entries: 1 set back, 0 added back, \d+ removed/,
+    );
+    expect(text).toContain(
+      `(MAL manga ${MANGA_ADDED_BY_HAND_SINCE}): added since the backup, not by this system: left alone`,
+    );
+    expect(mangaWrites()).toBe(0);
+  });
+
+  test('puts the manga list back: the bad edit undone, manga added by this system removed, a hand-added one left alone', async () => {
+    addMangaByHand();
+    // One manga this system added, removed on MAL by hand since: nothing to write, but its record must go.
+    const ours = system.mal!.state.mangaList().find((e) => !mangaBefore.some((b) => b.mangaId === e.mangaId))!;
+    system.mal!.state.setMangaList({
+      data: system
+        .mal!.state.mangaListResponse()
+        .data.filter((d) => (d as { node: { id: number } }).node.id !== ours.mangaId),
+      paging: {},
+    });
+    expect((await malState(system.store)).mirrored[`manga:${ours.mangaId}`]).toBeDefined();
+    const result = await restoreMal(deps, backupKey);
+    expect(result).toMatchObject({ complete: true, failures: [] });
+    const after = system.mal!.state.mangaList();
+    expect(comparableManga(after.filter((e) => e.mangaId !== MANGA_ADDED_BY_HAND_SINCE))).toEqual(
+      comparableManga(mangaBefore),
+    );
+    expect(after.some((e) => e.mangaId === MANGA_ADDED_BY_HAND_SINCE)).toBe(true);
+    expect(mangaWrites()).toBe(result.plan.manga!.writes.length);
+    expect(system.mal!.counters.byRoute[MANGA_DELETE]).toBeGreaterThan(0);
+    // The list as it was before the restore, manga included, was backed up first.
+    expect(JSON.parse((await system.store.get(result.savedBackupKey))!.body).manga.data).toHaveLength(
+      after.length + result.plan.manga!.writes.filter((w) => w.kind === 'remove').length,
+    );
+    // The manga records reflect the restored list: only the manga that came from AniList and is still there.
+    const state = await malState(system.store);
+    const mangaRecords = Object.entries(state.mirrored).filter(([key]) => key.startsWith('manga:'));
+    const restored = comparableManga(after);
+    expect(mangaRecords.map(([key]) => key)).toEqual([`manga:${mangaBefore[0]!.mangaId}`]);
+    expect(mangaRecords[0]![1].state).toEqual(restored[mangaBefore[0]!.mangaId]);
+  });
+
+  test('an older backup without a manga list restores the anime list only: the manga list and its records stay', async () => {
+    const body = JSON.parse((await system.store.get(backupKey))!.body);
+    delete body.manga;
+    await system.store.put(backupKey, JSON.stringify(body));
+    const mangaNow = system.mal!.state.mangaList();
+    const recordsNow = Object.entries((await malState(system.store)).mirrored).filter(([k]) => k.startsWith('manga:'));
+    expect(recordsNow.length).toBeGreaterThan(1);
+    const result = await restoreMal(deps, backupKey);
+    expect(result).toMatchObject({ complete: true });
+    expect(result.plan.manga).toBeUndefined();
+    expect(formatRestorePlan('x', result.plan, false)).toContain(
+      'Manga list: left as it is, with its sync records (the backup holds no manga list',
+    );
+    expect(mangaWrites()).toBe(0);
+    expect(system.mal!.state.mangaList()).toEqual(mangaNow);
+    const recordsAfter = Object.entries((await malState(system.store)).mirrored).filter(([k]) =>
+      k.startsWith('manga:'),
+    );
+    expect(recordsAfter).toEqual(recordsNow);
   });
 });

@@ -1,6 +1,17 @@
-import { toMalResponseShape } from '../../../shared/destinations/mal/destination';
-import { parseMalBackup, planMalRestore } from '../../../shared/destinations/mal/restore-plan';
-import type { MalListEntry, MalListStatus } from '../../../shared/destinations/mal/types';
+import { toMalMangaResponseShape, toMalResponseShape } from '../../../shared/destinations/mal/destination';
+import {
+  parseMalBackup,
+  parseMalBackupLists,
+  planMalRestore,
+  planMalRestoreLists,
+  restoreWrites,
+} from '../../../shared/destinations/mal/restore-plan';
+import type {
+  MalListEntry,
+  MalListStatus,
+  MalMangaListEntry,
+  MalMangaListStatus,
+} from '../../../shared/destinations/mal/types';
 import type { MirroredRecord } from '../../../shared/sync/destination';
 
 function entry(animeId: number, title: string, status: Partial<MalListStatus> = {}): MalListEntry {
@@ -13,6 +24,23 @@ function entry(animeId: number, title: string, status: Partial<MalListStatus> = 
       num_episodes_watched: 12,
       is_rewatching: false,
       num_times_rewatched: 0,
+      comments: '',
+      ...status,
+    },
+  };
+}
+
+function manga(mangaId: number, title: string, status: Partial<MalMangaListStatus> = {}): MalMangaListEntry {
+  return {
+    mangaId,
+    title,
+    listStatus: {
+      status: 'reading',
+      score: 7,
+      num_volumes_read: 2,
+      num_chapters_read: 20,
+      is_rereading: false,
+      num_times_reread: 0,
       comments: '',
       ...status,
     },
@@ -97,5 +125,97 @@ describe('parseMalBackup', () => {
     ],
   ])('refuses %s, naming the backup', (_what, body, message) => {
     expect(() => parseMalBackup('backups/x.json', body)).toThrow(message);
+  });
+});
+
+describe('planMalRestoreLists: the manga list', () => {
+  const backupManga = [
+    manga(10, 'Manga changed', { score: 8, num_chapters_read: 30 }),
+    manga(11, 'Manga same'),
+    manga(12, 'Manga removed since', { status: 'on_hold', num_volumes_read: 1 }),
+  ];
+  const backup = { anime: [entry(1, 'Anime')], manga: backupManga };
+
+  test('plans the manga list like the anime list, with manga keys, MAL manga write fields and manga payloads', () => {
+    const current = {
+      anime: [entry(1, 'Anime')],
+      manga: [
+        manga(10, 'Manga changed', { score: 3, num_chapters_read: 45, is_rereading: true }),
+        manga(11, 'Manga same'),
+        manga(13, 'Manga ours since'),
+        manga(14, 'Manga by hand since'),
+      ],
+    };
+    const plan = planMalRestoreLists(backup, current, { 'manga:13': record(true), '13': record(true) });
+    expect(plan.writes).toEqual([]);
+    expect(plan.manga?.writes.map((w) => [w.kind, w.key, w.payload])).toEqual([
+      [
+        'put',
+        'manga:10',
+        { media: 'manga', malId: 10, fields: { is_rereading: false, score: 8, num_chapters_read: 30 } },
+      ],
+      [
+        'put',
+        'manga:12',
+        {
+          media: 'manga',
+          malId: 12,
+          fields: { status: 'on_hold', score: 7, num_volumes_read: 1, num_chapters_read: 20 },
+        },
+      ],
+      ['remove', 'manga:13', { media: 'manga', malId: 13, fields: {} }],
+    ]);
+    expect(plan.manga?.writes[0]?.reasons).toEqual([
+      'is rereading true → false',
+      'score 3 → 8',
+      'num chapters read 45 → 30',
+    ]);
+    expect(plan.manga?.writes[1]?.reasons[0]).toMatch(/^back on MAL's manga list: status on_hold/);
+    expect(plan.manga?.writes[1]?.target).toBe('MAL manga 12');
+    expect(plan.manga?.unchanged).toBe(1);
+    expect(plan.manga?.keptHandAdded).toEqual([{ key: 'manga:14', title: 'Manga by hand since' }]);
+    // The apply path gets the anime writes, then the manga writes.
+    expect(restoreWrites(plan).map((w) => w.key)).toEqual(['manga:10', 'manga:12', 'manga:13']);
+  });
+
+  test('an anime record never counts as "written by this system" for the manga of the same id', () => {
+    const plan = planMalRestoreLists(
+      backup,
+      { anime: [], manga: [...backupManga, manga(1, 'Manga 1')] },
+      {
+        '1': record(true),
+      },
+    );
+    expect(plan.manga?.writes.filter((w) => w.kind === 'remove')).toEqual([]);
+    expect(plan.manga?.keptHandAdded).toEqual([{ key: 'manga:1', title: 'Manga 1' }]);
+  });
+
+  test('a backup without a manga list leaves the manga list alone, and says why', () => {
+    const plan = planMalRestoreLists({ anime: [entry(1, 'Anime')] }, { anime: [entry(1, 'Anime')], manga: [] }, {});
+    expect(plan.manga).toBeUndefined();
+    expect(plan.mangaLeftAlone).toMatch(/no manga list/);
+    expect(restoreWrites(plan)).toEqual([]);
+  });
+
+  test('a manga list MAL could not be read here leaves it alone, and says why', () => {
+    const plan = planMalRestoreLists(backup, { anime: [entry(1, 'Anime')] }, {});
+    expect(plan.manga).toBeUndefined();
+    expect(plan.mangaLeftAlone).toMatch(/could not be read/);
+  });
+});
+
+describe('parseMalBackupLists', () => {
+  test('reads the manga list under "manga" (MAL mangalist shape), and none from an older backup', () => {
+    const anime = [entry(1, 'A')];
+    const mangaList = [manga(10, 'M', { start_date: '2021-03-04' })];
+    const both = JSON.stringify({ ...toMalResponseShape(anime), manga: toMalMangaResponseShape(mangaList) });
+    expect(parseMalBackupLists('backups/x.json', both)).toEqual({ anime, manga: mangaList });
+    expect(parseMalBackupLists('backups/x.json', JSON.stringify(toMalResponseShape(anime)))).toEqual({ anime });
+  });
+
+  test('refuses a "manga" member that is not a MAL manga list, naming the backup', () => {
+    expect(() => parseMalBackupLists('backups/x.json', '{"data":[],"manga":{"paging":{}}}')).toThrow(
+      /backups\/x.json has a "manga" member without a "data" list/,
+    );
   });
 });

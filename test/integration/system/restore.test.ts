@@ -373,6 +373,24 @@ describe('restore MAL from a backup: the manga list', () => {
     expect(mangaRecords[0]![1].state).toEqual(restored[mangaBefore[0]!.mangaId]);
   });
 
+  test('with MIRROR_MANGA off now, a backup holding the manga list still puts it back (read on its own)', async () => {
+    const env = { ...system.env, MIRROR_MANGA: 'false' };
+    const platform = createAwsPlatform(loadWorkerConfig(env).base, { store: system.store, events: system.bus });
+    const off = await restoreDeps(env, platform);
+    try {
+      const result = await restoreMal(off.restore, backupKey);
+      expect(result).toMatchObject({ complete: true, failures: [] });
+      expect(result.plan.manga?.writes.length).toBeGreaterThan(0);
+      expect(comparableManga(system.mal!.state.mangaList())).toEqual(comparableManga(mangaBefore));
+      // The list as it was before, manga included, was backed up first.
+      expect(JSON.parse((await system.store.get(result.savedBackupKey))!.body).manga.data.length).toBeGreaterThan(
+        mangaBefore.length,
+      );
+    } finally {
+      await off.endOfRun();
+    }
+  });
+
   test('an older backup without a manga list restores the anime list only: the manga list and its records stay', async () => {
     const body = JSON.parse((await system.store.get(backupKey))!.body);
     delete body.manga;

@@ -1,12 +1,12 @@
 import { readTokens } from '../shared/auth/tokens';
 import { systemClock } from '../shared/clock';
+import { guardConsoleOutput, writeControl } from '../shared/text/terminal';
 import { AUTHORIZE_USAGE, parseAuthorizeArgs } from './authorize/args';
 import { type DeviceLoginOutput, runDeviceLogin } from './authorize/device-login';
 import { describeSetup, nextSteps } from './authorize/messages';
 import { type LoginSetup, prepareTraktLogin } from './authorize/setup';
 import { describeMode, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole } from './console';
-import { guardConsoleOutput, writeControl } from './terminal';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();

@@ -1,11 +1,11 @@
 import { describeError } from '../shared/errors';
 import { formatReport, type RunReport } from '../shared/sync/report';
 import { escapeRawInJson } from '../shared/text/printable';
+import { guardConsoleOutput } from '../shared/text/terminal';
 import { ephemeralLocalConfig, quietSdkWarnings, readDotEnv } from './config';
 import { describeForConsole } from './console';
 import { approveLatestEmail } from './story';
 import { startLocalSystem } from './system';
-import { guardConsoleOutput } from './terminal';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();

@@ -13,12 +13,12 @@ import { malIdOf } from '../shared/destinations/mal/mapping';
 import { ConfigError } from '../shared/errors';
 import { createJsonLogger } from '../shared/log';
 import { MemoryStore } from '../shared/store/memory-store';
+import { guardConsoleOutput } from '../shared/text/terminal';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole, plural } from './console';
 import { EXPORT_USAGE, parseExportArgs } from './export/args';
 import { startAniListSandbox } from './sandbox/anilist';
 import { startDatasetServer } from './sandbox/datasets';
-import { guardConsoleOutput } from './terminal';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();

@@ -1,8 +1,8 @@
 import path from 'node:path';
+import { guardConsoleOutput } from '../shared/text/terminal';
 import { describeMode, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { banner, describeForConsole, describeMail, describeRun } from './console';
 import { type LocalSystem, startLocalSystem } from './system';
-import { guardConsoleOutput } from './terminal';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();

@@ -10,13 +10,13 @@ import {
   resumeMalSync,
 } from '../shared/destinations/mal/restore';
 import { RestoreError } from '../shared/destinations/mal/restore-plan';
+import { guardConsoleOutput } from '../shared/text/terminal';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole } from './console';
 import { type AwsTarget, parseRestoreArgs, RESTORE_USAGE } from './restore/args';
 import { type BaseRestoreDeps, restoreDeps } from './restore/deps';
 import { formatBackupList, formatRestorePlan, formatRestoreResult } from './restore/format';
 import { startLocalSystem } from './system';
-import { guardConsoleOutput } from './terminal';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();

@@ -1,7 +1,7 @@
+import { guardConsoleOutput } from '../shared/text/terminal';
 import { loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole } from './console';
 import { describeSandboxRuntime, type SandboxRuntime, startSandboxRuntime } from './sandbox-runtime';
-import { guardConsoleOutput } from './terminal';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();

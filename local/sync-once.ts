@@ -1,9 +1,9 @@
 import type { RunReport } from '../shared/sync/report';
 import { escapeRawInJson } from '../shared/text/printable';
+import { guardConsoleOutput } from '../shared/text/terminal';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole, listWords, localReport } from './console';
 import { startLocalSystem } from './system';
-import { guardConsoleOutput } from './terminal';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();

@@ -11,7 +11,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CDK_QUALIFIER } from '../infra/github-oidc/stack';
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
-import { guardConsoleOutput } from '../local/terminal';
+import { guardConsoleOutput } from '../shared/text/terminal';
 import { checkDeployConfig, OUTPUTS_FILE, profileArg, readOutputs, runCdk } from './cdk-config';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.

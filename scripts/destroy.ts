@@ -12,7 +12,7 @@
  */
 import { createInterface } from 'node:readline';
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
-import { guardConsoleOutput } from '../local/terminal';
+import { guardConsoleOutput } from '../shared/text/terminal';
 import { awsCliTarget, describeMirrorStack, readOutputs, runCdk } from './cdk-config';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.

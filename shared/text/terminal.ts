@@ -1,4 +1,4 @@
-import { printable } from '../shared/text/printable';
+import { printable } from './printable';
 
 type Write = typeof process.stdout.write;
 const rawWrites = new Map<NodeJS.WriteStream, Write>();

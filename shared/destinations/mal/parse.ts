@@ -93,7 +93,20 @@ export function parseListStatus(raw: unknown, where = 'list_status'): MalListSta
     num_times_rewatched: count(raw.num_times_rewatched, `${where}.num_times_rewatched`, 0),
     comments: text(raw.comments, `${where}.comments`) ?? '',
   };
-  if (out.score > 10) throw valueError(`${where}.score is ${out.score}, outside MAL's 0–10`);
+  const shared = sharedListFields(raw, out.score, where);
+  if (raw.rewatch_value !== undefined && raw.rewatch_value !== null) {
+    out.rewatch_value = count(raw.rewatch_value, `${where}.rewatch_value`, 0);
+  }
+  return { ...out, ...shared };
+}
+
+/**
+ * What anime's and manga's `list_status` share beyond their own counts: the score's range, the
+ * dates, `updated_at`, `priority` and `tags`, each validated the same way for both lists.
+ */
+function sharedListFields(raw: Record<string, unknown>, score: number, where: string): SharedListFields {
+  if (score > 10) throw valueError(`${where}.score is ${score}, outside MAL's 0–10`);
+  const out: { -readonly [K in keyof SharedListFields]: SharedListFields[K] } = {};
   const startDate = date(raw.start_date, `${where}.start_date`);
   if (startDate !== undefined) out.start_date = startDate;
   const finishDate = date(raw.finish_date, `${where}.finish_date`);
@@ -101,9 +114,6 @@ export function parseListStatus(raw: unknown, where = 'list_status'): MalListSta
   const updatedAt = text(raw.updated_at, `${where}.updated_at`);
   if (updatedAt !== undefined) out.updated_at = updatedAt;
   if (raw.priority !== undefined && raw.priority !== null) out.priority = count(raw.priority, `${where}.priority`, 0);
-  if (raw.rewatch_value !== undefined && raw.rewatch_value !== null) {
-    out.rewatch_value = count(raw.rewatch_value, `${where}.rewatch_value`, 0);
-  }
   if (raw.tags !== undefined && raw.tags !== null) {
     if (!Array.isArray(raw.tags) || raw.tags.some((t) => typeof t !== 'string')) {
       throw valueError(`${where}.tags is not a list of text`);
@@ -112,6 +122,8 @@ export function parseListStatus(raw: unknown, where = 'list_status'): MalListSta
   }
   return out;
 }
+
+type SharedListFields = Pick<MalListStatus, 'start_date' | 'finish_date' | 'updated_at' | 'priority' | 'tags'>;
 
 /** `{node, list_status}` of `GET /users/@me/mangalist` → `MalMangaListEntry`. */
 export function parseMangaListItem(item: unknown, index: number): MalMangaListEntry {
@@ -146,19 +158,11 @@ export function parseMangaListStatus(raw: unknown, where = 'list_status'): MalMa
     num_times_reread: count(raw.num_times_reread, `${where}.num_times_reread`, 0),
     comments: text(raw.comments, `${where}.comments`) ?? '',
   };
-  if (out.score > 10) throw valueError(`${where}.score is ${out.score}, outside MAL's 0–10`);
-  const startDate = date(raw.start_date, `${where}.start_date`);
-  if (startDate !== undefined) out.start_date = startDate;
-  const finishDate = date(raw.finish_date, `${where}.finish_date`);
-  if (finishDate !== undefined) out.finish_date = finishDate;
-  const updatedAt = text(raw.updated_at, `${where}.updated_at`);
-  if (updatedAt !== undefined) out.updated_at = updatedAt;
-  if (raw.priority !== undefined && raw.priority !== null) out.priority = count(raw.priority, `${where}.priority`, 0);
+  const shared = sharedListFields(raw, out.score, where);
   if (raw.reread_value !== undefined && raw.reread_value !== null) {
     out.reread_value = count(raw.reread_value, `${where}.reread_value`, 0);
   }
-  if (Array.isArray(raw.tags) && raw.tags.every((t) => typeof t === 'string')) out.tags = raw.tags as string[];
-  return out;
+  return { ...out, ...shared };
 }
 
 const MANGA_STATUSES: ReadonlySet<string> = new Set(MAL_MANGA_STATUSES);

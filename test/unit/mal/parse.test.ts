@@ -1,5 +1,11 @@
 import { MalRateLimitError, MalResponseError } from '../../../shared/destinations/mal/errors';
-import { parseJsonBody, parseListItem, parseListPage, parseListStatus } from '../../../shared/destinations/mal/parse';
+import {
+  parseJsonBody,
+  parseListItem,
+  parseListPage,
+  parseListStatus,
+  parseMangaListStatus,
+} from '../../../shared/destinations/mal/parse';
 
 describe('parseListStatus', () => {
   test('fills fields MAL only sends on request, keeps the optional ones it sent', () => {
@@ -51,6 +57,45 @@ describe('parseListStatus', () => {
     const status = parseListStatus({ status: 'completed', start_date: null, finish_date: '' });
     expect(status).not.toHaveProperty('start_date');
     expect(status).not.toHaveProperty('finish_date');
+  });
+});
+
+describe('parseMangaListStatus', () => {
+  test('reads the manga counts and the fields anime and manga share', () => {
+    expect(
+      parseMangaListStatus({
+        status: 'reading',
+        score: 7,
+        num_chapters_read: 120,
+        finish_date: '2023',
+        tags: ['re-read'],
+        reread_value: 2,
+      }),
+    ).toEqual({
+      status: 'reading',
+      score: 7,
+      num_volumes_read: 0,
+      num_chapters_read: 120,
+      is_rereading: false,
+      num_times_reread: 0,
+      comments: '',
+      finish_date: '2023',
+      tags: ['re-read'],
+      reread_value: 2,
+    });
+  });
+
+  test('malformed values are refused as for anime, tags included', () => {
+    for (const raw of [
+      { status: 'watching' },
+      { status: 'reading', score: 11 },
+      { status: 'reading', num_chapters_read: '3' },
+      { status: 'reading', start_date: '20/02/2022' },
+      { status: 'reading', tags: 'a,b' },
+      { status: 'reading', tags: [1] },
+    ]) {
+      expect(() => parseMangaListStatus(raw)).toThrow(MalResponseError);
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import type { AniListStatus } from '../../anilist/types';
 import type { PlanNote, PlannedWrite, SkippedEntry, UnchangedTarget } from '../../sync/destination';
 import type { SourceEntry } from '../../sync/source';
 import { isMalDate } from './form';
-import { MAX_COMMENTS_LENGTH, type MappingOptions, malIdOf, mapDate, mapScore, type SkipReason } from './mapping';
+import { invalidNumbers, type MappingOptions, malIdOf, mapDate, mapScore, type SkipReason } from './mapping';
 import type { MalMangaListStatus, MalMangaStatus, MalMangaWriteFields } from './types';
 
 /**
@@ -72,7 +72,11 @@ export function mapMangaEntry(entry: SourceEntry, options: MappingOptions): Mang
     : undefined;
   if (!mapped) return { kind: 'skipped', reason: 'unknown_status', detail: `unknown AniList status "${entry.status}"` };
   const volumes = entry.progressVolumes ?? 0;
-  const invalid = invalidNumbers(entry, volumes);
+  const invalid = invalidNumbers(entry, [
+    ['chapters', entry.progress],
+    ['volumes', volumes],
+    ['reread count', entry.repeat],
+  ]);
   if (invalid) return { kind: 'skipped', reason: 'invalid_entry', detail: invalid };
   const start = mapDate(entry.startedAt, options.partialDates);
   const finish = mapDate(entry.completedAt, options.partialDates);
@@ -102,19 +106,6 @@ export function mapMangaEntry(entry: SourceEntry, options: MappingOptions): Mang
       finish_date: finish.value,
     },
   };
-}
-
-function invalidNumbers(entry: SourceEntry, volumes: number): string | undefined {
-  if (!Number.isFinite(entry.score) || entry.score < 0 || entry.score > 100) {
-    return `score ${entry.score} is outside AniList's 0–100 range`;
-  }
-  if (!Number.isInteger(entry.progress) || entry.progress < 0) return `chapters ${entry.progress} is not a count`;
-  if (!Number.isInteger(volumes) || volumes < 0) return `volumes ${volumes} is not a count`;
-  if (!Number.isInteger(entry.repeat) || entry.repeat < 0) return `reread count ${entry.repeat} is not a count`;
-  if ((entry.notes?.length ?? 0) > MAX_COMMENTS_LENGTH) {
-    return `notes are ${entry.notes?.length} characters long (limit ${MAX_COMMENTS_LENGTH})`;
-  }
-  return undefined;
 }
 
 export function toComparableManga(status: MalMangaListStatus): ComparableMangaState {

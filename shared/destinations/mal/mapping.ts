@@ -128,7 +128,10 @@ export function mapEntry(entry: SourceEntry, options: MappingOptions): MappingRe
   if (!mappedStatus) {
     return { kind: 'skipped', reason: 'unknown_status', detail: `unknown AniList status "${entry.status}"` };
   }
-  const invalid = validateNumbers(entry);
+  const invalid = invalidNumbers(entry, [
+    ['progress', entry.progress],
+    ['rewatch count', entry.repeat],
+  ]);
   if (invalid) return { kind: 'skipped', reason: 'invalid_entry', detail: invalid };
 
   const start = mapDate(entry.startedAt, options.partialDates);
@@ -160,12 +163,20 @@ export function mapEntry(entry: SourceEntry, options: MappingOptions): MappingRe
   };
 }
 
-function validateNumbers(entry: SourceEntry): string | undefined {
+/**
+ * Why an entry's numbers cannot be written to MAL, or undefined: the score's range, each count
+ * (named as the list calls it: progress, chapters, rewatch count …) and the notes' length.
+ */
+export function invalidNumbers(
+  entry: SourceEntry,
+  counts: ReadonlyArray<readonly [string, number]>,
+): string | undefined {
   if (!Number.isFinite(entry.score) || entry.score < 0 || entry.score > 100) {
     return `score ${entry.score} is outside AniList's 0–100 range`;
   }
-  if (!Number.isInteger(entry.progress) || entry.progress < 0) return `progress ${entry.progress} is not a count`;
-  if (!Number.isInteger(entry.repeat) || entry.repeat < 0) return `rewatch count ${entry.repeat} is not a count`;
+  for (const [label, value] of counts) {
+    if (!Number.isInteger(value) || value < 0) return `${label} ${value} is not a count`;
+  }
   if ((entry.notes?.length ?? 0) > MAX_COMMENTS_LENGTH) {
     return `notes are ${entry.notes?.length} characters long (limit ${MAX_COMMENTS_LENGTH})`;
   }

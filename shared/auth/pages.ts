@@ -9,7 +9,11 @@ export interface HtmlResponse {
   readonly body: string;
 }
 
-const STYLE = `
+/**
+ * The look of every page a person sees from this system (callback pages; locally also the dashboard
+ * and the sandbox pages, which add their own rules after it): readable, and dark-mode aware.
+ */
+export const PAGE_STYLE = `
 :root{color-scheme:light dark}
 body{margin:0;font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;background:#f4f5f7;color:#1f2328;line-height:1.5}
 main{max-width:560px;margin:0 auto;padding:32px 16px}
@@ -22,6 +26,7 @@ p{margin:0 0 12px;font-size:16px}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px;word-break:break-all}
 @media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}.card{background:#161b22;border-color:#30363d}.muted{color:#8d96a0}}
 `.trim();
+const STYLE = PAGE_STYLE;
 
 /** The only style allowed on the page is this exact block: the CSP names its hash, so no inline script or injected style runs. */
 const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');

@@ -1,4 +1,5 @@
 export * from './fixture';
 export * from './generate';
+export * from './mutations';
 export * from './server';
 export * from './store';

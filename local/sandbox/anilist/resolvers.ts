@@ -258,7 +258,8 @@ function mediaObject(media: SandboxMedia, user: SandboxUser) {
   };
 }
 
-function mediaListObject(entry: SandboxEntry, user: SandboxUser) {
+/** A stored entry as a GraphQL `MediaList` (the mutations answer with it too). */
+export function mediaListObject(entry: SandboxEntry, user: SandboxUser) {
   return {
     id: entry.id,
     userId: user.id,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
@@ -17,6 +18,7 @@ import {
 import { type Clock, systemClock } from '../../../shared/clock';
 import { createFaultQueue, type FaultLook, type FaultQueue, sendFault, withControlEndpoints } from '../kit/faults';
 import { bearerOf, type Exchange, json, type Reply, readBody, startSandboxServer, write } from '../kit/http';
+import { mutationRoot } from './edits';
 import {
   type AniListFaultRoute,
   type AniListFaultSpec,
@@ -58,6 +60,13 @@ export interface AniListSandbox {
   close(): Promise<void>;
   readonly store: AniListSandboxStore;
   readonly faults: AniListSandboxFaults;
+  /**
+   * The owner's bearer token: `Authorization: Bearer <it>` makes the caller the viewer, who may read
+   * private entries and send `SaveMediaListEntry` / `DeleteMediaListEntry` (documents in `./mutations`).
+   * It is `validToken` when the sandbox was started with one (ANILIST_TOKEN), else a random token made
+   * at each start, so only code holding this handle (the local dashboard) can edit the list.
+   */
+  readonly editToken: string;
 }
 
 export interface AniListSandboxOptions {
@@ -73,7 +82,10 @@ export interface AniListSandboxOptions {
   readonly rateLimitPerMinute?: number;
   /** Counting window and lock-out after an overflow; AniList uses 60 s. Shorter keeps tests fast. */
   readonly rateLimitWindowMs?: number;
-  /** The owner's token; `Authorization: Bearer <it>` reveals private entries. Any other bearer → 400. */
+  /**
+   * The owner's token; `Authorization: Bearer <it>` reveals private entries and allows the list-edit
+   * mutations. Any other bearer → 400. Default: a random token, exposed as `editToken`.
+   */
   readonly validToken?: string;
   /** Default: `ANILIST_SCHEMA_PATH`, else the vendored copy of AniList's schema. */
   readonly schemaPath?: string;
@@ -115,6 +127,7 @@ interface GraphQLService {
   readonly schema: GraphQLSchema;
   readonly store: AniListSandboxStore;
   readonly options: AniListSandboxOptions;
+  readonly ownerToken: string;
   readonly convertScore: ScoreConverter;
   readonly counters: AniListSandboxCounters;
   readonly corrupt: ReadonlyMap<number, Record<string, unknown>>;
@@ -144,18 +157,20 @@ function parseBody(raw: string | undefined): GraphQLBody | undefined {
 }
 
 /** A wrong token fails every request, public ones included (docs/apis.md#anilist-auth). */
-function ownerCheck(req: IncomingMessage, validToken: string | undefined): boolean | 'invalid' {
+function ownerCheck(req: IncomingMessage, ownerToken: string): boolean | 'invalid' {
   if (req.headers.authorization === undefined) return false;
-  const token = bearerOf(req.headers);
-  return token !== undefined && validToken !== undefined && token === validToken ? true : 'invalid';
+  return bearerOf(req.headers) === ownerToken ? true : 'invalid';
 }
+
+/** The mutations `./edits` implements; any other is refused rather than silently ignored. */
+const IMPLEMENTED_MUTATIONS: ReadonlySet<string> = new Set(Object.keys(mutationRoot));
 
 /** Everything between the HTTP request and graphql-js: method, JSON body, token, query syntax, validation. */
 async function answer(service: GraphQLService, exchange: Exchange, raw: string | undefined): Promise<Outcome> {
   if (exchange.method !== 'POST') return errorsReply(405, 'Method Not Allowed: send POST with a JSON body');
   const body = parseBody(raw);
   if (!body) return errorsReply(400, 'Invalid JSON body: expected {"query": "...", "variables": {...}}');
-  const isOwner = ownerCheck(exchange.req, service.options.validToken);
+  const isOwner = ownerCheck(exchange.req, service.ownerToken);
   if (isOwner === 'invalid') return errorsReply(400, 'Invalid token');
   if (typeof body.query !== 'string' || body.query.trim() === '') return errorsReply(400, 'Must provide query string.');
   let document: DocumentNode;
@@ -173,8 +188,11 @@ async function answer(service: GraphQLService, exchange: Exchange, raw: string |
   if (validationErrors.length > 0) {
     return { reply: json(400, { data: null, errors: validationErrors.map((e) => anilistShape(e, 400)) }) };
   }
-  if (operation?.operation === 'mutation') {
-    return errorsReply(400, 'The sandbox does not implement mutations; change data through sandbox.store');
+  if (operation?.operation === 'mutation' && !onlyImplemented(operation.selectionSet.selections)) {
+    return errorsReply(
+      400,
+      `The sandbox implements only the ${[...IMPLEMENTED_MUTATIONS].join(' and ')} mutations; change other data through sandbox.store`,
+    );
   }
   const variables =
     body.variables !== null && typeof body.variables === 'object' ? (body.variables as Record<string, unknown>) : {};
@@ -202,7 +220,7 @@ async function run(
   const result = (await execute({
     schema: service.schema,
     document: request.document,
-    rootValue,
+    rootValue: { ...rootValue, ...mutationRoot },
     contextValue: context,
     variableValues: request.variables,
     operationName: request.operationName,
@@ -319,10 +337,12 @@ export async function startAniListSandbox(options: AniListSandboxOptions = {}): 
   const corrupt = new Map<number, Record<string, unknown>>();
   const queue = createFaultQueue(isAniListFaultRoute);
   const faults = faultsOf(queue, corrupt);
+  const ownerToken = options.validToken ?? randomBytes(24).toString('base64url');
   const service: GraphQLService = {
     schema,
     store,
     options,
+    ownerToken,
     convertScore: options.scoreConverter ?? defaultScoreConverter,
     counters,
     corrupt,
@@ -343,6 +363,7 @@ export async function startAniListSandbox(options: AniListSandboxOptions = {}): 
     counters,
     store,
     faults,
+    editToken: ownerToken,
     resetCounters() {
       counters.requests = 0;
       for (const key of Object.keys(counters.byOperation)) delete counters.byOperation[key];
@@ -356,11 +377,19 @@ function statusOf(error: GraphQLError): number {
   return typeof status === 'number' ? status : 500;
 }
 
-/** AniList's error objects: message, status, locations (no `path`/`extensions`). */
+/** AniList's error objects: message, status, locations, and a mutation's `validation` (no `path`/`extensions`). */
 function anilistShape(error: GraphQLError, status: number): Record<string, unknown> {
-  return error.locations
-    ? { message: error.message, status, locations: error.locations }
-    : { message: error.message, status };
+  const validation = error.extensions?.validation;
+  return {
+    message: error.message,
+    status,
+    ...(error.locations ? { locations: error.locations } : {}),
+    ...(validation ? { validation } : {}),
+  };
+}
+
+function onlyImplemented(selections: readonly SelectionNode[]): boolean {
+  return selections.every((s) => s.kind === Kind.FIELD && IMPLEMENTED_MUTATIONS.has(s.name.value));
 }
 
 function countOperation(counters: AniListSandboxCounters, selections: readonly SelectionNode[]): void {

@@ -132,8 +132,9 @@ export class SandboxInputError extends Error {
 }
 
 /**
- * In-memory list of one AniList user. Tests change it directly (not through GraphQL mutations);
- * every edit bumps `updatedAt` to the sandbox clock's "now", as AniList does for any edit.
+ * In-memory list of one AniList user. Tests change it directly, the dashboard through AniList's
+ * `SaveMediaListEntry` / `DeleteMediaListEntry` (`./edits`); every edit bumps `updatedAt` to the
+ * sandbox clock's "now", as AniList does for any edit.
  */
 export class AniListSandboxStore {
   private readonly byId = new Map<number, SandboxEntry>();

@@ -78,6 +78,12 @@ export const KEYS = {
   listExport: (destination: string, list: string, isoTimestamp: string) =>
     `exports/${destination}-${list}list-${isoTimestamp.replace(/[:.]/g, '-')}.xml`,
   listExportPrefix: 'exports/',
+  /**
+   * The report of one sync run (not dry runs), for `npm run status`: `reports/<startedAt>-<runId>.json`.
+   * The start time leads, so the keys sort by time; they expire (the bucket's lifecycle rule).
+   */
+  runReport: (isoTimestamp: string, runId: string) => `reports/${isoTimestamp.replace(/[:.]/g, '-')}-${runId}.json`,
+  runReportPrefix: 'reports/',
 } as const;
 
 /** Top-level prefixes, one per concern (used for least-privilege grants). */
@@ -89,4 +95,6 @@ export const PREFIXES = {
   exports: 'exports/',
   /** Downloaded datasets (anime id mappings), shared by destinations. */
   cache: 'cache/',
+  /** The worker's run reports, written after each run and read by `npm run status`; they expire. */
+  reports: 'reports/',
 } as const;

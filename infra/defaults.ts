@@ -43,6 +43,11 @@ export const DEFAULTS = {
   authNoncurrentVersionExpiration: Duration.days(1),
   /** MAL list backups written by the worker expire after this. */
   backupExpiration: Duration.days(90),
+  /**
+   * Run reports (`reports/`, one per sync run, read by `npm run status`) expire after this: about
+   * 2,900 small objects at the default 15-minute interval, and a month of history is plenty to look back on.
+   */
+  reportExpiration: Duration.days(30),
   /** Failed async invocations wait here for inspection; 14 days is SQS's maximum. */
   failureQueueRetention: Duration.days(14),
   /** The callback is hit once per re-authorization; anything above this is noise or abuse. */

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { exclusionsSetting } from '../shared/sync/exclusions';
@@ -116,6 +116,50 @@ export class MirrorStack extends Stack {
       description: 'Invoke it to sync now (an authorization link is mailed if MAL is not authorized yet)',
       value: this.worker.handler.function.functionName,
     });
+    this.addStatusOutputs(config);
+  }
+
+  /**
+   * What `npm run status` (scripts/status.ts) and a person tailing logs look up: the other functions,
+   * each function's log group (their names are generated, not `/aws/lambda/<function>`), the
+   * schedule rule, the alarms and the destinations.
+   */
+  private addStatusOutputs(config: MirrorConfig): void {
+    const outputs: Record<string, { description: string; value: string }> = {
+      ReauthMailerFunctionName: {
+        description: 'Sends the authorization emails',
+        value: this.mailer.handler.function.functionName,
+      },
+      OAuthCallbackFunctionName: {
+        description: 'Answers the authorization links',
+        value: this.callback.handler.function.functionName,
+      },
+      SyncWorkerLogGroupName: {
+        description: 'The sync worker’s logs: aws logs tail <this name> --follow --since 1h',
+        value: this.worker.handler.logGroup.logGroupName,
+      },
+      ReauthMailerLogGroupName: {
+        description: 'The reauth mailer’s logs',
+        value: this.mailer.handler.logGroup.logGroupName,
+      },
+      OAuthCallbackLogGroupName: {
+        description: 'The OAuth callback’s logs',
+        value: this.callback.handler.logGroup.logGroupName,
+      },
+      SyncScheduleRuleName: {
+        description: 'The EventBridge rule that starts the sync worker on its schedule',
+        value: this.worker.schedule.ruleName,
+      },
+      AlarmNames: {
+        description: 'The stack’s CloudWatch alarms, comma-separated',
+        value: Fn.join(
+          ',',
+          this.alarms.all.map((a) => a.alarmName),
+        ),
+      },
+      Destinations: { description: 'Where the list is mirrored to', value: config.destinations.join(',') },
+    };
+    for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }
 }
 

@@ -65,6 +65,8 @@ export class Alarms extends Construct {
   readonly reauthPendingHours: Readonly<Record<string, cloudwatch.Metric>>;
   /** Present when `alarmEmail` is set. */
   readonly topic?: sns.Topic;
+  /** Every alarm above, for the alarm topic and for `npm run status` (the stack's AlarmNames output). */
+  readonly all: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -167,6 +169,14 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    this.all = [
+      this.workerErrors,
+      ...Object.values(this.reauthPending),
+      this.failedInvocations,
+      this.callbackServerErrors,
+      this.tokensLost,
+    ];
+
     if (props.alarmEmail) {
       const key = new kms.Key(this, 'TopicKey', {
         description: 'Encrypts the anilist-mal-mirror alarm topic',
@@ -203,15 +213,7 @@ export class Alarms extends Construct {
         }
       }
       const action = new actions.SnsAction(this.topic);
-      for (const alarm of [
-        this.workerErrors,
-        ...Object.values(this.reauthPending),
-        this.failedInvocations,
-        this.callbackServerErrors,
-        this.tokensLost,
-      ]) {
-        alarm.addAlarmAction(action);
-      }
+      for (const alarm of this.all) alarm.addAlarmAction(action);
     }
   }
 }

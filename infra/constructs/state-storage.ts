@@ -23,6 +23,11 @@ export interface StateStorageProps {
    * @default DEFAULTS.backupExpiration (90 days)
    */
   readonly backupExpiration?: Duration;
+  /**
+   * How long the sync runs' reports (`reports/`, read by `npm run status`) are kept.
+   * @default DEFAULTS.reportExpiration (30 days)
+   */
+  readonly reportExpiration?: Duration;
 }
 
 /**
@@ -68,6 +73,12 @@ export class StateStorage extends Construct {
           id: 'expire-exports',
           prefix: PREFIXES.exports,
           expiration: props.backupExpiration ?? DEFAULTS.backupExpiration,
+        },
+        {
+          // One small object per run: kept for a look back with `npm run status`, not for ever.
+          id: 'expire-reports',
+          prefix: PREFIXES.reports,
+          expiration: props.reportExpiration ?? DEFAULTS.reportExpiration,
         },
       ],
     });

@@ -127,6 +127,8 @@ export class SyncWorker extends Construct {
     storage.grantReadObjects(fn, ...owned);
     // Backups, and the list in MAL's import XML after full reconciles: written, never read back.
     storage.grantWriteObjects(fn, ...owned, `${KEYS.backupPrefix}*`, `${KEYS.listExportPrefix}*`);
+    // Each run's report, for `npm run status`: written, never read back or listed by the worker.
+    storage.grantWriteObjects(fn, `${KEYS.runReportPrefix}*`);
     // Version 1's state object is deleted once migrated (shared/sync/state.ts).
     storage.grantDeleteObjects(fn, KEYS.legacySyncState);
     storage.grantListKeys(fn, ...owned);

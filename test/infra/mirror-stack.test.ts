@@ -380,6 +380,8 @@ describe('least privilege', () => {
       's3:PutObject backups/*',
       // The list in MAL's import XML, after full reconciles: written, never read.
       's3:PutObject exports/*',
+      // Each run's report, for npm run status: written, never read back.
+      's3:PutObject reports/*',
       // The anime id datasets and Trakt's catalogue, cached between runs (shared/anime-ids, destinations/trakt/catalog).
       's3:GetObject cache/*',
       's3:PutObject cache/*',

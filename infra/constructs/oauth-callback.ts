@@ -66,10 +66,12 @@ export class OAuthCallback extends Construct {
 
     const pending = `${KEYS.pendingAuthPrefix}*`;
     const { tokenKeys, tokenMetaKeys } = props.destinations;
-    // A new authorization replaces the tokens without reading them, then writes their metadata.
-    props.storage.grantReadObjects(fn, pending);
+    // A new authorization replaces the tokens without reading them, then writes their metadata. The
+    // metadata (never the tokens) is read too: a link used again says "already connected" when it is.
+    props.storage.grantReadObjects(fn, pending, ...tokenMetaKeys);
     props.storage.grantWriteObjects(fn, pending, ...tokenKeys, ...tokenMetaKeys);
-    props.storage.grantListKeys(fn, pending, ...tokenKeys);
+    // Listing the metadata's keys makes a missing object read as absent (404) rather than denied.
+    props.storage.grantListKeys(fn, pending, ...tokenKeys, ...tokenMetaKeys);
     grantPublishProjectEvents(props.eventBus, fn);
 
     this.api = new apigw.HttpApi(this, 'Api', {

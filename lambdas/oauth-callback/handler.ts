@@ -49,7 +49,14 @@ export function makeCallbackHandler(deps: CallbackHandlerDeps) {
   };
 }
 
-export async function buildCallbackDeps(config: CallbackConfig, platform: Platform): Promise<CallbackHandlerDeps> {
+/** What only the local runtime knows: its dashboard, and a console for each refusal. */
+export type LocalCallbackExtras = Pick<OAuthCallbackDeps, 'dashboardUrl' | 'onRefusal'>;
+
+export async function buildCallbackDeps(
+  config: CallbackConfig,
+  platform: Platform,
+  extras: LocalCallbackExtras = {},
+): Promise<CallbackHandlerDeps> {
   const { base } = config;
   const requestDeadline = new RequestDeadline();
   const context = {
@@ -74,6 +81,7 @@ export async function buildCallbackDeps(config: CallbackConfig, platform: Platfo
       destinations,
       events: platform.events,
       logger: platform.logger,
+      ...extras,
     },
   };
 }

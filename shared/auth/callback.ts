@@ -4,6 +4,7 @@ import type { EventPublisher } from '../events';
 import { type Logger, silentLogger } from '../log';
 import type { ObjectStore } from '../store/store';
 import {
+  alreadyConnectedPage,
   badRequestPage,
   declinedPage,
   exchangeFailedPage,
@@ -18,6 +19,7 @@ import {
 } from './pages';
 import { consumePendingAuthorization, peekPendingAuthorization } from './pending';
 import type { AuthProvider, TokenSet } from './provider';
+import { readTokenMeta } from './token-meta';
 import { saveTokensFromAuthorization } from './tokens';
 
 /** One destination the callback can complete an authorization for. */
@@ -39,6 +41,13 @@ export interface OAuthCallbackDeps {
   /** Must equal the redirect_uri of the authorize request; the handler derives it per request when not configured. */
   readonly redirectUri: string;
   readonly logger?: Logger;
+  /** The local dashboard, where the success page tells a person to watch the first sync. */
+  readonly dashboardUrl?: string;
+  /**
+   * Each refusal (and a reused link that changed nothing) in one sentence for a person: locally the
+   * console. Without it a refusal is a warn log line with its reason code (Lambda).
+   */
+  readonly onRefusal?: (text: string) => void;
 }
 
 /** Longest accepted parameter value; anything beyond it is not from MAL. */
@@ -106,11 +115,7 @@ export async function handleOAuthCallback(
   deps: OAuthCallbackDeps,
   rawQueryString: string | undefined,
 ): Promise<HtmlResponse> {
-  const logger = deps.logger ?? silentLogger;
-  const done = (response: HtmlResponse, outcome: string, fields: Record<string, unknown> = {}) => {
-    logger.info('oauth callback', { outcome, status: response.statusCode, ...fields });
-    return response;
-  };
+  const done = reporter(deps);
 
   const parsed = parseCallbackQuery(rawQueryString);
   if (!parsed.ok) return done(badRequestPage(parsed.problem), 'bad_request', { problem: parsed.problem });
@@ -139,6 +144,11 @@ export async function handleOAuthCallback(
 
   const consumed = await consumePendingAuthorization(deps, state);
   if (!consumed.ok) {
+    const connected = consumed.reason === 'used' ? await connectedAs(deps, consumed.destination) : undefined;
+    if (connected) {
+      const page = alreadyConnectedPage(connected.label, connected.user, deps.dashboardUrl);
+      return done(page, 'already_connected', { destination: consumed.destination });
+    }
     return done(
       stateProblemPage(consumed.reason, {
         ...(consumed.expiresAt !== undefined ? { expiresAt: consumed.expiresAt } : {}),
@@ -161,7 +171,7 @@ async function complete(
   target: CallbackDestination,
   code: string,
   codeVerifier: string,
-  done: (response: HtmlResponse, outcome: string, fields?: Record<string, unknown>) => HtmlResponse,
+  done: Done,
 ): Promise<HtmlResponse> {
   const logger = deps.logger ?? silentLogger;
   const { provider, expectedUser } = target;
@@ -204,6 +214,7 @@ async function complete(
     return done(saveFailedPage(label), 'save_failed', { destination });
   }
 
+  let syncStarted = true;
   try {
     await deps.events.publishAuthorizationCompleted({
       destination,
@@ -212,9 +223,57 @@ async function complete(
     });
   } catch (err) {
     // The tokens are stored; the next scheduled sync picks them up even without the event.
+    syncStarted = false;
     logger.warn('could not publish the authorization-completed event', { error: describeError(err) });
   }
-  return done(successPage(label, storedUser), 'authorized', { destination, user: storedUser });
+  const next = { syncStarted, ...(deps.dashboardUrl ? { dashboardUrl: deps.dashboardUrl } : {}) };
+  return done(successPage(label, storedUser, next), 'authorized', { destination, user: storedUser });
+}
+
+type Done = (response: HtmlResponse, outcome: string, fields?: Record<string, unknown>) => HtmlResponse;
+
+/**
+ * Logs what the callback answered. A success is an info line. A refusal is a warn line with its
+ * reason code (the outcome), or, with `onRefusal` (locally), a sentence on the console. Neither
+ * ever carries the code, the state or the verifier: `fields` hold only our own words and names.
+ */
+function reporter(deps: OAuthCallbackDeps): Done {
+  const logger = deps.logger ?? silentLogger;
+  return (response, outcome, fields = {}) => {
+    const record = { outcome, status: response.statusCode, ...fields };
+    if (outcome === 'authorized' || deps.onRefusal) logger.info('oauth callback', record);
+    else logger.warn('oauth callback refused', record);
+    if (outcome !== 'authorized') deps.onRefusal?.(describeRefusal(outcome, response.title));
+    return response;
+  };
+}
+
+/** The console's line for a refused (or no-op) callback: what the browser showed, and the reason code. */
+export function describeRefusal(outcome: string, title: string | undefined): string {
+  if (outcome === 'already_connected')
+    return `✓ ${title ?? 'Already connected'}: a link was used again; nothing to do.`;
+  return `✗ Authorization callback: "${title ?? 'refused'}" (${outcome}). Nothing was stored; the page in the browser says what to do.`;
+}
+
+/**
+ * Whether `destination` holds a working authorization, from the tokens' metadata: the callback
+ * may write tokens but never read them (infra grants it the metadata only). Unknown (undefined)
+ * when the metadata is missing, unreadable, marked invalid or expired, or cannot be read at all.
+ */
+async function connectedAs(
+  deps: OAuthCallbackDeps,
+  destination: string | undefined,
+): Promise<{ label: string; user: string | null } | undefined> {
+  const target = destination ? deps.destinations[destination] : undefined;
+  if (!target || !destination) return undefined;
+  try {
+    const { meta } = await readTokenMeta(deps.store, destination);
+    if (!meta || 'unreadable' in meta || meta.invalid || meta.refreshExpiresAt <= deps.clock.now()) return undefined;
+    return { label: target.provider.label, user: meta.user };
+  } catch (err) {
+    (deps.logger ?? silentLogger).warn('could not read the token metadata', { destination, error: describeError(err) });
+    return undefined;
+  }
 }
 
 /** An unrecognized error code as the log may carry it: letters, digits and `_.-` only, at most 40 of them. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatUtc, html, SafeHtml } from '../mail/html';
+import { assertHttpUrl, formatUtc, html, SafeHtml } from '../mail/html';
 import type { ConsumeFailureReason } from './pending';
 
 /** What the callback Lambda returns (API Gateway HTTP API proxy result shape). */
@@ -7,6 +7,8 @@ export interface HtmlResponse {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /** The page's heading, for the console line that says what a person was shown (never sent). */
+  readonly title?: string;
 }
 
 /**
@@ -61,18 +63,53 @@ ${paragraphs.map((p) => html`<p>${p}</p>\n`)}</div></main>
 </body>
 </html>
 `;
-  return { statusCode, headers: { ...PAGE_HEADERS }, body: body.value };
+  return { statusCode, headers: { ...PAGE_HEADERS }, body: body.value, title: heading };
 }
 
 const newLinkHint = html`A new link is emailed automatically on the next check while re-authorization is still needed.`;
 const newLinkHintLower = html`a new link is emailed automatically on the next check while re-authorization is still needed.`;
 const muted = (text: string) => html`<span class="muted">${text}</span>`;
 
-export function successPage(label: string, user: string | null): HtmlResponse {
+/** What the success page says comes next, and where a person can watch it. */
+export interface NextSteps {
+  /** False when the authorization-completed event could not be sent: the next scheduled run syncs. */
+  readonly syncStarted: boolean;
+  /** The local dashboard; without it (AWS), the page names `npm run status` and the worker's log. */
+  readonly dashboardUrl?: string;
+}
+
+/** Where to watch the sync: the dashboard locally, `npm run status` or the logs when deployed. */
+function whereToWatch(dashboardUrl: string | undefined): SafeHtml {
+  if (dashboardUrl) {
+    const url = assertHttpUrl(dashboardUrl).toString();
+    return html`Watch it on the dashboard: <a href="${url}">${url}</a>`;
+  }
+  return html`To follow it, run <code>npm run status</code> on the computer you deployed from, or read the sync worker's log in CloudWatch.`;
+}
+
+export function successPage(label: string, user: string | null, next: NextSteps = { syncStarted: true }): HtmlResponse {
   const who = user ? html` as <strong>${user}</strong>` : html``;
+  const when = next.syncStarted
+    ? html`A sync starts now. The first one copies your whole list to ${label}, so a long list takes a while.`
+    : html`Syncing starts with the next scheduled run.`;
   return page(200, 'success', `Connected to ${label}`, [
-    html`Connected to ${label}${who}. Syncing resumes in a moment.`,
+    html`Connected to ${label}${who}.`,
+    when,
+    whereToWatch(next.dashboardUrl),
     muted('You can close this page. This link cannot be used again.'),
+  ]);
+}
+
+/**
+ * A link used again (browser history, a second click on the email's button) while the destination
+ * is connected: there is nothing to do, and nothing is wrong.
+ */
+export function alreadyConnectedPage(label: string, user: string | null, dashboardUrl?: string): HtmlResponse {
+  return page(200, 'success', `${label} is already connected`, [
+    html`${label} is already connected; nothing to do.`,
+    html`${user ? html`The mirror is connected as <strong>${user}</strong>. ` : ''}This link was used before, so it changed nothing.`,
+    muted('You can close this page.'),
+    ...(dashboardUrl ? [whereToWatch(dashboardUrl)] : []),
   ]);
 }
 
@@ -101,8 +138,8 @@ export function stateProblemPage(
       body: html`This link's <code>state</code> parameter is not one this mirror creates. Open the link from the email again, without changes.`,
     },
     unknown: {
-      heading: 'Unknown link',
-      body: html`This link does not match any authorization this mirror sent. It may be forged, or so old that it was cleaned up.`,
+      heading: 'Link not recognized',
+      body: html`This link is not known here. It may have been issued before the mirror's local runtime restarted (a sandbox starts fresh each time), or it expired and was cleaned up.`,
     },
     expired: {
       heading: 'Link expired',
@@ -120,6 +157,13 @@ export function stateProblemPage(
     },
   };
   const { heading, body } = text[reason];
+  if (reason === 'unknown') {
+    // Most often an honest link from before a restart: a warning with what to do, not an alarm.
+    return page(400, 'warning', heading, [
+      body,
+      html`Nothing was changed. Open the link in the newest email from the mirror. If none works, ${newLinkHintLower} (Locally, <code>npm start</code> shows a working link when it starts.)`,
+    ]);
+  }
   return page(400, 'error', heading, [body, html`Nothing was changed. ${newLinkHint}`]);
 }
 

@@ -192,7 +192,7 @@ describe('the callback with several destinations', () => {
     const malOnly: OAuthCallbackDeps = { ...callback, destinations: { mal: callback.destinations.mal! } };
     const page = await handleOAuthCallback(malOnly, `code=${code}&state=${state}`);
     expect(page.statusCode).toBe(400);
-    expect(page.body).toContain('Unknown link');
+    expect(page.body).toContain('Link not recognized');
     expect(trakt.calls.exchange).toBe(0);
     expect(store.objects.has(KEYS.tokens('trakt'))).toBe(false);
     expect(events.completed).toEqual([]);

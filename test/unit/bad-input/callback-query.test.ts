@@ -94,7 +94,7 @@ const CASES: Record<string, Case> = {
   },
   'script as code, forged state': {
     query: () => `code=${e(SCRIPT)}&state=${FORGED}`,
-    says: /Unknown link/,
+    says: /Link not recognized/,
     payloads: [[SCRIPT, false]],
   },
   'path traversal as state': {

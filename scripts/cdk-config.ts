@@ -2,10 +2,79 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findPlaceholders, type MirrorConfig, parseMirrorConfig } from '../infra/config';
+import { DESTINATION_BLOCKS } from '../infra/destinations';
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
+import { ConfigError } from '../shared/errors';
+import { consumerSenderWarning } from './mail-sender';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const OUTPUTS_FILE = path.join('cdk.out', 'outputs.json');
+/**
+ * Personal settings (your AniList name, email addresses, client ids) for local deploys, kept out of
+ * the repository (.gitignore): the same keys as cdk.json's "context", at the top level.
+ */
+export const LOCAL_SETTINGS_FILE = 'cdk.local.json';
+
+/** The local settings file as it is on disk, or `{}` when there is none. A broken file is an error. */
+export function readLocalSettings(root = REPO_ROOT): Record<string, unknown> {
+  const file = path.join(root, LOCAL_SETTINGS_FILE);
+  if (!fs.existsSync(file)) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`${LOCAL_SETTINGS_FILE} is not valid JSON (${err instanceof Error ? err.message : err})`]);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ConfigError([`${LOCAL_SETTINGS_FILE} must hold one JSON object of settings, e.g. {"notifyEmail": "…"}`]);
+  }
+  if ('context' in json) {
+    throw new ConfigError([
+      `${LOCAL_SETTINGS_FILE}: write the settings at the top level, without the "context" wrapper cdk.json has`,
+    ]);
+  }
+  return json as Record<string, unknown>;
+}
+
+/** A setting's value as `-c key=value` text: how the CDK app receives it (and validates it). */
+function contextText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** The local settings file as `key=value` context pairs, a destination block one pair per field. */
+function localPairs(root: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const [key, value] of Object.entries(readLocalSettings(root))) {
+    const isBlock = key in DESTINATION_BLOCKS && typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (!isBlock) pairs.push([key, contextText(value)]);
+    else for (const [field, v] of Object.entries(value)) pairs.push([`${key}.${field}`, contextText(v)]);
+  }
+  return pairs;
+}
+
+function safeLocalPairs(root: string): [string, string][] {
+  try {
+    return localPairs(root);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The local settings file as `-c key=value` arguments, put before the command line's own so that
+ * those still win. A destination block becomes one argument per field (`-c mal.clientId=…`), so it
+ * overrides those fields of cdk.json's block and keeps the others. `cdk` itself never reads the
+ * file: `npm run deploy` and `npm run destroy` pass it on, and validate exactly what they pass.
+ */
+export function localContextArgs(root = REPO_ROOT): string[] {
+  return localPairs(root).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+}
+
+/** The command line with the local settings file in front: what deploy and destroy hand to `cdk`. */
+export function withLocalSettings(args: readonly string[], root = REPO_ROOT): string[] {
+  return [...localContextArgs(root), ...args];
+}
 
 /**
  * The context `cdk` itself would see: `cdk.json` → `context`, then `cdk.context.json`, then every
@@ -42,16 +111,27 @@ export function profileArg(args: readonly string[]): string | undefined {
 }
 
 export type ConfigCheck =
-  | { readonly ok: true; readonly config: MirrorConfig }
+  /** `warnings`: deployable, but worth a look (e.g. a sender address that fails DMARC). */
+  | { readonly ok: true; readonly config: MirrorConfig; readonly warnings: readonly string[] }
   | { readonly ok: false; readonly message: string };
 
-/** Validates the effective config and refuses the committed placeholders. */
+/**
+ * Validates the effective config (`args` as given to `cdk`, the local settings file included, see
+ * `withLocalSettings`) and refuses the committed placeholders. A problem with a key that came from
+ * the local settings file says so.
+ */
 export function checkDeployConfig(args: readonly string[], root = REPO_ROOT): ConfigCheck {
   let config: MirrorConfig;
   try {
     config = parseMirrorConfig(resolveContext(args, root));
   } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+    if (!(err instanceof ConfigError)) return { ok: false, message: err instanceof Error ? err.message : String(err) };
+    // A key whose effective value is the file's (not overridden by a later -c) came from the file.
+    const local = new Map(safeLocalPairs(root));
+    const resolved = resolveContext(args, root);
+    const fromFile = (key: string) => local.has(key) && local.get(key) === resolved[key];
+    const where = (issue: string) => (fromFile(issue.split(' ')[0] ?? '') ? ` (from ${LOCAL_SETTINGS_FILE})` : '');
+    return { ok: false, message: `Invalid configuration:\n  - ${err.issues.map((i) => i + where(i)).join('\n  - ')}` };
   }
   const placeholders = findPlaceholders(config);
   if (placeholders.length > 0) {
@@ -59,13 +139,16 @@ export function checkDeployConfig(args: readonly string[], root = REPO_ROOT): Co
       ok: false,
       message:
         `Refusing to deploy: these settings still hold the example values from cdk.json: ${placeholders.join(', ')}.\n` +
-        'Put your own values in cdk.json ("context") or pass them with -c key=value (see README.md (Deploy to your AWS account)).',
+        `Put your own values in ${LOCAL_SETTINGS_FILE} (kept out of git), in cdk.json ("context"), or pass them with -c key=value (see README.md (Deploy to your AWS account)).`,
     };
   }
-  return { ok: true, config };
+  const warning = consumerSenderWarning(config);
+  return { ok: true, config, warnings: warning ? [warning] : [] };
 }
 
 export interface StackOutputs {
+  /** Every output by name (the log groups' and others'); the ones below are always there. */
+  readonly [name: string]: string | undefined;
   readonly CallbackUrl?: string;
   readonly StateBucketName?: string;
   readonly SyncWorkerFunctionName?: string;
@@ -119,9 +202,15 @@ export function awsCliTarget(args: readonly string[], root = REPO_ROOT): string[
   const target: string[] = [];
   const profile = profileArg(args);
   if (profile) target.push('--profile', profile);
-  const region = resolveContext(args, root).region;
-  if (typeof region === 'string' && region.trim() !== '') target.push('--region', region.trim());
+  const region = pinnedRegion(args, root);
+  if (region) target.push('--region', region);
   return target;
+}
+
+/** The `region` setting when one is pinned (cdk.json, the local settings file or -c), else undefined. */
+export function pinnedRegion(args: readonly string[], root = REPO_ROOT): string | undefined {
+  const region = resolveContext(args, root).region;
+  return typeof region === 'string' && region.trim() !== '' ? region.trim() : undefined;
 }
 
 /**

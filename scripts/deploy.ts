@@ -1,10 +1,12 @@
 /**
  * `npm run deploy [-- -c key=value ... --profile name]`
  *
- * 1. validates the effective config (cdk.json + -c overrides) and refuses placeholder values;
- * 2. checks that the target account/region is CDK-bootstrapped;
+ * 1. validates the effective config (cdk.json, then cdk.local.json, then -c overrides), refuses
+ *    placeholder values and warns about a sender address that fails DMARC;
+ * 2. checks the AWS credentials (STS) and says which account and region it deploys to, then that
+ *    the account/region is CDK-bootstrapped;
  * 3. runs `cdk deploy` with the outputs written to cdk.out/outputs.json;
- * 4. prints what to do next (MAL redirect URL, SES verification).
+ * 4. prints what to do next (scripts/deploy-summary.ts: redirect URL, SES, first email, status).
  *
  * `--check` stops after step 1 (CI uses it before synthesizing the assembly it deploys).
  */
@@ -12,7 +14,9 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CDK_QUALIFIER } from '../infra/github-oidc/stack';
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
 import { guardConsoleOutput } from '../shared/text/terminal';
-import { checkDeployConfig, OUTPUTS_FILE, profileArg, readOutputs, runCdk } from './cdk-config';
+import { checkCredentials } from './aws-identity';
+import { checkDeployConfig, OUTPUTS_FILE, profileArg, readOutputs, runCdk, withLocalSettings } from './cdk-config';
+import { nextSteps, renderText } from './deploy-summary';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();
@@ -21,7 +25,8 @@ const BOOTSTRAP_PARAMETER = `/cdk-bootstrap/${CDK_QUALIFIER}/version`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const checkOnly = argv.includes('--check');
-  const cdkArgs = argv.filter((a) => a !== '--check');
+  // The local settings file (cdk.local.json) goes to cdk as -c arguments, validated here as such.
+  const cdkArgs = withLocalSettings(argv.filter((a) => a !== '--check'));
 
   const check = checkDeployConfig(cdkArgs);
   if (!check.ok) {
@@ -29,6 +34,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const { config } = check;
+  for (const warning of check.warnings) {
+    // In GitHub Actions, an annotation on the run's page; on a terminal, a line before the long part.
+    console.warn(
+      process.env.GITHUB_ACTIONS === 'true' ? `::warning title=senderEmail::${warning}` : `Warning: ${warning}`,
+    );
+  }
   if (checkOnly) {
     console.log('Config OK: no placeholder values left.');
     return 0;
@@ -36,6 +47,12 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const profile = profileArg(cdkArgs);
   if (profile) process.env.AWS_PROFILE = profile;
+  const caller = await checkCredentials(config.region, profile);
+  if (!caller.ok) {
+    console.error(caller.message);
+    return 1;
+  }
+  console.log(`Deploying to AWS account ${caller.account}, region ${caller.region} (as ${caller.arn}).`);
   const bootstrap = await bootstrapVersion(config.region);
   if (!bootstrap.ok) {
     console.error(bootstrap.message);
@@ -54,25 +71,8 @@ async function main(argv: readonly string[]): Promise<number> {
   ]);
   if (code !== 0) return code;
 
-  const outputs = readOutputs();
-  const identities = [config.senderEmail, config.notifyEmail].filter((v, i, all) => all.indexOf(v) === i);
-  console.log(
-    [
-      '',
-      'Deployed. Next steps:',
-      `  1. MyAnimeList → Account settings → API → your app → App Redirect URL, set exactly:`,
-      `       ${outputs?.CallbackUrl ?? '(see the CallbackUrl output of the stack)'}`,
-      config.sesIdentity === 'create'
-        ? `  2. Click the "Amazon Web Services – Email Address Verification Request" link sent to: ${identities.join(', ')}.\n` +
-          '     While your SES account is in the sandbox, the recipient must be verified too.'
-        : `  2. SES identity imported: make sure ${config.sesIdentityName ?? config.senderEmail} is verified in ${bootstrap.region}` +
-          (identities.length > 1 ? ` (and ${config.notifyEmail}, while in the SES sandbox).` : '.'),
-      `  3. The next sync run (every ${config.syncIntervalMinutes} min) finds no MAL tokens and the mailer emails you an`,
-      '     authorization link. To get it now:',
-      `       aws lambda invoke --function-name ${outputs?.SyncWorkerFunctionName ?? '<SyncWorkerFunctionName output>'} --invocation-type Event /dev/null`,
-      `  State bucket (retained on destroy): ${outputs?.StateBucketName ?? '(see the StateBucketName output)'}`,
-    ].join('\n'),
-  );
+  const outputs = readOutputs() ?? {};
+  console.log(renderText(nextSteps({ config, outputs, region: bootstrap.region }), check.warnings));
   return 0;
 }
 

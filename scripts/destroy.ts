@@ -3,6 +3,8 @@
  * retained on purpose (MAL tokens, sync state, list backups) and named at the end, with how to
  * delete it too.
  *
+ * 0. checks the AWS credentials (STS GetCallerIdentity) and says which account and region it acts
+ *    on; without usable credentials it stops there, naming the fix, and never asks anything;
  * 1. reads the stack's outputs (the generated bucket name) BEFORE deleting it: from CloudFormation
  *    through the AWS CLI when it is installed (works after a CI deploy too), else from the last local
  *    `npm run deploy` (cdk.out/outputs.json);
@@ -13,12 +15,33 @@
 import { createInterface } from 'node:readline';
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
 import { guardConsoleOutput } from '../shared/text/terminal';
-import { awsCliTarget, describeMirrorStack, readOutputs, runCdk } from './cdk-config';
+import { checkCredentials } from './aws-identity';
+import {
+  awsCliTarget,
+  describeMirrorStack,
+  pinnedRegion,
+  profileArg,
+  readOutputs,
+  runCdk,
+  withLocalSettings,
+} from './cdk-config';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(given: readonly string[]): Promise<number> {
+  // cdk synthesizes the app to find the stack: it gets the same settings as the deploy did.
+  const argv = withLocalSettings(given);
+  // Credentials first: without them nothing below can work, and no one should be asked to confirm
+  // a deletion that cannot happen, or one in an account they did not expect.
+  const profile = profileArg(argv);
+  if (profile) process.env.AWS_PROFILE = profile;
+  const caller = await checkCredentials(pinnedRegion(argv), profile);
+  if (!caller.ok) {
+    console.error(`Nothing was deleted. ${caller.message}`);
+    return 1;
+  }
+  console.log(`AWS account ${caller.account}, region ${caller.region} (as ${caller.arn}).`);
   const target = awsCliTarget(argv);
   const before = describeMirrorStack(target);
   if (before.kind === 'absent') {
@@ -30,7 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (!argv.includes('--force')) {
     const answer = await ask(
-      `Delete the stack ${MIRROR_STACK_ID} (functions, API, alarms, queue, logs, the SES identities it created)?\n` +
+      `Delete the stack ${MIRROR_STACK_ID} from account ${caller.account} in ${caller.region} (functions, API, alarms, queue, logs, the SES identities it created)?\n` +
         `The state bucket${bucket ? ` ${bucket}` : ''} is kept. Type "yes" to continue: `,
     );
     if (!/^y(es)?$/i.test(answer.trim())) {

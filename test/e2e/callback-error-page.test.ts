@@ -50,4 +50,37 @@ describe('the callback error page in a browser', () => {
     if (error !== 'server_error') expect(text).not.toContain(error);
     await page.close();
   });
+
+  /**
+   * Issue #11: after approving, the page says what happens next and where to watch it; the same
+   * callback address again (reload, history) says MyAnimeList is already connected. Styled under the
+   * strict CSP (the badge is green), dark mode included.
+   */
+  test('the success page, then the same link again: already connected', async () => {
+    const context = await browser.newContext({ colorScheme: 'dark' });
+    const page = await context.newPage();
+    await page.goto((await latestAuthorizeLink(system)).url);
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.waitForURL((url) => url.pathname === '/callback');
+    const success = await page.locator('body').innerText();
+    expect(success).toContain('Connected to MyAnimeList');
+    expect(success).toContain('A sync starts now.');
+    const dashboard = page.getByRole('link', { name: `${new URL(system.urls.callback).origin}/` });
+    await expect(dashboard.getAttribute('href')).resolves.toBe(`${new URL(system.urls.callback).origin}/`);
+    const badge = (p: typeof page) => p.locator('.badge').evaluate((el) => getComputedStyle(el).backgroundColor);
+    await expect(badge(page)).resolves.toBe('rgb(26, 127, 55)');
+    await expect(page.locator('body').evaluate((el) => getComputedStyle(el).backgroundColor)).resolves.toBe(
+      'rgb(13, 17, 23)',
+    );
+    await system.settle();
+
+    const again = await page.reload();
+    expect(again?.status()).toBe(200);
+    const text = await page.locator('body').innerText();
+    expect(text).toContain('MyAnimeList is already connected; nothing to do.');
+    expect(text).not.toMatch(/already used|forg/i);
+    await expect(page.title()).resolves.toBe('MyAnimeList is already connected');
+    await expect(badge(page)).resolves.toBe('rgb(26, 127, 55)');
+    await context.close();
+  });
 });

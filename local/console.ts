@@ -99,6 +99,7 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
     );
   }
   lines.push(
+    `   Dashboard              ${system.urls.dashboard}   authorization, runs and their reports, Sync now`,
     `   Local inbox (SES)      ${system.urls.inbox}`,
     `   OAuth callback         ${system.urls.callback}`,
     `   State store (S3)       ${system.urls.s3}   bucket ${system.s3.bucket}`,
@@ -112,6 +113,7 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
     });
     lines.push(
       ` ${who.join(' and ')} ${targets.length > 1 ? 'are' : 'is'} authorized. Syncing now, then ${every}. Press Ctrl+C to stop.`,
+      ` Watch the runs on the dashboard: ${system.urls.dashboard}`,
       RULE,
     );
     return lines.join('\n');
@@ -157,7 +159,8 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
       : []),
     `   3. Approve on the ${waiting.map((t) => t.label).join(' and ')} page${waiting.length > 1 ? 's' : ''}. The callback stores the tokens and the first`,
     '      sync starts at once.',
-    `   After that the list is mirrored ${every}. Press Ctrl+C to stop.`,
+    `   After that the list is mirrored ${every}; watch the runs on the dashboard: ${system.urls.dashboard}`,
+    '   Press Ctrl+C to stop.',
     RULE,
   );
   return lines.join('\n');
@@ -203,9 +206,15 @@ export function describeMail(
   ].join('\n');
 }
 
-/** A run report for the console, saying whether the paused run's email went to the local inbox. */
-export function describeRun(report: RunReport, options: { mailed?: boolean } = {}): string {
-  return `\n[${new Date(report.finishedAt || Date.now()).toLocaleTimeString()}] ${localReport(report, options)}`;
+/**
+ * A run report for the console, saying whether the paused run's email went to the local inbox; when
+ * the console's cut leaves lines out, where the whole report is (`dashboard`).
+ */
+export function describeRun(report: RunReport, options: { mailed?: boolean; dashboard?: string } = {}): string {
+  const text = localReport(report, options);
+  const whole = options.dashboard && text !== localReport(report, { ...options, maxLines: Number.MAX_SAFE_INTEGER });
+  const pointer = whole ? `\n  The whole report is on the dashboard: ${options.dashboard}` : '';
+  return `\n[${new Date(report.finishedAt || Date.now()).toLocaleTimeString()}] ${text}${pointer}`;
 }
 
 export function localReport(report: RunReport, options: { mailed?: boolean; maxLines?: number } = {}): string {

@@ -25,12 +25,17 @@ export async function startHttpApiBridge(options: {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
       return;
     }
-    handler(toEvent(req, url, routeKey))
+    readRequestBody(req)
+      .then((body) => handler(toEvent(req, url, routeKey, body)))
       .then((result) => {
         res.writeHead(result.statusCode ?? 200, stringHeaders(result.headers));
         res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
       })
       .catch((err: unknown) => {
+        if (err instanceof BodyTooLarge) {
+          res.writeHead(413, { 'content-type': 'application/json' }).end('{"message":"Request Entity Too Large"}');
+          return;
+        }
         options.onError?.(err);
         // API Gateway's own answer when an integration throws.
         res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal Server Error"}');
@@ -48,7 +53,32 @@ export async function startHttpApiBridge(options: {
   };
 }
 
-function toEvent(req: IncomingMessage, url: URL, routeKey: string): APIGatewayProxyEventV2 {
+/** Larger bodies are refused with 413: the local routes take small forms, never uploads. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+class BodyTooLarge extends Error {}
+
+/** The request's body as text (undefined when empty), as API Gateway passes it to the handler. */
+function readRequestBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size === 0 ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function toEvent(req: IncomingMessage, url: URL, routeKey: string, body: string | undefined): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers))
     if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
@@ -82,6 +112,7 @@ function toEvent(req: IncomingMessage, url: URL, routeKey: string): APIGatewayPr
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
+    ...(body === undefined ? {} : { body }),
     isBase64Encoded: false,
   };
 }

@@ -1,8 +1,11 @@
 import path from 'node:path';
+import { answerUsage, parseCommandLine } from '../shared/text/args';
 import { guardConsoleOutput } from '../shared/text/terminal';
 import { describeMode, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { banner, describeForConsole, describeMail, describeRun } from './console';
+import { lineProgress } from './progress';
 import { type LocalSystem, startLocalSystem } from './system';
+import { START_USAGE } from './usage';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();
@@ -18,6 +21,12 @@ const SAME_KEYPRESS_MS = 300;
 
 /** `npm start`: the whole system on this machine, offline by default (sandbox mode). */
 async function main(): Promise<void> {
+  // Before anything starts: --help, and no option to mistype (shared/text/args.ts).
+  const usage = answerUsage(parseCommandLine(process.argv.slice(2), {}), START_USAGE);
+  if (usage !== undefined) {
+    process.exitCode = usage;
+    return;
+  }
   quietSdkWarnings();
   // Both validate everything before any server starts or any folder is created.
   const { env, local } = loadLocalEnvironment();
@@ -30,7 +39,9 @@ async function main(): Promise<void> {
     // The mailer remembers in S3 (kept in LOCAL_DATA_DIR) that it sent a link; the inbox must
     // then keep the email too. The sandbox starts from nothing every time.
     ...(sandbox ? {} : { inboxFile: path.resolve(local.LOCAL_DATA_DIR, 'inbox.json') }),
-    onReport: (report) => console.log(describeRun(report)),
+    // Lines, not a bar: this console also prints emails, notices and reports between runs.
+    onProgress: lineProgress((line) => console.log(line)).listener,
+    onReport: (report) => console.log(describeRun(report, system ? { dashboard: system.urls.dashboard } : {})),
     onMail: (result, links) => {
       const text = system && describeMail(result, system.urls.inbox, system.notifyEmail, links);
       if (text) console.log(`\n${text}`);

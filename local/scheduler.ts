@@ -17,6 +17,8 @@ export class IntervalScheduler {
   private running: Promise<void> | undefined;
   private stopped = false;
   private followUp = false;
+  /** Epoch ms the timer fires next; undefined before `start` and after `stop`. */
+  private nextAt: number | undefined;
   skipped = 0;
 
   constructor(
@@ -35,9 +37,21 @@ export class IntervalScheduler {
   start(options: { runNow?: boolean } = {}): void {
     if (this.stopped) return;
     if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.nextAt = Date.now() + this.intervalMs;
+    this.timer = setInterval(() => {
+      this.nextAt = Date.now() + this.intervalMs;
+      void this.tick();
+    }, this.intervalMs);
     this.timer.unref?.();
     if (options.runNow) void this.tick();
+  }
+
+  /**
+   * When the schedule next starts a run (epoch ms), for "next run at …"; undefined when it is not
+   * running. A tick in between (sync now) does not move it, as an EventBridge rate does not move.
+   */
+  get nextRunAt(): number | undefined {
+    return this.nextAt;
   }
 
   /** True while a run is in progress. */
@@ -82,6 +96,7 @@ export class IntervalScheduler {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.nextAt = undefined;
     await this.running;
   }
 }

@@ -14,8 +14,10 @@ import { loadCallbackConfig, loadMailerConfig, loadWorkerConfig, type WorkerConf
 import { RequestCounters } from '../../shared/http/counters';
 import { createJsonLogger, type Logger } from '../../shared/log';
 import { S3Store } from '../../shared/store/s3-store';
+import type { ProgressListener } from '../../shared/sync/progress';
 import type { RunReport } from '../../shared/sync/report';
 import type { LocalConfig } from '../config';
+import { mountDashboard } from '../dashboard/mount';
 import type { S3Emulator, SesEmulator } from '../emulators';
 import { LocalEventBus } from '../event-bus';
 import type { AniListSandbox, SandboxEntry } from '../sandbox/anilist';
@@ -44,6 +46,8 @@ export { SANDBOX_MAL_CLIENT_ID } from './sandboxes';
  * effectively unlimited; it exists so that shutdown can drop it to 0 (see `close`).
  */
 const LOCAL_RUN_BUDGET_MS = 365 * 24 * 3_600_000;
+/** How many run reports the dashboard keeps (in memory: a restart starts the list afresh). */
+const KEPT_RUNS = 20;
 
 export interface LocalSystemOptions {
   readonly local: LocalConfig;
@@ -67,6 +71,10 @@ export interface LocalSystemOptions {
   /** Replaces the sandbox AniList list (tests, benchmarks). */
   readonly anilistEntries?: readonly SandboxEntry[];
   readonly onReport?: (report: RunReport) => void;
+  /** How often the dashboard page reloads itself (default 5 s). */
+  readonly dashboardRefreshSeconds?: number;
+  /** Each sync run's progress as its writes settle (replaces the worker's structured progress log). */
+  readonly onProgress?: ProgressListener;
   /** Every mailer run that sent an email, with its links (never a token). */
   readonly onMail?: (result: ReauthCheckResult, links: readonly { label: string; url: string }[]) => void;
   readonly onError?: (where: string, err: unknown) => void;
@@ -85,7 +93,8 @@ export interface LocalSystem {
   readonly notifyEmail: string;
   /** Every provider the user may have to authorize, in email order. */
   readonly authTargets: readonly AuthTarget[];
-  readonly urls: { inbox: string; callback: string; anilist: string; s3: string; malApi?: string };
+  /** `dashboard`: the page on the callback's origin that shows authorization, runs and (sandbox) both lists. */
+  readonly urls: { inbox: string; callback: string; dashboard: string; anilist: string; s3: string; malApi?: string };
   readonly anilist?: AniListSandbox;
   readonly mal?: MalSandbox;
   readonly trakt?: TraktSandbox;
@@ -127,8 +136,21 @@ export interface LocalSystem {
   startSchedules(options: { syncNow: boolean; mailNow: boolean }): void;
   /** What is still running, in words (for "Stopping: waiting for …"). */
   activity(): string[];
+  /** The last sync runs' reports (up to 20), newest first. */
+  runs(): readonly RunReport[];
+  /** Whether a sync run is in progress. */
+  syncInProgress(): boolean;
+  /** When the schedule starts the next sync (epoch ms); undefined before `startSchedules` and once stopping. */
+  nextSyncAt(): number | undefined;
+  /** Starts a sync now, or once more right after the run in progress (the dashboard's Sync now). */
+  requestSync(): void;
   /** Waits for in-flight event deliveries (e.g. the sync triggered by a completed authorization). */
   settle(): Promise<void>;
+  /**
+   * Tells a running sync that its time is up, as `close` does, and stops nothing: the run stops at its
+   * next safe point, checkpoints and reports (stopped by the user). `npm run sync`'s first Ctrl+C.
+   */
+  interrupt(): void;
   /**
    * Stops the schedules, tells a running sync that its time is up (it stops at its next safe
    * point and checkpoints), waits for what is running, then stops every server.
@@ -202,13 +224,24 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     });
     const now = () => platform.clock.now();
 
+    const runs: RunReport[] = [];
+    const workerDeps = await buildSyncWorkerDeps(workerConfig, platform);
     const syncHandler = makeSyncHandler({
-      ...(await buildSyncWorkerDeps(workerConfig, platform)),
-      ...(options.onReport ? { onReport: options.onReport } : {}),
+      ...workerDeps,
+      ...(options.onProgress ? { sync: { ...workerDeps.sync, onProgress: options.onProgress } } : {}),
+      onReport: (report) => {
+        runs.unshift(report);
+        runs.length = Math.min(runs.length, KEPT_RUNS);
+        options.onReport?.(report);
+      },
     });
     const mailerDeps = buildMailerDeps(mailerConfig, platform);
     const mailerHandler = makeMailerHandler(mailerDeps);
-    servers.routes['GET /callback'] = makeCallbackHandler(await buildCallbackDeps(loadCallbackConfig(env), platform));
+    // The success page points at the dashboard (`/` beside the callback); refusals reach the console.
+    const callbackExtras = { dashboardUrl: `${new URL(servers.callbackUrl).origin}/`, onRefusal: onNotice };
+    servers.routes['GET /callback'] = makeCallbackHandler(
+      await buildCallbackDeps(loadCallbackConfig(env), platform, callbackExtras),
+    );
 
     /**
      * The Lambda context of a local run: the time left drops to 0 as soon as shutdown begins, so
@@ -218,6 +251,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       const started = Date.now();
       return {
         getRemainingTimeInMillis: () => (stopping ? 0 : Math.max(0, budgetMs - (Date.now() - started))),
+        // The run's report says "stopped by you (Ctrl+C)" rather than "time budget".
+        interrupted: () => stopping,
       };
     };
     let directRuns = 0;
@@ -263,20 +298,22 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     }));
     const mal = servers.standIns.mal?.handle as MalSandbox | undefined;
     const trakt = servers.standIns.trakt?.handle as TraktSandbox | undefined;
+    const urls: LocalSystem['urls'] = {
+      inbox: ses.inboxUrl,
+      callback: servers.callbackUrl,
+      dashboard: '', // set once the dashboard is mounted below
+      anilist: workerConfig.base.ANILIST_URL,
+      s3: s3.endpoint,
+      ...(env.MAL_API_URL ? { malApi: env.MAL_API_URL } : {}),
+    };
 
-    return {
+    const system: LocalSystem = {
       sandbox: options.sandbox,
       env,
       config: workerConfig,
       notifyEmail: mailerConfig.base.NOTIFY_EMAIL,
       authTargets,
-      urls: {
-        inbox: ses.inboxUrl,
-        callback: servers.callbackUrl,
-        anilist: workerConfig.base.ANILIST_URL,
-        s3: s3.endpoint,
-        ...(env.MAL_API_URL ? { malApi: env.MAL_API_URL } : {}),
-      },
+      urls,
       ...(servers.anilist ? { anilist: servers.anilist } : {}),
       ...(mal ? { mal } : {}),
       ...(trakt ? { trakt } : {}),
@@ -332,9 +369,24 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         if (mailSchedule.busy) busy.push('the reauth mailer');
         return busy;
       },
+      runs: () => runs,
+      syncInProgress: () => syncSchedule.busy || directRuns > 0,
+      nextSyncAt: () => syncSchedule.nextRunAt,
+      requestSync() {
+        // Like an authorization: never lost while a run is going, it asks for one more after it.
+        void syncSchedule.tick({ queueIfBusy: true });
+      },
       settle: () => bus.drain(),
+      interrupt() {
+        stopping = true;
+      },
       close,
     };
+    urls.dashboard = mountDashboard(system, servers.routes, {
+      host: options.local.LOCAL_HOST,
+      ...(options.dashboardRefreshSeconds ? { refreshSeconds: options.dashboardRefreshSeconds } : {}),
+    });
+    return system;
   } catch (err) {
     await close();
     throw err;

@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { PAGE_HEADERS, PAGE_STYLE } from '../../shared/auth/pages';
+import { html, SafeHtml } from '../../shared/mail/html';
+
+/** The callback pages' look, widened for tables, with the dashboard's own parts. */
+export const DASHBOARD_STYLE = `${PAGE_STYLE}
+main.wide{max-width:1120px}
+section.card{margin:0 0 16px}
+h2{font-size:18px;margin:0 0 10px}
+table{border-collapse:collapse;width:100%;font-size:14px}
+th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #d8dde3;vertical-align:top}
+th.side{border-left:2px solid #d8dde3}td.side{border-left:2px solid #d8dde3}
+td.diff{background:#fff1c2;font-weight:600}
+.ok{color:#1a7f37}.bad{color:#cf222e}.warn{color:#9a6700}
+.button,button{display:inline-block;padding:6px 14px;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;font-size:15px;text-decoration:none;cursor:pointer}
+.button.plain,button.plain{background:transparent;color:#1f6feb}
+button.danger{background:#cf222e;border-color:#cf222e}
+form.inline{display:inline}
+label{display:block;margin:0 0 8px;font-size:14px}
+input,select,textarea{font:inherit;font-size:15px;padding:4px;max-width:100%}
+textarea{width:100%;min-height:80px}
+pre.report{white-space:pre-wrap;font-size:13px;background:#f6f8fa;padding:8px;border-radius:6px;overflow-x:auto}
+details{margin:0 0 10px}summary{cursor:pointer}
+.notice{border-left:4px solid #1f6feb;padding:6px 10px;margin:0 0 16px}
+@media (prefers-color-scheme:dark){th,td{border-color:#30363d}th.side,td.side{border-left-color:#30363d}td.diff{background:#3d2e00}pre.report{background:#0d1117}.ok{color:#3fb950}.bad{color:#f85149}.warn{color:#d29922}}
+`;
+
+const STYLE_HASH = createHash('sha256').update(DASHBOARD_STYLE).digest('base64');
+
+/**
+ * The callback pages' headers, with forms allowed back to this origin only. No script runs:
+ * the page refreshes itself with a meta refresh.
+ */
+export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
+  ...PAGE_HEADERS,
+  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
+};
+
+export type PageResult = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string };
+
+/** A whole dashboard page; `refreshSeconds` reloads it on its own, so a page kept open follows the runs. */
+export function page(
+  title: string,
+  content: SafeHtml,
+  options: { status?: number; refreshSeconds?: number; setCookie?: string } = {},
+): PageResult {
+  const refresh =
+    options.refreshSeconds === undefined
+      ? html``
+      : html`<meta http-equiv="refresh" content="${options.refreshSeconds}">\n`;
+  const body = html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+${refresh}<title>${title}</title>
+<style>${new SafeHtml(DASHBOARD_STYLE)}</style>
+</head>
+<body>
+<main class="wide">
+${content}
+</main>
+</body>
+</html>
+`;
+  return {
+    statusCode: options.status ?? 200,
+    headers: { ...DASHBOARD_HEADERS, ...(options.setCookie ? { 'Set-Cookie': options.setCookie } : {}) },
+    body: body.value,
+  };
+}
+
+/** A plain page for a refused or failed request: what happened and the way back. */
+export function problemPage(status: number, heading: string, text: string, back: string): PageResult {
+  return page(
+    heading,
+    html`<section class="card error"><h1>${heading}</h1><p>${text}</p><p><a href="${back}">Back to the dashboard</a></p></section>`,
+    { status },
+  );
+}
+
+/** After a POST: back to the dashboard (303, so a reload does not send the form again). */
+export function seeOther(location: string): PageResult {
+  return { statusCode: 303, headers: { Location: location, 'Cache-Control': 'no-store' }, body: '' };
+}

@@ -1,0 +1,68 @@
+import { formatUtc, html, type SafeHtml } from '../../shared/mail/html';
+import type { DestinationReport, RunReport } from '../../shared/sync/report';
+import { localReport } from '../console';
+
+/** A run's write with its outcome, when the report carries one (applied, failed, not attempted). */
+type ReportedWrite = DestinationReport['writes'][number] & { outcome?: unknown };
+
+/**
+ * The last runs, newest first, each with its whole report: the console's words without the
+ * "… and N more" cut, and every write with what became of it. The newest is open.
+ */
+export function runsSection(
+  runs: readonly RunReport[],
+  options: { inProgress: boolean; nextRunAt?: number | undefined; syncNow: SafeHtml },
+): SafeHtml {
+  const next =
+    options.nextRunAt === undefined
+      ? html`No sync is scheduled (the schedule has not started, or it is stopping).`
+      : html`Next scheduled sync: <strong>${formatUtc(new Date(options.nextRunAt))}</strong>.`;
+  const progress = options.inProgress
+    ? html`<p class="warn"><strong>A sync run is in progress.</strong> Its report appears here when it ends.</p>`
+    : html``;
+  const list =
+    runs.length === 0
+      ? html`<p class="muted">No sync has run since npm start began.</p>`
+      : runs.map((run, i) => runDetails(run, i === 0));
+  return html`<section class="card" id="runs"><h2>Sync runs</h2>
+${progress}<p>${next}</p>
+${options.syncNow}
+${list}</section>`;
+}
+
+function runDetails(run: RunReport, open: boolean): SafeHtml {
+  const text = localReport(run, { maxLines: Number.MAX_SAFE_INTEGER });
+  const headline = text.split('\n')[0] ?? '';
+  const when = formatUtc(new Date(run.finishedAt || run.startedAt));
+  const tone = run.status === 'ok' || run.status === 'dry_run' ? 'ok' : run.status === 'failed' ? 'bad' : 'warn';
+  const body = html`<summary><span class="${tone}">${when}: ${headline}</span></summary>
+${run.destinations.map(writesTable)}<pre class="report">${text}</pre>`;
+  return open ? html`<details class="run" open>${body}</details>\n` : html`<details class="run">${body}</details>\n`;
+}
+
+function writesTable(d: DestinationReport): SafeHtml {
+  if (d.writes.length === 0) return html``;
+  const writes = d.writes as readonly ReportedWrite[];
+  const hasOutcome = writes.some((w) => w.outcome !== undefined);
+  const rows = writes.map(
+    (w) =>
+      html`<tr><td>${w.kind === 'remove' ? 'remove' : 'write'}</td><td>${w.title}</td><td>${w.target}</td><td>${w.reasons.join(', ')}</td>${
+        hasOutcome ? html`<td>${outcomeWords(w.outcome)}</td>` : html``
+      }</tr>\n`,
+  );
+  return html`<table class="writes"><caption>${d.label}: ${writes.length === 1 ? '1 write' : `${writes.length} writes`}</caption>
+<thead><tr><th>kind</th><th>title</th><th>target</th><th>why</th>${hasOutcome ? html`<th>outcome</th>` : html``}</tr></thead>
+<tbody>
+${rows}</tbody></table>\n`;
+}
+
+/** An outcome as the report's JSON carries it: a word, or an object naming its kind. */
+function outcomeWords(outcome: unknown): string {
+  if (typeof outcome === 'string') return outcome.replace(/_/g, ' ');
+  if (outcome && typeof outcome === 'object') {
+    const { kind, status, error } = outcome as Record<string, unknown>;
+    const word = [kind, status].find((v) => typeof v === 'string') as string | undefined;
+    return [word?.replace(/_/g, ' '), typeof error === 'string' ? error : undefined].filter(Boolean).join(': ');
+  }
+  return '';
+}

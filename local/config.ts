@@ -6,6 +6,8 @@ import * as z from 'zod';
 import { loadConfig } from '../shared/config';
 import { DESTINATION_MODULES } from '../shared/destinations';
 import { ConfigError } from '../shared/errors';
+import { printable } from '../shared/text/printable';
+import { describeUnknownSetting, FUNCTION_SETTINGS, findUnknownSettings } from '../shared/unknown-settings';
 
 /**
  * The same bounds as the deployed schedule (infra/defaults.ts `minSyncIntervalMinutes` /
@@ -19,22 +21,26 @@ export const MAX_SYNC_INTERVAL_MINUTES = 24 * 60;
 /** Settings of the local runtime itself (ports, data folder, sandbox switch). */
 const port = z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65_535);
 
-const syncIntervalMinutes = z.coerce.number({ message: 'must be a number' }).check((ctx) => {
-  const minutes = ctx.value;
-  const range = `a whole number of minutes from ${MIN_SYNC_INTERVAL_MINUTES} to ${MAX_SYNC_INTERVAL_MINUTES}, as in AWS`;
-  // One message per value, so that the user reads one reason, not three.
-  const problem =
-    minutes <= 0
-      ? `must be above 0: ${range}`
-      : !Number.isInteger(minutes)
-        ? `must be ${range}`
-        : minutes < MIN_SYNC_INTERVAL_MINUTES
-          ? `must be at least ${MIN_SYNC_INTERVAL_MINUTES} (${range})`
-          : minutes > MAX_SYNC_INTERVAL_MINUTES
-            ? `must be at most ${MAX_SYNC_INTERVAL_MINUTES}, one day (${range})`
-            : undefined;
-  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: minutes });
-});
+const syncIntervalMinutes = z.coerce
+  .number({
+    message: `must be a whole number of minutes from ${MIN_SYNC_INTERVAL_MINUTES} to ${MAX_SYNC_INTERVAL_MINUTES}, e.g. SYNC_INTERVAL_MINUTES=15`,
+  })
+  .check((ctx) => {
+    const minutes = ctx.value;
+    const range = `a whole number of minutes from ${MIN_SYNC_INTERVAL_MINUTES} to ${MAX_SYNC_INTERVAL_MINUTES}, as in AWS`;
+    // One message per value, so that the user reads one reason, not three.
+    const problem =
+      minutes <= 0
+        ? `must be above 0: ${range}`
+        : !Number.isInteger(minutes)
+          ? `must be ${range}`
+          : minutes < MIN_SYNC_INTERVAL_MINUTES
+            ? `must be at least ${MIN_SYNC_INTERVAL_MINUTES} (${range})`
+            : minutes > MAX_SYNC_INTERVAL_MINUTES
+              ? `must be at most ${MAX_SYNC_INTERVAL_MINUTES}, one day (${range})`
+              : undefined;
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: minutes });
+  });
 
 /**
  * Where every local server listens; the URLs printed and put in emails use it too. An IP literal
@@ -158,16 +164,51 @@ export function loadLocalEnvironment(cwd = process.cwd()): { env: NodeJS.Process
 }
 
 /**
- * Loads `.env` into process.env without overriding what the real environment already sets. Node's
- * own parser reads it (`util.parseEnv`): an unquoted value ends at the first `#` (`A=b#c` is `b`),
- * a quoted one keeps it (`A="b#c"`). A byte-order mark, which some Windows editors write, is
- * dropped first: Node would make it part of the first key's name, and that setting would vanish.
+ * Loads `.env` into process.env without overriding what the real environment already sets, then
+ * warns (on stderr, once per process) about keys that look meant for this project but are no
+ * setting of it. Node's own parser reads it (`util.parseEnv`): an unquoted value ends at the first
+ * `#` (`A=b#c` is `b`), a quoted one keeps it (`A="b#c"`). A byte-order mark, which some Windows
+ * editors write, is dropped first: Node would make it part of the first key's name, and that
+ * setting would vanish.
  */
-export function readDotEnv(cwd = process.cwd()): void {
+export function readDotEnv(cwd = process.cwd(), warn: (line: string) => void = toStderr): void {
   const envFile = path.join(cwd, '.env');
-  if (!existsSync(envFile)) return;
-  const text = readFileSync(envFile, 'utf8').replace(/^\uFEFF/, '');
-  for (const [key, value] of Object.entries(parseEnv(text))) process.env[key] ??= value;
+  const fromFile = new Set<string>();
+  if (existsSync(envFile)) {
+    const text = readFileSync(envFile, 'utf8').replace(/^\uFEFF/, '');
+    for (const [key, value] of Object.entries(parseEnv(text))) {
+      fromFile.add(key);
+      process.env[key] ??= value;
+    }
+  }
+  if (warnedOnce) return;
+  warnedOnce = true;
+  for (const line of unknownSettingWarnings(process.env, fromFile)) warn(line);
+}
+
+let warnedOnce = false;
+const toStderr = (line: string) => process.stderr.write(`${printable(line)}\n`);
+
+/** Every key the local runtime reads: the handlers' settings, its own, and the sandbox's schema override. */
+export const LOCAL_SETTINGS: readonly string[] = [
+  ...FUNCTION_SETTINGS,
+  ...Object.keys(localConfigSchema.shape),
+  'ANILIST_SCHEMA_PATH',
+];
+
+/**
+ * `Warning: SYNC_INTERVAL_MINUTS (in .env) is not a setting and is ignored: did you mean
+ * SYNC_INTERVAL_MINUTES?`, one line per key of `env` that looks like a misspelled setting.
+ * Warnings only: an unknown key never stops anything.
+ */
+export function unknownSettingWarnings(
+  env: Readonly<Record<string, string | undefined>>,
+  fromFile: ReadonlySet<string> = new Set(),
+): string[] {
+  return findUnknownSettings(Object.keys(env), LOCAL_SETTINGS).map(
+    (setting) =>
+      `Warning: ${describeUnknownSetting(setting, fromFile.has(setting.key) ? 'in .env' : 'in the environment')}`,
+  );
 }
 
 /** The settings that make a destination real: its app's client id (MAL_CLIENT_ID, TRAKT_CLIENT_ID…). */

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ConfigError } from './errors';
 import { type Exclusions, NO_EXCLUSIONS, parseExclusions } from './sync/exclusions';
+import { quotedSetting } from './text/quote';
 import './zod-messages';
 
 /**
@@ -18,8 +19,8 @@ export const positiveInt = z.coerce
   .check(z.int('must be a whole number'), z.positive('must be above 0'));
 export const nonNegative = z.coerce.number({ message: 'must be a number' }).check(z.nonnegative('must be 0 or more'));
 /**
- * A whole number from `min` to `max`, with one message per bad value that quotes it (only numbers
- * get this far: a pasted secret fails "must be a number" without being echoed) and names the fix.
+ * A whole number from `min` to `max`, with one message per bad value that names the fix (the value
+ * itself is quoted in front by `loadConfig`, as for every setting).
  */
 export function boundedInt(min: number, max: number, fix: string) {
   return z.coerce.number({ message: 'must be a number' }).check(
@@ -29,7 +30,7 @@ export function boundedInt(min: number, max: number, fix: string) {
         : n <= 0
           ? 'must be above 0'
           : n < min || n > max
-            ? `must be from ${min} to ${max}, not ${n}: ${fix}`
+            ? `must be from ${min} to ${max}: ${fix}`
             : undefined;
       if (problem) ctx.addIssue({ code: 'custom', message: problem, input: n });
     }),
@@ -223,13 +224,20 @@ export function loadConfig<S extends z.core.$ZodType>(
   // The standalone `safeParse` takes classic and mini schemas alike (local/config.ts passes a classic one).
   const result = z.safeParse(schema, cleaned);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => {
-    const key = issue.path.join('.') || '(config)';
-    const given = cleaned[key];
-    const message = given === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
-    return `${key} ${message}`;
-  });
-  throw new ConfigError(issues);
+  throw new ConfigError(result.error.issues.map((issue) => describeConfigIssue(issue, cleaned)));
+}
+
+/**
+ * `SYNC_INTERVAL_MINUTES="fifteen" must be …`: the key, the value as given (so that the slip can be
+ * found in .env), and what is wrong. A secret setting's value, or one that looks like a secret
+ * pasted into the wrong setting, is never quoted; nor is a value the message already quotes.
+ */
+function describeConfigIssue(issue: z.core.$ZodIssue, cleaned: Record<string, string>): string {
+  const key = issue.path.join('.') || '(config)';
+  const given = issue.path.length > 0 ? cleaned[String(issue.path[0])] : undefined;
+  if (given === undefined) return `${key} ${issue.code === 'invalid_type' ? 'is required' : issue.message}`;
+  const shown = quotedSetting(key, given);
+  return `${shown === undefined || issue.message.includes(shown) ? key : `${key}=${shown}`} ${issue.message}`;
 }
 
 /** Like `loadConfig`, but collects the issues into `issues` and returns undefined instead of throwing. */

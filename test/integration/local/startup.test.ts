@@ -106,7 +106,7 @@ describe('npm start in real mode: the authorization link survives restarts', () 
     expect(err).toBeInstanceOf(LocalConfigError);
     const { message } = err as LocalConfigError;
     expect(message).toContain('ANILIST_USERNAME is required');
-    expect(message).toContain('NOTIFY_EMAIL must be an email address');
+    expect(message).toContain('NOTIFY_EMAIL="not-an-address" must be an email address');
     expect(message).toContain('Real mode, because MAL_CLIENT_ID is set');
     expect(message).toContain('SANDBOX=true');
     expect(existsSync(dataDir)).toBe(false);
@@ -287,7 +287,7 @@ describe('the command-line entry points', () => {
     expect(run.stderr).not.toContain('config_invalid');
     expect(run.stderr.trim()).toBe(
       'Could not start: Invalid configuration:\n' +
-        '  - SYNC_INTERVAL_MINUTES must be at most 1440, one day (a whole number of minutes from 2 to 1440, as in AWS)',
+        '  - SYNC_INTERVAL_MINUTES="50000" must be at most 1440, one day (a whole number of minutes from 2 to 1440, as in AWS)',
     );
   });
 
@@ -297,7 +297,7 @@ describe('the command-line entry points', () => {
       writeFileSync(path.join(cwd, '.env'), 'HTTP_TIMEOUT_MS=soon\n');
       const run = cli('local/demo.ts', [], { cwd });
       expect(run.status).toBe(1);
-      expect(run.stderr).toContain('HTTP_TIMEOUT_MS must be a number');
+      expect(run.stderr).toContain('HTTP_TIMEOUT_MS="soon" must be a number');
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }

@@ -34,11 +34,12 @@ describe('SYNC_INTERVAL_MINUTES: the bounds of the deployed schedule', () => {
     ['0.001', /whole number of minutes from 2 to 1440/],
     ['2.5', /whole number of minutes from 2 to 1440/],
     ['-5', /above 0/],
-    ['Infinity', /must be a number/],
+    ['Infinity', /must be a whole number of minutes from 2 to 1440, e.g. SYNC_INTERVAL_MINUTES=15/],
   ])('%s is refused with one message naming the key', (value, message) => {
     const issues = issuesOf({ SYNC_INTERVAL_MINUTES: value });
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatch(/^SYNC_INTERVAL_MINUTES /);
+    // The value is quoted as written, so that the slip can be found in .env.
+    expect(issues[0]).toMatch(new RegExp(`^SYNC_INTERVAL_MINUTES="${value}" `));
     expect(issues[0]).toMatch(message);
   });
 
@@ -85,7 +86,8 @@ describe('LOCAL_HOST', () => {
   test.each(['example.com', 'http://127.0.0.1', '[::1]', '127.0.0.1:3000'])('%s is refused, naming the key', (host) => {
     const issues = issuesOf({ LOCAL_HOST: host });
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatch(/^LOCAL_HOST must be an IP address/);
+    expect(issues[0]).toMatch(/^LOCAL_HOST=".*" must be an IP address/);
+    expect(issues[0]).toContain(JSON.stringify(host));
   });
 
   test.each([

@@ -33,6 +33,6 @@ describe('LOCAL_EXPOSE', () => {
   });
 
   test('takes only true or false', () => {
-    expect(() => local('127.0.0.1', 'yes')).toThrow(/LOCAL_EXPOSE must be true or false/);
+    expect(() => local('127.0.0.1', 'yes')).toThrow(/LOCAL_EXPOSE="yes" must be true or false/);
   });
 });

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { ANILIST_STATUSES, type AniListStatus, type FuzzyDate } from '../../../shared/anilist/types';
 import { ANILIST_USERNAME_RULE, anilistUsernameProblem } from '../../../shared/config';
 import { AppError } from '../../../shared/errors';
+import { issueProblem } from '../kit/fixture-problems';
 import {
   defaultScoreConverter,
   EMPTY_DATE,
@@ -83,9 +84,8 @@ const fixtureSchema = z.object({
         // The sandbox serves this user as the AniList user, and the worker checks that name as ANILIST_USERNAME.
         name: z.string().trim().min(1).superRefine(checkUserName),
         mediaListOptions: z.object({
-          scoreFormat: z.enum(SCORE_FORMATS, {
-            message: `scoreFormat is required to read the scores; one of ${SCORE_FORMATS.join(', ')}`,
-          }),
+          // Required: the scores in the file are in this format.
+          scoreFormat: z.enum(SCORE_FORMATS),
           animeList: z
             .object({
               customLists: z.array(z.string()).nullish(),
@@ -197,7 +197,7 @@ function loadCollection(body: unknown, label: string, options: { defaultTimestam
   if (!parsed.success) {
     throw new AniListFixtureError(
       label,
-      parsed.error.issues.map((i) => `${formatPath(i.path, body)}: ${i.message}`),
+      parsed.error.issues.map((i) => `${formatPath(i.path, body)}: ${issueProblem(i, valueAt(body, i.path))}`),
     );
   }
 
@@ -212,22 +212,19 @@ function loadCollection(body: unknown, label: string, options: { defaultTimestam
   collection.lists.forEach((list, li) => {
     const isCustom = list.isCustomList ?? false;
     list.entries.forEach((raw, ei) => {
-      const where = `data.MediaListCollection.lists[${li}].entries[${ei}] (entry id ${raw.id})`;
+      const at = (key: string) => `data.MediaListCollection.lists[${li}].entries[${ei}].${key} (entry id ${raw.id})`;
       const status: AniListStatus | null = raw.status ?? (isCustom ? null : (list.status ?? null));
       const mediaId = raw.mediaId ?? raw.media.id;
-      if (mediaId !== raw.media.id) {
-        issues.push(`${where}: mediaId ${mediaId} differs from media.id ${raw.media.id}`);
-        return;
-      }
-      if (status === null) {
-        issues.push(`${where}: status is missing (and the list gives none)`);
-        return;
-      }
       const score = raw.score ?? 0;
-      if (score > SCORE_FORMAT_MAX[format]) {
-        issues.push(`${where}: score ${score} is above ${SCORE_FORMAT_MAX[format]}, the maximum for ${format}`);
-        return;
-      }
+      // Every problem of the entry, not only the first.
+      const problems = [
+        mediaId !== raw.media.id && `${at('mediaId')}: ${mediaId} differs from media.id ${raw.media.id}`,
+        status === null && `${at('status')}: is missing, and the list gives none`,
+        score > SCORE_FORMAT_MAX[format] &&
+          `${at('score')}: ${score} is above ${SCORE_FORMAT_MAX[format]}, the maximum for ${format}`,
+      ].filter((problem): problem is string => typeof problem === 'string');
+      issues.push(...problems);
+      if (problems.length > 0 || status === null) return;
       if (isCustom && list.name) {
         const set = customMembership.get(raw.id) ?? new Set<string>();
         set.add(list.name);
@@ -372,6 +369,14 @@ function toMedia(raw: z.infer<typeof mediaSchema>): SandboxMedia {
     ...(raw.chapters !== undefined && raw.chapters !== null ? { chapters: raw.chapters } : {}),
     ...(raw.volumes !== undefined && raw.volumes !== null ? { volumes: raw.volumes } : {}),
   };
+}
+
+/** What `body` holds at `path` (undefined when the path leads nowhere). */
+function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
+  let node = body;
+  for (const key of path)
+    node = isObject(node) || Array.isArray(node) ? (node as Record<PropertyKey, unknown>)[key] : undefined;
+  return node;
 }
 
 /** `data.MediaListCollection.lists[0].entries[3].media.idMal (entry id 42)`: names the entry when possible. */

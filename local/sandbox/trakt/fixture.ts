@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppError } from '../../../shared/errors';
+import { shownValue } from '../../../shared/text/quote';
+import { FixtureProblems, type Json } from '../kit/fixture-problems';
 import {
   Catalogue,
   type Episode,
@@ -130,64 +132,18 @@ export function defaultTraktFixturePath(): string {
   return resolve(__dirname, '..', 'data', 'anime-ids', 'trakt-sample.json');
 }
 
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** Collects problems instead of stopping at the first. */
-class Problems {
-  readonly list: string[] = [];
-
-  add(path: string, message: string): undefined {
-    this.list.push(`${path}: ${message}`);
-    return undefined;
-  }
-
-  record(value: unknown, path: string): Json | undefined {
-    return isRecord(value) ? value : this.add(path, 'must be an object');
-  }
-
-  array(value: unknown, path: string): readonly unknown[] {
-    if (value === undefined) return [];
-    if (Array.isArray(value)) return value;
-    this.add(path, 'must be an array');
-    return [];
-  }
-
-  text(value: unknown, path: string): string | undefined {
-    return typeof value === 'string' && value !== '' ? value : this.add(path, 'must be non-empty text');
-  }
-
-  /** A whole number ≥ `min`. */
-  whole(value: unknown, path: string, min: number): number | undefined {
-    return typeof value === 'number' && Number.isInteger(value) && value >= min
-      ? value
-      : this.add(path, `must be a whole number ≥ ${min}`);
-  }
-
-  /** Absent or null → null. */
-  wholeOrNull(value: unknown, path: string, min: number): number | null {
-    if (value === undefined || value === null) return null;
-    return this.whole(value, path, min) ?? null;
-  }
-
-  textOrNull(value: unknown, path: string): string | null {
-    if (value === undefined || value === null) return null;
-    return this.text(value, path) ?? null;
-  }
-
+/** The shared checks (every problem with its JSON path, bad values quoted), plus Trakt's own. */
+class Problems extends FixtureProblems {
   imdbOrNull(value: unknown, path: string): string | null {
     if (value === undefined || value === null) return null;
     if (typeof value === 'string' && /^tt\d+$/.test(value)) return value;
-    this.add(path, 'must be an IMDb id like "tt0903747", or null');
+    this.expected(path, value, 'an IMDb id like "tt0903747", or null');
     return null;
   }
 
   dateTimeOrNull(value: unknown, path: string): number | null | undefined {
     if (value === null) return null;
-    return parseDateTime(value) ?? this.add(path, 'must be an ISO 8601 date-time');
+    return parseDateTime(value) ?? this.expected(path, value, 'an ISO 8601 date-time');
   }
 }
 
@@ -215,7 +171,7 @@ function parseEpisode(
   const e = p.record(raw, path);
   if (!e) return undefined;
   if (seasonNumber !== undefined && e.season !== undefined && e.season !== seasonNumber) {
-    p.add(`${path}.season`, `must be ${seasonNumber}, its season`);
+    p.expected(`${path}.season`, e.season, `${seasonNumber}, its season`);
   }
   const number = p.whole(e.number, `${path}.number`, 0);
   const ids = p.record(e.ids, `${path}.ids`);
@@ -223,7 +179,7 @@ function parseEpisode(
   u.claim(p, 'episode ids.trakt', trakt, `${path}.ids.trakt`);
   const firstAired = e.first_aired;
   if (firstAired !== undefined && firstAired !== null && parseDateTime(firstAired) === undefined) {
-    p.add(`${path}.first_aired`, 'must be an ISO 8601 date-time or null');
+    p.expected(`${path}.first_aired`, firstAired, 'an ISO 8601 date-time or null');
   }
   const episode: Episode = {
     season: seasonNumber ?? 0,
@@ -280,7 +236,7 @@ function parseShow(p: Problems, u: Uniques, raw: unknown, path: string): Show | 
   u.claim(p, 'show ids.trakt', trakt, `${path}.ids.trakt`);
   u.claim(p, 'show ids.slug', slug, `${path}.ids.slug`);
   if (slug !== undefined && /^\d+$/.test(slug))
-    p.add(`${path}.ids.slug`, 'must not be all digits (it would read as a Trakt id)');
+    p.add(`${path}.ids.slug`, `is ${shownValue(slug)}, but must not be all digits (it would read as a Trakt id)`);
   const seasons: Season[] = [];
   p.array(s.seasons, `${path}.seasons`).forEach((item, i) => {
     const season = parseSeason(p, u, item, `${path}.seasons[${i}]`);
@@ -317,7 +273,7 @@ function parseMovie(p: Problems, u: Uniques, raw: unknown, path: string): Movie 
   let released: string | null = null;
   if (m.released !== undefined && m.released !== null) {
     if (typeof m.released === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(m.released)) released = m.released;
-    else p.add(`${path}.released`, 'must be YYYY-MM-DD or null');
+    else p.expected(`${path}.released`, m.released, 'YYYY-MM-DD or null');
   }
   if (title === undefined || trakt === undefined || slug === undefined || !ids) return undefined;
   return {
@@ -390,7 +346,7 @@ function parsePlay(p: Problems, c: Catalogue, raw: unknown, path: string, ids: U
   ids.claim(p, 'history id', id, `${path}.id`);
   const watchedAt = p.dateTimeOrNull(item.watched_at, `${path}.watched_at`);
   const action = item.action ?? 'watch';
-  if (!ACTIONS.has(action)) p.add(`${path}.action`, 'must be watch, scrobble or checkin');
+  if (!ACTIONS.has(action)) p.expected(`${path}.action`, action, 'watch, scrobble or checkin');
   let target: PlaySeed['target'] | undefined;
   if (item.type === 'episode') {
     const ref = resolveEpisode(p, c, item, path);
@@ -398,7 +354,7 @@ function parsePlay(p: Problems, c: Catalogue, raw: unknown, path: string, ids: U
   } else if (item.type === 'movie') {
     const movie = resolveMovie(p, c, item.movie, `${path}.movie`);
     target = movie && { kind: 'movie', movie };
-  } else p.add(`${path}.type`, 'must be "episode" or "movie"');
+  } else p.expected(`${path}.type`, item.type, '"episode" or "movie"');
   if (!target || watchedAt === undefined || (item.id !== undefined && id === undefined)) return undefined;
   return { ...(id === undefined ? {} : { id }), watchedAt, action: action as HistoryAction, target };
 }
@@ -422,21 +378,19 @@ function ratingTarget(p: Problems, c: Catalogue, item: Json, path: string): Rati
       return ref && { kind: 'episode', ref };
     }
     default:
-      return p.add(`${path}.type`, 'must be movie, show, season or episode');
+      return p.expected(`${path}.type`, item.type, 'movie, show, season or episode');
   }
 }
 
 function parseRating(p: Problems, c: Catalogue, raw: unknown, path: string, keys: Uniques): RatingSeed | undefined {
   const item = p.record(raw, path);
   if (!item) return undefined;
-  const rating = item.rating;
-  if (!(typeof rating === 'number' && Number.isInteger(rating) && rating >= 1 && rating <= 10)) {
-    p.add(`${path}.rating`, 'must be a whole number 1–10');
-  }
-  const ratedAt = parseDateTime(item.rated_at) ?? p.add(`${path}.rated_at`, 'must be an ISO 8601 date-time');
+  const rating = p.whole(item.rating, `${path}.rating`, 1, 10);
+  const ratedAt =
+    parseDateTime(item.rated_at) ?? p.expected(`${path}.rated_at`, item.rated_at, 'an ISO 8601 date-time');
   const target = ratingTarget(p, c, item, path);
   if (target) keys.claim(p, 'rated item', ratingKeyOf(target), path);
-  if (!target || ratedAt === undefined || typeof rating !== 'number') return undefined;
+  if (!target || ratedAt === undefined || rating === undefined) return undefined;
   return { rating, ratedAt, target };
 }
 

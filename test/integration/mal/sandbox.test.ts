@@ -386,7 +386,7 @@ describe('loadMalFixture errors', () => {
   test('bad fixtures are refused with the bad path named', async () => {
     await expect(
       startMalSandbox({ clientId: 'x', fixture: { data: [{ node: { id: 1, title: 'A' } }] } }),
-    ).rejects.toThrow(/data\[0\]\.list_status must be an object/);
+    ).rejects.toThrow(/data\[0\]\.list_status: is missing; it must be an object/);
     await expect(
       startMalSandbox({
         clientId: 'x',

@@ -93,7 +93,7 @@ describe('Trakt sandbox state', () => {
     }
     expect(error).toBeInstanceOf(TraktFixtureError);
     expect((error as TraktFixtureError).problems).toEqual([
-      '$[0].watched_at: must be an ISO 8601 date-time',
+      '$[0].watched_at: is "soon", but must be an ISO 8601 date-time',
       '$[0].episode: attack-on-titan has no episode 1x99',
     ]);
     expect(h.sandbox.state.playsOf(AOT.trakt, 1, 1)).toBe(2);

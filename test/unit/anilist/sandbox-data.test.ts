@@ -102,10 +102,12 @@ describe('loadAniListFixture errors', () => {
   it('rejects scores outside the user format and a missing scoreFormat', () => {
     const body = valid();
     body.data.MediaListCollection.lists[0]!.entries[0]!.score = 101;
-    expect(() => loadAniListFixture(body)).toThrow(/score 101 is above 100, the maximum for POINT_100/);
+    expect(() => loadAniListFixture(body)).toThrow(
+      /\.score \(entry id \d+\): 101 is above 100, the maximum for POINT_100/,
+    );
     const noFormat = valid();
     noFormat.data.MediaListCollection.user.mediaListOptions = {};
-    expect(() => loadAniListFixture(noFormat)).toThrow(/scoreFormat is required/);
+    expect(() => loadAniListFixture(noFormat)).toThrow(/scoreFormat: is missing; it must be one of POINT_100/);
   });
 
   it('rejects a user name AniList could not have at its JSON path, not as an ANILIST_USERNAME the user never set', () => {

@@ -94,22 +94,22 @@ describe('Trakt fixture', () => {
       }),
     ).toEqual([
       '$.extra: is not a fixture key',
-      '$.shows[1].title: must be non-empty text',
+      '$.shows[1].title: is "", but must be non-empty text',
       '$.shows[1].ids.trakt: repeats the show ids.trakt of $.shows[0].ids.trakt',
-      '$.shows[1].ids.slug: must not be all digits (it would read as a Trakt id)',
+      '$.shows[1].ids.slug: is "123", but must not be all digits (it would read as a Trakt id)',
       '$.shows[1].seasons[0].ids.trakt: repeats the season ids.trakt of $.shows[0].seasons[0].ids.trakt',
       '$.shows[1].seasons[0].episodes[0].ids.trakt: repeats the episode ids.trakt of $.shows[0].seasons[0].episodes[0].ids.trakt',
       '$.shows[1].seasons[0].episodes[1].ids.trakt: repeats the episode ids.trakt of $.shows[0].seasons[0].episodes[1].ids.trakt',
-      '$.shows[2].seasons[0].number: must be a whole number ≥ 0',
+      '$.shows[2].seasons[0].number: -1 is below 0',
       '$.shows[2].seasons[0].ids.trakt: repeats the season ids.trakt of $.shows[0].seasons[0].ids.trakt',
-      '$.shows[2].seasons[0].episodes[0].ids.trakt: must be a whole number ≥ 1',
-      '$.shows[2].seasons[1].episodes[0].season: must be 3, its season',
-      '$.shows[2].seasons[2].episodes[0].first_aired: must be an ISO 8601 date-time or null',
+      '$.shows[2].seasons[0].episodes[0].ids.trakt: is "x", but must be a whole number ≥ 1',
+      '$.shows[2].seasons[1].episodes[0].season: is 2, but must be 3, its season',
+      '$.shows[2].seasons[2].episodes[0].first_aired: is "soon", but must be an ISO 8601 date-time or null',
       '$.shows[2].seasons[2].episodes[1].number: repeats episode 1 of this season',
       '$.shows[2].seasons[3].number: repeats season 2 of this show',
-      '$.shows[2].ids.imdb: must be an IMDb id like "tt0903747", or null',
-      '$.movies[0].ids.trakt: must be a whole number ≥ 1',
-      '$.movies[0].released: must be YYYY-MM-DD or null',
+      '$.shows[2].ids.imdb: is "nm0001", but must be an IMDb id like "tt0903747", or null',
+      '$.movies[0].ids.trakt: is missing; it must be a whole number ≥ 1',
+      '$.movies[0].released: is "2020", but must be YYYY-MM-DD or null',
     ]);
   });
 
@@ -138,25 +138,25 @@ describe('Trakt fixture', () => {
       }),
     ).toEqual([
       '$.history[0].episode: show has no episode 1x3',
-      '$.history[1].watched_at: must be an ISO 8601 date-time',
+      '$.history[1].watched_at: is "yesterday", but must be an ISO 8601 date-time',
       '$.history[1].episode.ids: names no episode of the catalogue',
-      '$.history[2].id: must be a whole number ≥ 1',
-      '$.history[2].action: must be watch, scrobble or checkin',
+      '$.history[2].id: 0 is below 1',
+      '$.history[2].action: is "binge", but must be watch, scrobble or checkin',
       '$.history[2].movie.ids: names no movie of the catalogue',
-      '$.history[3].type: must be "episode" or "movie"',
+      '$.history[3].type: is "season", but must be "episode" or "movie"',
       '$.history[5].id: repeats the history id of $.history[4].id',
-      '$.ratings[0].rating: must be a whole number 1–10',
-      '$.ratings[1].rated_at: must be an ISO 8601 date-time',
+      '$.ratings[0].rating: 11 is above 10',
+      '$.ratings[1].rated_at: is missing; it must be an ISO 8601 date-time',
       '$.ratings[1].season: show has no season 4',
       '$.ratings[2]: repeats the rated item of $.ratings[0]',
     ]);
   });
 
   test('a fixture that is not an object, or whose lists are not lists', () => {
-    expect(problemsOf([])).toEqual(['$: must be an object']);
+    expect(problemsOf([])).toEqual(['$: is [], but must be an object']);
     expect(problemsOf({ shows: {}, movies: 'none' })).toEqual([
-      '$.shows: must be an array',
-      '$.movies: must be an array',
+      '$.shows: is {}, but must be an array',
+      '$.movies: is "none", but must be an array',
     ]);
   });
 

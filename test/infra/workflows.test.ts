@@ -131,4 +131,42 @@ describe('workflow policy', () => {
     expect(versions.length).toBeGreaterThan(0);
     expect(new Set(versions)).toEqual(new Set(['22']));
   });
+
+  test('deploy.yml: personal settings come from repository variables, passed to cdk as -c in the check and the synth', () => {
+    const deploy = read('deploy.yml');
+    const jobs = deploy.split(/^ {2}(?=[\w-]+:\n)/m);
+    const buildJob = jobs.find((j) => j.startsWith('build:'))!;
+    const script = fs.readFileSync(path.join(REPO_ROOT, 'scripts', 'with-repo-settings.sh'), 'utf8');
+    const variables = [...script.matchAll(/^ {2}"SETTING_(\w+) [\w.]+"$/gm)].map((m) => m[1]!);
+    expect(variables).toEqual(
+      expect.arrayContaining(['NOTIFY_EMAIL', 'SENDER_EMAIL', 'ANILIST_USERNAME', 'MAL_CLIENT_ID']),
+    );
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    for (const name of variables) {
+      expect(buildJob).toContain(`SETTING_${name}: ${expr(`vars.${name}`)}`);
+      expect(readme).toMatch(new RegExp(`\\|\\s*\`${name}\`\\s*\\|`));
+    }
+    expect(buildJob).toMatch(/^ {8}run: bash scripts\/with-repo-settings\.sh npx tsx scripts\/deploy\.ts --check$/m);
+    expect(buildJob).toMatch(/^ {8}run: bash scripts\/with-repo-settings\.sh npx cdk synth --quiet$/m);
+  });
+
+  test('deploy.yml: after a deploy, a job without AWS credentials writes the next steps to the run summary', () => {
+    const jobs = read('deploy.yml').split(/^ {2}(?=[\w-]+:\n)/m);
+    const deployJob = jobs.find((j) => j.startsWith('deploy:'))!;
+    const nextSteps = jobs.find((j) => j.startsWith('next-steps:'))!;
+    expect(nextSteps).toBeDefined();
+    expect(nextSteps).toMatch(/^ {4}needs: deploy$/m);
+    expect(nextSteps).not.toMatch(/id-token|environment:|configure-aws-credentials|AWS_DEPLOY_ROLE_ARN/);
+    // The outputs go from the deploy job to this one as an artifact.
+    expect(deployJob).toMatch(/upload-artifact@.*\n\s+with:\n\s+name: stack-outputs\n\s+path: outputs.json/);
+    expect(nextSteps).toMatch(/download-artifact@.*\n\s+with:\n\s+name: stack-outputs/);
+    expect(nextSteps).toMatch(
+      /bash scripts\/with-repo-settings\.sh npx tsx scripts\/deploy-summary\.ts --outputs outputs\.json "\$\{hide\[@\]\}" \\\n\s+>> "\$GITHUB_STEP_SUMMARY"/,
+    );
+    // A public repository's summary shows no address in full.
+    expect(nextSteps).toContain(`PRIVATE_REPOSITORY: ${expr('github.event.repository.private')}`);
+    expect(nextSteps).toMatch(
+      /hide=\(--hide-addresses\)\n\s+if \[ "\$PRIVATE_REPOSITORY" = true \]; then hide=\(\); fi/,
+    );
+  });
 });

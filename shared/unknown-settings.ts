@@ -1,8 +1,8 @@
 import { callbackConfigShape, mailerConfigShape, syncConfigShape } from './config';
 import { malCallbackSchema, malMailerSchema, malWorkerSchema } from './destinations/mal/config';
 import { traktCallbackSchema, traktMailerSchema, traktWorkerSchema } from './destinations/trakt/config';
-import type { Logger } from './log';
-import { closest, editDistance } from './text/suggest';
+import { createJsonLogger, type Logger } from './log';
+import { editDistance } from './text/suggest';
 
 /**
  * A misspelled setting is silently ignored by every schema (unknown keys are not errors, since the
@@ -65,21 +65,37 @@ export function findUnknownSettings(keys: Iterable<string>, known: readonly stri
     if (knownSet.has(key) || FOREIGN.test(key)) continue;
     const upper = key.toUpperCase();
     const ours = PROJECT_PREFIXES.some((prefix) => upper.startsWith(prefix));
-    // Outside our prefixes only a near spelling counts (not closest's prefix rule: SOURCE_DATE_EPOCH
-    // starts like SOURCE but is another tool's).
-    const meant = ours ? closest(key, known) : nearSpelling(key, known);
+    // Outside our prefixes only a near spelling counts: SOURCE_DATE_EPOCH starts like SOURCE but is another tool's.
+    const meant = ours
+      ? (nearSpelling(key, known, 0) ?? completion(key, known) ?? nearSpelling(key, known, 3))
+      : nearSpelling(key, known, 2);
     if (ours || meant) found.push(meant ? { key, meant } : { key });
   }
   return found;
 }
 
-/** A known key spelled the same but for case, `-` and `_`, or at most 2 edits away (1 for short keys). */
-function nearSpelling(key: string, known: readonly string[]): string | undefined {
-  const squash = (text: string) => text.replace(/[-_]/g, '').toUpperCase();
+const squash = (text: string) => text.replace(/[-_]/g, '').toUpperCase();
+
+/**
+ * The known key spelled the same but for case, `-` and `_`, else the nearest within `most` edits
+ * (1 for keys of up to 6 characters, so that short words are not taken for each other).
+ */
+function nearSpelling(key: string, known: readonly string[], most: number): string | undefined {
   const same = known.find((k) => squash(k) === squash(key));
   if (same) return same;
-  const limit = key.length <= 6 ? 1 : 2;
-  return known.find((k) => editDistance(k, key.toUpperCase()) <= limit);
+  const limit = key.length <= 6 ? 1 : most;
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(squash(candidate), squash(key));
+    if (distance <= limit && (!best || distance < best.distance)) best = { key: candidate, distance };
+  }
+  return best?.key;
+}
+
+/** The shortest known key that `key` begins (a name cut short: ANILIST_USER for ANILIST_USERNAME). */
+function completion(key: string, known: readonly string[]): string | undefined {
+  const bare = squash(key);
+  return known.filter((k) => squash(k).startsWith(bare)).sort((a, b) => a.length - b.length)[0];
 }
 
 /**
@@ -98,9 +114,13 @@ export function describeUnknownSetting(setting: UnknownSetting, where?: string):
 
 /**
  * The Lambdas' check, once per cold start: one structured warning per unknown key of the
- * function's own environment. Cheap: a few hundred string comparisons.
+ * function's own environment. Cheap: a few hundred string comparisons. Called before the
+ * settings are read, so that it also explains a "required" error caused by a misspelled key.
  */
-export function logUnknownSettings(env: Readonly<Record<string, string | undefined>>, logger: Logger): void {
+export function logUnknownSettings(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  logger: Logger = createJsonLogger(),
+): void {
   for (const setting of findUnknownSettings(Object.keys(env), FUNCTION_SETTINGS)) {
     logger.warn(describeUnknownSetting(setting), {
       event: 'unknown_setting',

@@ -4,6 +4,7 @@ import { handleOAuthCallback, type OAuthCallbackDeps } from '../../shared/auth/c
 import { createEventBridgePublisher } from '../../shared/aws/eventbridge';
 import { type CallbackConfig, loadCallbackConfig } from '../../shared/destinations/auth';
 import { RequestDeadline } from '../../shared/http/policy';
+import { logUnknownSettings } from '../../shared/unknown-settings';
 import { createAwsPlatform, lazyHandler, type Platform, secretReader } from '../runtime';
 
 export interface CallbackHandlerDeps {
@@ -87,6 +88,7 @@ export async function buildCallbackDeps(
 }
 
 export const handler = lazyHandler(async () => {
+  logUnknownSettings();
   const config = loadCallbackConfig();
   const platform = createAwsPlatform(config.base, {
     events: createEventBridgePublisher(new EventBridgeClient({}), config.base.EVENT_BUS_NAME),

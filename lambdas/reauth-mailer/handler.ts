@@ -8,6 +8,7 @@ import {
 import type { ReauthTrigger } from '../../shared/auth/reauth';
 import { loadMailerConfig, type MailerConfig } from '../../shared/destinations/auth';
 import { DETAIL_TYPES, isReauthReason, type ReauthReason } from '../../shared/events';
+import { logUnknownSettings } from '../../shared/unknown-settings';
 import { createAwsPlatform, lazyHandler, type Platform } from '../runtime';
 
 /** EventBridge delivers either the worker's "Reauth Required" event or the daily "Scheduled Event". */
@@ -91,6 +92,7 @@ export function buildMailerDeps(config: MailerConfig, platform: Platform): Reaut
 }
 
 export const handler = lazyHandler(async () => {
+  logUnknownSettings();
   const config = loadMailerConfig();
   return makeMailerHandler(buildMailerDeps(config, createAwsPlatform(config.base, { ses: new SESClient({}) })));
 });

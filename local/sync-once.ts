@@ -3,6 +3,8 @@ import { escapeRawInJson } from '../shared/text/printable';
 import { guardConsoleOutput } from '../shared/text/terminal';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole, listWords, localReport } from './console';
+import { EXIT_INTERRUPTED, stopOnCtrlC } from './ctrl-c';
+import { barProgress, lineProgress, type ProgressView } from './progress';
 import { startLocalSystem } from './system';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
@@ -13,7 +15,13 @@ const USAGE = `usage: npm run sync -- [--dry-run] [--full] [--json]
 One sync run, then exit.
   --dry-run  print the plan (and Trakt's mapping review, entry by entry); write nothing
   --full     compare the whole list, not only recent changes to it
-  --json     print the run report as one JSON line
+  --json     print the run report as one JSON line (progress lines then go to stderr)
+
+While it writes, it shows each destination's progress: written, failed, left and the time left at
+the configured pace; a bar on a terminal, otherwise a line every 25 writes or 30 s.
+Ctrl+C stops the run before its next write: it saves where it got to, prints the partial report
+and exits with status 130; the next run picks up the rest. A second Ctrl+C quits at once.
+Exit status: 0 done, 1 failed, 130 stopped with Ctrl+C.
 
 Real mode (a destination's client id set, e.g. MAL_CLIENT_ID): syncs your real accounts with the
 state in LOCAL_DATA_DIR, and needs them authorized first (run \`npm start\` for that; stop it before
@@ -43,6 +51,7 @@ async function syncOnce(): Promise<void> {
   let report: RunReport | undefined;
   /** What failed outside the report (the run itself, an event delivery): said in words, not as log lines. */
   const failures: { where: string; err: unknown }[] = [];
+  const progress = progressView(json);
   const system = await startLocalSystem({
     // Free ports, so a sandbox run works beside `npm start`. In real mode the S3 port is `npm start`'s
     // on purpose: the clash keeps two runtimes from syncing from one state folder at once.
@@ -54,10 +63,24 @@ async function syncOnce(): Promise<void> {
       report = r;
     },
     onError: (where, err) => failures.push({ where, err }),
+    onProgress: progress.listener,
+  });
+  const ctrlC = stopOnCtrlC({
+    interrupt: () => system.interrupt(),
+    note: (text) => progress.note(text),
+    quit: () => {
+      progress.stop();
+      console.error('\nQuitting now. The next run picks up from the last saved checkpoint.');
+      process.exit(EXIT_INTERRUPTED);
+    },
   });
   try {
     if (sandbox) await system.authorizeSandboxes();
-    await system.runSync({ full: args.includes('--full'), dryRun: args.includes('--dry-run') });
+    try {
+      await system.runSync({ full: args.includes('--full'), dryRun: args.includes('--dry-run') });
+    } finally {
+      progress.stop();
+    }
     if (!report) {
       // The run ended before it could report (it always reports what it tried, even a failure).
       const why = failures.map((f) => `${f.where}: ${describeForConsole(f.err)}`).join('; ');
@@ -87,10 +110,16 @@ async function syncOnce(): Promise<void> {
       console.log(localReport(report, { mailed: false, maxLines: 200 }));
       if (report.status === 'reauth_required') console.log(`\n${authorizeHint}`);
     }
-    process.exitCode = report.status === 'failed' ? 1 : 0;
+    process.exitCode = ctrlC.pressed ? EXIT_INTERRUPTED : report.status === 'failed' ? 1 : 0;
   } finally {
     await system.close();
   }
+}
+
+/** A bar on a terminal; plain lines otherwise, on stderr with `--json` so that stdout stays one JSON line. */
+function progressView(json: boolean): ProgressView {
+  if (json) return lineProgress((line) => console.error(line));
+  return process.stdout.isTTY ? barProgress() : lineProgress((line) => console.log(line));
 }
 
 syncOnce().catch((err: unknown) => {

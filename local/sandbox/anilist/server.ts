@@ -28,6 +28,7 @@ import {
   isAniListFaultRoute,
 } from './faults';
 import { loadAniListFixture } from './fixture';
+import { anilistPageReply } from './pages';
 import { type ResolverContext, rootValue } from './resolvers';
 import {
   AniListSandboxStore,
@@ -294,6 +295,16 @@ function handler(service: GraphQLService, clock: Clock, look: FaultLook) {
   );
   return async (exchange: Exchange): Promise<void> => {
     const { res } = exchange;
+    // Pages for people come first: they are not AniList's API, so they neither count nor meet faults.
+    const page = anilistPageReply(
+      { method: exchange.method, url: exchange.url, accept: exchange.req.headers.accept },
+      service.store,
+      service.convertScore,
+    );
+    if (page) {
+      write(res, page);
+      return;
+    }
     service.counters.requests++;
     // The sandbox's own clock stamps `updatedAt`; its Date header must tell the same time, as
     // AniList's does, since clients bound their watermark by it.

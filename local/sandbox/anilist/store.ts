@@ -141,6 +141,8 @@ export class AniListSandboxStore {
   private currentUser: SandboxUser;
   /** Media seen so far, so an entry can be re-added by `mediaId` alone after a delete. */
   private readonly catalog = new Map<number, SandboxMedia>();
+  /** Epoch ms of the last deletion: a list can change without any entry left to show it. */
+  private lastDeletedAt: number | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -188,6 +190,7 @@ export class AniListSandboxStore {
       next.set(entry.id, entry);
     }
     this.byId.clear();
+    this.lastDeletedAt = undefined;
     for (const [id, entry] of next) {
       this.byId.set(id, entry);
       if (entry.media) this.catalog.set(entry.mediaId, entry.media);
@@ -247,7 +250,16 @@ export class AniListSandboxStore {
   }
 
   deleteEntry(id: number): boolean {
-    return this.byId.delete(id);
+    const deleted = this.byId.delete(id);
+    if (deleted) this.lastDeletedAt = this.clock.now();
+    return deleted;
+  }
+
+  /** Epoch ms of the list's last change (an entry's `updatedAt` or a deletion); undefined for an empty, untouched list. */
+  lastChangedAt(): number | undefined {
+    const times = [...this.byId.values()].map((e) => e.updatedAt * 1000);
+    if (this.lastDeletedAt !== undefined) times.push(this.lastDeletedAt);
+    return times.length > 0 ? Math.max(...times) : undefined;
   }
 
   private nextId(): number {

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../../shared/clock';
-import { escapeHtml, html, type Reply } from './http';
+import { SafeHtml } from '../../../shared/mail/html';
+import { escapeHtml, type Reply } from './http';
+import { sandboxPage } from './page';
 
 /**
  * The state machine of a sandbox OAuth 2.0 authorization server: clients, authorization codes
@@ -401,27 +403,20 @@ export function consentPage(page: ConsentPageOptions): Reply {
   const inputs = page.fields
     .filter((pair): pair is readonly [string, string] => pair[1] !== undefined)
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
-    .join('\n      ');
+    .join('\n  ');
   const app = escapeHtml(page.appName);
   const service = escapeHtml(page.service);
-  const body = `<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>${service} (sandbox) - Authorize ${app}</title></head>
-<body>
-  <main>
-    <h1>Authorize ${app} to access your ${service} account?</h1>
-    <p>Logged in as <strong id="user-name">${escapeHtml(page.userName)}</strong>.</p>
-    <p>${app} will be able to ${escapeHtml(page.purpose)}.</p>
-    <p><small>Sandbox: nothing here talks to the real ${service}.</small></p>
-    <form method="post" action="${escapeHtml(page.action)}">
-      ${inputs}
-      <button type="submit" name="decision" value="approve">Approve</button>
-      <button type="submit" name="decision" value="deny">Deny</button>
-    </form>
-  </main>
-</body>
-</html>`;
-  return html(200, body, { 'Cache-Control': 'no-store' });
+  // Built with the kit's escapeHtml (numeric references), which the hidden fields have always used.
+  const body = new SafeHtml(`<h1>Authorize ${app} to access your ${service} account?</h1>
+<p>Logged in as <strong id="user-name">${escapeHtml(page.userName)}</strong>.</p>
+<p>${app} will be able to ${escapeHtml(page.purpose)}.</p>
+<p class="muted">Sandbox: nothing here talks to the real ${service}. Approve sends you back to the app with a code; Deny sends it a refusal.</p>
+<form method="post" action="${escapeHtml(page.action)}">
+  ${inputs}
+  <button type="submit" name="decision" value="approve">Approve</button>
+  <button type="submit" name="decision" value="deny">Deny</button>
+</form>`);
+  return sandboxPage({ title: `${page.service} (sandbox) - Authorize ${page.appName}`, body, hasForm: true });
 }
 
 /** The button the user pressed on the consent page. */

@@ -155,7 +155,7 @@ function writeListStatus(ctx: MalContext, req: IncomingMessage, animeId: number,
 }
 
 function deleteListStatus(ctx: MalContext, animeId: number): Reply {
-  if (!ctx.store.entries.delete(animeId)) return json(404, { error: 'not_found' });
+  if (!ctx.store.delete(animeId)) return json(404, { error: 'not_found' });
   return json(200, []);
 }
 

@@ -1,9 +1,10 @@
 import { type FaultQueue, serveWithFault } from '../kit/faults';
 import { BodyTooLargeError, type Exchange, type Handler, type Reply, readBody, write } from '../kit/http';
+import { isFaviconRequest, isPageRead, NO_FAVICON } from '../kit/page';
 import { apiReply, checkApiAuth, LIST_PATH, ME_PATH } from './api-routes';
 import type { MalContext } from './context';
 import { MAL_FAULT_LOOK, type MalFaultRoute } from './faults';
-import { listPagePath, publicListPage } from './list-page';
+import { landingPage, listPagePath, publicListPage } from './list-page';
 import { MANGA_LIST_PATH, MANGA_WRITE_PATH, mangaApiReply } from './manga';
 import { AUTHORIZE_PATH, oauthReply, TOKEN_PATH } from './oauth-routes';
 import { malError, notFound } from './replies';
@@ -83,13 +84,27 @@ function dispatch(ctx: MalContext, exchange: Exchange, route: Route, body: strin
     return mangaApiReply(ctx.manga, ctx.clock, ctx.origin(), exchange, mangaId, body);
   }
   if (route.area === 'api') return apiReply(ctx, exchange, route.animeId, body);
-  const isListPage = exchange.url.pathname === listPagePath(ctx.user.name) && exchange.method === 'GET';
-  return isListPage ? publicListPage(ctx) : notFound();
+  return notFound();
+}
+
+/** Pages for people (not MAL's API): they neither count nor meet faults. Undefined for any other request. */
+function pageReply(ctx: MalContext, exchange: Exchange): Reply | undefined {
+  const { method } = exchange;
+  const path = exchange.url.pathname;
+  if (isFaviconRequest(method, path)) return NO_FAVICON;
+  if (!isPageRead(method)) return undefined;
+  if (path === '/') return landingPage(ctx);
+  return path === listPagePath(ctx.user.name) ? publicListPage(ctx) : undefined;
 }
 
 /** Every MAL request: counted, its body read, then faulted or dispatched. */
 export function malHandler(ctx: MalContext, faults: FaultQueue<MalFaultRoute>, counters: MalSandboxCounters): Handler {
   return async (exchange) => {
+    const page = pageReply(ctx, exchange);
+    if (page) {
+      write(exchange.res, page);
+      return;
+    }
     const route = classify(exchange.method, exchange.url.pathname);
     count(counters, route);
     let body: string;

@@ -22,6 +22,8 @@ export function malDateTime(ms: number): string {
 export class SandboxStore {
   readonly entries = new Map<number, StoredEntry>();
   private readonly catalogue = new Map<number, SandboxAnime>();
+  /** Epoch ms of the last deletion: a list can change without any entry left to show it. */
+  private lastDeletedAt: number | undefined;
 
   constructor(private readonly options: StoreOptions) {
     for (const anime of [...DEFAULT_MAL_CATALOGUE, ...options.catalogue]) this.catalogue.set(anime.id, anime);
@@ -29,6 +31,7 @@ export class SandboxStore {
 
   seed(seeds: readonly SandboxEntrySeed[]): void {
     this.entries.clear();
+    this.lastDeletedAt = undefined;
     const stamp = malDateTime(this.options.clock.now());
     for (const seed of seeds) {
       this.catalogue.set(seed.node.id, { ...this.catalogue.get(seed.node.id), ...seed.node });
@@ -41,6 +44,21 @@ export class SandboxStore {
         },
       });
     }
+  }
+
+  /** Removes an entry; false when it was not on the list. */
+  delete(animeId: number): boolean {
+    const deleted = this.entries.delete(animeId);
+    if (deleted) this.lastDeletedAt = this.options.clock.now();
+    return deleted;
+  }
+
+  /** Epoch ms of the list's last change (an entry's `updated_at` or a deletion); undefined for an empty, untouched list. */
+  lastChangedAt(): number | undefined {
+    const times = [...this.entries.values()].map((e) => Date.parse(e.listStatus.updated_at));
+    if (this.lastDeletedAt !== undefined) times.push(this.lastDeletedAt);
+    const known = times.filter((t) => Number.isFinite(t));
+    return known.length > 0 ? Math.max(...known) : undefined;
   }
 
   anime(id: number): SandboxAnime | undefined {

@@ -3,6 +3,7 @@ import { BodyTooLargeError, type Exchange, type Handler, type Reply, readBody, w
 import { type ApiMatch, apiReply, matchApiRoute } from './api-routes';
 import type { TraktContext } from './context';
 import { type TraktFaultRoute, traktFaultLook } from './faults';
+import { traktPageReply } from './landing-page';
 import {
   ACTIVATE_PATH,
   AUTHORIZE_PATH,
@@ -94,6 +95,12 @@ export function traktHandler(
 ): Handler {
   const look = traktFaultLook(ctx);
   return async (exchange) => {
+    // The landing page is for people, not Trakt's API: it neither counts nor meets faults.
+    const page = traktPageReply(ctx, exchange.req, exchange.url.pathname);
+    if (page) {
+      write(exchange.res, page);
+      return;
+    }
     const route = classify(host, exchange.method, exchange.url.pathname, ctx.settings.legacyOAuthOnApiHost);
     counters.requests += 1;
     counters[host] += 1;

@@ -12,6 +12,7 @@ import { workerTimeoutMinutes } from '../infra/config';
 import { DEFAULTS } from '../infra/defaults';
 import { quietSdkWarnings } from '../local/config';
 import { loadWorkerConfig } from '../shared/destinations';
+import { EXIT_USAGE, parseCommandLine } from '../shared/text/args';
 import {
   type BundleFigures,
   buildBundle,
@@ -120,17 +121,18 @@ function progress(message: string): void {
 async function main(): Promise<void> {
   quietSdkWarnings();
   const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
+  // Parsed like every command's (shared/text/args.ts): --help, and "did you mean" for a mistyped option.
+  const parsed = parseCommandLine(args, { flags: OPTIONS });
+  if (parsed.kind === 'help') {
     console.log(USAGE);
     return;
   }
-  const unknown = args.filter((a) => !OPTIONS.includes(a));
-  if (unknown.length > 0) throw new UsageError(`unknown option ${unknown.join(' ')}\n${USAGE}`);
+  if (parsed.kind === 'usage_error') throw new UsageError(`${parsed.message}\n\n${USAGE}`);
   if (args.includes('--no-trakt') && args.includes('--trakt-only')) {
-    throw new UsageError(`--no-trakt and --trakt-only exclude each other\n${USAGE}`);
+    throw new UsageError(`--no-trakt and --trakt-only exclude each other\n\n${USAGE}`);
   }
   if (args.includes('--manga-only') && args.includes('--trakt-only')) {
-    throw new UsageError(`--manga-only and --trakt-only exclude each other\n${USAGE}`);
+    throw new UsageError(`--manga-only and --trakt-only exclude each other\n\n${USAGE}`);
   }
   const quick = args.includes('--quick');
   const mangaOnly = args.includes('--manga-only');
@@ -680,9 +682,12 @@ main()
     process.exit(0);
   })
   .catch(async (err: unknown) => {
-    const detail =
-      err instanceof UsageError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    console.error(`benchmark failed: ${detail}`);
+    if (err instanceof UsageError) {
+      console.error(err.message);
+      await cleanup();
+      process.exit(EXIT_USAGE);
+    }
+    console.error(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     await cleanup();
     process.exit(1);
   });

@@ -1,3 +1,4 @@
+import { answerUsage, parseCommandLine } from '../shared/text/args';
 import { guardConsoleOutput } from '../shared/text/terminal';
 import { loadLocalEnvironment, quietSdkWarnings } from './config';
 import { describeForConsole } from './console';
@@ -22,13 +23,12 @@ const EXIT_INTERRUPTED = 130;
 
 /** `npm run sandbox`: the sandbox services alone, until Ctrl+C. */
 async function main(): Promise<void> {
-  quietSdkWarnings();
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
+  const usage = answerUsage(parseCommandLine(process.argv.slice(2), {}), USAGE);
+  if (usage !== undefined) {
+    process.exitCode = usage;
     return;
   }
-  if (args.length > 0) throw new Error(`unknown option ${args.join(' ')}\n${USAGE}`);
+  quietSdkWarnings();
   const { env, local } = loadLocalEnvironment();
   const runtime = await startSandboxRuntime({ local, env });
   handleSignals(runtime);

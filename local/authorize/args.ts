@@ -1,5 +1,6 @@
 import { DESTINATION_KEYS } from '../../shared/config';
 import { AUTH_MODULES } from '../../shared/destinations/auth';
+import { unknownOption } from '../../shared/text/args';
 import { DEVICE_LOGIN_DESTINATIONS } from './setup';
 
 export const AUTHORIZE_USAGE = `usage: npm run authorize -- <destination>      (destinations: ${DESTINATION_KEYS.join(', ')})
@@ -27,8 +28,8 @@ export type AuthorizeRequest =
 
 export function parseAuthorizeArgs(args: readonly string[]): AuthorizeRequest {
   if (args.includes('--help') || args.includes('-h')) return { kind: 'help' };
-  const options = args.filter((a) => a.startsWith('-'));
-  if (options.length > 0) return { kind: 'usage_error', message: `unknown option ${options.join(' ')}` };
+  const option = args.find((a) => a.startsWith('-'));
+  if (option) return { kind: 'usage_error', message: unknownOption(option, []) };
   if (args.length !== 1) {
     return {
       kind: 'usage_error',

@@ -1,4 +1,5 @@
 /** The command line of `npm run export`. */
+import { unknownOption } from '../../shared/text/args';
 
 export const EXPORT_USAGE = `usage: npm run export -- [--anime|--manga] [--out FILE]
 
@@ -37,30 +38,8 @@ export function parseExportArgs(args: readonly string[]): ExportRequest {
       if (!value || value.startsWith('--')) return { kind: 'usage_error', message: '--out needs a file name' };
       out = value;
     } else {
-      const near = closestOption(arg);
-      return { kind: 'usage_error', message: `unknown option ${arg}${near ? ` (did you mean ${near}?)` : ''}` };
+      return { kind: 'usage_error', message: unknownOption(arg, OPTIONS) };
     }
   }
   return { kind: 'export', list: list ?? 'anime', ...(out ? { out } : {}) };
-}
-
-/** The option `arg` most likely meant: at most 2 edits away (`--mange`, `-out`, `--output`'s prefix). */
-function closestOption(arg: string): string | undefined {
-  const bare = arg.split('=')[0] ?? arg;
-  const scored = OPTIONS.map((o) => ({ o, d: o.startsWith(bare) || bare.startsWith(o) ? 1 : editDistance(bare, o) }));
-  const best = scored.sort((a, b) => a.d - b.d)[0];
-  return best && best.d <= 2 ? best.o : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -1,3 +1,5 @@
+import { unknownOption } from '../../shared/text/args';
+
 export const RESTORE_USAGE = `usage: npm run restore -- --list
        npm run restore -- <backup> [--dry-run] [--take-over]
        npm run restore -- --resume
@@ -53,7 +55,7 @@ export function parseRestoreArgs(args: readonly string[]): RestoreRequest {
       if (value === undefined || value.startsWith('-')) return usage(`${name} needs a value, e.g. ${name} NAME`);
       values[name] = value;
     } else if (FLAGS.includes(arg)) flags.add(arg);
-    else if (arg.startsWith('-')) return usage(`unknown option ${arg}${nearest(name)}`);
+    else if (arg.startsWith('-')) return usage(unknownOption(arg, [...FLAGS, ...WITH_VALUE]));
     else positional.push(arg);
   }
   const aws = flags.has('--aws')
@@ -84,26 +86,4 @@ export function parseRestoreArgs(args: readonly string[]): RestoreRequest {
 
 function usage(message: string): RestoreRequest {
   return { kind: 'usage_error', message };
-}
-
-/** ` (did you mean --dry-run?)` for a near miss such as `--dryrun` or `--dry-rn`. */
-function nearest(option: string): string {
-  const known = [...FLAGS, ...WITH_VALUE].filter((f) => f.startsWith('--'));
-  const squash = (s: string) => s.replace(/[-_]/g, '').toLowerCase();
-  const near = known.find((k) => squash(k) === squash(option) || editDistance(k, option.toLowerCase()) <= 2);
-  return near ? ` (did you mean ${near}?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
 }

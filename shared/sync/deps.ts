@@ -5,6 +5,7 @@ import type { Logger } from '../log';
 import type { ObjectStore } from '../store/store';
 import type { Destination } from './destination';
 import type { Exclusions } from './exclusions';
+import type { ProgressListener } from './progress';
 import type { SourceReader } from './source';
 
 /** What a sync run is given: the source, the destinations and the platform (store, events, clock, logger). */
@@ -58,4 +59,9 @@ export interface SyncDeps {
    * Never throws.
    */
   readonly endOfRun?: () => Promise<void>;
+  /**
+   * Live progress of each destination's writes (`progress.ts`): the terminal's bar, a line every few
+   * writes, the Lambda's log. Called synchronously; what it throws is logged and ignored.
+   */
+  readonly onProgress?: ProgressListener;
 }

@@ -30,8 +30,18 @@ export interface Destination<List extends DestinationList = DestinationList> {
    * the entries of its lists.
    */
   readonly mediaKinds?: readonly MediaKind[];
+  /**
+   * What a person does about each skip reason (`no_mal_id` → the ID_OVERRIDES setting to add),
+   * printed beside the skip counts. A reason without one is a skip that needs nothing.
+   */
+  readonly skipFixes?: Readonly<Record<string, string>>;
   /** What its counts count, when that is not one target per entry (Trakt: plays and ratings). */
   readonly countsNote?: string;
+  /**
+   * The configured time between two writes, in ms, when the destination paces them (MAL: 60000 /
+   * MAL_REQUESTS_PER_MINUTE): live progress estimates the time left from it.
+   */
+  readonly writePaceMs?: number;
   /** Validates one stored record state (from S3); throws a message naming the problem. */
   checkRecordState(state: unknown): void;
   /** Whether this destination can be used now (its tokens are present and not marked invalid). */
@@ -144,6 +154,12 @@ export interface DestinationPlan {
    * for): they wait in the retry list, and hold the watermark, as writes not attempted do.
    */
   readonly deferred?: readonly SourceEntry[];
+  /**
+   * Full runs: entries of the destination's list that no source entry (excluded ones included)
+   * maps to, e.g. added there by hand. Left alone; the core reports the ones that are not this
+   * system's own orphans.
+   */
+  readonly unmatched?: readonly { readonly key: string; readonly title: string }[];
 }
 
 /** A target this system wrote whose source entry is gone (full runs, prune). */
@@ -156,7 +172,12 @@ export type WriteOutcome =
   | { readonly result: 'applied'; readonly state?: unknown }
   | {
       readonly result: 'failed';
+      /** For a person: what happened, without HTTP methods or URLs (`writeFailure` in `failure.ts` builds it). */
       readonly error: string;
+      /** The technical description (method, path, status, body summary): logged at debug level only. */
+      readonly detail?: string;
+      /** The error's stable code (`mal_unavailable`, `network_error`), for the JSON report. */
+      readonly code?: string;
       readonly permanent: boolean;
       /**
        * The destination answered "slow down" (a 429, MAL's throttling 403): the core's throttle

@@ -31,6 +31,11 @@ export interface RunOptions {
    * a Lambda deadline, checkpointing what it did.
    */
   readonly deadline?: number | (() => number);
+  /**
+   * Whether the user stopped the run (the local runtime's Ctrl+C): a destination that stops at the
+   * deadline then reports `interrupted` ("stopped by you") rather than the time budget.
+   */
+  readonly interrupted?: () => boolean;
 }
 
 /**
@@ -97,6 +102,8 @@ export async function runSync(deps: SyncDeps, settings: SyncSettings, options: R
         dryRun,
         startedAt,
         ...(stopAt ? { stopAt: () => stopAt() - settings.deadlineSafetyMs } : {}),
+        ...(options.interrupted ? { interrupted: options.interrupted } : {}),
+        runId: report.runId,
       });
       report.destinations.push(section);
     }
@@ -340,8 +347,16 @@ function finish(report: RunReport, deps: SyncDeps, status?: RunReport['status'])
       report.dryRun,
     );
   report.requests = deps.counters?.() ?? {};
+  const stopReason = runStopReason(report);
+  if (stopReason) report.stopReason = stopReason;
   deps.logger.info('sync run', runLogLine(report));
   return report;
+}
+
+/** The run's stop reason: the user's stop says it all; otherwise the first destination's. */
+function runStopReason(report: RunReport): RunReport['stopReason'] {
+  const reasons = report.destinations.flatMap((d) => (d.stopReason ? [d.stopReason] : []));
+  return reasons.includes('interrupted') ? 'interrupted' : reasons[0];
 }
 
 /** The run's one log line: what a person scanning CloudWatch needs, per destination. */
@@ -349,6 +364,7 @@ export function runLogLine(report: RunReport): Record<string, unknown> {
   return {
     runId: report.runId,
     status: report.status,
+    ...(report.stopReason ? { stopReason: report.stopReason } : {}),
     source: { mode: report.source.mode, fetched: report.source.fetched, invalid: report.source.invalid.length },
     destinations: Object.fromEntries(
       report.destinations.map((d) => [
@@ -361,6 +377,8 @@ export function runLogLine(report: RunReport): Record<string, unknown> {
           unchanged: d.unchanged,
           skipped: d.skipped.length,
           failed: d.failures.length,
+          ...(d.notAttempted !== undefined ? { notAttempted: d.notAttempted } : {}),
+          ...(d.stopReason ? { stopReason: d.stopReason } : {}),
           retryQueue: d.retryQueue,
           ...(d.throttled ? { throttledSkipRuns: d.throttled.skipRuns } : {}),
           ...(d.paused ? { paused: true } : {}),

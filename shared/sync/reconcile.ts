@@ -11,8 +11,10 @@ import type {
   WriteOutcome,
 } from './destination';
 import { ExclusionFilter, excludedFor } from './exclusions';
+import { describeFailure, failureKind, isOutage } from './failure';
+import type { ProgressListener, SyncProgress } from './progress';
 import { decidePrune, findOrphans } from './prune';
-import type { DestinationReport, RunStatus } from './report';
+import type { DestinationReport, RunStatus, StopReason } from './report';
 import { mergeNewest, type SourceEntry, type SourceReadResult } from './source';
 import { type DestinationState, type PendingEntry, type StateRecovery, saveDestinationState } from './state';
 import { pauseAfterRun, ThrottleBreaker } from './throttle';
@@ -38,6 +40,10 @@ export interface ReconcileInput {
   readonly startedAt: number;
   /** Epoch ms after which no write starts (this destination's share of the run, minus the safety margin). */
   readonly stopAt?: (() => number) | undefined;
+  /** Whether the user stopped the run (Ctrl+C): a stop then reads `interrupted`, not `time_budget`. */
+  readonly interrupted?: (() => boolean) | undefined;
+  /** The run's id, for live progress. */
+  readonly runId?: string | undefined;
 }
 
 /**
@@ -50,9 +56,11 @@ export async function reconcileDestination(input: ReconcileInput): Promise<Desti
   const { destination, state } = input;
   const report = newDestinationReport(destination, input.full, state.watermark);
   if (input.recovered) report.stateRecovery = input.recovered;
+  const live = new LiveProgress(input, report);
   try {
-    await reconcile(input, report);
+    await reconcile(input, report, live);
   } catch (err) {
+    report.stopReason = stopReasonOfError(err, input);
     // Nothing of this run was saved: the stored retry list is still what waits for the next run.
     report.retryQueue = state.pending.length;
     const blockedBy = (err as { blockedBy?: unknown } | null)?.blockedBy;
@@ -67,14 +75,34 @@ export async function reconcileDestination(input: ReconcileInput): Promise<Desti
       input.deps.logger.error('destination blocked', { destination: destination.key, error: report.error });
     } else {
       report.status = 'failed';
-      report.error = describeError(err);
-      input.deps.logger.error('destination failed', { destination: destination.key, error: report.error });
+      // The report says what happened in words; the log keeps the method, URL and status.
+      report.error = describeFailure(err, destination.label);
+      input.deps.logger.error('destination failed', { destination: destination.key, error: describeError(err) });
     }
   }
+  live.end();
+  countOutcomes(report);
   return report;
 }
 
-async function reconcile(given: ReconcileInput, report: DestinationReport): Promise<void> {
+/** Why a destination that threw stopped: the user, the clock, an outage, or a failure. */
+function stopReasonOfError(err: unknown, input: ReconcileInput): StopReason {
+  if (isReauthRequired(err)) return 'reauth_required';
+  if (typeof (err as { blockedBy?: unknown } | null)?.blockedBy === 'string') return 'blocked';
+  if (input.interrupted?.()) return 'interrupted';
+  const kind = failureKind(err);
+  if (kind === 'out_of_time') return 'time_budget';
+  if (kind === 'throttled') return 'throttled';
+  return isOutage(err) ? 'unavailable' : 'failed';
+}
+
+/** Real runs: how many planned writes were never tried (the rest were applied or failed). */
+function countOutcomes(report: DestinationReport): void {
+  if (report.status === 'dry_run' || report.writes.every((w) => w.outcome === undefined)) return;
+  report.notAttempted = report.writes.filter((w) => w.outcome === 'not_attempted').length;
+}
+
+async function reconcile(given: ReconcileInput, report: DestinationReport, live: LiveProgress): Promise<void> {
   const { deps, destination, source } = given;
   const exclusion = new ExclusionFilter(excludedFor(given.settings.exclude, destination.key), source.read.entries);
   // The run works on the state without excluded entries in the retry list; `given.state` is what is stored.
@@ -96,6 +124,7 @@ async function reconcile(given: ReconcileInput, report: DestinationReport): Prom
   const removals = input.full ? await planPrune(input, plan, baseline, report, exclusion) : [];
   const writes = [...plan.writes, ...removals];
   fillPlanReport(report, plan, writes);
+  if (input.full && plan.unmatched) report.unmatched = unmatchedNotOurs(plan.unmatched, baseline, writes, report);
   // Once per full run: what EXCLUDE kept from this destination.
   if (input.full && !exclusion.empty) report.excluded = exclusion.report();
   // Excluded entries count too: their changes are deliberately not applied, and must not hold the watermark.
@@ -128,20 +157,41 @@ async function reconcile(given: ReconcileInput, report: DestinationReport): Prom
   const progress = new ApplyProgress(input, next, entries, writes, report);
   // Entries planning had no time for wait for the next run, like writes never attempted.
   for (const entry of plan.deferred ?? []) progress.defer(entry);
+  if (plan.deferred?.length) report.deferred = plan.deferred.length;
   const breaker = new ThrottleBreaker(state.throttled);
+  // Until a write settles, it was not attempted: a run that stops (or throws) says so truthfully.
+  for (const w of report.writes) w.outcome = 'not_attempted';
+  const index = new Map(writes.map((w, i) => [w, i]));
+  live.start(writes.length, destination.writePaceMs);
   const result =
     writes.length > 0
       ? await destination.apply(writes, {
           now: () => deps.clock.now(),
           // A destination that is throttling starts no further write: the rest waits in the retry list.
           stopAt: () => (breaker.tripped ? Number.NEGATIVE_INFINITY : (input.stopAt?.() ?? Number.POSITIVE_INFINITY)),
-          onSettled: (write, outcome) => {
-            breaker.record(outcome);
-            return progress.settle(write, withoutSecrets(outcome), maxFetched);
+          onSettled: async (write, given) => {
+            breaker.record(given);
+            const outcome = withoutSecrets(given);
+            if (outcome.result === 'failed' && outcome.detail) {
+              deps.logger.debug('write failed', {
+                destination: destination.key,
+                target: write.target,
+                error: outcome.detail,
+              });
+            }
+            const shown = report.writes[index.get(write) ?? -1];
+            if (shown && outcome.result !== 'not_attempted') {
+              shown.outcome = outcome.result;
+              if (outcome.result === 'failed') shown.error = outcome.error;
+            }
+            await progress.settle(write, outcome, maxFetched);
+            if (outcome.result !== 'not_attempted') live.settled(outcome.result);
           },
         })
       : {};
   const stoppedBy = stopReason(result, breaker.tripped, (plan.deferred?.length ?? 0) > 0);
+  const why = stopReasonOf(stoppedBy, input, report);
+  if (why) report.stopReason = why;
   if (stoppedBy === 'reauth_required') await signalReauth(input, report, result.reauthError);
   if (stoppedBy === 'blocked') report.blockedBy = result.blockedBy;
 
@@ -184,7 +234,107 @@ function recordMediaKinds(state: DestinationState, kinds: readonly string[] | un
  * text the destination built (its errors are redacted already; this holds for any other text too).
  */
 function withoutSecrets(outcome: WriteOutcome): WriteOutcome {
-  return outcome.result === 'failed' ? { ...outcome, error: redactSecrets(outcome.error) } : outcome;
+  if (outcome.result !== 'failed') return outcome;
+  const detail = outcome.detail === undefined ? {} : { detail: redactSecrets(outcome.detail) };
+  return { ...outcome, error: redactSecrets(outcome.error), ...detail };
+}
+
+/**
+ * The stop reason in the report's terms: a deadline the user brought forward is `interrupted`; one
+ * met right after an outage (each write spending its retries on a destination that is down) is
+ * `unavailable`; otherwise the run's time budget.
+ */
+function stopReasonOf(
+  stoppedBy: ReturnType<typeof stopReason>,
+  input: ReconcileInput,
+  report: DestinationReport,
+): StopReason | undefined {
+  if (stoppedBy === undefined) return undefined;
+  if (stoppedBy === 'reauth_required' || stoppedBy === 'blocked' || stoppedBy === 'throttled') return stoppedBy;
+  if (input.interrupted?.()) return 'interrupted';
+  const last = report.failures.at(-1);
+  const lastSettled = [...report.writes].reverse().find((w) => w.outcome !== 'not_attempted');
+  const outage = last !== undefined && lastSettled?.outcome === 'failed' && isOutage({ code: last.code });
+  return outage ? 'unavailable' : 'time_budget';
+}
+
+/**
+ * Full runs: the destination's entries that no source entry maps to, less the targets this system
+ * wrote (its orphans, reported and pruned on their own): what the user has there that prune never touches.
+ */
+function unmatchedNotOurs(
+  unmatched: NonNullable<DestinationPlan['unmatched']>,
+  baseline: Readonly<Record<string, MirroredRecord>>,
+  writes: readonly PlannedWrite[],
+  report: DestinationReport,
+): { key: string; title: string }[] {
+  const ours = new Set([
+    ...Object.entries(baseline).flatMap(([key, r]) => (r.written ? [key] : [])),
+    ...report.orphans.map((o) => o.key),
+    ...writes.map((w) => w.key),
+  ]);
+  return unmatched.filter((u) => !ours.has(u.key)).map((u) => ({ key: u.key, title: u.title }));
+}
+
+/**
+ * Live progress for `SyncDeps.onProgress`: `start` once the plan is known, `write` after each
+ * settled write, `end` once applying stops (also when the destination failed mid-way). A
+ * listener that throws is logged once and never breaks the run.
+ */
+class LiveProgress {
+  private started: { at: number; total: number; paceMs: number | undefined } | undefined;
+  private ended = false;
+  private applied = 0;
+  private failed = 0;
+  private complained = false;
+
+  constructor(
+    private readonly input: ReconcileInput,
+    private readonly report: DestinationReport,
+  ) {}
+
+  start(total: number, paceMs: number | undefined): void {
+    this.started = { at: this.input.deps.clock.now(), total, paceMs };
+    this.emit('start');
+  }
+
+  settled(result: 'applied' | 'failed'): void {
+    if (result === 'applied') this.applied++;
+    else this.failed++;
+    this.emit('write');
+  }
+
+  end(): void {
+    if (!this.started || this.ended) return;
+    this.ended = true;
+    this.emit('end');
+  }
+
+  private emit(phase: SyncProgress['phase']): void {
+    const listener: ProgressListener | undefined = this.input.deps.onProgress;
+    if (!listener || !this.started) return;
+    const { total, at, paceMs } = this.started;
+    const event: SyncProgress = {
+      runId: this.input.runId ?? '',
+      destination: this.report.destination,
+      label: this.report.label,
+      phase,
+      total,
+      applied: this.applied,
+      failed: this.failed,
+      left: Math.max(0, total - this.applied - this.failed),
+      ...(paceMs !== undefined && paceMs > 0 ? { paceMs } : {}),
+      startedAt: at,
+      at: this.input.deps.clock.now(),
+    };
+    try {
+      listener(event);
+    } catch (err) {
+      if (this.complained) return;
+      this.complained = true;
+      this.input.deps.logger.warn('progress listener failed; the run goes on', { error: describeError(err) });
+    }
+  }
 }
 
 /**
@@ -309,6 +459,7 @@ class ApplyProgress {
           target: write.target,
           title: write.title,
           error: outcome.error,
+          ...(outcome.code ? { code: outcome.code } : {}),
           permanent: givenUp,
         });
       }
@@ -461,6 +612,7 @@ export function newDestinationReport(destination: Destination, full: boolean, wa
     writes: [],
     skipped: [],
     skipLabels: { ...destination.skipLabels },
+    ...(destination.skipFixes ? { skipFixes: { ...destination.skipFixes } } : {}),
     ...(destination.countsNote ? { countsNote: destination.countsNote } : {}),
     notes: [],
     failures: [],

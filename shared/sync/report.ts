@@ -17,7 +17,27 @@ export interface RunReport {
   requests: Record<string, number>;
   /** Set when the run failed before or outside any destination (source read, state load). */
   error?: string;
+  /** Why the run stopped before its work was done, when a destination's did: `interrupted` first. */
+  stopReason?: StopReason;
 }
+
+/**
+ * Why a destination stopped before all its planned writes were tried (or failed as a whole):
+ * `interrupted` the user stopped the run (Ctrl+C); `time_budget` the run's time was up;
+ * `unavailable` the destination was down or out of reach; `throttled` it asked to slow down (the
+ * throttle breaker tripped); `reauth_required` / `blocked` it needs the user; `failed` anything else.
+ */
+export type StopReason =
+  | 'interrupted'
+  | 'time_budget'
+  | 'unavailable'
+  | 'throttled'
+  | 'reauth_required'
+  | 'blocked'
+  | 'failed';
+
+/** What happened to one planned write. Absent on dry runs, where every write is only planned. */
+export type WriteResult = 'applied' | 'failed' | 'not_attempted';
 
 export type RunStatus = 'ok' | 'partial' | 'reauth_required' | 'blocked' | 'failed' | 'dry_run';
 
@@ -46,6 +66,11 @@ export interface DestinationReport {
   planned: { writes: number; removals: number };
   applied: { written: number; removed: number };
   unchanged: number;
+  /**
+   * Every planned write (puts and removals), with its `outcome` on real runs: `applied`, `failed`
+   * (its `error` says why, in words; kept in the retry list) or `not_attempted` (the run stopped
+   * first; the next run continues). Dry runs plan only: no `outcome`.
+   */
   writes: {
     kind: 'put' | 'remove';
     key: string;
@@ -53,14 +78,30 @@ export interface DestinationReport {
     title: string;
     fields: Record<string, unknown>;
     reasons: string[];
+    outcome?: WriteResult;
+    error?: string;
   }[];
+  /** Real runs that reached applying: planned writes not attempted (applied + failed + this = writes). */
+  notAttempted?: number;
+  /** Entries planning had no time for: they wait in the retry list like writes not attempted. */
+  deferred?: number;
+  /** Why applying stopped before the end, or the destination failed (absent: it did all it planned). */
+  stopReason?: StopReason;
   skipped: { anilistEntryId: number; mediaId: number; title: string; reason: string; detail: string }[];
   /** Labels of the skip reasons above. */
   skipLabels: Record<string, string>;
+  /** What a person does about each skip reason, when something can be done (`Destination.skipFixes`). */
+  skipFixes?: Record<string, string>;
+  /**
+   * Full runs: entries on the destination's list with no source counterpart that this system did not
+   * write (so prune never touches them), e.g. added there by hand. Left alone.
+   */
+  unmatched?: { key: string; title: string }[];
   /** What `unchanged` and `written` count, when not one target per entry. */
   countsNote?: string;
   notes: { title: string; kind: string; detail: string }[];
-  failures: { key: string; target: string; title: string; error: string; permanent: boolean }[];
+  /** Failed writes: `error` in words for a person, `code` the error's stable code when it has one. */
+  failures: { key: string; target: string; title: string; error: string; code?: string; permanent: boolean }[];
   /** Targets mirrored earlier whose source entry is gone, left alone because prune is off. */
   orphans: { key: string; title: string }[];
   /**
@@ -107,7 +148,10 @@ export function overallStatus(statuses: readonly RunStatus[], dryRun: boolean): 
   return statuses.reduce((worst, s) => (STATUS_ORDER.indexOf(s) > STATUS_ORDER.indexOf(worst) ? s : worst));
 }
 
-/** A readable, plain-words summary of one run for the console. */
+/**
+ * A readable, plain-words summary of one run for the console. Lists are cut at `maxLines` items
+ * ("… and 5 more"); `maxLines: Infinity` prints the whole report.
+ */
 export function formatReport(report: RunReport, options: { maxLines?: number } = {}): string {
   const maxLines = options.maxLines ?? 20;
   const lines: string[] = [];
@@ -149,7 +193,9 @@ function headline(report: RunReport): string {
     case 'ok':
       return 'Sync finished';
     case 'partial':
-      return 'Sync finished with work left for the next run';
+      return report.stopReason === 'interrupted'
+        ? 'Sync stopped by you (Ctrl+C), with work left for the next run'
+        : 'Sync finished with work left for the next run';
     case 'reauth_required': {
       const waiting = report.destinations.filter((d) => d.status === 'reauth_required');
       const who = waiting.map((d) => d.label).join(' and ');
@@ -177,7 +223,8 @@ function destinationLines(
   const lines: string[] = [];
   const indent = single ? '  ' : '    ';
   if (!single) lines.push(`  ${d.label} (${d.mode}): ${describeStatus(d)}`);
-  if (d.error && !single) lines.push(`${indent}error: ${d.error}`);
+  // With one destination its error is the run's, unless the run has its own.
+  if (d.error && (!single || !report.error)) lines.push(`${indent}error: ${d.error}`);
   if (d.stateRecovery) lines.push(`${indent}⚠ ${recoveryLine(d.stateRecovery, d.label)}`);
   if (d.blockedBy) lines.push(`${indent}${d.blockedBy}`);
   if (d.throttled) lines.push(`${indent}${throttledLine(d, d.throttled)}`);
@@ -192,20 +239,10 @@ function destinationLines(
       report.dryRun ? d.planned.writes : d.applied.written
     }${removals}${d.countsNote ? ` (${d.countsNote})` : ''}`,
   );
-  const shown = d.writes.slice(0, maxLines);
-  for (const w of shown) {
-    lines.push(`${indent}  ${w.kind === 'remove' ? '−' : '•'} ${w.title} (${w.target}): ${w.reasons.join(', ')}`);
-  }
-  if (d.writes.length > shown.length) lines.push(`${indent}  … and ${d.writes.length - shown.length} more`);
-  if (d.skipped.length) {
-    const counts = new Map<string, number>();
-    for (const s of d.skipped) {
-      const label = d.skipLabels[s.reason] ?? SOURCE_SKIP_LABELS[s.reason] ?? s.reason.replace(/_/g, ' ');
-      counts.set(label, (counts.get(label) ?? 0) + 1);
-    }
-    lines.push(`${indent}skipped: ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}`);
-    for (const s of d.skipped.slice(0, maxLines)) lines.push(`${indent}  ◦ ${s.title}: ${s.detail}`);
-  }
+  const settled = d.writes.some((w) => w.outcome !== undefined);
+  // A dry run lists what it would write; a real run only what it did write (failures and the rest below).
+  lines.push(...writeLines(settled ? d.writes.filter((w) => w.outcome === 'applied') : d.writes, indent, maxLines));
+  lines.push(...skipLines(d, indent, maxLines));
   for (const [kind, notes] of groupNotes(d.notes)) {
     lines.push(
       `${indent}${NOTE_HEADINGS[kind]?.(notes.length, d.shortLabel) ?? `${kind.replace(/_/g, ' ')}: ${notes.length}`}`,
@@ -216,10 +253,18 @@ function destinationLines(
     lines.push(`${indent}failed writes: ${d.failures.length} (kept for the next run: ${d.retryQueue})`);
     for (const f of d.failures.slice(0, maxLines)) {
       lines.push(
-        `${indent}  ✗ ${f.title} (${f.target}): ${f.error}${f.permanent ? ` [rejected by ${d.shortLabel}]` : ''}`,
+        `${indent}  ✗ ${f.title} (${f.target}): ${f.error}${f.permanent ? ` [given up on until the entry changes on AniList or the next full run]` : ''}`,
       );
     }
+    if (d.failures.length > maxLines) lines.push(`${indent}  … and ${d.failures.length - maxLines} more`);
   }
+  const notAttempted = d.writes.filter((w) => w.outcome === 'not_attempted');
+  if (notAttempted.length || d.deferred) {
+    const deferred = d.deferred ? ` (and ${plural(d.deferred, 'entry', 'entries')} not planned in time)` : '';
+    lines.push(`${indent}not attempted yet: ${notAttempted.length}${deferred}; the next run continues with them`);
+    lines.push(...writeLines(notAttempted, indent, maxLines));
+  }
+  if (d.unmatched?.length) lines.push(...unmatchedLines(d, d.unmatched, indent, maxLines));
   if (d.orphans.length) {
     lines.push(
       `${indent}${d.orphans.length} ${d.shortLabel} entries were deleted on AniList; set ${d.pruneSetting}=true to remove them from ${d.shortLabel}`,
@@ -227,7 +272,8 @@ function destinationLines(
   }
   if (d.pruneRefused) lines.push(`${indent}prune: ${d.pruneRefused}`);
   if (d.excluded?.length) lines.push(`${indent}${excludedLine(d.excluded, report.source.kind, maxLines)}`);
-  if (d.stoppedEarly) lines.push(`${indent}stopped before the time budget ran out; the next run continues`);
+  const stop = d.stopReason && STOP_LINES[d.stopReason];
+  if (stop) lines.push(`${indent}stopped early: ${stop(d.shortLabel)}; the next run continues`);
   if (d.backupKey) lines.push(`${indent}backup of your ${d.shortLabel} list saved: ${d.backupKey}`);
   // A dry run is how a person audits the mapping before anything is written: print it whole.
   if (report.dryRun && d.review?.length) {
@@ -236,6 +282,74 @@ function destinationLines(
   }
   if (d.reviewKey) lines.push(`${indent}mapping review saved: ${d.reviewKey}`);
   return lines;
+}
+
+/** Writes as bullets, `maxLines` at most, then how many more. */
+function writeLines(writes: DestinationReport['writes'], indent: string, maxLines: number): string[] {
+  const shown = writes.slice(0, maxLines);
+  const lines = shown.map(
+    (w) => `${indent}  ${w.kind === 'remove' ? '−' : '•'} ${w.title} (${w.target}): ${w.reasons.join(', ')}`,
+  );
+  if (writes.length > shown.length) lines.push(`${indent}  … and ${writes.length - shown.length} more`);
+  return lines;
+}
+
+/** `skipped: 2 no MAL id, 1 private`, each kind's fix, then the entries. */
+function skipLines(d: DestinationReport, indent: string, maxLines: number): string[] {
+  if (!d.skipped.length) return [];
+  const counts = new Map<string, { count: number; fix: string | undefined }>();
+  for (const s of d.skipped) {
+    const label = d.skipLabels[s.reason] ?? SOURCE_SKIP_LABELS[s.reason] ?? s.reason.replace(/_/g, ' ');
+    const fix = d.skipFixes?.[s.reason] ?? SOURCE_SKIP_FIXES[s.reason];
+    counts.set(label, { count: (counts.get(label)?.count ?? 0) + 1, fix });
+  }
+  const lines = [`${indent}skipped: ${[...counts].map(([k, v]) => `${v.count} ${k}`).join(', ')}`];
+  for (const [label, { fix }] of counts) if (fix) lines.push(`${indent}  ${label}: to fix, ${fix}`);
+  for (const s of d.skipped.slice(0, maxLines)) lines.push(`${indent}  ◦ ${s.title}: ${s.detail}`);
+  if (d.skipped.length > maxLines) lines.push(`${indent}  … and ${d.skipped.length - maxLines} more`);
+  return lines;
+}
+
+/** Full runs: what the user has on the destination that the source does not, and why it stays. */
+function unmatchedLines(
+  d: DestinationReport,
+  unmatched: NonNullable<DestinationReport['unmatched']>,
+  indent: string,
+  maxLines: number,
+): string[] {
+  const lines = [
+    `${indent}on ${d.shortLabel} but not on AniList: ${unmatched.length} (left alone; ${d.pruneSetting} removes only entries this system wrote)`,
+  ];
+  for (const u of unmatched.slice(0, maxLines)) lines.push(`${indent}  ◦ ${u.title} (${d.shortLabel} ${u.key})`);
+  if (unmatched.length > maxLines) lines.push(`${indent}  … and ${unmatched.length - maxLines} more`);
+  return lines;
+}
+
+/** Why a destination stopped early, in words (`StopReason`); reasons with their own line have none here. */
+const STOP_LINES: Partial<Record<StopReason, (label: string) => string>> = {
+  interrupted: () => 'stopped by you (Ctrl+C)',
+  time_budget: () => "time budget (the run's time was up)",
+  unavailable: (label) => `${label} unavailable`,
+};
+
+/** Words for a stop reason, for any page or line that shows one. */
+export function describeStopReason(reason: StopReason, label: string): string {
+  switch (reason) {
+    case 'throttled':
+      return `${label} is throttling`;
+    case 'reauth_required':
+      return `${label} needs your authorization`;
+    case 'blocked':
+      return `${label} refuses writes until you act`;
+    case 'failed':
+      return `${label} failed`;
+    default:
+      return STOP_LINES[reason]?.(label) ?? reason;
+  }
+}
+
+function plural(count: number, one: string, many: string): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 /** `excluded (EXCLUDE): 2 (Cowboy Bebop, AniList 1; …)`: each excluded entry, and the ids not on the list read. */
@@ -284,6 +398,9 @@ function recoveryLine(r: StateRecoveryReport, label: string): string {
 }
 
 const SOURCE_SKIP_LABELS: Record<string, string> = { invalid_entry: 'invalid data' };
+const SOURCE_SKIP_FIXES: Record<string, string> = {
+  invalid_entry: 'correct the entry on AniList (the line names what is wrong); the next run reads it again',
+};
 
 const NOTE_HEADINGS: Record<string, (count: number, label: string) => string> = {
   partial_date: (n, label) => `partial dates left unchanged on ${label}: ${n}`,

@@ -1,6 +1,7 @@
-import { describeError, isReauthRequired, isRetryable } from '../../errors';
+import { isReauthRequired, isRetryable } from '../../errors';
 import type { ApplyContext, ApplyResult, PlannedWrite, WriteOutcome } from '../../sync/destination';
-import { MalInvalidInputError, MalRateLimitError } from './errors';
+import { writeFailure } from '../../sync/failure';
+import { MalApiError, MalInvalidInputError, MalRateLimitError } from './errors';
 import { applyMangaFields, type ComparableMangaState, type MalMangaPayload } from './manga';
 import { applyFields, type ComparableMalState } from './mapping';
 import type { MalUpdatePayload } from './planner';
@@ -39,13 +40,14 @@ export async function applyMalWrites(
         reauthError = err;
         outcome = { result: 'not_attempted' };
       } else {
-        outcome = {
-          result: 'failed',
-          error: describeError(err),
+        // In words for the report; the method, path and body summary go to the debug log.
+        outcome = writeFailure(err, 'MyAnimeList', {
           permanent: !isRetryable(err),
           // 429, a 403 other than `invalid_token` (MAL's "DoS detected"), or a "Request blocked" page.
           throttled: err instanceof MalRateLimitError,
-        };
+          // MAL's own explanation of a rejection ("invalid score") is what a person can act on.
+          said: err instanceof MalApiError ? err.malMessage : undefined,
+        });
       }
     }
     await context.onSettled(write, outcome);

@@ -6,7 +6,7 @@ import { applyMalWrites } from './apply';
 import { MalInvalidInputError } from './errors';
 import { malMangaKey, toComparableManga } from './manga';
 import { type ComparableMalState, type MappingOptions, malIdOf, toComparable } from './mapping';
-import { MAL_SKIP_LABELS, malKey, planMal, planMalRemovals } from './planner';
+import { MAL_SKIP_FIXES, MAL_SKIP_LABELS, malKey, planMal, planMalRemovals } from './planner';
 import { MAL_MANGA_STATUSES, MAL_STATUSES, type MalListEntry, type MalMangaListEntry, type MalTarget } from './types';
 import '../../zod-messages';
 
@@ -53,6 +53,8 @@ export interface MalDestinationOptions {
   readonly authorized: () => Promise<boolean>;
   /** MIRROR_MANGA=true: mirror AniList's manga list onto MAL's manga list too. */
   readonly manga?: boolean;
+  /** MAL_REQUESTS_PER_MINUTE: the client's pace, one write per request (live progress estimates from it). */
+  readonly requestsPerMinute?: number;
 }
 
 /** The MAL destination, with the manga list's read on its own (restore). */
@@ -78,6 +80,8 @@ export function createMalDestination(options: MalDestinationOptions): MalDestina
     shortLabel: 'MAL',
     pruneSetting: 'PRUNE',
     skipLabels: MAL_SKIP_LABELS,
+    skipFixes: MAL_SKIP_FIXES,
+    ...(options.requestsPerMinute ? { writePaceMs: 60_000 / options.requestsPerMinute } : {}),
     checkRecordState: (state) =>
       mangaComparableSchema.safeParse(state).success ? undefined : comparableSchema.parse(state),
     authorized: options.authorized,
@@ -103,7 +107,13 @@ export function createMalDestination(options: MalDestinationOptions): MalDestina
         ...options.mapping,
         ...(datasetIds ? { datasetIds } : {}),
       });
-      return { ...plan, ...(request.list ? { actual: known } : {}) };
+      if (!request.list) return plan;
+      const claimants = [...request.entries, ...(request.excluded ?? [])];
+      const unmatched = unmatchedOnMal(request.list, claimants, {
+        ...options.mapping,
+        ...(datasetIds ? { datasetIds } : {}),
+      });
+      return { ...plan, actual: known, unmatched };
     },
 
     planRemovals: planMalRemovals,
@@ -113,6 +123,27 @@ export function createMalDestination(options: MalDestinationOptions): MalDestina
     // For a restore of a backup that holds the manga list, also when MIRROR_MANGA is off now.
     readMangaList: () => readMangaList(client()),
   };
+}
+
+/**
+ * Full runs: MAL entries no AniList entry maps to (skipped and excluded ones count as mapped: their
+ * MAL entry has a counterpart), e.g. added on MAL by hand. Reported, never touched.
+ */
+function unmatchedOnMal(
+  list: MalList,
+  entries: readonly SourceEntry[],
+  ids: Pick<MappingOptions, 'idOverrides' | 'datasetIds'>,
+): { key: string; title: string }[] {
+  const claimed = new Set<string>();
+  for (const entry of entries) {
+    const id = malIdOf(entry, ids);
+    if (id) claimed.add(kindOf(entry) === 'manga' ? malMangaKey(id.malId) : malKey(id.malId));
+  }
+  const all = [
+    ...list.entries.map((e) => ({ key: malKey(e.animeId), title: e.title })),
+    ...(list.manga ?? []).map((e) => ({ key: malMangaKey(e.mangaId), title: e.title })),
+  ];
+  return all.filter((e) => !claimed.has(e.key));
 }
 
 function knownFromList(list: MalList): Map<string, unknown> {

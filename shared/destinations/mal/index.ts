@@ -46,6 +46,7 @@ export const malModule: DestinationModule<MalWorkerConfig, MalMailerConfig, MalC
             datasetIds,
             authorized: () => hasUsableTokens(context.store, 'mal', context.logger),
             manga: context.base.MIRROR_MANGA,
+            requestsPerMinute: config.MAL_REQUESTS_PER_MINUTE,
           }),
           xmlExport,
         ),

@@ -37,6 +37,18 @@ export const MAL_SKIP_LABELS: Readonly<Record<SkipReason, string>> = {
   duplicate_mal_id: 'duplicate MAL id',
 };
 
+/** What a person does about each skip, printed beside the skip counts (README: Mapping rules). */
+export const MAL_SKIP_FIXES: Readonly<Record<SkipReason, string>> = {
+  no_mal_id:
+    'add its MAL id to ID_OVERRIDES, a JSON object of AniList id → MAL id: ID_OVERRIDES={"<AniList id>":<MAL id>}, e.g. {"21":21} (the AniList id is the number in anilist.co/anime/<id>)',
+  private: 'set MIRROR_PRIVATE=true to mirror private entries too',
+  unknown_status:
+    'give the entry one of the usual statuses on AniList (Watching, Planning, Completed, Dropped, Paused, Rewatching)',
+  invalid_entry: 'correct the entry on AniList (the line names what is wrong); the next run reads it again',
+  duplicate_mal_id:
+    'two AniList entries name the same MAL id: correct the wrong one with ID_OVERRIDES={"<AniList id>":<MAL id>}, or remove the duplicate on AniList',
+};
+
 const ID_SOURCE_NOTES: Partial<Record<MalIdSource, string>> = {
   override: 'MAL id from ID_OVERRIDES',
   dataset: 'MAL id from the anime id dataset (AniList has none)',

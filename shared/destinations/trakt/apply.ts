@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock';
 import { describeError, isReauthRequired, isRetryable } from '../../errors';
 import type { ApplyContext, ApplyResult, PlannedWrite, WriteOutcome } from '../../sync/destination';
+import { describeFailure, writeFailure } from '../../sync/failure';
 import type { TraktClient } from './client';
 import { type EpisodeRef, episodeKey } from './episodes';
 import { isTraktThrottle, TraktApiError, TraktUncertainWriteError } from './errors';
@@ -149,7 +150,8 @@ class Applier {
         for (const w of remaining) {
           await this.settle(w, {
             result: 'failed',
-            error: `${round + 1} tries got no clear answer from Trakt (last: ${uncertain ? uncertain.message : 'fewer plays added than sent'}); left for the next run, which reads the history first, so nothing is added twice`,
+            error: `${round + 1} tries got no clear answer from Trakt (last: ${uncertain ? describeFailure(uncertain.cause ?? uncertain, 'Trakt') : 'fewer plays added than sent'}); left for the next run, which reads the history first, so nothing is added twice`,
+            ...(uncertain ? { detail: describeError(uncertain), code: uncertain.code } : {}),
             permanent: false,
             throttled: isTraktThrottle(uncertain),
           });
@@ -251,12 +253,7 @@ class Applier {
         w,
         this.stoppedBy === 'reauth_required' || this.stoppedBy === 'blocked'
           ? { result: 'not_attempted' }
-          : {
-              result: 'failed',
-              error: describeError(err),
-              permanent: !isRetryable(err),
-              throttled: isTraktThrottle(err),
-            },
+          : writeFailure(err, 'Trakt', { permanent: !isRetryable(err), throttled: isTraktThrottle(err) }),
       );
     }
   }

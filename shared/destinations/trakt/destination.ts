@@ -6,7 +6,7 @@ import { applyTraktWrites } from './apply';
 import { TraktCatalog } from './catalog';
 import type { TraktClient } from './client';
 import type { TraktOverride } from './mapping';
-import { planTrakt, planTraktRemovals, TRAKT_SKIP_LABELS } from './planner';
+import { planTrakt, planTraktRemovals, TRAKT_SKIP_FIXES, TRAKT_SKIP_LABELS } from './planner';
 import { TraktPlays } from './plays';
 import type { TraktRules } from './rules';
 import type { TraktHistoryItem, TraktRatingItem } from './types';
@@ -54,6 +54,7 @@ export function createTraktDestination(options: TraktDestinationOptions): Destin
     shortLabel: 'Trakt',
     pruneSetting: 'TRAKT_PRUNE',
     skipLabels: TRAKT_SKIP_LABELS,
+    skipFixes: TRAKT_SKIP_FIXES,
     countsNote: "counted per entry's plays and per rating",
     checkRecordState,
     authorized: options.authorized,

@@ -80,6 +80,23 @@ export const TRAKT_SKIP_LABELS: Readonly<Record<string, string>> = {
   invalid_entry: 'invalid data',
 };
 
+const BY_HAND =
+  'TRAKT_ID_OVERRIDES, a JSON object of AniList id → where its plays go: TRAKT_ID_OVERRIDES={"<AniList id>":{"show":<Trakt id>,"season":<n>,"episodes":"<a-b>"}} or {"<AniList id>":{"movie":<Trakt id>}}';
+
+/** What a person does about each skip, printed beside the skip counts (README: Mapping rules). */
+export const TRAKT_SKIP_FIXES: Readonly<Record<string, string>> = {
+  unmapped: `place it by hand with ${BY_HAND}`,
+  unplaceable: `place it by hand with ${BY_HAND}`,
+  not_on_trakt: `point it at the right Trakt show or movie with ${BY_HAND}`,
+  ambiguous: `choose the right one with ${BY_HAND}`,
+  override_skip: 'remove its key from TRAKT_ID_OVERRIDES to mirror it',
+  private: 'set MIRROR_PRIVATE=true to mirror private entries too',
+  unknown_status:
+    'give the entry one of the usual statuses on AniList (Watching, Planning, Completed, Dropped, Paused, Rewatching)',
+  no_date: 'add the full completion date on AniList, or set TRAKT_UNKNOWN_DATE=unknown (or release)',
+  invalid_entry: 'correct the entry on AniList (the line names what is wrong); the next run reads it again',
+};
+
 export interface PlannerContext {
   readonly mapping: MappingContext;
   readonly rules: TraktRules;

@@ -35,12 +35,16 @@ describe('bad MAL responses in real runs', () => {
 
   // [case, body MAL sends for GET /users/@me/animelist, error the run reports]
   test.each<[string, Pick<MalFaultSpec, 'body' | 'contentType' | 'status'>, RegExp]>([
-    ['plain text', { body: 'Service temporarily unavailable' }, /mal_bad_response: .*not JSON \[non-JSON text\/plain/],
+    [
+      'plain text',
+      { body: 'Service temporarily unavailable' },
+      /MyAnimeList answered HTTP 200 with a body that is not JSON \[non-JSON text\/plain/,
+    ],
     ['truncated JSON', { body: '{"data":[{"node":', contentType: 'application/json' }, /not JSON/],
     [
       'a "Request blocked" page with HTTP 200',
       { body: '<html><head><title>Request blocked</title></head></html>', contentType: 'text/html' },
-      /mal_rate_limited: .*"Request blocked" page/,
+      /MyAnimeList blocked the requests \("Request blocked" page\)/,
     ],
     ['"data" that is not a list', { body: { data: 'nope' } }, /a list page without a "data" array/],
     [

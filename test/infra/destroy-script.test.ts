@@ -212,11 +212,21 @@ describe('npm run destroy', () => {
       );
     }
     const credentials = opts.credentials ?? 'valid';
+    // The profile `--profile me` names, with the same stand-in keys as the environment.
+    const awsConfig = path.join(dir, 'aws-config');
+    const awsCredentials = path.join(dir, 'aws-credentials');
+    fs.writeFileSync(awsConfig, '[profile me]\nregion = eu-west-1\n');
+    if (credentials !== 'none') {
+      fs.writeFileSync(
+        awsCredentials,
+        '[me]\naws_access_key_id = AKIAEXAMPLEEXAMPLE\naws_secret_access_key = not-a-real-secret\n',
+      );
+    }
     const env: Record<string, string> = {
       HOME: dir,
       PATH: bin,
-      AWS_CONFIG_FILE: path.join(dir, 'none'),
-      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
+      AWS_CONFIG_FILE: awsConfig,
+      AWS_SHARED_CREDENTIALS_FILE: awsCredentials,
       // Never the machine's own instance role.
       AWS_EC2_METADATA_DISABLED: 'true',
       CDK_DISABLE_CLI_TELEMETRY: 'true',

@@ -85,7 +85,7 @@ export function createDashboard(source: DashboardSource): Dashboard {
     'GET /': reading((event) => dashboardPage(source, guard, event)),
     'POST /sync': acting(async () => {
       source.requestSync();
-      return seeOther('/?done=sync#runs');
+      return seeOther('/?done=sync');
     }),
     'POST /authorize-link': acting(async () => {
       await source.sendAuthorizationLink();
@@ -113,7 +113,11 @@ ${runsSection(source.runs(), { inProgress: source.syncInProgress(), nextRunAt: s
 ${placesSection(source)}
 ${source.lists ? listsSection(source.lists) : html``}
 <p class="muted">This page reloads itself every ${source.refreshSeconds ?? 5} seconds.</p>`;
-  return page('Mirror dashboard', content, { refreshSeconds: source.refreshSeconds ?? 5 });
+  // A notice of what a button did is shown once: the next reload is of the plain page.
+  const reloadTo = event.queryStringParameters?.done ? '/' : undefined;
+  return page('Mirror dashboard', content, {
+    refresh: { seconds: source.refreshSeconds ?? 5, ...(reloadTo ? { url: reloadTo } : {}) },
+  });
 }
 
 /** What the last button did, in fixed words (nothing from the query is shown). */
@@ -186,11 +190,11 @@ function editRoutes(
       scoreFormat,
       score: defaultScoreConverter(entry.score, scoreFormat),
       csrfToken: guard.csrfToken,
-      back: '/#lists',
+      back: '/',
       ...extra,
     });
   };
-  const noEntry = () => problemPage(404, 'No such entry', 'The sandbox AniList has no entry with this id.', '/#lists');
+  const noEntry = () => problemPage(404, 'No such entry', 'The sandbox AniList has no entry with this id.', '/');
   return {
     'GET /anilist/entry': reading(async (event) => {
       const content = formFor(Number(event.queryStringParameters?.id));
@@ -204,14 +208,14 @@ function editRoutes(
         ? await sendMutation(lists.anilist.url, lists.token(), SAVE_ENTRY_MUTATION, { ...saveVariables(parsed.edit) })
         : undefined;
       const problems = parsed.ok ? (problem ? [problem] : []) : parsed.problems;
-      if (problems.length === 0) return seeOther(`/?done=saved&entry=${id}#lists`);
+      if (problems.length === 0) return seeOther(`/?done=saved&entry=${id}`);
       return page('Edit an entry', formFor(id, { problems, values: form })!, { status: 400 });
     }),
     'POST /anilist/entry/delete': acting(async (form) => {
       const id = Number(form.get('id'));
       if (!store.getEntry(id)) return noEntry();
       const problem = await sendMutation(lists.anilist.url, lists.token(), DELETE_ENTRY_MUTATION, { id });
-      if (!problem) return seeOther(`/?done=deleted&entry=${id}#lists`);
+      if (!problem) return seeOther(`/?done=deleted&entry=${id}`);
       return page('Edit an entry', formFor(id, { problems: [problem] })!, { status: 502 });
     }),
   };

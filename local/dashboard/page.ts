@@ -34,28 +34,35 @@ const STYLE_HASH = createHash('sha256').update(DASHBOARD_STYLE).digest('base64')
  */
 export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
   ...PAGE_HEADERS,
+  // `no-referrer` would make the browser send `Origin: null` with the page's own forms, which the
+  // Origin check refuses; `same-origin` still sends nothing to the inbox or sandbox pages it links to.
+  'Referrer-Policy': 'same-origin',
   'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
 };
 
 export type PageResult = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string };
 
-/** A whole dashboard page; `refreshSeconds` reloads it on its own, so a page kept open follows the runs. */
+/**
+ * A whole dashboard page; `refresh` reloads it on its own (its own URL, or `url`), so a page kept
+ * open follows the runs. Links never carry a fragment: a refresh of a URL with one only scrolls.
+ */
 export function page(
   title: string,
   content: SafeHtml,
-  options: { status?: number; refreshSeconds?: number; setCookie?: string } = {},
+  options: { status?: number; refresh?: { seconds: number; url?: string }; setCookie?: string } = {},
 ): PageResult {
-  const refresh =
-    options.refreshSeconds === undefined
+  const { refresh } = options;
+  const meta =
+    refresh === undefined
       ? html``
-      : html`<meta http-equiv="refresh" content="${options.refreshSeconds}">\n`;
+      : html`<meta http-equiv="refresh" content="${refresh.url ? `${refresh.seconds}; url=${refresh.url}` : refresh.seconds}">\n`;
   const body = html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-${refresh}<title>${title}</title>
+${meta}<title>${title}</title>
 <style>${new SafeHtml(DASHBOARD_STYLE)}</style>
 </head>
 <body>

@@ -65,10 +65,11 @@ export function findUnknownSettings(keys: Iterable<string>, known: readonly stri
     if (knownSet.has(key) || FOREIGN.test(key)) continue;
     const upper = key.toUpperCase();
     const ours = PROJECT_PREFIXES.some((prefix) => upper.startsWith(prefix));
-    // Outside our prefixes only a near spelling counts: SOURCE_DATE_EPOCH starts like SOURCE but is another tool's.
+    // Outside our prefixes only a near spelling counts, and nearer for shorter keys: SOURCE_DATE_EPOCH
+    // starts like SOURCE and IS_SANDBOX ends like SANDBOX, but both are other tools'.
     const meant = ours
       ? (nearSpelling(key, known, 0) ?? completion(key, known) ?? nearSpelling(key, known, 3))
-      : nearSpelling(key, known, 2);
+      : nearSpelling(key, known, key.length >= 12 ? 2 : 1);
     if (ours || meant) found.push(meant ? { key, meant } : { key });
   }
   return found;

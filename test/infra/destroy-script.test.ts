@@ -359,4 +359,29 @@ describe('npm run deploy: credentials', () => {
     expect(fs.existsSync(marker)).toBe(false);
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+
+  test('with credentials it names the account and region before it goes on (here to the bootstrap check)', async () => {
+    const sts = await startFakeSts('identity');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-test-'));
+    const marker = path.join(dir, 'cdk-ran');
+    fs.writeFileSync(path.join(dir, 'npx'), `#!/bin/bash\ntouch ${JSON.stringify(marker)}\n`, { mode: 0o755 });
+    const r = await runScript('deploy.ts', settings, {
+      HOME: dir,
+      PATH: dir,
+      AWS_CONFIG_FILE: path.join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
+      AWS_ENDPOINT_URL_STS: sts.endpoint,
+      // Nothing answers there: the bootstrap check fails, and cdk never runs.
+      AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${await unusedPort()}`,
+    });
+    await sts.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.out).toContain(`Deploying to AWS account ${ACCOUNT}, region eu-west-1 (as ${CALLER_ARN}).`);
+    expect(r.status).toBe(1);
+    expect(fs.existsSync(marker)).toBe(false);
+  }, 60_000);
 });

@@ -1,5 +1,7 @@
 import type { ReauthCheckResult } from '../shared/auth/mailer';
 import { AppError, describeError } from '../shared/errors';
+import { formatUtc } from '../shared/mail/html';
+import { buttonLabel } from '../shared/mail/reauth-email';
 import { formatReport, type RunReport } from '../shared/sync/report';
 import type { AuthorizationLink, AuthorizationStatus, LocalSystem } from './system';
 import type { AuthTarget } from './system/authorization';
@@ -138,7 +140,7 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
     return lines.join('\n');
   }
   const expires = link?.linkExpiresAt
-    ? ` (${waiting.length > 1 ? 'they work' : 'it works'} until ${link.linkExpiresAt})`
+    ? ` (${waiting.length > 1 ? 'they work' : 'it works'} until ${formatUtc(new Date(link.linkExpiresAt))})`
     : '';
   const buttons = waiting.map((t) => `"${buttonOf(t, options.auth[t.destination])}"`).join(' and ');
   lines.push(
@@ -167,10 +169,9 @@ export function banner(system: LocalSystem, options: BannerOptions): string {
 }
 
 /** The email's button for a destination, as the reauth email labels it (unreadable tokens read as missing). */
-function buttonOf(target: AuthTarget, status: AuthorizationStatus | undefined): string {
+export function buttonOf(target: AuthTarget, status: AuthorizationStatus | undefined): string {
   const first = status?.needed && (status.reason === 'no_tokens' || status.reason === 'unreadable');
-  const verbs = target.verbs ?? { first: 'Authorize', again: 'Re-authorize' };
-  return `${first ? verbs.first : verbs.again} ${target.label}`;
+  return buttonLabel({ label: target.label, reason: first ? 'no_tokens' : 'invalid_grant', verbs: target.verbs });
 }
 
 /** "needs your authorization" the first time; "authorize again" only once it was authorized. */
@@ -201,7 +202,7 @@ export function describeMail(
   return [
     `✉  Authorization email sent to ${to} (${result.why}).`,
     `   Open ${inbox}, press "Toggle HTML view" and click the link${links.length > 1 ? 's' : ''}` +
-      `${expiries[0] ? `; ${links.length > 1 ? 'they work' : 'it works'} until ${expiries[0]}` : ''}.`,
+      `${expiries[0] ? `; ${links.length > 1 ? 'they work' : 'it works'} until ${formatUtc(new Date(expiries[0]))}` : ''}.`,
     ...links.map((l) => `   Or open it directly${links.length > 1 ? ` (${l.label})` : ''}: ${l.url}`),
   ].join('\n');
 }

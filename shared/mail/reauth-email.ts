@@ -135,21 +135,31 @@ function section(link: ReauthLink): Section {
   const { headline, explanation } = describeReauthReason({ ...link, label });
   const expires = formatUtc(link.expiresAt);
   const account = link.user ? ` as ${oneLine(link.user)}` : '';
-  // The first authorization is not a "re-"authorization.
   const first = link.reason === 'no_tokens';
   const verbs = link.verbs ?? DEFAULT_VERBS;
+  // The subject's "please authorize" / "please re-authorize"; the button says it with the label.
   const action = first ? verbs.first : verbs.again;
   const block = html`<div style="background:#ffffff;border-radius:8px;padding:24px;border:1px solid #d8dde3;margin:0 0 16px;">
 <h1 style="font-size:20px;margin:0 0 12px;">${headline}</h1>
 <p style="font-size:15px;line-height:1.5;margin:0 0 16px;">${explanation}</p>
 <p style="font-size:15px;line-height:1.5;margin:0 0 20px;">To approve access${account}, open the link below and confirm on ${label}.</p>
-<p style="margin:0 0 20px;"><a href="${url}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:#2e51a2;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600;">${action} ${label}</a></p>
+<p style="margin:0 0 20px;"><a href="${url}" target="_blank" rel="noopener noreferrer" style="display:inline-block;background:#2e51a2;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:6px;font-weight:600;">${buttonLabel({ ...link, label })}</a></p>
 <p style="font-size:14px;line-height:1.5;margin:0 0 16px;"><strong>This link expires on ${expires}</strong> and works only once.</p>
 <p style="font-size:12px;line-height:1.5;color:#57606a;margin:0 0 8px;">If the button does not work, copy this address into your browser:</p>
 <p style="font-size:12px;line-height:1.4;color:#57606a;word-break:break-all;margin:0;">${url}</p>
 </div>
 `;
   return { label, headline, explanation, action, first, account, url, expires, html: block };
+}
+
+/**
+ * The words on a destination's button ("Authorize MyAnimeList", "Re-authorize MyAnimeList",
+ * "Connect Trakt", "Reconnect Trakt"). The console and the README quote them, so they are made
+ * here only. The first authorization is not a "re-"authorization.
+ */
+export function buttonLabel(link: Pick<ReauthLink, 'label' | 'reason' | 'verbs'>): string {
+  const verbs = link.verbs ?? DEFAULT_VERBS;
+  return `${link.reason === 'no_tokens' ? verbs.first : verbs.again} ${oneLine(link.label)}`;
 }
 
 function oneLine(text: string | undefined): string {

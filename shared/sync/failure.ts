@@ -19,6 +19,8 @@ export type FailureKind =
 interface ErrorFields {
   readonly code?: unknown;
   readonly status?: unknown;
+  /** The service's own explanation, when its error carries one (MAL's `message`). */
+  readonly serviceMessage?: unknown;
   readonly message?: unknown;
   readonly cause?: unknown;
 }
@@ -42,11 +44,17 @@ export function failureKind(err: unknown): FailureKind {
 
 /**
  * One sentence a person can read about a failed call to `label` (`MyAnimeList`), without the
- * HTTP method, URL or path the technical description names (those go to the debug log).
- * `said` is the service's own explanation of a rejection (MAL's `message`), when it gave one.
+ * HTTP method, URL or path the technical description names (those go to the debug log). A
+ * rejection quotes the service's own explanation (`serviceMessage`, e.g. MAL's "invalid score"),
+ * which is what a person can act on. Without any known secret.
  */
-export function describeFailure(err: unknown, label: string, said?: string): string {
-  const status = (err as ErrorFields | null)?.status;
+export function describeFailure(err: unknown, label: string): string {
+  return redactSecrets(sentence(err, label));
+}
+
+function sentence(err: unknown, label: string): string {
+  const { status, serviceMessage } = (err ?? {}) as ErrorFields;
+  const said = typeof serviceMessage === 'string' && serviceMessage !== '' ? serviceMessage : undefined;
   const http = typeof status === 'number' && status > 0 ? `HTTP ${status}` : undefined;
   switch (failureKind(err)) {
     case 'out_of_time':
@@ -64,7 +72,7 @@ export function describeFailure(err: unknown, label: string, said?: string): str
     case 'not_found':
       return `${label} does not know this title${http ? ` (${http})` : ''}`;
     case 'rejected':
-      return `${label} rejected the write${http || said ? ` (${[http, said].filter(Boolean).join(': ')})` : ''}`;
+      return `${label} rejected the request${http || said ? ` (${[http, said].filter(Boolean).join(': ')})` : ''}`;
     case 'unreadable': {
       const what = withoutOperation(messageOf(err));
       return what.startsWith('answered') ? `${label} ${what}` : `${label}'s answer could not be read: ${what}`;
@@ -81,12 +89,12 @@ export function describeFailure(err: unknown, label: string, said?: string): str
 export function writeFailure(
   err: unknown,
   label: string,
-  options: { permanent: boolean; throttled?: boolean; said?: string | undefined },
+  options: { permanent: boolean; throttled?: boolean },
 ): Extract<WriteOutcome, { result: 'failed' }> {
   const code = (err as ErrorFields | null)?.code;
   return {
     result: 'failed',
-    error: describeFailure(err, label, options.said),
+    error: describeFailure(err, label),
     detail: describeError(err),
     ...(typeof code === 'string' ? { code } : {}),
     permanent: options.permanent,

@@ -262,7 +262,7 @@ function destinationLines(
   if (notAttempted.length || d.deferred) {
     const deferred = d.deferred ? ` (and ${plural(d.deferred, 'entry', 'entries')} not planned in time)` : '';
     lines.push(`${indent}not attempted yet: ${notAttempted.length}${deferred}; the next run continues with them`);
-    lines.push(...writeLines(notAttempted, indent, maxLines));
+    lines.push(...writeLines(notAttempted, indent, maxLines, '○'));
   }
   if (d.unmatched?.length) lines.push(...unmatchedLines(d, d.unmatched, indent, maxLines));
   if (d.orphans.length) {
@@ -284,11 +284,12 @@ function destinationLines(
   return lines;
 }
 
-/** Writes as bullets, `maxLines` at most, then how many more. */
-function writeLines(writes: DestinationReport['writes'], indent: string, maxLines: number): string[] {
+/** Writes as bullets (`•` a put, `−` a removal, or `bullet` for all), `maxLines` at most, then how many more. */
+function writeLines(writes: DestinationReport['writes'], indent: string, maxLines: number, bullet?: string): string[] {
   const shown = writes.slice(0, maxLines);
   const lines = shown.map(
-    (w) => `${indent}  ${w.kind === 'remove' ? '−' : '•'} ${w.title} (${w.target}): ${w.reasons.join(', ')}`,
+    (w) =>
+      `${indent}  ${bullet ?? (w.kind === 'remove' ? '−' : '•')} ${w.title} (${w.target}): ${w.reasons.join(', ')}`,
   );
   if (writes.length > shown.length) lines.push(`${indent}  … and ${writes.length - shown.length} more`);
   return lines;

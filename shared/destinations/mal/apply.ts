@@ -1,7 +1,7 @@
 import { isReauthRequired, isRetryable } from '../../errors';
 import type { ApplyContext, ApplyResult, PlannedWrite, WriteOutcome } from '../../sync/destination';
 import { writeFailure } from '../../sync/failure';
-import { MalApiError, MalInvalidInputError, MalRateLimitError } from './errors';
+import { MalInvalidInputError, MalRateLimitError } from './errors';
 import { applyMangaFields, type ComparableMangaState, type MalMangaPayload } from './manga';
 import { applyFields, type ComparableMalState } from './mapping';
 import type { MalUpdatePayload } from './planner';
@@ -45,8 +45,6 @@ export async function applyMalWrites(
           permanent: !isRetryable(err),
           // 429, a 403 other than `invalid_token` (MAL's "DoS detected"), or a "Request blocked" page.
           throttled: err instanceof MalRateLimitError,
-          // MAL's own explanation of a rejection ("invalid score") is what a person can act on.
-          said: err instanceof MalApiError ? err.malMessage : undefined,
         });
       }
     }

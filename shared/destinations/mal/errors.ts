@@ -34,6 +34,11 @@ export class MalApiError extends AppError implements MalErrorDetails {
     if (details.hint !== undefined) this.hint = details.hint;
     this.retryable = details.retryable;
   }
+
+  /** MAL's own words ("invalid score"): the report quotes them (`shared/sync/failure.ts`). */
+  get serviceMessage(): string | undefined {
+    return this.malMessage;
+  }
 }
 
 /**

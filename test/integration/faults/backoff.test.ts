@@ -308,7 +308,11 @@ describe('a persistent 429 at system level leaves the work for the next run', ()
       expect(resultOf(first)).toMatchObject({ status: 'partial', failed: 3, retryQueue: 3, written: 0 });
       expect(patchCount(system) - before).toBe(3 * attempts);
       for (const failure of sectionOf(system.reports.at(-1)!).failures) {
-        expect(failure).toMatchObject({ permanent: false, error: expect.stringMatching(/^mal_rate_limited: .*429/) });
+        expect(failure).toMatchObject({
+          permanent: false,
+          code: 'mal_rate_limited',
+          error: 'MyAnimeList asked to slow down (HTTP 429)',
+        });
       }
       const state = await malState(system.store);
       expect(state.pending.map((p) => p.entry.id).sort()).toEqual(edited.map((e) => e.id).sort());

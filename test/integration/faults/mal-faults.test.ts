@@ -77,7 +77,11 @@ describe('seeded random MAL write faults', () => {
       const failures = reports.flatMap((r) => sectionOf(r).failures);
       expect(failures).toHaveLength(faults.injected.length);
       for (const failure of failures) {
-        expect(failure).toMatchObject({ permanent: false, error: expect.stringMatching(/mal_rate_limited/) });
+        expect(failure).toMatchObject({
+          permanent: false,
+          code: 'mal_rate_limited',
+          error: 'MyAnimeList asked to slow down (HTTP 429)',
+        });
       }
       expect(reports.at(-1)).toMatchObject({ status: 'ok', destinations: [{ destination: 'mal', retryQueue: 0 }] });
       expect(system.mal!.faults.pending()).toBe(0);
@@ -155,7 +159,11 @@ describe('MAL faults through the scheduled handler', () => {
     expect(first).toMatchObject({ status: 'partial' });
     expect(resultOf(first)).toMatchObject({ status: 'partial', failed: 1, retryQueue: 1, written: 4 });
     const failure = sectionOf(system.reports.at(-1)!).failures[0]!;
-    expect(failure).toMatchObject({ permanent: false, error: expect.stringMatching(/^network_error/) });
+    expect(failure).toMatchObject({
+      permanent: false,
+      code: 'network_error',
+      error: expect.stringMatching(/^MyAnimeList could not be reached \((connection failed|no answer in time)\)$/),
+    });
     // The unapplied change holds the watermark back.
     const state = await malState(system.store);
     expect(state.pending).toHaveLength(1);
@@ -182,7 +190,10 @@ describe('MAL faults through the scheduled handler', () => {
     const failed = await worker.run({ full: true });
     expect(failed.status).toBe('failed');
     expect(sectionOf(failed)).toMatchObject({ mode: 'full', status: 'failed', applied: { written: 0 } });
-    expect(sectionOf(failed).error).toMatch(/^network_error/);
+    expect(sectionOf(failed)).toMatchObject({
+      error: 'MyAnimeList could not be reached (connection failed)',
+      stopReason: 'unavailable',
+    });
     expect(patchCount(system)).toBe(before);
     expect((await system.store.get(KEYS.syncState('mal')))!.body).toBe(stateBefore);
 

@@ -81,7 +81,11 @@ describe('throttle breaker: MAL throttles every write', () => {
     });
     expect(mal.failures).toHaveLength(THROTTLE_TRIP_AFTER);
     for (const f of mal.failures) {
-      expect(f).toMatchObject({ permanent: false, error: expect.stringMatching(/^mal_rate_limited: .*HTTP 429/) });
+      expect(f).toMatchObject({
+        permanent: false,
+        code: 'mal_rate_limited',
+        error: 'MyAnimeList asked to slow down (HTTP 429)',
+      });
     }
 
     // Nothing is lost or parked: every change waits in the retry list and holds the watermark.
@@ -155,7 +159,10 @@ describe('throttle breaker: MAL throttles every write', () => {
     expect(again.patches).toBe(THROTTLE_TRIP_AFTER);
     expect(sectionOf(again.report)).toMatchObject({ retryQueue: 5, throttled: { skippedRun: false, skipRuns: 1 } });
     // MAL's throttling 403 ("forbidden", not `invalid_token`) is a throttle, not a reauth.
-    expect(sectionOf(again.report).failures[0]?.error).toMatch(/^mal_rate_limited: .*HTTP 403/);
+    expect(sectionOf(again.report).failures[0]).toMatchObject({
+      code: 'mal_rate_limited',
+      error: 'MyAnimeList asked to slow down (HTTP 403)',
+    });
   });
 });
 

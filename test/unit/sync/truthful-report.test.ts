@@ -234,7 +234,7 @@ describe('error lines are written for a person', () => {
       }),
       expect.objectContaining({
         target: 'MAL 101',
-        error: 'MyAnimeList rejected the write (HTTP 400: invalid score)',
+        error: 'MyAnimeList rejected the request (HTTP 400: invalid score)',
         code: 'mal_request_rejected',
         permanent: true,
       }),

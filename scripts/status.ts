@@ -7,7 +7,7 @@
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
 import { answerUsage, parseCommandLine } from '../shared/text/args';
 import { guardConsoleOutput } from '../shared/text/terminal';
-import { resolveContext } from './cdk-config';
+import { pinnedRegion, withLocalSettings } from './cdk-config';
 import { StatusError } from './status/errors';
 import { formatStatus, statusJson, summarizeStatus } from './status/format';
 import { createStatusClients, gatherStatus } from './status/gather';
@@ -21,7 +21,8 @@ the stack's alarms in ALARM, and how to tail each function's logs.
   --runs N          how many of the last runs to show (default 5)
   --json            print the same as JSON (use npm run -s status -- --json for clean JSON)
   --profile NAME    the AWS profile to use (default: AWS_PROFILE, or your default profile)
-  --region REGION   the region you deployed to (default: "region" in cdk.json, else AWS_REGION)
+  --region REGION   the region you deployed to (default: "region" in cdk.local.json or cdk.json,
+                    else AWS_REGION or your profile's region)
 
 Reads only: cloudformation:DescribeStacks, s3:ListBucket and s3:GetObject on reports/* and
 auth/token-meta/* of the state bucket, events:DescribeRule, cloudwatch:DescribeAlarms.`;
@@ -59,10 +60,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** The `region` setting of cdk.json / cdk.context.json, as `npm run deploy` uses it. */
+/** The `region` setting (cdk.json, cdk.local.json), as `npm run deploy` and `npm run destroy` use it. */
 function configuredRegion(): string | undefined {
-  const region = resolveContext([]).region;
-  return typeof region === 'string' && region.trim() !== '' ? region.trim() : undefined;
+  return pinnedRegion(withLocalSettings([]));
 }
 
 guardConsoleOutput();

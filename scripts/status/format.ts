@@ -232,7 +232,9 @@ function authLines(auth: StatusSummary['authorization'], syncNow: string | undef
   for (const a of auth.value) {
     if (a.state === 'authorized') {
       const who = a.user ? ` as ${a.user}` : '';
-      lines.push(`  ${a.label}: authorized${who} on ${when(a.issuedAt!)}; renew by ${when(a.refreshExpiresAt!)}`);
+      lines.push(
+        `  ${a.label}: authorized${who} (tokens issued ${when(a.issuedAt!)}, refresh token valid until ${when(a.refreshExpiresAt!)})`,
+      );
     } else {
       lines.push(`  ${a.label}: ${a.problem ?? 'needs your authorization'} — action needed`);
     }

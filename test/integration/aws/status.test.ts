@@ -205,7 +205,7 @@ describeWithMoto('npm run status against moto_server', () => {
         'MyAnimeList: written 3 · failed 0 · left for the next run 23 — stopped: time budget: the next run continues',
       );
 
-      expect(out).toContain(`MyAnimeList: authorized as alice on ${formatUtc(new Date(now - 24 * HOUR))}`);
+      expect(out).toContain(`MyAnimeList: authorized as alice (tokens issued ${formatUtc(new Date(now - 24 * HOUR))}`);
       expect(out).toContain('Trakt: Trakt is not connected yet — action needed');
 
       expect(out).toContain(

@@ -120,7 +120,7 @@ describe('npm run status: the text', () => {
 
   test('authorization per destination from the token metadata, in the words of the reauth email', () => {
     expect(text).toContain(
-      `  MyAnimeList: authorized as alice on ${utc(NOW - 2 * 24 * HOUR)}; renew by ${utc(NOW + 29 * 24 * HOUR)}`,
+      `  MyAnimeList: authorized as alice (tokens issued ${utc(NOW - 2 * 24 * HOUR)}, refresh token valid until ${utc(NOW + 29 * 24 * HOUR)})`,
     );
     expect(text).toContain('  Trakt: Trakt access has stopped working — action needed');
     expect(text).toContain('Open the authorization email');

@@ -75,3 +75,15 @@ function credentialProblem(err: unknown, profile: string | undefined): string {
       : 'No AWS credentials found';
   return `${what} (${name}: ${detail}).\n${loginHelp(profile)}`;
 }
+
+/**
+ * The `account` setting pins the stack to one account: credentials for another would make cdk fail
+ * later with a less plain message (or, for destroy, look in the wrong account).
+ */
+export function accountMismatch(pinned: string | undefined, caller: { readonly account: string }): string | undefined {
+  if (!pinned || pinned === caller.account) return undefined;
+  return (
+    `The "account" setting pins account ${pinned}, but your AWS credentials are for account ${caller.account}. ` +
+    'Use credentials for that account (--profile <name> / AWS_PROFILE), or change the setting.'
+  );
+}

@@ -13,10 +13,12 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CDK_QUALIFIER } from '../infra/github-oidc/stack';
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
+import { answerUsage, parseCommandLine } from '../shared/text/args';
 import { guardConsoleOutput } from '../shared/text/terminal';
-import { checkCredentials } from './aws-identity';
+import { accountMismatch, checkCredentials } from './aws-identity';
 import { checkDeployConfig, OUTPUTS_FILE, profileArg, readOutputs, runCdk, withLocalSettings } from './cdk-config';
 import { nextSteps, renderText } from './deploy-summary';
+import { DEPLOY_ARGS, DEPLOY_USAGE } from './usage';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();
@@ -24,6 +26,8 @@ guardConsoleOutput();
 const BOOTSTRAP_PARAMETER = `/cdk-bootstrap/${CDK_QUALIFIER}/version`;
 
 async function main(argv: readonly string[]): Promise<number> {
+  const usage = answerUsage(parseCommandLine(argv, DEPLOY_ARGS), DEPLOY_USAGE);
+  if (usage !== undefined) return usage;
   const checkOnly = argv.includes('--check');
   // The local settings file (cdk.local.json) goes to cdk as -c arguments, validated here as such.
   const cdkArgs = withLocalSettings(argv.filter((a) => a !== '--check'));
@@ -50,6 +54,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const caller = await checkCredentials(config.region, profile);
   if (!caller.ok) {
     console.error(caller.message);
+    return 1;
+  }
+  const mismatch = accountMismatch(config.account, caller);
+  if (mismatch) {
+    console.error(mismatch);
     return 1;
   }
   console.log(`Deploying to AWS account ${caller.account}, region ${caller.region} (as ${caller.arn}).`);

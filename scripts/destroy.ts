@@ -14,22 +14,27 @@
  */
 import { createInterface } from 'node:readline';
 import { MIRROR_STACK_ID } from '../infra/mirror-stack';
+import { answerUsage, parseCommandLine } from '../shared/text/args';
 import { guardConsoleOutput } from '../shared/text/terminal';
-import { checkCredentials } from './aws-identity';
+import { accountMismatch, checkCredentials } from './aws-identity';
 import {
   awsCliTarget,
   describeMirrorStack,
   pinnedRegion,
   profileArg,
   readOutputs,
+  resolveContext,
   runCdk,
   withLocalSettings,
 } from './cdk-config';
+import { DESTROY_ARGS, DESTROY_USAGE } from './usage';
 
 // Everything this command prints passes `printable`: no text from a provider can drive the terminal.
 guardConsoleOutput();
 
 async function main(given: readonly string[]): Promise<number> {
+  const usage = answerUsage(parseCommandLine(given, DESTROY_ARGS), DESTROY_USAGE);
+  if (usage !== undefined) return usage;
   // cdk synthesizes the app to find the stack: it gets the same settings as the deploy did.
   const argv = withLocalSettings(given);
   // Credentials first: without them nothing below can work, and no one should be asked to confirm
@@ -39,6 +44,12 @@ async function main(given: readonly string[]): Promise<number> {
   const caller = await checkCredentials(pinnedRegion(argv), profile);
   if (!caller.ok) {
     console.error(`Nothing was deleted. ${caller.message}`);
+    return 1;
+  }
+  const pinned = resolveContext(argv).account;
+  const mismatch = accountMismatch(typeof pinned === 'string' ? pinned.trim() : undefined, caller);
+  if (mismatch) {
+    console.error(`Nothing was deleted. ${mismatch}`);
     return 1;
   }
   console.log(`AWS account ${caller.account}, region ${caller.region} (as ${caller.arn}).`);

@@ -321,6 +321,16 @@ describe('npm run destroy', () => {
     expect(r.out).toContain('aws sso login --profile <name>');
   }, 60_000);
 
+  test('credentials for another account than the pinned "account" setting: it stops without asking', async () => {
+    const r = await run(['-c', 'account=111111111111'], { stdin: 'yes\n' });
+    expect(r.status).toBe(1);
+    expect(r.cdkArgs).toBeUndefined();
+    expect(r.out).not.toContain('Type "yes"');
+    expect(r.out).toContain(
+      `Nothing was deleted. The "account" setting pins account 111111111111, but your AWS credentials are for account ${ACCOUNT}.`,
+    );
+  }, 60_000);
+
   test('no region anywhere: it stops and says where to set one, without asking', async () => {
     const r = await run([], { stdin: 'yes\n', region: '' });
     expect(r.status).toBe(1);
@@ -383,5 +393,28 @@ describe('npm run deploy: credentials', () => {
     expect(r.out).toContain(`Deploying to AWS account ${ACCOUNT}, region eu-west-1 (as ${CALLER_ARN}).`);
     expect(r.status).toBe(1);
     expect(fs.existsSync(marker)).toBe(false);
+  }, 60_000);
+
+  test('credentials for another account than the pinned "account" setting: it stops, naming both', async () => {
+    const sts = await startFakeSts('identity');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deploy-test-'));
+    const r = await runScript('deploy.ts', [...settings, '-c', 'account=111111111111'], {
+      HOME: dir,
+      PATH: dir,
+      AWS_CONFIG_FILE: path.join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
+      AWS_ENDPOINT_URL_STS: sts.endpoint,
+    });
+    await sts.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.status).toBe(1);
+    expect(r.out).toContain(
+      `The "account" setting pins account 111111111111, but your AWS credentials are for account ${ACCOUNT}.`,
+    );
+    expect(r.out).not.toContain('Deploying to AWS account');
   }, 60_000);
 });

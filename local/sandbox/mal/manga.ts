@@ -6,6 +6,8 @@ import {
   type MalMangaListEntry,
   type MalMangaStatus,
 } from '../../../shared/destinations/mal/types';
+import { shownValue } from '../../../shared/text/quote';
+import { FixtureProblems } from '../kit/fixture-problems';
 import { type Exchange, json, mediaType, type Reply } from '../kit/http';
 import { parseFieldsParam } from './fields';
 import { MalFixtureError } from './fixture';
@@ -96,39 +98,26 @@ export class SandboxMangaStore {
     return this.catalogue.get(id) ?? { id, title: `Manga #${id}`, num_chapters: 0, num_volumes: 0 };
   }
 
+  /** Replaces the list with the fixture's, or refuses it whole, naming every problem with its JSON path. */
   seed(body: unknown, source = 'MAL manga fixture'): void {
-    this.entries.clear();
     if (!isRecord(body) || !Array.isArray(body.data)) {
       throw new MalFixtureError(
         `${source} must be the body of GET /users/@me/mangalist: an object with a "data" array of {node, list_status}`,
       );
     }
     const stamp = malDateTime(this.clock.now());
+    const p = new FixtureProblems();
+    const entries = new Map<number, StoredManga>();
     body.data.forEach((item, index) => {
-      const where = `${source}: data[${index}]`;
-      const node = isRecord(item) ? item.node : undefined;
-      if (!isRecord(node) || !isPositiveInt(node.id) || typeof node.title !== 'string') {
-        throw new MalFixtureError(`${where}.node needs a positive whole "id" and a "title"`);
-      }
-      if (this.entries.has(node.id)) throw new MalFixtureError(`${where} repeats manga ${node.id}`);
-      const raw = isRecord(item) && isRecord(item.list_status) ? item.list_status : undefined;
-      if (!raw) throw new MalFixtureError(`${where} (manga ${node.id}) has no "list_status" object`);
-      const form = new URLSearchParams();
-      for (const [k, v] of Object.entries(raw)) {
-        if (k === 'updated_at' || v === undefined || v === null) continue;
-        form.set(k, Array.isArray(v) ? v.join(',') : String(v));
-      }
-      const read = readMangaForm(form, true);
-      if (!read.ok || read.changes.status === undefined) {
-        throw new MalFixtureError(
-          `${where}.list_status (manga ${node.id}): ${read.ok ? 'status is required' : read.message}`,
-        );
-      }
-      const status = { ...emptyStatus(read.changes.status), ...read.changes } as SandboxMangaListStatus;
-      status.updated_at = typeof raw.updated_at === 'string' ? raw.updated_at : stamp;
-      const counts = { num_chapters: countOr(node.num_chapters), num_volumes: countOr(node.num_volumes) };
-      this.entries.set(node.id, { node: { id: node.id, title: node.title, ...counts }, listStatus: status });
+      const where = `data[${index}]`;
+      const entry = readMangaSeed(p, item, where, stamp);
+      if (!entry) return;
+      if (entries.has(entry.node.id)) p.add(`${where}.node.id`, `repeats manga ${entry.node.id}`);
+      else entries.set(entry.node.id, entry);
     });
+    if (p.list.length > 0) throw MalFixtureError.listing(source, p.list);
+    this.entries.clear();
+    for (const [id, entry] of entries) this.entries.set(id, entry);
   }
 
   list(): MalMangaListEntry[] {
@@ -146,6 +135,40 @@ export class SandboxMangaStore {
       paging: {},
     };
   }
+}
+
+/**
+ * One `{node, list_status}` item of a manga fixture. Each list_status field is checked alone by
+ * the write form's rules, so that every bad field is named, not only the first.
+ */
+function readMangaSeed(p: FixtureProblems, item: unknown, where: string, stamp: string): StoredManga | undefined {
+  const entry = p.record(item, where);
+  if (!entry) return undefined;
+  const node = p.record(entry.node, `${where}.node`);
+  const id = node && p.whole(node.id, `${where}.node.id`, 1);
+  const title = node && p.text(node.title, `${where}.node.title`);
+  const raw = p.record(entry.list_status, `${where}.list_status`);
+  if (!raw) return undefined;
+  const form = new URLSearchParams();
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === 'updated_at' || v === undefined || v === null) continue;
+    const value = Array.isArray(v) ? v.join(',') : String(v);
+    const alone = readMangaForm(new URLSearchParams({ [k]: value }), true);
+    if (alone.ok) form.set(k, value);
+    else if (MAL_MANGA_FORM_FIELDS.has(k))
+      p.add(`${where}.list_status.${k}`, `is ${shownValue(v)}: MAL says ${alone.message}`);
+    else p.add(`${where}.list_status.${k}`, 'is not a field of a MAL manga list entry');
+  }
+  const read = readMangaForm(form, true);
+  if (read.ok && read.changes.status === undefined) {
+    p.expected(`${where}.list_status.status`, raw.status, `one of ${MAL_MANGA_STATUSES.join(', ')}`);
+  }
+  if (!node || id === undefined || title === undefined || !read.ok || read.changes.status === undefined)
+    return undefined;
+  const status = { ...emptyStatus(read.changes.status), ...read.changes } as SandboxMangaListStatus;
+  status.updated_at = typeof raw.updated_at === 'string' ? raw.updated_at : stamp;
+  const counts = { num_chapters: countOr(node.num_chapters), num_volumes: countOr(node.num_volumes) };
+  return { node: { id, title, ...counts }, listStatus: status };
 }
 
 /** A fixture body from a path or an object. */
@@ -313,10 +336,6 @@ function readMangaForm(
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function isPositiveInt(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
 
 function countOr(value: unknown): number {

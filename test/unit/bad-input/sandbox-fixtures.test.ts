@@ -1,6 +1,8 @@
 import { AniListFixtureError, loadAniListFixture } from '../../../local/sandbox/anilist/fixture';
 import { loadMalFixture, MalFixtureError, parseSeed } from '../../../local/sandbox/mal/fixture';
+import { SandboxMangaStore } from '../../../local/sandbox/mal/manga';
 import { loadTraktFixture, TraktFixtureError } from '../../../local/sandbox/trakt/fixture';
+import { ManualClock } from '../../../shared/clock';
 
 /**
  * A hand-written fixture (SANDBOX_ANILIST_FIXTURE, SANDBOX_MAL_FIXTURE, SANDBOX_TRAKT_FIXTURE) is
@@ -92,6 +94,29 @@ describe('MAL fixture', () => {
         listStatus: expect.objectContaining({ status: 'watching', score: 0, tags: [], comments: '' }),
       },
     ]);
+  });
+});
+
+describe('MAL manga fixture', () => {
+  test('every bad field of every entry, and the list is left as it was', () => {
+    const store = new SandboxMangaStore(new ManualClock(Date.parse('2026-01-01T00:00:00Z')));
+    store.seed({ data: [{ node: { id: 9, title: 'Kept' }, list_status: { status: 'reading' } }] });
+    const body = {
+      data: [
+        { node: { id: 1, title: 'A' }, list_status: { status: 'reading', score: 11, is_rereading: 'maybe' } },
+        { node: { id: 2 }, list_status: { score: 5, volumes: 3 } },
+        { node: { id: 1, title: 'A again' }, list_status: { status: 'completed' } },
+      ],
+    };
+    expect(problemsOf(() => store.seed(body))).toEqual([
+      'data[0].list_status.score: is 11: MAL says invalid score',
+      'data[0].list_status.is_rereading: is "maybe": MAL says invalid is_rereading',
+      'data[1].node.title: is missing; it must be non-empty text',
+      'data[1].list_status.volumes: is not a field of a MAL manga list entry',
+      'data[1].list_status.status: is missing; it must be one of reading, completed, on_hold, dropped, plan_to_read',
+      'data[2].node.id: repeats manga 1',
+    ]);
+    expect(store.list().map((e) => e.mangaId)).toEqual([9]);
   });
 });
 

@@ -1,9 +1,6 @@
 import { formatUtc, html, type SafeHtml } from '../../shared/mail/html';
-import type { DestinationReport, RunReport } from '../../shared/sync/report';
+import type { DestinationReport, RunReport, WriteResult } from '../../shared/sync/report';
 import { localReport } from '../console';
-
-/** A run's write with its outcome, when the report carries one (applied, failed, not attempted). */
-type ReportedWrite = DestinationReport['writes'][number] & { outcome?: unknown };
 
 /**
  * The last runs, newest first, each with its whole report: the console's words without the
@@ -41,28 +38,30 @@ ${run.destinations.map(writesTable)}<pre class="report">${text}</pre>`;
 }
 
 function writesTable(d: DestinationReport): SafeHtml {
-  if (d.writes.length === 0) return html``;
-  const writes = d.writes as readonly ReportedWrite[];
-  const hasOutcome = writes.some((w) => w.outcome !== undefined);
+  const { writes } = d;
+  if (writes.length === 0) return html``;
+  // Dry runs only plan: their writes have no outcome.
+  const settled = writes.some((w) => w.outcome !== undefined);
   const rows = writes.map(
     (w) =>
       html`<tr><td>${w.kind === 'remove' ? 'remove' : 'write'}</td><td>${w.title}</td><td>${w.target}</td><td>${w.reasons.join(', ')}</td>${
-        hasOutcome ? html`<td>${outcomeWords(w.outcome)}</td>` : html``
+        settled ? outcomeCell(w.outcome, w.error) : html``
       }</tr>\n`,
   );
   return html`<table class="writes"><caption>${d.label}: ${writes.length === 1 ? '1 write' : `${writes.length} writes`}</caption>
-<thead><tr><th>kind</th><th>title</th><th>target</th><th>why</th>${hasOutcome ? html`<th>outcome</th>` : html``}</tr></thead>
+<thead><tr><th>kind</th><th>title</th><th>target</th><th>why</th>${settled ? html`<th>outcome</th>` : html``}</tr></thead>
 <tbody>
 ${rows}</tbody></table>\n`;
 }
 
-/** An outcome as the report's JSON carries it: a word, or an object naming its kind. */
-function outcomeWords(outcome: unknown): string {
-  if (typeof outcome === 'string') return outcome.replace(/_/g, ' ');
-  if (outcome && typeof outcome === 'object') {
-    const { kind, status, error } = outcome as Record<string, unknown>;
-    const word = [kind, status].find((v) => typeof v === 'string') as string | undefined;
-    return [word?.replace(/_/g, ' '), typeof error === 'string' ? error : undefined].filter(Boolean).join(': ');
-  }
-  return '';
+const OUTCOMES: Readonly<Record<WriteResult, { tone: string; words: string }>> = {
+  applied: { tone: 'ok', words: 'applied' },
+  failed: { tone: 'bad', words: 'failed, kept for the next run' },
+  not_attempted: { tone: 'warn', words: 'not attempted yet: the next run does it' },
+};
+
+function outcomeCell(outcome: WriteResult | undefined, error: string | undefined): SafeHtml {
+  if (outcome === undefined) return html`<td></td>`;
+  const { tone, words } = OUTCOMES[outcome];
+  return html`<td class="${tone}">${words}${error ? `: ${error}` : ''}</td>`;
 }

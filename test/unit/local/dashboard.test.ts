@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createDashboard, type DashboardSource } from '../../../local/dashboard';
 import { formatUtc } from '../../../shared/mail/html';
-import type { RunReport } from '../../../shared/sync/report';
+import type { DestinationReport, RunReport } from '../../../shared/sync/report';
+import { destinationSection, runReport } from '../status/fixtures';
 
 const PORT = 3000;
 const NEXT_RUN = Date.UTC(2026, 0, 5, 10, 15);
@@ -128,5 +129,41 @@ describe('the dashboard on a LOCAL_HOST other machines can reach', () => {
     const pressed = await call(routes, 'POST /sync', event({ host: lan, origin, body, cookie: cookie.split(';')[0]! }));
     expect(pressed.status).toBe(303);
     expect(source.syncs).toBe(1);
+  });
+});
+
+describe('the runs on the dashboard', () => {
+  const write = (i: number, outcome: DestinationReport['writes'][number]['outcome'], error?: string) => ({
+    kind: 'put' as const,
+    key: `anime:${i}`,
+    target: `MAL ${i}`,
+    title: `Anime ${i}`,
+    fields: {},
+    reasons: ['new on MAL'],
+    ...(outcome ? { outcome } : {}),
+    ...(error ? { error } : {}),
+  });
+
+  test('newest first, each with every write and what became of it: applied, failed (why), not attempted yet', async () => {
+    const writes = [
+      write(1, 'applied'),
+      write(2, 'failed', 'MAL did not answer in time'),
+      ...Array.from({ length: 25 }, (_, i) => write(100 + i, 'not_attempted')),
+    ];
+    const older = runReport('2026-01-05T09:00:00.000Z', { source: { ...runReport('x').source, mode: 'full' } });
+    const newer = runReport('2026-01-05T09:15:00.000Z', {
+      status: 'partial',
+      destinations: [destinationSection({ status: 'partial', writes, planned: { writes: 27, removals: 0 } })],
+    });
+    const { routes } = createDashboard(realMode({ runs: () => [newer, older] }));
+    const { body } = await call(routes, 'GET /', event({}));
+    expect(body.indexOf(formatUtc(new Date(newer.finishedAt)))).toBeLessThan(
+      body.indexOf(formatUtc(new Date(older.finishedAt))),
+    );
+    expect(body).toContain('<td class="ok">applied</td>');
+    expect(body).toContain('<td class="bad">failed, kept for the next run: MAL did not answer in time</td>');
+    expect(body.match(/<td class="warn">not attempted yet: the next run does it<\/td>/g)).toHaveLength(25);
+    expect(body).toContain('Anime 124');
+    expect(body).not.toMatch(/… and \d+ more/);
   });
 });

@@ -1,18 +1,27 @@
 import type { BackupInfo, RestoreResult } from '../../shared/destinations/mal/restore';
 import { type RestoreListPlan, type RestorePlan, restoreWrites } from '../../shared/destinations/mal/restore-plan';
+import { formatUtc } from '../../shared/mail/html';
 import type { PlannedWrite } from '../../shared/sync/destination';
 
 /** `--list`: one line per backup, newest last: name, when, entries. */
 export function formatBackupList(backups: readonly BackupInfo[]): string {
   if (backups.length === 0) return 'No backups of the MAL list yet: one is taken before the first write to it.';
   const width = Math.max(...backups.map((b) => b.name.length));
+  const taken = backups.map((b) => takenWhen(b.takenAt));
+  const takenWidth = Math.max(...taken.map((t) => t.length));
   const lines = backups.map(
-    (b) =>
-      `  ${b.name.padEnd(width)}  ${b.takenAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}  ${
+    (b, i) =>
+      `  ${b.name.padEnd(width)}  ${(taken[i] ?? '').padEnd(takenWidth)}  ${
         b.entries === undefined ? `unreadable: ${b.problem}` : `${b.entries} ${b.entries === 1 ? 'entry' : 'entries'}`
       }${b.mangaEntries === undefined ? '' : `, ${b.mangaEntries} manga`}`,
   );
   return [`Backups of the MAL list (${backups.length}), oldest first:`, ...lines].join('\n');
+}
+
+/** When a backup was taken, as every date a person reads (formatUtc); the raw text if it is not a date. */
+function takenWhen(takenAt: string): string {
+  const date = new Date(takenAt);
+  return Number.isNaN(date.getTime()) ? takenAt : formatUtc(date);
 }
 
 /** The plan as `--dry-run` prints it: the counts, then one line per entry; the manga list's after the anime list's. */

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { REAUTH_REASONS, type ReauthReason } from '../events';
+import { formatUtc } from '../mail/html';
 import type { TokenFacts } from './token-meta';
 import '../zod-messages';
 
@@ -69,7 +70,8 @@ interface Problem {
   readonly detail: string;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Times in the decision's words: people read them (the console, the demo, the logs), so as the email says them. */
+const when = (ms: number) => formatUtc(new Date(ms));
 
 /**
  * What is wrong with the tokens, if anything. The stored tokens are the source of truth: an event
@@ -90,7 +92,7 @@ function detectProblem(input: ReauthDecisionInput): Problem | null {
     return {
       reason: tokens.invalid.reason,
       since: tokens.invalid.at,
-      detail: `stored tokens were marked invalid (${tokens.invalid.reason}) at ${iso(tokens.invalid.at)}`,
+      detail: `stored tokens were marked invalid (${tokens.invalid.reason}) at ${when(tokens.invalid.at)}`,
     };
   }
   const warnFrom = tokens.refreshExpiresAt - input.settings.warnDays * DAY_MS;
@@ -98,7 +100,7 @@ function detectProblem(input: ReauthDecisionInput): Problem | null {
     return {
       reason: 'refresh_token_expiring',
       since: warnFrom,
-      detail: `the refresh token is expected to expire at ${iso(tokens.refreshExpiresAt)}`,
+      detail: `the refresh token is expected to expire at ${when(tokens.refreshExpiresAt)}`,
     };
   }
   if (input.trigger === 'event' && input.eventReason === 'user_mismatch') {
@@ -118,7 +120,7 @@ export function decideReauth(input: ReauthDecisionInput): ReauthDecision {
   if (!problem) {
     const stale =
       input.trigger === 'event' && input.eventReason ? ` (ignoring stale "${input.eventReason}" event)` : '';
-    const until = input.tokens ? `; refresh token expected to last until ${iso(input.tokens.refreshExpiresAt)}` : '';
+    const until = input.tokens ? `; refresh token expected to last until ${when(input.tokens.refreshExpiresAt)}` : '';
     return {
       send: false,
       reason: null,
@@ -145,8 +147,8 @@ export function decideReauth(input: ReauthDecisionInput): ReauthDecision {
         ...base,
         send: false,
         why:
-          `${problem.detail}; throttled: last email sent at ${iso(mailerState.lastSentAt)}, ` +
-          `its link is valid until ${iso(mailerState.linkExpiresAt)}, next email allowed at ${iso(nextAllowed)}`,
+          `${problem.detail}; throttled: last email sent at ${when(mailerState.lastSentAt)}, ` +
+          `its link is valid until ${when(mailerState.linkExpiresAt)}, next email allowed at ${when(nextAllowed)}`,
       };
     }
     const previous = linkUsed

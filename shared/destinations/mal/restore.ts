@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../clock';
+import { formatUtc } from '../../mail/html';
 import { KEYS, type ObjectStore } from '../../store/store';
 import type { MirroredRecord, PlannedWrite, WriteOutcome } from '../../sync/destination';
 import { isPauseActive, type SyncPause, updateDestinationState, withoutPause } from '../../sync/pause';
@@ -180,8 +181,8 @@ export async function restoreMal(
     const held = current.paused;
     if (held?.holder !== undefined && isPauseActive(held, deps.clock.now()) && !options.takeOver) {
       throw new RestoreError(
-        `another restore is running (since ${iso(held.since)}); wait for it to finish. If it died (its process ` +
-          `is gone), its pause expires at ${iso(held.until ?? 0)}, or run this again with --take-over`,
+        `another restore is running (since ${formatUtc(new Date(held.since))}); wait for it to finish. If it died (its process ` +
+          `is gone), its pause expires at ${formatUtc(new Date(held.until ?? 0))}, or run this again with --take-over`,
       );
     }
     return { ...current, paused: running() };
@@ -277,7 +278,9 @@ export async function resumeMalSync(deps: Pick<RestoreDeps, 'store' | 'destinati
     const held = state.paused;
     if (!held) throw new RestoreError('sync of MAL is not paused: nothing to resume');
     if (held.holder !== undefined && isPauseActive(held, deps.clock.now())) {
-      throw new RestoreError(`a restore is still running (since ${iso(held.since)}): let it finish first`);
+      throw new RestoreError(
+        `a restore is still running (since ${formatUtc(new Date(held.since))}): let it finish first`,
+      );
     }
     lifted = held;
     return withoutPause(state);

@@ -32,7 +32,7 @@ describe('npm run restore', () => {
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('(sandbox mode: a fresh sandbox');
     expect(run.stdout).toMatch(
-      /Backups of the MAL list \(1\), oldest first:\n {2}mal-animelist-\S+ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC {2}\d+ entr/,
+      /Backups of the MAL list \(1\), oldest first:\n {2}mal-animelist-\S+ {2}\w+day, \d+ \w+ \d{4}, \d\d:\d\d UTC {2}\d+ entr/,
     );
     expect(run.status).toBe(0);
   });

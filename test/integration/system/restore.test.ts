@@ -86,7 +86,7 @@ describe('restore MAL from a backup', () => {
       }),
     ]);
     expect(Date.parse(backups[0]!.takenAt)).not.toBeNaN();
-    expect(formatBackupList(backups)).toMatch(/mal-animelist-\S+ {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC {2}4 entries/);
+    expect(formatBackupList(backups)).toMatch(/mal-animelist-\S+ {2}\w+day, \d+ \w+ \d{4}, \d\d:\d\d UTC {2}4 entries/);
   });
 
   test('--dry-run prints the plan and writes nothing', async () => {

@@ -10,7 +10,10 @@ import type { WorkerContext } from '../../shared/destinations/module';
 import { RequestDeadline } from '../../shared/http/policy';
 import { type RunOptions, runLogLine, runSync, type SyncDeps, type SyncSettings } from '../../shared/sync/engine';
 import type { RunReport } from '../../shared/sync/report';
+import { saveRunReport } from '../../shared/sync/report-archive';
+import { logUnknownSettings } from '../../shared/unknown-settings';
 import { createAwsPlatform, lazyHandler, type Platform, secretReader } from '../runtime';
+import { progressLog } from './progress-log';
 
 export interface SyncWorkerDeps {
   readonly sync: SyncDeps;
@@ -38,14 +41,22 @@ export function parseSyncEvent(event: SyncWorkerEvent | null | undefined): RunOp
 export function makeSyncHandler(deps: SyncWorkerDeps) {
   return async (
     event: SyncWorkerEvent | null | undefined,
-    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+    context?: Pick<Context, 'getRemainingTimeInMillis'> & { readonly interrupted?: () => boolean },
   ): Promise<SyncWorkerResult> => {
     const options = parseSyncEvent(event);
     // Read at every check rather than once: in Lambda the remaining time only runs down, but the
     // local runtime's context drops it to zero when the user stops the process.
     const deadline = context ? () => deps.sync.clock.now() + context.getRemainingTimeInMillis() : undefined;
-    const report = await runSync(deps.sync, deps.settings, { ...options, ...(deadline ? { deadline } : {}) });
+    // Only the local runtime's context has it: the report then says the user stopped the run.
+    const interrupted = typeof context?.interrupted === 'function' ? context.interrupted : undefined;
+    const report = await runSync(deps.sync, deps.settings, {
+      ...options,
+      ...(deadline ? { deadline } : {}),
+      ...(interrupted ? { interrupted } : {}),
+    });
     deps.onReport?.(report);
+    // Kept for `npm run status` (failed runs too, before the error below); never fails the run.
+    await saveRunReport(deps.sync.store, report, deps.sync.logger);
     if (report.status === 'failed') {
       // Surface failure to Lambda (alarm on Errors); the state was left consistent for the next run.
       const why =
@@ -133,11 +144,14 @@ export async function buildSyncWorkerDeps(config: WorkerConfig, platform: Platfo
       counters: () => platform.counters.snapshot(),
       requestDeadline,
       endOfRun: () => tokens.endRun(),
+      // A long first sync shows in CloudWatch as it goes: counts and the time left, every 50 writes or minute.
+      onProgress: progressLog(platform.logger),
     },
   };
 }
 
 export const handler = lazyHandler(async () => {
+  logUnknownSettings();
   const config = loadWorkerConfig();
   const platform = createAwsPlatform(config.base, {
     events: createEventBridgePublisher(new EventBridgeClient({}), config.base.EVENT_BUS_NAME),

@@ -207,9 +207,12 @@ export function awsCliTarget(args: readonly string[], root = REPO_ROOT): string[
   return target;
 }
 
-/** The `region` setting when one is pinned (cdk.json, the local settings file or -c), else undefined. */
+/**
+ * The `region` setting when one is pinned (cdk.json, the local settings file or -c), else undefined.
+ * The file is read here too, so that callers that do not pass it on (npm run restore) agree.
+ */
 export function pinnedRegion(args: readonly string[], root = REPO_ROOT): string | undefined {
-  const region = resolveContext(args, root).region;
+  const region = resolveContext(withLocalSettings(args, root), root).region;
   return typeof region === 'string' && region.trim() !== '' ? region.trim() : undefined;
 }
 

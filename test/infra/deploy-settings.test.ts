@@ -2,7 +2,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkDeployConfig, LOCAL_SETTINGS_FILE, localContextArgs, withLocalSettings } from '../../scripts/cdk-config';
+import {
+  awsCliTarget,
+  checkDeployConfig,
+  LOCAL_SETTINGS_FILE,
+  localContextArgs,
+  withLocalSettings,
+} from '../../scripts/cdk-config';
 import { consumerSenderWarning, isConsumerMailbox } from '../../scripts/mail-sender';
 import { cdkJsonContext, REPO_ROOT } from './support';
 
@@ -96,6 +102,12 @@ describe('the local settings file (cdk.local.json)', () => {
     expect(localContextArgs(root)).toEqual([]);
     const check = checkDeployConfig(withLocalSettings([], root), root);
     expect(check.ok ? '' : check.message).toMatch(/example values .*\n.*Put your own values in cdk\.local\.json/);
+  });
+
+  test('a region pinned there is where the AWS CLI looks too (destroy, restore); -c still wins', () => {
+    const root = rootWith({ ...PERSONAL, region: 'eu-central-1' });
+    expect(awsCliTarget([], root)).toEqual(['--region', 'eu-central-1']);
+    expect(awsCliTarget(['-c', 'region=eu-west-1'], root)).toEqual(['--region', 'eu-west-1']);
   });
 
   test('is ignored by git, so personal values never reach a commit', () => {

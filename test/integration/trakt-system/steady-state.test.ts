@@ -35,8 +35,9 @@ describe('steady state with Trakt', () => {
     expect(resultOf(result, 'trakt')).toMatchObject({ mode: 'incremental', status: 'ok', written: 0, retryQueue: 0 });
     expect(system.anilist!.counters.requests).toBe(1);
     expect(system.trakt!.counters.requests).toBe(0);
-    // The worker's own view agrees: 1 AniList request and the one state object read from S3.
-    expect(system.counters.snapshot()).toEqual({ anilist: 1, s3_get: 1 });
+    // The worker's own view agrees: 1 AniList request, the one state object read from S3, and the run's
+    // report written (reports/, for npm run status).
+    expect(system.counters.snapshot()).toEqual({ anilist: 1, s3_get: 1, s3_put: 1 });
   });
 
   test('an AniList edit that changes nothing Trakt holds costs no Trakt request', async () => {
@@ -78,7 +79,8 @@ describe('steady state with Trakt', () => {
     expect(system.anilist!.counters.requests).toBe(1);
     expect(system.mal!.counters.requests).toBe(0);
     expect(system.trakt!.counters.requests).toBe(0);
-    expect(system.counters.snapshot()).toEqual({ anilist: 1, s3_get: 2 });
+    // The one PUT is the run's report (reports/, for npm run status).
+    expect(system.counters.snapshot()).toEqual({ anilist: 1, s3_get: 2, s3_put: 1 });
     expect(traktSection(system.reports.at(-1)).writes).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { handler as callbackHandler } from '../../../lambdas/oauth-callback/handler';
 import { handler as mailerHandler } from '../../../lambdas/reauth-mailer/handler';
+import { handler as workerHandler } from '../../../lambdas/sync-worker/handler';
 
 /**
  * Each Lambda's cold start names the misspelled keys of its environment in its structured log,
@@ -9,6 +10,7 @@ import { handler as mailerHandler } from '../../../lambdas/reauth-mailer/handler
 describe.each([
   ['reauth mailer', mailerHandler],
   ['OAuth callback', callbackHandler],
+  ['sync worker', workerHandler],
 ])('%s', (_name, handler) => {
   const saved = { ...process.env };
   let lines: string[];
@@ -22,7 +24,7 @@ describe.each([
     });
     // No STATE_BUCKET: the settings are refused, so the cold start stops before any AWS client is used.
     for (const key of Object.keys(process.env))
-      if (/^(STATE_BUCKET|MAL_|TRAKT_|DESTINATIONS)/.test(key)) delete process.env[key];
+      if (/^(STATE_BUCKET|MAL_|TRAKT_|DESTINATIONS|ANILIST_)/.test(key)) delete process.env[key];
     process.env.MAL_CLIENT_IDD = 'my-app';
   });
 

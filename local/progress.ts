@@ -76,7 +76,8 @@ export function lineProgress(write: (line: string) => void, cadence = CONSOLE_PR
 }
 
 /**
- * A progress bar per destination, drawn by cli-progress on a terminal. Its control sequences go to
+ * A progress bar per destination of one run (`npm run sync`), drawn by cli-progress on a terminal; a
+ * long-running console prints between runs, and lines suit it better. Its control sequences go to
  * the terminal unguarded (`writeControl`): the console guard would strip them, and the bar shows only
  * our own words and numbers, never a provider's text.
  */

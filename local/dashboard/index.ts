@@ -12,7 +12,7 @@ import { editForm, parseEntryForm, saveVariables, sendMutation } from './edit';
 import { CSRF_FIELD, createDashboardGuard, type DashboardGuard } from './guard';
 import { listsSection } from './lists';
 import { type PageResult, page, problemPage, seeOther } from './page';
-import { runsSection } from './runs';
+import { runsSection, syncSection } from './runs';
 
 /** What the dashboard shows and can do, from the local system. */
 export interface DashboardSource {
@@ -109,9 +109,10 @@ async function dashboardPage(
   const syncNow = html`<form class="inline" method="post" action="/sync">${csrf}<button type="submit">Sync now</button></form>`;
   const content = html`<h1>AniList mirror · local dashboard${source.sandbox ? ' (sandbox)' : ''}</h1>
 ${doneNotice(event, source)}${authorizationSection(source, auth, links, csrf)}
-${runsSection(source.runs(), { inProgress: source.syncInProgress(), nextRunAt: source.nextRunAt(), syncNow })}
-${placesSection(source)}
+${syncSection({ inProgress: source.syncInProgress(), nextRunAt: source.nextRunAt(), syncNow })}
 ${source.lists ? listsSection(source.lists) : html``}
+${runsSection(source.runs())}
+${placesSection(source)}
 <p class="muted">This page reloads itself every ${source.refreshSeconds ?? 5} seconds.</p>`;
   // A notice of what a button did is shown once: the next reload is of the plain page.
   const reloadTo = event.queryStringParameters?.done ? '/' : undefined;

@@ -43,8 +43,8 @@ export function listsSection(lists: SandboxLists): SafeHtml {
   const body = rows.map((row) => rowHtml(row, (p) => defaultScoreConverter(p, scoreFormat)));
   return html`<section class="card" id="lists"><h2>Sandbox lists side by side</h2>
 <p>${summary}. Highlighted: what the next sync writes to MAL. AniList scores are in the user's format (${scoreFormat}), MAL's out of 10.</p>
-<table class="lists"><thead>${head}</thead><tbody>
-${body}</tbody></table></section>`;
+<div class="scroll"><table class="lists"><thead>${head}</thead><tbody>
+${body}</tbody></table></div></section>`;
 }
 
 function rowHtml(row: SideBySideRow, anilistScore: (point100: number) => number): SafeHtml {

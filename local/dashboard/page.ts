@@ -22,6 +22,7 @@ input,select,textarea{font:inherit;font-size:15px;padding:4px;max-width:100%}
 textarea{width:100%;min-height:80px}
 pre.report{white-space:pre-wrap;font-size:13px;background:#f6f8fa;padding:8px;border-radius:6px;overflow-x:auto}
 details{margin:0 0 10px}summary{cursor:pointer}
+.scroll{overflow-x:auto}
 .notice{border-left:4px solid #1f6feb;padding:6px 10px;margin:0 0 16px}
 @media (prefers-color-scheme:dark){th,td{border-color:#30363d}th.side,td.side{border-left-color:#30363d}td.diff{background:#3d2e00}pre.report{background:#0d1117}.ok{color:#3fb950}.bad{color:#f85149}.warn{color:#d29922}}
 `;

@@ -2,28 +2,30 @@ import { formatUtc, html, type SafeHtml } from '../../shared/mail/html';
 import type { DestinationReport, RunReport, WriteResult } from '../../shared/sync/report';
 import { localReport } from '../console';
 
-/**
- * The last runs, newest first, each with its whole report: the console's words without the
- * "… and N more" cut, and every write with what became of it. The newest is open.
- */
-export function runsSection(
-  runs: readonly RunReport[],
-  options: { inProgress: boolean; nextRunAt?: number | undefined; syncNow: SafeHtml },
-): SafeHtml {
+/** What the schedule does: a run in progress, the next scheduled run, and Sync now. */
+export function syncSection(options: { inProgress: boolean; nextRunAt?: number | undefined; syncNow: SafeHtml }) {
   const next =
     options.nextRunAt === undefined
       ? html`No sync is scheduled (the schedule has not started, or it is stopping).`
       : html`Next scheduled sync: <strong>${formatUtc(new Date(options.nextRunAt))}</strong>.`;
   const progress = options.inProgress
-    ? html`<p class="warn"><strong>A sync run is in progress.</strong> Its report appears here when it ends.</p>`
+    ? html`<p class="warn"><strong>A sync run is in progress.</strong> Its report appears below when it ends.</p>`
     : html``;
+  return html`<section class="card" id="sync"><h2>Sync</h2>
+${progress}<p>${next}</p>
+${options.syncNow}</section>`;
+}
+
+/**
+ * The last runs, newest first, each with its whole report: the console's words without the
+ * "… and N more" cut, and every write with what became of it. The newest is open.
+ */
+export function runsSection(runs: readonly RunReport[]): SafeHtml {
   const list =
     runs.length === 0
       ? html`<p class="muted">No sync has run since npm start began.</p>`
       : runs.map((run, i) => runDetails(run, i === 0));
-  return html`<section class="card" id="runs"><h2>Sync runs</h2>
-${progress}<p>${next}</p>
-${options.syncNow}
+  return html`<section class="card" id="runs"><h2>Last runs</h2>
 ${list}</section>`;
 }
 

@@ -76,7 +76,7 @@ describe('the local dashboard in a browser', () => {
     const runs = system.reports.length;
     await page.getByRole('button', { name: 'Sync now' }).click();
     await page.waitForURL((url) => url.searchParams.get('done') === 'sync');
-    await expect(page.locator('#runs').innerText()).resolves.toContain('A sync run is in progress.');
+    await expect(page.locator('#sync').innerText()).resolves.toContain('A sync run is in progress.');
     await shot(page, '5-in-progress');
 
     // State 6: the run's report appears on its own and the lists match again, with MAL's new score.

@@ -231,6 +231,7 @@ async function sitOutThrottle(
   section.status = 'partial';
   section.retryQueue = state.pending.length;
   section.throttled = { skippedRun: true, skipRuns: next.skipRuns };
+  section.stopReason = 'throttled';
   return section;
 }
 

@@ -11,6 +11,7 @@ import { MemoryStore } from '../../../shared/store/memory-store';
 import { runLogLine, runSync, type SyncDeps, type SyncSettings } from '../../../shared/sync/engine';
 import type { SyncProgress } from '../../../shared/sync/progress';
 import { type DestinationReport, formatReport, type RunReport } from '../../../shared/sync/report';
+import { initialState, saveDestinationState } from '../../../shared/sync/state';
 import { anilistEntry } from '../../support/entries';
 import { FakeAniList, FakeMal, RecordingEvents } from '../../support/fakes';
 
@@ -167,6 +168,18 @@ describe('the stop reason names what happened', () => {
     expect(malOf(await stoppedRun(false, false)).stopReason).toBe('time_budget');
     expect(malOf(await stoppedRun(undefined, false)).stopReason).toBe('time_budget');
     expect(malOf(await stoppedRun(false, true)).stopReason).toBe('unavailable');
+  });
+
+  test('a run that sits MAL out because it was throttling says so (throttled), with no write planned', async () => {
+    const s = setup(2);
+    await saveDestinationState(s.deps.store, {
+      ...initialState('mal', 'alice'),
+      throttled: { strikes: 1, skipRuns: 1, since: T0 },
+    });
+    const report = await runSync(s.deps, settings);
+    expect(malOf(report)).toMatchObject({ status: 'partial', stopReason: 'throttled', writes: [] });
+    expect(report.stopReason).toBe('throttled');
+    expect(runLogLine(report)).toMatchObject({ destinations: { mal: { stopReason: 'throttled' } } });
   });
 
   test('a MAL list that cannot be read: the destination failed, reason unavailable, in words', async () => {

@@ -84,7 +84,7 @@ function whereToWatch(dashboardUrl: string | undefined): SafeHtml {
     const url = assertHttpUrl(dashboardUrl).toString();
     return html`Watch it on the dashboard: <a href="${url}">${url}</a>`;
   }
-  return html`To follow it, run <code>npm run status</code> on the computer you deployed from, or read the sync worker's log in CloudWatch.`;
+  return html`To follow it, run <code>npm run status</code> in your copy of this project (with your AWS credentials), or read the sync worker's log in CloudWatch.`;
 }
 
 export function successPage(label: string, user: string | null, next: NextSteps = { syncStarted: true }): HtmlResponse {

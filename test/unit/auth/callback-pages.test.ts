@@ -140,7 +140,7 @@ describe('the success page says what happens next', () => {
     const res = await handleOAuthCallback(ctx.deps, (await ctx.approvedQuery()).query);
     const text = words(res.body);
     expect(text).toContain('A sync starts now.');
-    expect(text).toContain('run npm run status on the computer you deployed from');
+    expect(text).toContain('run npm run status in your copy of this project (with your AWS credentials)');
     expect(text).not.toContain('dashboard');
   });
 

@@ -7,6 +7,7 @@ import {
   alreadyConnectedPage,
   badRequestPage,
   declinedPage,
+  destinationDisabledPage,
   exchangeFailedPage,
   type HtmlResponse,
   knownProviderError,
@@ -161,7 +162,9 @@ export async function handleOAuthCallback(
   const target = deps.destinations[consumed.destination];
   if (!target) {
     // A link made for a destination this deployment no longer has enabled.
-    return done(stateProblemPage('unknown'), 'destination_disabled', { destination: consumed.destination });
+    return done(destinationDisabledPage(consumed.destination), 'destination_disabled', {
+      destination: consumed.destination,
+    });
   }
   return complete(deps, target, code, consumed.codeVerifier, done);
 }

@@ -167,6 +167,14 @@ export function stateProblemPage(
   return page(400, 'error', heading, [body, html`Nothing was changed. ${newLinkHint}`]);
 }
 
+/** A link made for a destination this mirror no longer syncs to (DESTINATIONS changed since it was sent). */
+export function destinationDisabledPage(destination: string): HtmlResponse {
+  return page(400, 'warning', 'Link for a destination no longer synced', [
+    html`This link was made for <code>${destination}</code>, which this mirror no longer syncs to (its <code>DESTINATIONS</code> setting changed since the email was sent).`,
+    html`Nothing was changed. If you want it synced again, add it back to the setting; the next email brings a new link.`,
+  ]);
+}
+
 export function badRequestPage(problem: string): HtmlResponse {
   return page(400, 'error', 'Invalid request', [
     html`This address is not a valid authorization reply: ${problem}.`,

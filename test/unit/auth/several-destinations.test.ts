@@ -192,7 +192,8 @@ describe('the callback with several destinations', () => {
     const malOnly: OAuthCallbackDeps = { ...callback, destinations: { mal: callback.destinations.mal! } };
     const page = await handleOAuthCallback(malOnly, `code=${code}&state=${state}`);
     expect(page.statusCode).toBe(400);
-    expect(page.body).toContain('Link not recognized');
+    // Issue #11: said as it is, not as an unknown link.
+    expect(page.body).toContain('This link was made for <code>trakt</code>, which this mirror no longer syncs to');
     expect(trakt.calls.exchange).toBe(0);
     expect(store.objects.has(KEYS.tokens('trakt'))).toBe(false);
     expect(events.completed).toEqual([]);

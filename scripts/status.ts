@@ -25,7 +25,9 @@ the stack's alarms in ALARM, and how to tail each function's logs.
                     else AWS_REGION or your profile's region)
 
 Reads only: cloudformation:DescribeStacks, s3:ListBucket and s3:GetObject on reports/* and
-auth/token-meta/* of the state bucket, events:DescribeRule, cloudwatch:DescribeAlarms.`;
+auth/token-meta/* of the state bucket, events:DescribeRule, cloudwatch:DescribeAlarms.
+Exit status: 0; 1 when the stack or a part of the status could not be read (said in its place);
+2 for a usage error.`;
 
 const DEFAULT_RUNS = 5;
 

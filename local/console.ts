@@ -215,7 +215,8 @@ export function describeRun(report: RunReport, options: { mailed?: boolean; dash
   const text = localReport(report, options);
   const whole = options.dashboard && text !== localReport(report, { ...options, maxLines: Number.MAX_SAFE_INTEGER });
   const pointer = whole ? `\n  The whole report is on the dashboard: ${options.dashboard}` : '';
-  return `\n[${new Date(report.finishedAt || Date.now()).toLocaleTimeString()}] ${text}${pointer}`;
+  // The same date format as the email, the pages and the reports (not the machine's locale).
+  return `\n[${formatUtc(new Date(report.finishedAt || Date.now()))}] ${text}${pointer}`;
 }
 
 export function localReport(report: RunReport, options: { mailed?: boolean; maxLines?: number } = {}): string {

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buttonOf, describeMail } from '../../../local/console';
+import { buttonOf, describeMail, describeRun } from '../../../local/console';
 import type { ReauthCheckResult } from '../../../shared/auth/mailer';
 import type { AuthProvider } from '../../../shared/auth/provider';
 import { createMalAuth } from '../../../shared/destinations/mal/oauth';
 import { createTraktAuth } from '../../../shared/destinations/trakt/oauth';
 import { formatUtc } from '../../../shared/mail/html';
 import { renderReauthEmail } from '../../../shared/mail/reauth-email';
+import { runReport } from '../status/fixtures';
 
 /**
  * Issue #11, "Consistent wording": the email's buttons, the README and the console name the same
@@ -87,5 +88,10 @@ describe('the same words for the same action', () => {
     expect(text).toContain(`it works until ${formatUtc(new Date(at))}.`);
     expect(text).toContain('Thursday, 8 January 2026, 14:30 UTC');
     expect(text).not.toContain(at);
+  });
+
+  test('a run in the console is dated as everywhere else (formatUtc, not the machine locale)', () => {
+    const text = describeRun(runReport('2026-01-08T14:30:00.000Z'));
+    expect(text.startsWith('\n[Thursday, 8 January 2026, 14:30 UTC] ')).toBe(true);
   });
 });

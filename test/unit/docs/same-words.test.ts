@@ -3,6 +3,7 @@ import path from 'node:path';
 import { buttonOf, describeMail, describeRun } from '../../../local/console';
 import type { ReauthCheckResult } from '../../../shared/auth/mailer';
 import type { AuthProvider } from '../../../shared/auth/provider';
+import { decideReauth } from '../../../shared/auth/reauth';
 import { createMalAuth } from '../../../shared/destinations/mal/oauth';
 import { createTraktAuth } from '../../../shared/destinations/trakt/oauth';
 import { formatUtc } from '../../../shared/mail/html';
@@ -93,5 +94,20 @@ describe('the same words for the same action', () => {
   test('a run in the console is dated as everywhere else (formatUtc, not the machine locale)', () => {
     const text = describeRun(runReport('2026-01-08T14:30:00.000Z'));
     expect(text.startsWith('\n[Thursday, 8 January 2026, 14:30 UTC] ')).toBe(true);
+  });
+
+  test('the mailer’s reasons, which the console and the demo print, date things the same way', () => {
+    const sent = Date.UTC(2026, 0, 8, 14, 30);
+    const decision = decideReauth({
+      label: 'MyAnimeList',
+      tokens: undefined,
+      mailerState: { lastSentAt: sent, lastState: 's', linkExpiresAt: sent + 7 * 86_400_000, reason: 'no_tokens' },
+      now: sent + 3_600_000,
+      settings: { warnDays: 7, throttleHours: 24 },
+      trigger: 'schedule',
+    });
+    expect(decision.why).toContain('last email sent at Thursday, 8 January 2026, 14:30 UTC');
+    expect(decision.why).toContain('its link is valid until Thursday, 15 January 2026, 14:30 UTC');
+    expect(decision.why).not.toMatch(/\d{4}-\d\d-\d\dT/);
   });
 });

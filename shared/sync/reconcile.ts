@@ -171,7 +171,7 @@ async function reconcile(given: ReconcileInput, report: DestinationReport, live:
           stopAt: () => (breaker.tripped ? Number.NEGATIVE_INFINITY : (input.stopAt?.() ?? Number.POSITIVE_INFINITY)),
           onSettled: async (write, given) => {
             breaker.record(given);
-            const outcome = withoutSecrets(given);
+            const outcome = notSentIsNotAttempted(withoutSecrets(given));
             if (outcome.result === 'failed' && outcome.detail) {
               deps.logger.debug('write failed', {
                 destination: destination.key,
@@ -237,6 +237,15 @@ function withoutSecrets(outcome: WriteOutcome): WriteOutcome {
   if (outcome.result !== 'failed') return outcome;
   const detail = outcome.detail === undefined ? {} : { detail: redactSecrets(outcome.detail) };
   return { ...outcome, error: redactSecrets(outcome.error), ...detail };
+}
+
+/**
+ * A write the run's clock stopped before it went out (the client's `out_of_time`: the user pressed
+ * Ctrl+C or the time was up while it waited for its turn) was not attempted, not failed: it neither
+ * counts as an attempt nor shows as a failure.
+ */
+function notSentIsNotAttempted(outcome: WriteOutcome): WriteOutcome {
+  return outcome.result === 'failed' && outcome.code === 'out_of_time' ? { result: 'not_attempted' } : outcome;
 }
 
 /**

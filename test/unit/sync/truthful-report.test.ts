@@ -6,6 +6,7 @@ import type { MappingOptions } from '../../../shared/destinations/mal/mapping';
 import { MAL_SKIP_FIXES, MAL_SKIP_LABELS } from '../../../shared/destinations/mal/planner';
 import { TRAKT_SKIP_FIXES, TRAKT_SKIP_LABELS } from '../../../shared/destinations/trakt/planner';
 import { NetworkError } from '../../../shared/errors';
+import { OutOfTimeError } from '../../../shared/http/policy';
 import { createJsonLogger, silentLogger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { runLogLine, runSync, type SyncDeps, type SyncSettings } from '../../../shared/sync/engine';
@@ -137,6 +138,26 @@ describe('a run that stops early reports each planned write truthfully', () => {
     expect(formatReport(report)).toContain(
       "stopped early: time budget (the run's time was up); the next run continues",
     );
+  });
+});
+
+describe('a write the clock stopped before it went out', () => {
+  test('is not attempted, not failed: no failure line, no attempt counted, and the next run sends it', async () => {
+    const s = setup(3);
+    const deadline = T0 + 60_000;
+    s.mal.beforeWrite = (animeId, i) => {
+      if (i < 1) return;
+      s.clock.set(deadline);
+      throw new OutOfTimeError(
+        `MAL PATCH https://api.myanimelist.net/v2/anime/${animeId}/my_list_status not sent: no time left in this run`,
+      );
+    };
+    const report = await runSync(s.deps, settings, { deadline });
+    expect(outcomes(malOf(report))).toEqual(['applied', 'not_attempted', 'not_attempted']);
+    expect(malOf(report)).toMatchObject({ failures: [], notAttempted: 2, retryQueue: 2, stopReason: 'time_budget' });
+    expect(formatReport(report)).not.toContain('failed writes');
+    s.mal.beforeWrite = undefined;
+    expect(malOf(await runSync(s.deps, settings))).toMatchObject({ applied: { written: 2 }, retryQueue: 0 });
   });
 });
 

@@ -411,6 +411,8 @@ describe('least privilege', () => {
       // A new authorization replaces the tokens without reading them, then writes their metadata.
       's3:PutObject auth/tokens.json',
       's3:PutObject auth/token-meta/mal.json',
+      // A link used again while the destination is connected says so: known from the metadata, never the tokens.
+      's3:GetObject auth/token-meta/mal.json',
       's3:ListBucket bucket',
     ],
   };

@@ -1,4 +1,5 @@
 import type { RunReport } from '../shared/sync/report';
+import { answerUsage, EXIT_USAGE, parseCommandLine } from '../shared/text/args';
 import { escapeRawInJson } from '../shared/text/printable';
 import { guardConsoleOutput } from '../shared/text/terminal';
 import { ephemeralLocalConfig, isSandboxMode, loadLocalEnvironment, quietSdkWarnings } from './config';
@@ -21,7 +22,7 @@ While it writes, it shows each destination's progress: written, failed, left and
 the configured pace; a bar on a terminal, otherwise a line every 25 writes or 30 s.
 Ctrl+C stops the run before its next write: it saves where it got to, prints the partial report
 and exits with status 130; the next run picks up the rest. A second Ctrl+C quits at once.
-Exit status: 0 done, 1 failed, 130 stopped with Ctrl+C.
+Exit status: 0 done, 1 failed, 2 a mistyped option, 130 stopped with Ctrl+C.
 
 Real mode (a destination's client id set, e.g. MAL_CLIENT_ID): syncs your real accounts with the
 state in LOCAL_DATA_DIR, and needs them authorized first (run \`npm start\` for that; stop it before
@@ -37,15 +38,15 @@ running \`npm start\`).`;
  * and hold back the one `npm start` should show.
  */
 async function syncOnce(): Promise<void> {
-  quietSdkWarnings();
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
-    console.log(USAGE);
+  // As every command: --help, and a mistyped option refused naming the one meant (status 2).
+  const parsed = parseCommandLine(process.argv.slice(2), { flags: ['--dry-run', '--full', '--json'] });
+  const usage = answerUsage(parsed, USAGE);
+  if (usage !== undefined || parsed.kind !== 'ok') {
+    process.exitCode = usage ?? EXIT_USAGE;
     return;
   }
-  const unknown = args.filter((a) => !['--dry-run', '--full', '--json'].includes(a));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(' ')}\n${USAGE}`);
-  const json = args.includes('--json');
+  quietSdkWarnings();
+  const json = parsed.flags.has('--json');
   const { env, local } = loadLocalEnvironment();
   const sandbox = isSandboxMode(local, env);
   let report: RunReport | undefined;
@@ -77,7 +78,7 @@ async function syncOnce(): Promise<void> {
   try {
     if (sandbox) await system.authorizeSandboxes();
     try {
-      await system.runSync({ full: args.includes('--full'), dryRun: args.includes('--dry-run') });
+      await system.runSync({ full: parsed.flags.has('--full'), dryRun: parsed.flags.has('--dry-run') });
     } finally {
       progress.stop();
     }

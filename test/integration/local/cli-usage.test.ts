@@ -43,6 +43,7 @@ function run(script: string, args: readonly string[]): Promise<Run> {
 /** command, script, a mistyped option (with what it needs around it), the option meant. */
 const COMMANDS: readonly (readonly [string, string, readonly string[], string])[] = [
   ['npm start', 'local/main.ts', ['--hlep'], '--help'],
+  ['npm run sync', 'local/sync-once.ts', ['--dryrun'], '--dry-run'],
   ['npm run demo', 'local/demo.ts', ['--jsno'], '--json'],
   ['npm run sandbox', 'local/sandbox-only.ts', ['--hepl'], '--help'],
   ['npm run restore', 'local/restore.ts', ['latest', '--dryrun'], '--dry-run'],

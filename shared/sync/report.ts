@@ -1,3 +1,5 @@
+import { formatUtc } from '../mail/html';
+
 /**
  * What one sync run did, version 2: a section for the source read, and one per destination. The
  * console, `npm run sync -- --json`, the Lambda result and the run's log line are all cut from it.
@@ -228,7 +230,8 @@ function destinationLines(
   if (d.stateRecovery) lines.push(`${indent}⚠ ${recoveryLine(d.stateRecovery, d.label)}`);
   if (d.blockedBy) lines.push(`${indent}${d.blockedBy}`);
   if (d.throttled) lines.push(`${indent}${throttledLine(d, d.throttled)}`);
-  if (d.paused) lines.push(`${indent}paused: ${d.paused.reason} (since ${d.paused.since}); this run left it alone`);
+  if (d.paused)
+    lines.push(`${indent}paused: ${d.paused.reason} (since ${sinceWords(d.paused.since)}); this run left it alone`);
   if (d.status === 'reauth_required') {
     lines.push(`${indent}nothing is lost: every change since its last sync is mirrored once you authorize`);
   }
@@ -435,4 +438,10 @@ function describeStatus(d: DestinationReport): string {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The pause's start as people read dates everywhere (formatUtc); the JSON keeps the ISO string. */
+function sinceWords(iso: string): string {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? iso : formatUtc(at);
 }

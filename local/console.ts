@@ -2,9 +2,12 @@ import type { ReauthCheckResult } from '../shared/auth/mailer';
 import { AppError, describeError } from '../shared/errors';
 import { formatUtc } from '../shared/mail/html';
 import { buttonLabel } from '../shared/mail/reauth-email';
-import { formatReport, type RunReport } from '../shared/sync/report';
+import type { RunReport } from '../shared/sync/report';
 import type { AuthorizationLink, AuthorizationStatus, LocalSystem } from './system';
 import type { AuthTarget } from './system/authorization';
+import { localReport, needsWhat } from './words';
+
+export { localReport, needsWhat } from './words';
 
 const RULE = '─'.repeat(72);
 
@@ -174,22 +177,6 @@ export function buttonOf(target: AuthTarget, status: AuthorizationStatus | undef
   return buttonLabel({ label: target.label, reason: first ? 'no_tokens' : 'invalid_grant', verbs: target.verbs });
 }
 
-/** "needs your authorization" the first time; "authorize again" only once it was authorized. */
-export function needsWhat(label: string, auth: Extract<AuthorizationStatus, { needed: true }>): string {
-  switch (auth.reason) {
-    case 'no_tokens':
-      return `${label} needs your authorization before the first sync.`;
-    case 'unreadable':
-      return `${label} needs your authorization: the stored tokens are unreadable.`;
-    case 'invalid_grant':
-      return `${label} needs you to authorize again: it no longer accepts the stored refresh token.`;
-    case 'user_mismatch':
-      return `${label} needs you to authorize again, with the ${label} account this mirror is set up for.`;
-    default:
-      return `${label} needs you to authorize again.`;
-  }
-}
-
 /** A mailer run that sent an email, with its links (a local inbox: no secret beyond the single-use state). */
 export function describeMail(
   result: ReauthCheckResult,
@@ -217,12 +204,6 @@ export function describeRun(report: RunReport, options: { mailed?: boolean; dash
   const pointer = whole ? `\n  The whole report is on the dashboard: ${options.dashboard}` : '';
   // The same date format as the email, the pages and the reports (not the machine's locale).
   return `\n[${formatUtc(new Date(report.finishedAt || Date.now()))}] ${text}${pointer}`;
-}
-
-export function localReport(report: RunReport, options: { mailed?: boolean; maxLines?: number } = {}): string {
-  const text = formatReport(report, options.maxLines === undefined ? {} : { maxLines: options.maxLines });
-  if (report.status !== 'reauth_required') return text;
-  return text.replace(' (check your inbox)', options.mailed === false ? '' : ' (check the local inbox)');
 }
 
 /** `a`, `a and b`, `a, b and c`: a list as a sentence says it. */

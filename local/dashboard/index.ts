@@ -1,16 +1,17 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { MappingOptions } from '../../shared/destinations/mal/mapping';
 import { assertHttpUrl, html, type SafeHtml } from '../../shared/mail/html';
 import type { RunReport } from '../../shared/sync/report';
-import { needsWhat } from '../console';
 import type { HttpApiHandler } from '../http-api-bridge';
-import { type AniListSandbox, defaultScoreConverter } from '../sandbox/anilist';
+import { defaultScoreConverter } from '../sandbox/anilist';
 import { DELETE_ENTRY_MUTATION, SAVE_ENTRY_MUTATION } from '../sandbox/anilist/mutations';
-import type { MalSandboxState } from '../sandbox/mal/server';
 import type { AuthorizationStatus, AuthTarget } from '../system/authorization';
+import { needsWhat } from '../words';
 import { editForm, parseEntryForm, saveVariables, sendMutation } from './edit';
 import { CSRF_FIELD, createDashboardGuard, type DashboardGuard } from './guard';
-import { listsSection } from './lists';
+import { listsSection, type SandboxLists } from './lists';
+
+export type { SandboxLists } from './lists';
+
 import { type PageResult, page, problemPage, seeOther } from './page';
 import { runsSection, syncSection } from './runs';
 
@@ -39,16 +40,6 @@ export interface DashboardSource {
   readonly sandboxPages?: readonly { label: string; url: string }[];
   /** Default 5: how often an open page reloads itself. */
   readonly refreshSeconds?: number;
-}
-
-export interface SandboxLists {
-  readonly anilist: AniListSandbox;
-  /** The sandbox MAL, when MAL is a destination. */
-  readonly mal?: MalSandboxState;
-  /** The MAL mirror's mapping settings (MIRROR_PRIVATE, ID_OVERRIDES, PARTIAL_DATES). */
-  readonly mapping: MappingOptions;
-  /** The bearer token the sandbox AniList accepts mutations with (sent server-side only). */
-  token(): string | undefined;
 }
 
 export interface Dashboard {

@@ -1,7 +1,9 @@
+import type { MappingOptions } from '../../shared/destinations/mal/mapping';
 import { html, type SafeHtml } from '../../shared/mail/html';
+import type { AniListSandbox } from '../sandbox/anilist';
 import { defaultScoreConverter } from '../sandbox/anilist';
+import type { MalSandboxState } from '../sandbox/mal/server';
 import { type ComparedField, type SideBySideRow, sideBySide } from './compare';
-import type { SandboxLists } from './index';
 
 const COLUMNS: readonly { field: ComparedField; label: string }[] = [
   { field: 'status', label: 'status' },
@@ -18,6 +20,16 @@ const MATCH_WORDS: Readonly<Record<SideBySideRow['match'], string>> = {
   skipped: 'not mirrored',
   mal_only: 'on MAL only (left alone)',
 };
+
+export interface SandboxLists {
+  readonly anilist: AniListSandbox;
+  /** The sandbox MAL, when MAL is a destination. */
+  readonly mal?: MalSandboxState;
+  /** The MAL mirror's mapping settings (MIRROR_PRIVATE, ID_OVERRIDES, PARTIAL_DATES). */
+  readonly mapping: MappingOptions;
+  /** The bearer token the sandbox AniList accepts mutations with (sent server-side only). */
+  token(): string | undefined;
+}
 
 /**
  * The sandbox lists side by side (AniList entry | MAL entry | match), each difference the next

@@ -1,15 +1,42 @@
+import type { WorkerConfig } from '../../shared/destinations';
 import type { MappingOptions } from '../../shared/destinations/mal/mapping';
+import type { RunReport } from '../../shared/sync/report';
+import type { SentMail } from '../emulators';
 import type { HttpApiHandler } from '../http-api-bridge';
-import type { LocalSystem } from '../system';
+import type { AniListSandbox } from '../sandbox/anilist';
+import type { MalSandbox } from '../sandbox/mal/server';
+import type { AuthorizationLink, AuthorizationStatus, AuthTarget } from '../system/authorization';
 import { authorizeLinksOf } from '../system/inbox';
 import { createDashboard, type Dashboard, type SandboxLists } from './index';
+
+/**
+ * What the dashboard needs of a started local system (`LocalSystem` has it all). Named here rather
+ * than imported, because the system mounts the dashboard: importing its type back would tie the two
+ * files in a circle.
+ */
+export interface DashboardHost {
+  readonly sandbox: boolean;
+  readonly config: WorkerConfig;
+  readonly authTargets: readonly AuthTarget[];
+  readonly urls: { readonly callback: string; readonly inbox: string };
+  readonly ses: { messages(): Promise<SentMail[]> };
+  readonly anilist?: AniListSandbox;
+  readonly mal?: MalSandbox;
+  readonly sandboxUrls: Readonly<Record<string, string>>;
+  authorization(): Promise<Record<string, AuthorizationStatus>>;
+  ensureAuthorizationLink(): Promise<AuthorizationLink>;
+  runs(): readonly RunReport[];
+  syncInProgress(): boolean;
+  nextSyncAt(): number | undefined;
+  requestSync(): void;
+}
 
 /**
  * The dashboard of a started local system, served beside the callback (`routes` are the callback
  * bridge's). Returns the dashboard's full URL as the banner prints it.
  */
 export function mountDashboard(
-  system: LocalSystem,
+  system: DashboardHost,
   routes: Record<string, HttpApiHandler>,
   options: { host: string; refreshSeconds?: number },
 ): string {
@@ -43,7 +70,7 @@ export function mountDashboard(
 }
 
 /** Sandbox mode with AniList as the source: its list, MAL's when MAL is a destination, and the mapping settings. */
-function sandboxListsOf(system: LocalSystem): SandboxLists | undefined {
+function sandboxListsOf(system: DashboardHost): SandboxLists | undefined {
   const { anilist } = system;
   if (!system.sandbox || !anilist || system.config.base.SOURCE !== 'anilist') return undefined;
   const malConfig = system.config.destinations.find((d) => d.module.key === 'mal')?.config as
@@ -63,7 +90,7 @@ function sandboxListsOf(system: LocalSystem): SandboxLists | undefined {
 }
 
 /** Each sandbox's own page: AniList's, and each stand-in's by the label its user authorizes. */
-function sandboxPagesOf(system: LocalSystem): { label: string; url: string }[] {
+function sandboxPagesOf(system: DashboardHost): { label: string; url: string }[] {
   const labelOf = (key: string) => system.authTargets.find((t) => t.destination === key)?.label ?? key;
   const pages = Object.entries(system.sandboxUrls).map(([key, url]) => ({ label: labelOf(key), url }));
   return system.anilist && system.config.base.SOURCE === 'anilist'

@@ -1,6 +1,6 @@
 import { formatUtc, html, type SafeHtml } from '../../shared/mail/html';
 import type { DestinationReport, RunReport, WriteResult } from '../../shared/sync/report';
-import { localReport } from '../console';
+import { localReport } from '../words';
 
 /** What the schedule does: a run in progress, the next scheduled run, and Sync now. */
 export function syncSection(options: { inProgress: boolean; nextRunAt?: number | undefined; syncNow: SafeHtml }) {

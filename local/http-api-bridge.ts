@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { urlHost } from './config';
 import { listen } from './net/listen';
+import { BodyTooLargeError, readBody } from './sandbox/kit/http';
 
 export type HttpApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -32,7 +33,7 @@ export async function startHttpApiBridge(options: {
         res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
       })
       .catch((err: unknown) => {
-        if (err instanceof BodyTooLarge) {
+        if (err instanceof BodyTooLargeError) {
           res.writeHead(413, { 'content-type': 'application/json' }).end('{"message":"Request Entity Too Large"}');
           return;
         }
@@ -56,26 +57,10 @@ export async function startHttpApiBridge(options: {
 /** Larger bodies are refused with 413: the local routes take small forms, never uploads. */
 const MAX_BODY_BYTES = 64 * 1024;
 
-class BodyTooLarge extends Error {}
-
 /** The request's body as text (undefined when empty), as API Gateway passes it to the handler. */
-function readRequestBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size === 0 ? undefined : Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+async function readRequestBody(req: IncomingMessage): Promise<string | undefined> {
+  const body = await readBody(req, MAX_BODY_BYTES);
+  return body === '' ? undefined : body;
 }
 
 function toEvent(req: IncomingMessage, url: URL, routeKey: string, body: string | undefined): APIGatewayProxyEventV2 {

@@ -7,8 +7,8 @@ import {
   toComparable,
 } from '../../shared/destinations/mal/mapping';
 import type { MalListEntry, MalWriteFields } from '../../shared/destinations/mal/types';
-import type { SourceEntry } from '../../shared/sync/source';
-import { mediaTypeOf, preferredTitle, type SandboxEntry } from '../sandbox/anilist';
+import { mediaTypeOf, type SandboxEntry } from '../sandbox/anilist';
+import { sourceEntryOf } from '../system/mal-seed';
 
 /** The columns both sides show; a difference in a MAL write field highlights its column. */
 export type ComparedField = 'status' | 'score' | 'progress' | 'started' | 'finished' | 'notes' | 'rewatches';
@@ -128,28 +128,3 @@ export function fuzzyDate(date: FuzzyDate): string {
 
 /** What MAL's 0–10 score for a POINT_100 AniList score is (the column the user compares). */
 export const malScoreOf = mapScore;
-
-/**
- * A sandbox entry as the worker reads it from AniList (the same conversion as the sandbox MAL's
- * seed in ../system/mal-seed.ts): the comparison must judge what the sync would judge.
- */
-function sourceEntryOf(entry: SandboxEntry): SourceEntry {
-  const { media } = entry;
-  return {
-    id: entry.id,
-    mediaId: entry.mediaId,
-    idMal: media?.idMal ?? null,
-    title: (media && preferredTitle(media, 'ROMAJI')) ?? `AniList #${entry.mediaId}`,
-    status: entry.status,
-    score: entry.score,
-    progress: entry.progress,
-    repeat: entry.repeat,
-    notes: entry.notes,
-    private: entry.private,
-    startedAt: entry.startedAt,
-    completedAt: entry.completedAt,
-    updatedAt: entry.updatedAt,
-    episodes: media?.episodes ?? null,
-    format: media?.format ?? null,
-  };
-}

@@ -71,15 +71,17 @@ export function malCatalogueFrom(
   return [...seen.values()];
 }
 
-/** A sandbox AniList entry as the worker reads it from AniList. */
-function asSourceEntry(entry: SandboxEntry): SourceEntry | undefined {
+/**
+ * A sandbox AniList entry as the worker reads it from AniList. An entry whose media the sandbox
+ * does not know reads with null media fields (the dashboard still shows it); the seed skips those.
+ */
+export function sourceEntryOf(entry: SandboxEntry): SourceEntry {
   const { media } = entry;
-  if (!media) return undefined;
   return {
     id: entry.id,
     mediaId: entry.mediaId,
-    idMal: media.idMal,
-    title: preferredTitle(media, 'ROMAJI') ?? `AniList #${entry.mediaId}`,
+    idMal: media?.idMal ?? null,
+    title: (media && preferredTitle(media, 'ROMAJI')) ?? `AniList #${entry.mediaId}`,
     status: entry.status,
     score: entry.score,
     progress: entry.progress,
@@ -89,8 +91,8 @@ function asSourceEntry(entry: SandboxEntry): SourceEntry | undefined {
     startedAt: entry.startedAt,
     completedAt: entry.completedAt,
     updatedAt: entry.updatedAt,
-    episodes: media.episodes,
-    format: media.format,
+    episodes: media?.episodes ?? null,
+    format: media?.format ?? null,
   };
 }
 
@@ -113,7 +115,7 @@ export function malListFromAniList(
   const mapped = new Map<number, { malId: number; listStatus: Record<string, unknown> }>();
   const newestFirst = [...entries].sort((a, b) => b.updatedAt - a.updatedAt || a.id - b.id);
   for (const entry of newestFirst) {
-    const source = asSourceEntry(entry);
+    const source = entry.media ? sourceEntryOf(entry) : undefined;
     if (!source || mapped.has(entry.id)) continue;
     const result = mapEntry(source, options);
     if (result.kind !== 'mapped' || claimed.has(result.malId)) continue;

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { PAGE_HEADERS, PAGE_STYLE } from '../../shared/auth/pages';
-import { html, SafeHtml } from '../../shared/mail/html';
+import { htmlDocument, PAGE_HEADERS, PAGE_STYLE, styleSource } from '../../shared/auth/pages';
+import { html, type SafeHtml } from '../../shared/mail/html';
 
 /** The callback pages' look, widened for tables, with the dashboard's own parts. */
 export const DASHBOARD_STYLE = `${PAGE_STYLE}
@@ -27,8 +26,6 @@ details{margin:0 0 10px}summary{cursor:pointer}
 @media (prefers-color-scheme:dark){th,td{border-color:#30363d}th.side,td.side{border-left-color:#30363d}td.diff{background:#3d2e00}pre.report{background:#0d1117}.ok{color:#3fb950}.bad{color:#f85149}.warn{color:#d29922}}
 `;
 
-const STYLE_HASH = createHash('sha256').update(DASHBOARD_STYLE).digest('base64');
-
 /**
  * The callback pages' headers, with forms allowed back to this origin only. No script runs:
  * the page refreshes itself with a meta refresh.
@@ -38,7 +35,7 @@ export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
   // `no-referrer` would make the browser send `Origin: null` with the page's own forms, which the
   // Origin check refuses; `same-origin` still sends nothing to the inbox or sandbox pages it links to.
   'Referrer-Policy': 'same-origin',
-  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
+  'Content-Security-Policy': `default-src 'none'; style-src ${styleSource(DASHBOARD_STYLE)}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
 };
 
 export type PageResult = APIGatewayProxyStructuredResultV2 & { headers: Record<string, string>; body: string };
@@ -57,26 +54,15 @@ export function page(
     refresh === undefined
       ? html``
       : html`<meta http-equiv="refresh" content="${refresh.url ? `${refresh.seconds}; url=${refresh.url}` : refresh.seconds}">\n`;
-  const body = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-${meta}<title>${title}</title>
-<style>${new SafeHtml(DASHBOARD_STYLE)}</style>
-</head>
-<body>
-<main class="wide">
+  const main = html`<main class="wide">
 ${content}
 </main>
-</body>
-</html>
 `;
+  const body = htmlDocument({ title, style: DASHBOARD_STYLE, main, head: meta });
   return {
     statusCode: options.status ?? 200,
     headers: { ...DASHBOARD_HEADERS, ...(options.setCookie ? { 'Set-Cookie': options.setCookie } : {}) },
-    body: body.value,
+    body,
   };
 }
 

@@ -28,16 +28,41 @@ p{margin:0 0 12px;font-size:16px}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:14px;word-break:break-all}
 @media (prefers-color-scheme:dark){body{background:#0d1117;color:#e6edf3}.card{background:#161b22;border-color:#30363d}.muted{color:#8d96a0}}
 `.trim();
-const STYLE = PAGE_STYLE;
 
-/** The only style allowed on the page is this exact block: the CSP names its hash, so no inline script or injected style runs. */
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+/**
+ * The CSP source that allows exactly one style block: each page carries one block and names its
+ * hash, so no inline script or injected style runs.
+ */
+export function styleSource(style: string): string {
+  return `'sha256-${createHash('sha256').update(style).digest('base64')}'`;
+}
+
+/**
+ * The whole HTML document of a page a person sees, around its `<main>` (`main`, ending with a
+ * newline): one shell for the callback pages, the local dashboard and the sandbox pages. `head`
+ * goes before the title (the dashboard's meta refresh).
+ */
+export function htmlDocument(page: { title: string; style: string; main: SafeHtml; head?: SafeHtml }): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+${page.head ?? html``}<title>${page.title}</title>
+<style>${new SafeHtml(page.style)}</style>
+</head>
+<body>
+${page.main}</body>
+</html>
+`.value;
+}
 
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/html; charset=utf-8',
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
-  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  'Content-Security-Policy': `default-src 'none'; style-src ${styleSource(PAGE_STYLE)}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
 };
@@ -46,24 +71,13 @@ type Tone = 'success' | 'error' | 'warning';
 const BADGE: Record<Tone, string> = { success: '✓', error: '✕', warning: '!' };
 
 function page(statusCode: number, tone: Tone, heading: string, paragraphs: readonly SafeHtml[]): HtmlResponse {
-  const body = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${heading}</title>
-<style>${new SafeHtml(STYLE)}</style>
-</head>
-<body>
-<main><div class="card ${tone}">
+  const main = html`<main><div class="card ${tone}">
 <div class="badge" aria-hidden="true">${BADGE[tone]}</div>
 <h1>${heading}</h1>
 ${paragraphs.map((p) => html`<p>${p}</p>\n`)}</div></main>
-</body>
-</html>
 `;
-  return { statusCode, headers: { ...PAGE_HEADERS }, body: body.value, title: heading };
+  const body = htmlDocument({ title: heading, style: PAGE_STYLE, main });
+  return { statusCode, headers: { ...PAGE_HEADERS }, body, title: heading };
 }
 
 const newLinkHint = html`A new link is emailed automatically on the next check while re-authorization is still needed.`;

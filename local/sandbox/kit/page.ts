@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { PAGE_STYLE } from '../../../shared/auth/pages';
+import { htmlDocument, PAGE_STYLE, styleSource } from '../../../shared/auth/pages';
 import { formatUtc, html, SafeHtml } from '../../../shared/mail/html';
 import { html as htmlReply, type Reply, text } from './http';
 
@@ -29,7 +28,7 @@ button[value="approve"]{background:#1a7f37;border-color:#1a7f37;color:#fff}
 
 /** The one style block of every sandbox page; the CSP allows exactly this block by its hash. */
 export const SANDBOX_PAGE_STYLE = `${PAGE_STYLE}\n${SANDBOX_RULES}`;
-const STYLE_HASH = createHash('sha256').update(SANDBOX_PAGE_STYLE).digest('base64');
+const STYLE_SOURCE = styleSource(SANDBOX_PAGE_STYLE);
 
 /**
  * No script at all, this style block only. A page with a form leaves `form-action` out: the consent
@@ -37,7 +36,7 @@ const STYLE_HASH = createHash('sha256').update(SANDBOX_PAGE_STYLE).digest('base6
  */
 function csp(hasForm: boolean): string {
   const formAction = hasForm ? '' : " form-action 'none';";
-  return `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; base-uri 'none';${formAction} frame-ancestors 'none'`;
+  return `default-src 'none'; style-src ${STYLE_SOURCE}; base-uri 'none';${formAction} frame-ancestors 'none'`;
 }
 
 export interface SandboxPage {
@@ -52,24 +51,13 @@ export interface SandboxPage {
 
 /** A complete HTML page of a sandbox, with its security headers. */
 export function sandboxPage(page: SandboxPage): Reply {
-  const body = html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${page.title}</title>
-<style>${new SafeHtml(SANDBOX_PAGE_STYLE)}</style>
-</head>
-<body>
-<main${page.wide ? new SafeHtml(' class="wide"') : ''}><div class="card">
+  const main = html`<main${page.wide ? new SafeHtml(' class="wide"') : ''}><div class="card">
 <div class="tag">Local sandbox</div>
 ${page.body}
 </div></main>
-</body>
-</html>
 `;
-  return htmlReply(page.status ?? 200, body.value, {
+  const body = htmlDocument({ title: page.title, style: SANDBOX_PAGE_STYLE, main });
+  return htmlReply(page.status ?? 200, body, {
     'Cache-Control': 'no-store',
     'Referrer-Policy': 'no-referrer',
     'Content-Security-Policy': csp(page.hasForm === true),

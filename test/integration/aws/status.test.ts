@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,9 +10,9 @@ import { S3Store } from '../../../shared/store/s3-store';
 import { KEYS } from '../../../shared/store/store';
 import { saveRunReport } from '../../../shared/sync/report-archive';
 import { describeWithMoto, MOTO_CREDENTIALS, MOTO_REGION, type Moto, startMoto } from '../../support/moto';
+import { runTsx } from '../../support/run-tsx';
 import { destinationSection, runReport } from '../../unit/status/fixtures';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const BUCKET = 'mirrorstack-statebucket-status';
 const RULE = 'MirrorStack-SyncWorkerSchedule-TEST';
 const FIRING = 'MirrorStack-AlarmsWorkerErrors-TEST';
@@ -35,35 +34,12 @@ const TEMPLATE = JSON.stringify({
 });
 
 /** `npm run status` as a child process, the environment given exactly: moto's endpoint and fake keys only. */
-function runStatus(
+async function runStatus(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ status: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-        path.join(REPO_ROOT, 'scripts', 'status.ts'),
-        ...args,
-      ],
-      { cwd: REPO_ROOT, env },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err += c.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, out, err });
-    });
-  });
+  const r = await runTsx('scripts/status.ts', args, { env, timeoutMs: 90_000 });
+  return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
 describeWithMoto('npm run status against moto_server', () => {

@@ -1,43 +1,15 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { type CommandRun, runTsx } from '../../support/run-tsx';
 
 /**
  * Issue #11, "Command lines": every command answers --help with its usage (status 0) and refuses a
  * mistyped option naming the one meant (status 2), as a user runs it, before it starts any server
  * or reads any setting (a broken SYNC_INTERVAL_MINUTES and a callback port of 1 are never reached).
  */
-const ROOT = path.resolve(__dirname, '../../..');
-const TSX = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+// A setting that would stop any command that got as far as reading it.
+const BROKEN_SETTINGS = { ...process.env, SYNC_INTERVAL_MINUTES: 'soon', LOCAL_CALLBACK_PORT: '1' };
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(script: string, args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, path.join(ROOT, script), ...args], {
-      cwd: ROOT,
-      // A setting that would stop any command that got as far as reading it.
-      env: { ...process.env, SYNC_INTERVAL_MINUTES: 'soon', LOCAL_CALLBACK_PORT: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+function run(script: string, args: readonly string[]): Promise<CommandRun> {
+  return runTsx(script, args, { env: BROKEN_SETTINGS, timeoutMs: 60_000 });
 }
 
 /** command, script, a mistyped option (with what it needs around it), the option meant. */
@@ -63,8 +35,8 @@ async function inBatches<T, R>(items: readonly T[], size: number, work: (item: T
 }
 
 describe('every command: --help and a mistyped option', () => {
-  const help = new Map<string, Run>();
-  const mistyped = new Map<string, Run>();
+  const help = new Map<string, CommandRun>();
+  const mistyped = new Map<string, CommandRun>();
 
   beforeAll(async () => {
     await inBatches(COMMANDS, 3, async ([name, script, wrong]) => {

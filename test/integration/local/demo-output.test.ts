@@ -1,38 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { type CommandRun, runTsx } from '../../support/run-tsx';
 
 /**
  * Issue #11: `npm run demo` is for reading, `npm run demo -- --json` for programs. Without --json no
  * JSON line is printed (the report in words, and how to get the JSON); with it, the JSON line is the
  * only output, so `npm run -s demo -- --json | jq` works.
  */
-const ROOT = path.resolve(__dirname, '../../..');
-const TSX = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
-
-function runDemo(dir: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, path.join(ROOT, 'local/demo.ts'), ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 170_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
+function runDemo(dir: string, args: string[]): Promise<CommandRun> {
+  return runTsx('local/demo.ts', args, { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, timeoutMs: 170_000 });
 }
 
 const isJsonObject = (line: string) => {

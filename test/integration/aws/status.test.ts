@@ -10,8 +10,8 @@ import { S3Store } from '../../../shared/store/s3-store';
 import { KEYS } from '../../../shared/store/store';
 import { saveRunReport } from '../../../shared/sync/report-archive';
 import { describeWithMoto, MOTO_CREDENTIALS, MOTO_REGION, type Moto, startMoto } from '../../support/moto';
+import { destinationSection, runReport } from '../../support/reports';
 import { runTsx } from '../../support/run-tsx';
-import { destinationSection, runReport } from '../../unit/status/fixtures';
 
 const BUCKET = 'mirrorstack-statebucket-status';
 const RULE = 'MirrorStack-SyncWorkerSchedule-TEST';

@@ -8,7 +8,7 @@ import { createMalAuth } from '../../../shared/destinations/mal/oauth';
 import { createTraktAuth } from '../../../shared/destinations/trakt/oauth';
 import { formatUtc } from '../../../shared/mail/html';
 import { renderReauthEmail } from '../../../shared/mail/reauth-email';
-import { runReport } from '../status/fixtures';
+import { runReport } from '../../support/reports';
 
 /**
  * Issue #11, "Consistent wording": the email's buttons, the README and the console name the same

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createDashboard, type DashboardSource } from '../../../local/dashboard';
 import { formatUtc } from '../../../shared/mail/html';
 import type { DestinationReport, RunReport } from '../../../shared/sync/report';
-import { destinationSection, runReport } from '../status/fixtures';
+import { destinationSection, runReport } from '../../support/reports';
 
 const PORT = 3000;
 const NEXT_RUN = Date.UTC(2026, 0, 5, 10, 15);

@@ -1,7 +1,7 @@
 import { formatStatus, statusJson, summarizeStatus } from '../../../scripts/status/format';
 import type { StatusData } from '../../../scripts/status/gather';
 import { formatUtc } from '../../../shared/mail/html';
-import { destinationSection, runReport } from './fixtures';
+import { destinationSection, runReport } from '../../support/reports';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-12-01T10:20:00.000Z');

@@ -3,7 +3,7 @@ import type { Logger } from '../../../shared/log';
 import { MemoryStore } from '../../../shared/store/memory-store';
 import { KEYS } from '../../../shared/store/store';
 import { listRunReports, saveRunReport } from '../../../shared/sync/report-archive';
-import { destinationSection, runReport } from '../status/fixtures';
+import { destinationSection, runReport } from '../../support/reports';
 
 function recordingLogger(): Logger & { warnings: { message: string; fields?: Record<string, unknown> }[] } {
   const warnings: { message: string; fields?: Record<string, unknown> }[] = [];

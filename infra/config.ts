@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { anilistUsernameProblem } from '../shared/config';
 import { ConfigError } from '../shared/errors';
 import { type Exclusions, parseExclusions } from '../shared/sync/exclusions';
+import { editDistance } from '../shared/text/suggest';
 import { DEFAULTS, PLACEHOLDERS, RESERVED_EMAIL_DOMAINS } from './defaults';
 import { authorizedKeys, DESTINATION_BLOCKS, type DestinationBlocks, LEGACY_KEYS } from './destinations';
 import { bool, email, optionalEmail, optionalText, ssmParameterName, unsetIfEmpty, wholeNumber } from './settings';
@@ -303,18 +304,4 @@ export function findPlaceholders(config: MirrorConfig): string[] {
  */
 export function workerTimeoutMinutes(syncIntervalMinutes: number): number {
   return Math.max(1, Math.min(syncIntervalMinutes - 1, DEFAULTS.workerMaxTimeout.toMinutes()));
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = current;
-    }
-  }
-  return row[b.length]!;
 }

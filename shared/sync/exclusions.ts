@@ -1,3 +1,4 @@
+import { editDistance } from '../text/suggest';
 import type { MirroredRecord } from './destination';
 import type { SourceEntry } from './source';
 
@@ -158,18 +159,4 @@ function quote(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   if (text.length > 40 || /[A-Za-z0-9]{12,}/.test(text)) return `a value of ${text.length} characters (not shown)`;
   return text;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] ?? 0;
-      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = current;
-    }
-  }
-  return row[b.length] ?? 0;
 }

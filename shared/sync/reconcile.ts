@@ -159,9 +159,6 @@ async function reconcile(given: ReconcileInput, report: DestinationReport, live:
   for (const entry of plan.deferred ?? []) progress.defer(entry);
   if (plan.deferred?.length) report.deferred = plan.deferred.length;
   const breaker = new ThrottleBreaker(state.throttled);
-  // Until a write settles, it was not attempted: a run that stops (or throws) says so truthfully.
-  for (const w of report.writes) w.outcome = 'not_attempted';
-  const index = new Map(writes.map((w, i) => [w, i]));
   live.start(writes.length, destination.writePaceMs);
   const result =
     writes.length > 0
@@ -179,13 +176,8 @@ async function reconcile(given: ReconcileInput, report: DestinationReport, live:
                 error: outcome.detail,
               });
             }
-            const shown = report.writes[index.get(write) ?? -1];
-            if (shown && outcome.result !== 'not_attempted') {
-              shown.outcome = outcome.result;
-              if (outcome.result === 'failed') shown.error = outcome.error;
-            }
             await progress.settle(write, outcome, maxFetched);
-            if (outcome.result !== 'not_attempted') live.settled(outcome.result);
+            if (outcome.result !== 'not_attempted') live.settled();
           },
         })
       : {};
@@ -293,8 +285,6 @@ function unmatchedNotOurs(
 class LiveProgress {
   private started: { at: number; total: number; paceMs: number | undefined } | undefined;
   private ended = false;
-  private applied = 0;
-  private failed = 0;
   private complained = false;
 
   constructor(
@@ -307,9 +297,8 @@ class LiveProgress {
     this.emit('start');
   }
 
-  settled(result: 'applied' | 'failed'): void {
-    if (result === 'applied') this.applied++;
-    else this.failed++;
+  /** After a write settled: the counts are the report's (ApplyProgress keeps them). */
+  settled(): void {
     this.emit('write');
   }
 
@@ -323,15 +312,17 @@ class LiveProgress {
     const listener: ProgressListener | undefined = this.input.deps.onProgress;
     if (!listener || !this.started) return;
     const { total, at, paceMs } = this.started;
+    const applied = this.report.applied.written + this.report.applied.removed;
+    const failed = this.report.failures.length;
     const event: SyncProgress = {
       runId: this.input.runId ?? '',
       destination: this.report.destination,
       label: this.report.label,
       phase,
       total,
-      applied: this.applied,
-      failed: this.failed,
-      left: Math.max(0, total - this.applied - this.failed),
+      applied,
+      failed,
+      left: Math.max(0, total - applied - failed),
       ...(paceMs !== undefined && paceMs > 0 ? { paceMs } : {}),
       startedAt: at,
       at: this.input.deps.clock.now(),
@@ -436,6 +427,8 @@ class ApplyProgress {
   private readonly open = new Map<number, number>();
   private sinceCheckpoint = 0;
   private lastCheckpointAt: number;
+  /** Each planned write's line in the report (`fillPlanReport` keeps the plan's order). */
+  private readonly lines: Map<PlannedWrite, DestinationReport['writes'][number]>;
 
   constructor(
     private readonly input: ReconcileInput,
@@ -451,10 +444,18 @@ class ApplyProgress {
     if (!input.full) for (const p of state.pending) if (!planned.has(p.entry.id)) this.pending.set(p.entry.id, p);
     for (const w of writes) if (w.entry) this.open.set(w.entry.id, (this.open.get(w.entry.id) ?? 0) + 1);
     this.lastCheckpointAt = input.deps.clock.now();
+    // Until a write settles, it was not attempted: a run that stops (or throws) says so truthfully.
+    for (const line of report.writes) line.outcome = 'not_attempted';
+    this.lines = new Map(writes.flatMap((w, i) => (report.writes[i] ? [[w, report.writes[i]] as const] : [])));
   }
 
   async settle(write: PlannedWrite, outcome: WriteOutcome, maxFetched: number): Promise<void> {
     const { report, next } = this;
+    const line = this.lines.get(write);
+    if (line && outcome.result !== 'not_attempted') {
+      line.outcome = outcome.result;
+      if (outcome.result === 'failed') line.error = outcome.error;
+    }
     if (outcome.result === 'applied') {
       report.applied[write.kind === 'put' ? 'written' : 'removed']++;
       if (write.kind === 'remove' && outcome.state === undefined) delete next.mirrored[write.key];

@@ -1,6 +1,11 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { progressCadence } from '../lambdas/sync-worker/progress-log';
-import { describeDuration, estimateMsLeft, type ProgressListener, type SyncProgress } from '../shared/sync/progress';
+import {
+  describeDuration,
+  estimateMsLeft,
+  type ProgressListener,
+  progressCadence,
+  type SyncProgress,
+} from '../shared/sync/progress';
 import { writeControl } from '../shared/text/terminal';
 
 /**

@@ -51,3 +51,36 @@ export function describeDuration(ms: number): string {
   const minutes = Math.round((ms % 3_600_000) / 60_000);
   return `about ${hours} h${minutes ? ` ${minutes} min` : ''}`;
 }
+
+/** How often a stream of progress events is worth showing: every so many writes, and at least every so many ms. */
+export interface ProgressCadence {
+  readonly everyWrites: number;
+  readonly everyMs: number;
+}
+
+/**
+ * Decides which progress events to show: each destination's `start` and `end`, and a `write` once
+ * `everyWrites` more writes have settled or `everyMs` has passed since the last one shown. A
+ * destination with nothing to write is not shown at all (an incremental run with no change every
+ * 15 minutes would otherwise print two empty lines each time).
+ */
+export function progressCadence(cadence: ProgressCadence): (p: SyncProgress) => boolean {
+  const lastShown = new Map<string, { settled: number; at: number }>();
+  return (p) => {
+    if (p.total === 0) return false;
+    const key = `${p.runId} ${p.destination}`;
+    const settled = p.applied + p.failed;
+    if (p.phase === 'end') {
+      lastShown.delete(key);
+      return true;
+    }
+    const last = lastShown.get(key);
+    const due =
+      p.phase === 'start' ||
+      !last ||
+      settled - last.settled >= cadence.everyWrites ||
+      p.at - last.at >= cadence.everyMs;
+    if (due) lastShown.set(key, { settled, at: p.at });
+    return due;
+  };
+}
